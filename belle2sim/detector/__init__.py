@@ -1,0 +1,1 @@
+"""Detector response: card loading and one numba kernel module per subsystem."""

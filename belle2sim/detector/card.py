@@ -1,0 +1,139 @@
+"""Load and validate a detector card (geometry/*.toml).
+
+The card is data: every number the detector kernels use comes from it, each table with its
+``source``. Loading validates the whole file against :data:`SCHEMA` (unknown, missing, mistyped
+or wrong-unit keys, empty or overlapping ranges) and raises :class:`CardError` naming the file,
+the key and the problem. The kernels never see the TOML: :class:`DetectorCard` packs the numbers
+into plain arrays.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from belle2sim import resources
+from belle2sim.beams import Beams
+from belle2sim.errors import CardError
+from belle2sim.schema import (
+    integers, interval, intervals, number, numbers, positive, read_toml, text, validate,
+)
+
+_RESOLUTION = {
+    "source": text(),
+    "forward": numbers(4),
+    "barrel": numbers(4),
+    "backward": numbers(4),
+    "min_energy_GeV": numbers(3, each=positive()),
+}
+
+SCHEMA = {
+    "card": {"name": text(), "version": text(), "description": text()},
+    "beams": {
+        "source": text(),
+        "her_energy_GeV": positive(),
+        "ler_energy_GeV": positive(),
+        "her_angle_rad": number(-0.5, 0.5),
+        "ler_angle_rad": number(-0.5, 0.5),
+        "her_energy_spread_GeV": number(0.0),
+        "ler_energy_spread_GeV": number(0.0),
+        "beamspot_sigma_x_cm": number(0.0),
+        "beamspot_sigma_y_cm": number(0.0),
+        "beamspot_sigma_z_cm": number(0.0),
+    },
+    "ecl": {
+        "source": text(),
+        "forward_theta_deg": interval(0.0, 180.0),
+        "barrel_theta_deg": interval(0.0, 180.0),
+        "backward_theta_deg": interval(0.0, 180.0),
+        "cluster_min_energy_GeV": number(0.0),
+        "merge_angle_rad": number(0.0),
+        "energy_resolution": _RESOLUTION,
+        "theta_resolution": _RESOLUTION,
+        "phi_resolution": _RESOLUTION,
+    },
+    "cdc": {
+        "source": text(),
+        "magnetic_field_T": positive(),
+        "axial_superlayer_radius_cm": numbers(5, each=positive()),
+        "inner_layer_radius_cm": positive(),
+        "inner_layer_z_cm": interval(),
+        "outer_layer_radius_cm": positive(),
+        "outer_layer_z_cm": interval(),
+    },
+    "ecl_trigger": {
+        "source": text(),
+        "theta_ring_edges_deg": intervals(17, 0.0, 180.0),
+        "phi_segments": integers(17, minimum=1),
+        "tc_threshold_GeV": number(0.0),
+    },
+}
+
+REGIONS = ("forward", "barrel", "backward")
+
+
+@dataclass
+class DetectorCard:
+    """A validated card: the raw document plus the arrays the kernels take."""
+
+    path: Path
+    sha256: str
+    doc: dict
+    beams: Beams = field(init=False)
+
+    def __post_init__(self):
+        self.beams = Beams.from_card(self.doc)
+
+    @property
+    def name(self):
+        return self.doc["card"]["name"]
+
+    # --- ECL -------------------------------------------------------------------------------
+    def ecl_region_theta_rad(self):
+        """(3, 2) polar ranges of the forward endcap, barrel, backward endcap (rad)."""
+        e = self.doc["ecl"]
+        return np.radians([e[f"{r}_theta_deg"] for r in REGIONS])
+
+    def ecl_resolution(self, quantity):
+        """(3, 5) per region: a, b, c, d, min_energy_GeV for quantity energy/theta/phi."""
+        t = self.doc["ecl"][f"{quantity}_resolution"]
+        return np.array([list(t[r]) + [t["min_energy_GeV"][i]] for i, r in enumerate(REGIONS)])
+
+    # --- CDC -------------------------------------------------------------------------------
+    def cdc_geometry(self):
+        """Packed CDC numbers: [B_T, r_in, z_in_lo, z_in_hi, r_out, z_out_lo, z_out_hi]."""
+        c = self.doc["cdc"]
+        return np.array([c["magnetic_field_T"], c["inner_layer_radius_cm"], *c["inner_layer_z_cm"],
+                         c["outer_layer_radius_cm"], *c["outer_layer_z_cm"]])
+
+    def cdc_axial_radii_cm(self):
+        return np.array(self.doc["cdc"]["axial_superlayer_radius_cm"], dtype=np.float64)
+
+    def tc_theta_edges_rad(self):
+        return np.radians(self.doc["ecl_trigger"]["theta_ring_edges_deg"])
+
+    def tc_phi_segments(self):
+        return np.array(self.doc["ecl_trigger"]["phi_segments"], dtype=np.int64)
+
+
+def _check_consistency(doc, where):
+    e = doc["ecl"]
+    ranges = [e[f"{r}_theta_deg"] for r in REGIONS]
+    for (a, ra), (b, rb) in zip(zip(REGIONS, ranges), zip(REGIONS[1:], ranges[1:])):
+        if ra[1] > rb[0]:
+            raise CardError(f"{where}: key 'ecl.{a}_theta_deg' {ra} overlaps 'ecl.{b}_theta_deg' {rb}")
+    rings = doc["ecl_trigger"]["theta_ring_edges_deg"]
+    for i, ring in enumerate(rings):
+        inside = any(r[0] - 1e-9 <= ring[0] and ring[1] <= r[1] + 1e-9 for r in ranges)
+        if not inside:
+            raise CardError(f"{where}: key 'ecl_trigger.theta_ring_edges_deg': ring {i + 1} {ring} "
+                            f"is not inside one ECL region {ranges}")
+
+
+def load_card(path_or_name=None):
+    """Load, validate and pack a detector card (a path, or the name of a shipped card)."""
+    path = resources.resolve("geometry", path_or_name)
+    doc, sha = read_toml(path, CardError)
+    validate(doc, SCHEMA, str(path), CardError)
+    _check_consistency(doc, str(path))
+    return DetectorCard(path=path, sha256=sha, doc=doc)

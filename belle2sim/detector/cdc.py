@@ -1,0 +1,41 @@
+"""CDC geometry as seen by a charged track: which layers it crosses inside the wire volume.
+
+A track crosses a layer of radius r if its helix reaches r and, at its first crossing, z lies
+within the wires' z extent at that radius (linear between the innermost and outermost layer of
+the card). Low-pT tracks curl before the outer layers; tracks at small polar angle leave through
+the end-plates. Tracks produced outside a layer's radius can still cross it on the way in.
+"""
+
+from belle2sim._jit import inline
+from belle2sim.detector.helix import first_crossing
+
+G_B, G_RIN, G_ZIN_LO, G_ZIN_HI, G_ROUT, G_ZOUT_LO, G_ZOUT_HI = range(7)
+
+
+@inline
+def z_extent(r, geo):
+    """(z_low, z_high) of the CDC wires at radius r (cm)."""
+    f = (r - geo[G_RIN]) / (geo[G_ROUT] - geo[G_RIN])
+    f = min(max(f, 0.0), 1.0)
+    lo = geo[G_ZIN_LO] + f * (geo[G_ZOUT_LO] - geo[G_ZIN_LO])
+    hi = geo[G_ZIN_HI] + f * (geo[G_ZOUT_HI] - geo[G_ZIN_HI])
+    return lo, hi
+
+
+@inline
+def crosses_layer(vx, vy, vz, px, py, pz, q, geo, r):
+    """True if the track crosses the CDC layer at radius r inside the wire volume."""
+    reached, z, _ = first_crossing(vx, vy, vz, px, py, pz, q, geo[G_B], r)
+    if not reached:
+        return False
+    lo, hi = z_extent(r, geo)
+    return lo <= z <= hi
+
+
+@inline
+def count_axial_superlayers(vx, vy, vz, px, py, pz, q, geo, axial_radii):
+    n = 0
+    for k in range(axial_radii.shape[0]):
+        if crosses_layer(vx, vy, vz, px, py, pz, q, geo, axial_radii[k]):
+            n += 1
+    return n

@@ -1,0 +1,55 @@
+"""Charged-particle helices in the solenoid field (B along +z), as scalar kernel helpers.
+
+A track of transverse momentum pT [GeV] in B [T] is a circle of radius R = pT / (0.3 B) [m]
+(0.299792458 = c in units of 1e9 m/s; written from scipy's c). Positive charges turn clockwise
+seen from +z (F = q v x B). These helpers answer: does the track reach the cylinder of radius r
+(cm) around the beam axis, and at what z does it first cross it?
+"""
+
+import numpy as np
+from scipy import constants
+
+from belle2sim._jit import inline
+
+# pT [GeV] = K * B [T] * R [cm]; K = c / 1e9 * 1e-2
+PT_PER_TESLA_CM = constants.c / 1e9 * 1e-2
+
+
+@inline
+def curvature_radius_cm(pt, b_field):
+    return pt / (PT_PER_TESLA_CM * b_field)
+
+
+@inline
+def first_crossing(vx, vy, vz, px, py, pz, q, b_field, r):
+    """(reached, z, arc_xy) of the first crossing of radius r (cm) along the motion.
+
+    ``reached`` is False if the helix never gets to radius r. ``arc_xy`` is the transverse path
+    length from the production point to the crossing (cm).
+    """
+    pt = np.sqrt(px * px + py * py)
+    if pt <= 0.0 or q == 0.0:
+        return False, 0.0, 0.0
+    R = curvature_radius_cm(pt, b_field)
+    s = 1.0 if q > 0 else -1.0
+    cx = vx + s * R * py / pt
+    cy = vy - s * R * px / pt
+    d = np.sqrt(cx * cx + cy * cy)
+    if d < 1e-12 or r < abs(d - R) or r > d + R:
+        return False, 0.0, 0.0
+    a = (r * r - R * R + d * d) / (2.0 * d)
+    h = np.sqrt(max(r * r - a * a, 0.0))
+    ux, uy = cx / d, cy / d
+    psi0 = np.arctan2(vy - cy, vx - cx)
+    best = 1e30
+    for sign in (-1.0, 1.0):
+        qx = a * ux - sign * h * uy
+        qy = a * uy + sign * h * ux
+        psi = np.arctan2(qy - cy, qx - cx)
+        # positive charges move clockwise (psi decreasing)
+        dpsi = (psi0 - psi) if s > 0 else (psi - psi0)
+        dpsi = dpsi % (2.0 * np.pi)
+        if dpsi < best:
+            best = dpsi
+    arc = R * best
+    return True, vz + arc * pz / pt, arc

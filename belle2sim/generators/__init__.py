@@ -1,0 +1,1 @@
+"""Event generators: one module per process, each citing the formula it samples."""

@@ -1,0 +1,67 @@
+"""Scalar four-vector helpers for the hot kernels (inlined into them by numba).
+
+Outside the kernels, use ``vector``; these exist because a kernel cannot call it. Each formula is
+written once here and tested against ``vector`` in tests/test_kinematics.py.
+"""
+
+import numpy as np
+
+from belle2sim._jit import inline
+
+
+@inline
+def boost(px, py, pz, E, bx, by, bz):
+    """Four-vector seen from a frame in which the original frame moves with velocity b.
+
+    With b = P/E of a system's total momentum, this takes a four-vector from that system's rest
+    frame to the frame where it has momentum P (e.g. CM -> lab); -b goes back.
+    """
+    b2 = bx * bx + by * by + bz * bz
+    if b2 <= 0.0:
+        return px, py, pz, E
+    gamma = 1.0 / np.sqrt(1.0 - b2)
+    bp = bx * px + by * py + bz * pz
+    g2 = (gamma - 1.0) / b2
+    k = g2 * bp + gamma * E
+    return px + k * bx, py + k * by, pz + k * bz, gamma * (E + bp)
+
+
+@inline
+def perpendicular_basis(nx, ny, nz):
+    """Two unit vectors u, v with (u, v, n) right-handed, for a unit vector n."""
+    if abs(nz) < 0.9:
+        ax, ay, az = 0.0, 0.0, 1.0
+    else:
+        ax, ay, az = 1.0, 0.0, 0.0
+    # u = a x n, normalised; v = n x u
+    ux = ay * nz - az * ny
+    uy = az * nx - ax * nz
+    uz = ax * ny - ay * nx
+    norm = np.sqrt(ux * ux + uy * uy + uz * uz)
+    ux /= norm
+    uy /= norm
+    uz /= norm
+    vx = ny * uz - nz * uy
+    vy = nz * ux - nx * uz
+    vz = nx * uy - ny * ux
+    return ux, uy, uz, vx, vy, vz
+
+
+@inline
+def direction(nx, ny, nz, cos_theta, phi):
+    """Unit vector at polar angle acos(cos_theta) and azimuth phi around axis n."""
+    ux, uy, uz, vx, vy, vz = perpendicular_basis(nx, ny, nz)
+    sin_theta = np.sqrt(max(0.0, 1.0 - cos_theta * cos_theta))
+    cp = np.cos(phi) * sin_theta
+    sp = np.sin(phi) * sin_theta
+    return (cos_theta * nx + cp * ux + sp * vx,
+            cos_theta * ny + cp * uy + sp * vy,
+            cos_theta * nz + cp * uz + sp * vz)
+
+
+@inline
+def two_body_momentum(sqrt_s, m1, m2):
+    """Momentum of either daughter in the rest frame of a two-body decay of mass sqrt_s."""
+    s = sqrt_s * sqrt_s
+    lam = (s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)
+    return np.sqrt(max(lam, 0.0)) / (2.0 * sqrt_s)

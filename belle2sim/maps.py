@@ -1,0 +1,66 @@
+"""Efficiencies with uncertainties, and efficiency maps as ``hist`` histograms.
+
+Unweighted events: Wilson score interval (68.27%). Weighted events: the same interval on the
+effective number of entries n_eff = (sum w)^2 / sum w^2 (the usual treatment for weighted MC).
+"""
+
+import numpy as np
+from scipy import stats
+
+Z_1SIGMA = stats.norm.ppf(0.5 + 0.6827 / 2)
+
+
+def wilson_interval(passed, total, z=Z_1SIGMA):
+    """(low, high) Wilson score interval for passed/total (arrays or scalars)."""
+    passed = np.asarray(passed, dtype=float)
+    total = np.asarray(total, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(total > 0, passed / total, 0.0)
+        denom = 1.0 + z**2 / total
+        centre = (p + z**2 / (2 * total)) / denom
+        half = z * np.sqrt(p * (1 - p) / total + z**2 / (4 * total**2)) / denom
+    return np.where(total > 0, centre - half, 0.0), np.where(total > 0, centre + half, 1.0)
+
+
+class Counter:
+    """Accumulates weighted pass counts for named selections over chunks."""
+
+    def __init__(self):
+        self.sum_w = 0.0
+        self.sum_w2 = 0.0
+        self.passed_w = {}
+
+    def add_total(self, weight):
+        self.sum_w += float(np.sum(weight))
+        self.sum_w2 += float(np.sum(weight**2))
+
+    def add(self, name, mask, weight):
+        self.passed_w[name] = self.passed_w.get(name, 0.0) + float(np.sum(weight[mask]))
+
+    def efficiency(self, name):
+        """(efficiency, symmetric error, (low, high)) for one selection."""
+        if self.sum_w <= 0:
+            return 0.0, 0.0, (0.0, 1.0)
+        eff = self.passed_w.get(name, 0.0) / self.sum_w
+        n_eff = self.sum_w**2 / self.sum_w2
+        lo, hi = wilson_interval(eff * n_eff, n_eff)
+        return eff, float(0.5 * (hi - lo)), (float(lo), float(hi))
+
+
+def efficiency_map(masses_GeV, efficiencies, errors, label="efficiency"):
+    """A 1D ``hist`` map of efficiency vs mass (bins centred on the scan points)."""
+    import hist
+
+    m = np.asarray(masses_GeV, dtype=float)
+    order = np.argsort(m)
+    m = m[order]
+    if len(m) > 1:
+        mids = 0.5 * (m[1:] + m[:-1])
+        edges = np.concatenate([[m[0] - (mids[0] - m[0])], mids, [m[-1] + (m[-1] - mids[-1])]])
+    else:
+        edges = np.array([m[0] - 0.5, m[0] + 0.5])
+    h = hist.Hist(hist.axis.Variable(edges, name="mass", label="mass [GeV]"),
+                  storage=hist.storage.Weight(), label=label)
+    h.view().value = np.asarray(efficiencies, dtype=float)[order]
+    h.view().variance = np.asarray(errors, dtype=float)[order] ** 2
+    return h

@@ -1,0 +1,40 @@
+"""Efficiency-vs-mass plot (matplotlib + mplhep), written atomically."""
+
+from belle2sim.output.atomic import atomic_path
+
+_LINES_SHOWN = 6
+
+
+def plot_scan(doc, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import mplhep
+
+    plt.style.use(mplhep.style.ROOT)
+    points = doc["points"]
+    masses = [p["mass_GeV"] for p in points]
+    fig, ax = plt.subplots(figsize=(9, 6.5))
+    ax.errorbar(masses, [p["efficiency"] for p in points], yerr=[p["efficiency_err"] for p in points],
+                marker="o", lw=2.5, color="black", label="selection and trigger")
+    ax.plot(masses, [p["trigger_efficiency"] for p in points], marker="s", lw=2, ls="--",
+            color="tab:red", label="trigger (OR, unprescaled)")
+    totals = {}
+    for p in points:
+        for k, v in p["lines"].items():
+            totals[k] = totals.get(k, 0.0) + v
+    for name in sorted(totals, key=lambda k: -totals[k])[:_LINES_SHOWN]:
+        if totals[name] <= 0:
+            continue
+        ax.plot(masses, [p["lines"][name] for p in points], marker=".", lw=1.2, label=f"line {name}")
+    ax.set_xlabel("mass [GeV]")
+    ax.set_ylabel("efficiency (fraction of generated events)")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"{doc['channel']}", fontsize=16)
+    ax.legend(fontsize=12, loc="best")
+    mplhep.label.exp_text("Belle II", "fast simulation (belle2sim)", ax=ax, loc=0, fontsize=14)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=str(path).rsplit(".", 1)[-1] if "." in str(path) else "png", dpi=110,
+                    bbox_inches="tight")
+    plt.close(fig)

@@ -1,0 +1,54 @@
+"""Scan documents as JSON, CSV (units in the column names) and a terminal table."""
+
+import csv
+import io
+import json
+
+from belle2sim.output.atomic import write_text
+
+_MAX_LINES_SHOWN = 6
+
+
+def to_json(doc):
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def to_csv(doc):
+    points = doc["points"]
+    lines = list(points[0]["lines"]) if points else []
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["mass_GeV", "n_generated", "efficiency", "efficiency_err", "trigger_efficiency",
+                     "cross_section_fb", "branching_fraction"] + [f"line_{n}_efficiency" for n in lines])
+    for p in points:
+        writer.writerow([p["mass_GeV"], p["n_generated"], f"{p['efficiency']:.6g}", f"{p['efficiency_err']:.3g}",
+                         f"{p['trigger_efficiency']:.6g}", f"{p['cross_section_fb']:.6g}",
+                         f"{p['branching_fraction']:.6g}"] + [f"{p['lines'][n]:.6g}" for n in lines])
+    return buf.getvalue()
+
+
+def write(doc, path):
+    """Write JSON or CSV by the file's suffix."""
+    text = to_csv(doc) if str(path).lower().endswith(".csv") else to_json(doc)
+    write_text(path, text)
+
+
+def best_lines(point, n=_MAX_LINES_SHOWN):
+    ranked = sorted(point["lines"].items(), key=lambda kv: -kv[1])
+    return [(k, v) for k, v in ranked[:n] if v > 0]
+
+
+def terminal_table(doc):
+    """A plain-text table of the scan, with the lines that carry the trigger."""
+    out = [f"{doc['channel']}  (sqrt(s) = {doc['sqrt_s_GeV']:.3f} GeV, seed {doc['seed']}, "
+           f"{doc['events_per_point']} events/point)",
+           f"coupling {doc['coupling']}   phase space {doc['phase_space']}", ""]
+    head = f"{'mass [GeV]':>10} {'sigma [fb]':>12} {'eff':>8} {'+-':>7} {'trig eff':>9}  leading lines (fraction of generated)"
+    out += [head, "-" * len(head)]
+    for p in doc["points"]:
+        lines = ", ".join(f"{k} {v:.3f}" for k, v in best_lines(p, 4))
+        out.append(f"{p['mass_GeV']:>10.4g} {p['cross_section_fb']:>12.4g} {p['efficiency']:>8.4f} "
+                   f"{p['efficiency_err']:>7.4f} {p['trigger_efficiency']:>9.4f}  {lines}")
+    out.append("")
+    out.append("eff = offline selection AND trigger, per generated event; yield = sigma x L x eff x BF")
+    return "\n".join(out)

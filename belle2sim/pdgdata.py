@@ -1,0 +1,145 @@
+"""PDG data, from the ``particle`` package, plus a small registry of new (dark-sector) states.
+
+Nothing here hard-codes a Standard Model mass, charge or lifetime: they come from ``particle``
+(which speaks MeV and mm; converted here to GeV and cm, the basf2 convention). New particles
+that the PDG tables do not hold (dark photon, Z', dark scalar, ALP, dark-matter states) are
+registered in :data:`NEW_PARTICLES` with their charge and whether the detector can see them;
+their masses are parameters of the channel, carried by each event's four-vectors.
+
+Every particle is sorted into a *response class*, the one fact the detector kernels need.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+from belle2sim.errors import UnknownParticleError
+
+# Response classes, as seen by the detector kernels.
+INVISIBLE = 0
+PHOTON = 1
+ELECTRON = 2
+MUON = 3
+CHARGED_HADRON = 4
+NEUTRAL_HADRON = 5
+
+RESPONSE_NAMES = {
+    INVISIBLE: "invisible",
+    PHOTON: "photon",
+    ELECTRON: "electron",
+    MUON: "muon",
+    CHARGED_HADRON: "charged hadron",
+    NEUTRAL_HADRON: "neutral hadron",
+}
+
+# id -> (name, charge in e, visible to the detector?). Ids follow the generators these
+# particles usually come from: Pythia's Hidden Valley gauge boson (4900022/4900023), MadGraph's
+# dark-matter and ALP models (9000005, 52), so files from those tools read as they are.
+NEW_PARTICLES = {
+    4900022: ("A'", 0, False),
+    4900023: ("Z'", 0, False),
+    4900025: ("h'", 0, False),
+    9000005: ("a", 0, False),
+    52: ("chi", 0, False),
+    1000022: ("chi1", 0, False),
+    1000023: ("chi2", 0, False),
+}
+
+_NEUTRINOS = {12, 14, 16}
+
+
+@lru_cache(maxsize=None)
+def _pdg_particle(pdgid):
+    from particle import Particle
+    from particle.particle import ParticleNotFound, InvalidParticle
+
+    try:
+        return Particle.from_pdgid(int(pdgid))
+    except (ParticleNotFound, InvalidParticle, ValueError) as exc:
+        raise UnknownParticleError(
+            f"PDG id {pdgid} is neither in the PDG tables (particle package) nor in "
+            f"belle2sim's registry of new particles (belle2sim.pdgdata.NEW_PARTICLES)"
+        ) from exc
+
+
+def name(pdgid):
+    """Human-readable name of a particle."""
+    if pdgid in NEW_PARTICLES:
+        return NEW_PARTICLES[pdgid][0]
+    return _pdg_particle(pdgid).name
+
+
+def mass_GeV(pdgid):
+    """PDG mass in GeV (``particle`` gives MeV)."""
+    if abs(pdgid) in NEW_PARTICLES:
+        raise UnknownParticleError(f"{name(abs(pdgid))} ({pdgid}) has no PDG mass: it is a channel parameter")
+    m = _pdg_particle(pdgid).mass
+    if m is None:
+        raise UnknownParticleError(f"PDG id {pdgid} has no mass in the PDG tables")
+    return m * 1e-3
+
+
+def charge(pdgid):
+    """Electric charge in units of e."""
+    if abs(pdgid) in NEW_PARTICLES:
+        return NEW_PARTICLES[abs(pdgid)][1]
+    return _pdg_particle(pdgid).charge
+
+
+def ctau_cm(pdgid):
+    """Proper decay length c*tau in cm (``particle`` gives mm); inf for stable particles."""
+    p = _pdg_particle(pdgid)
+    if p.ctau is None:
+        return np.inf
+    return p.ctau * 0.1
+
+
+@lru_cache(maxsize=None)
+def response_class(pdgid):
+    """How the detector sees this particle: one of INVISIBLE, PHOTON, ELECTRON, ..."""
+    a = abs(int(pdgid))
+    if a in NEW_PARTICLES:
+        _, q, visible = NEW_PARTICLES[a]
+        return INVISIBLE if not visible else (CHARGED_HADRON if q else NEUTRAL_HADRON)
+    if a in _NEUTRINOS:
+        _pdg_particle(pdgid)
+        return INVISIBLE
+    if a == 22:
+        return PHOTON
+    if a == 11:
+        return ELECTRON
+    if a == 13:
+        return MUON
+    q = charge(pdgid)
+    return CHARGED_HADRON if q != 0 else NEUTRAL_HADRON
+
+
+class _Table:
+    """A growing sorted table pdg id -> value, so that classifying millions of particles
+    is a parallel binary search instead of a sort (np.unique) per chunk."""
+
+    def __init__(self, fn, dtype):
+        self.fn, self.dtype = fn, dtype
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.values = np.zeros(0, dtype=dtype)
+
+    def __call__(self, pdg):
+        from belle2sim._lookup import lookup
+
+        pdg = np.ascontiguousarray(pdg, dtype=np.int64).ravel()
+        out = np.empty(len(pdg), dtype=self.dtype)
+        found = lookup(pdg, self.ids, self.values, out)
+        if not found.all():
+            new = np.unique(pdg[~found])
+            ids = np.concatenate([self.ids, new])
+            values = np.concatenate([self.values, np.array([self.fn(int(p)) for p in new], dtype=self.dtype)])
+            order = np.argsort(ids)
+            self.ids, self.values = ids[order], values[order]
+            lookup(pdg, self.ids, self.values, out)
+        return out
+
+
+response_classes = _Table(response_class, np.int8)
+response_classes.__doc__ = "Vectorised :func:`response_class` over an array of PDG ids (int8)."
+charges = _Table(charge, np.float64)
+charges.__doc__ = "Vectorised :func:`charge` (float64, units of e)."

@@ -1,0 +1,31 @@
+"""One chunk through the detector and the trigger: the fixed pipeline of DESIGN.md.
+
+:func:`simulate_chunk` takes an EventBatch (lab frame) and returns everything later stages need:
+per-particle ECL deposits, input bits, output lines (FTDL) and lines after prescale (PSNM).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from belle2sim import pdgdata
+from belle2sim.detector.ecl import EclDeposits, simulate_ecl
+from belle2sim.trigger.bits import InputBits, compute_input_bits, ftdl, psnm
+
+
+@dataclass
+class ChunkResult:
+    charge: np.ndarray
+    deposits: EclDeposits
+    bits: InputBits
+    ftdl: dict
+    psnm: dict
+
+
+def simulate_chunk(batch, card, menu, seed):
+    response = pdgdata.response_classes(batch.pdg)
+    charge = pdgdata.charges(batch.pdg)
+    deposits = simulate_ecl(batch, response, card, seed)
+    bits = compute_input_bits(batch, deposits, charge, card, menu)
+    lines = ftdl(bits, menu)
+    return ChunkResult(charge, deposits, bits, lines, psnm(lines, menu, seed, batch.number))

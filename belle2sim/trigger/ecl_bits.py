@@ -1,0 +1,227 @@
+"""ECL trigger input bits (the TSIM definitions of basf2 TrgEclMaster.cc), as a numba kernel.
+
+Deposits are summed into trigger cells (TCs: 17 theta rings x phi segments, from the card);
+a TC fires above the card's TC threshold. Touching fired TCs form one trigger cluster whose
+energy is their sum and whose position is its most energetic TC. CM energies and angles use the
+nominal beam boost, as the hardware look-up tables do. From these:
+
+* E_tot = sum of fired TCs in theta-ID ``energy_sum_theta_ids`` (lab): elow / ehigh / elum.
+* clst = number of clusters in theta-ID ``icn_theta_ids`` (TSIM: forward + barrel ICN).
+* ecl_3dbha (= bha_veto): a cluster pair back-to-back in the CM (dphi, theta sum windows) with
+  both CM energies above the lower and one above the upper veto threshold.
+* ecl_mumu: back-to-back pair, both clusters below ``mumu_max_energy_GeV`` (CM). The direction of
+  this cut is our reading of TrgEclBhabha::getmumu (muons are minimum-ionising).
+* lml0-lml13: the low-multiplicity bits exactly as coded in TrgEclMaster::makeLowMultiTriggerBit
+  (lml3 and lml5 are the 3D-Bhabha-*tagged* versions of lml2 and lml4, as in the code; the header
+  comment repeats lml2's text for lml3).
+
+Not modelled: timing windows, the 6-cluster readout limit, the 2D (Belle-type) Bhabha bits.
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim._jit import inline, kernel
+from belle2sim.kinematics import boost
+
+ECL_BITS = ("elow", "ehigh", "elum", "clst", "ecl_3dbha", "ecl_mumu") + tuple(f"lml{i}" for i in range(14))
+N_ECL_BITS = len(ECL_BITS)
+
+# packed float parameters
+(P_ELOW, P_EHIGH, P_ELUM, P_BV_DPHI, P_BV_TSUM_LO, P_BV_TSUM_HI, P_BV_E_LO, P_BV_E_HI,
+ P_MM_DPHI, P_MM_TSUM_LO, P_MM_TSUM_HI, P_MM_E_MAX, P_LAB0, P_LAB1, P_LAB2, P_CM0, P_CM1, P_CM2,
+ P_LML8_DPHI, P_LML10_DPHI, P_LML10_TSUM_LO, P_LML10_TSUM_HI, P_TC_THRESHOLD) = range(23)
+N_PARAMS = 23
+# theta-ID sets (rows of a boolean mask indexed by theta-ID 1..17)
+SETS = ("energy_sum", "icn", "lml1", "lml2", "lml4", "lml6", "lml7", "lml12", "lml13")
+(S_ESUM, S_ICN, S_LML1, S_LML2, S_LML4, S_LML6, S_LML7, S_LML12, S_LML13) = range(len(SETS))
+
+
+@inline
+def _ring_of(theta, edges):
+    """TC theta ring index 0..16 containing theta (nearest ring if theta fell between rings)."""
+    best, dist = 0, 1e9
+    for r in range(edges.shape[0]):
+        if edges[r, 0] <= theta < edges[r, 1]:
+            return r
+        d = min(abs(theta - edges[r, 0]), abs(theta - edges[r, 1]))
+        if d < dist:
+            best, dist = r, d
+    return best
+
+
+@inline
+def _dphi_deg(a, b):
+    d = abs(a - b) * 180.0 / np.pi
+    return 360.0 - d if d > 180.0 else d
+
+
+@kernel(parallel=True)
+def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
+                     boost_cm, params, sets, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, bits):
+    """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle."""
+    n_events = offsets.shape[0] - 1
+    bx, by, bz = -boost_cm[0], -boost_cm[1], -boost_cm[2]
+    for i in prange(n_events):
+        start, stop = offsets[i], offsets[i + 1]
+        for c in range(N_ECL_BITS):
+            bits[i, c] = 0
+        # 1. deposits -> trigger cells (summing deposits that share a TC)
+        for j in range(start, stop):
+            w_E[j] = 0.0
+            w_label[j] = -1
+            if dep_region[j] == 0 or dep_E[j] <= 0.0:
+                continue
+            r = _ring_of(dep_theta[j], ring_edges)
+            nseg = phi_segments[r]
+            f = int(np.floor((dep_phi[j] + np.pi) / (2.0 * np.pi) * nseg)) % nseg
+            merged = False
+            for k in range(start, j):
+                if w_E[k] > 0.0 and w_ring[k] == r and w_phi[k] == f:
+                    w_E[k] += dep_E[j]
+                    merged = True
+                    break
+            if not merged:
+                w_ring[j], w_phi[j], w_E[j] = r, f, dep_E[j]
+        # 2. fired TCs, energy sum
+        etot = 0.0
+        for j in range(start, stop):
+            if w_E[j] >= params[P_TC_THRESHOLD]:
+                w_label[j] = j
+                if sets[S_ESUM, w_ring[j] + 1]:
+                    etot += w_E[j]
+        bits[i, 0] = etot > params[P_ELOW]
+        bits[i, 1] = etot > params[P_EHIGH]
+        bits[i, 2] = etot > params[P_ELUM]
+        # 3. touching TCs -> one cluster (label = slot of its most energetic TC)
+        changed = True
+        while changed:
+            changed = False
+            for j in range(start, stop):
+                if w_label[j] < 0:
+                    continue
+                for k in range(j + 1, stop):
+                    if w_label[k] < 0 or w_label[k] == w_label[j]:
+                        continue
+                    rj, rk = w_ring[j], w_ring[k]
+                    if abs(rj - rk) > 1:
+                        continue
+                    wj = 2.0 * np.pi / phi_segments[rj]
+                    wk = 2.0 * np.pi / phi_segments[rk]
+                    cj = (w_phi[j] + 0.5) * wj
+                    ck = (w_phi[k] + 0.5) * wk
+                    d = abs(cj - ck)
+                    d = min(d, 2.0 * np.pi - d)
+                    if d <= 0.5 * (wj + wk) + 1e-9:
+                        lj, lk = w_label[j], w_label[k]
+                        keep = lj if w_E[lj] >= w_E[lk] else lk
+                        drop = lk if keep == lj else lj
+                        for m in range(start, stop):
+                            if w_label[m] == drop:
+                                w_label[m] = keep
+                        changed = True
+        # 4. cluster energies (at the label slot) and CM kinematics of the cluster centre
+        for j in range(start, stop):
+            if w_label[j] >= 0 and w_label[j] != j:
+                w_E[w_label[j]] += w_E[j]
+        n_cl = n_icn = n300 = n216 = n500_611 = n500_216 = 0
+        n2 = n2_414 = n2_2316 = n2_117 = n1_415 = n1_2316 = 0
+        for j in range(start, stop):
+            if w_label[j] != j:
+                continue
+            r = w_ring[j]
+            tid = r + 1
+            theta = 0.5 * (ring_edges[r, 0] + ring_edges[r, 1])
+            phi = (w_phi[j] + 0.5) * 2.0 * np.pi / phi_segments[r] - np.pi
+            e = w_E[j]
+            st = np.sin(theta)
+            cx, cy, cz, ce = boost(e * st * np.cos(phi), e * st * np.sin(phi), e * np.cos(theta), e, bx, by, bz)
+            w_ecm[j] = ce
+            w_tcm[j] = np.arctan2(np.sqrt(cx * cx + cy * cy), cz)
+            w_pcm[j] = np.arctan2(cy, cx)
+            n_cl += 1
+            n_icn += sets[S_ICN, tid]
+            if e > params[P_LAB1]:
+                n300 += 1
+            n216 += sets[S_LML12, tid]
+            if ce > params[P_CM2]:
+                n500_611 += sets[S_LML13, tid]
+            if e > params[P_LAB0]:
+                n500_216 += sets[S_LML12, tid]
+            if ce > params[P_CM0]:
+                n2 += 1
+                n2_414 += sets[S_LML1, tid]
+                n2_2316 += sets[S_LML2, tid]
+                n2_117 += sets[S_LML4, tid]
+            if ce > params[P_CM1]:
+                n1_415 += sets[S_LML6, tid]
+                n1_2316 += sets[S_LML7, tid]
+        # 5. cluster pairs
+        pair_high = pair_low = pair_3d = bhabha = mumu = 0
+        for j in range(start, stop):
+            if w_label[j] != j:
+                continue
+            for k in range(j + 1, stop):
+                if w_label[k] != k:
+                    continue
+                dphi = _dphi_deg(w_pcm[j], w_pcm[k])
+                tsum = (w_tcm[j] + w_tcm[k]) * 180.0 / np.pi
+                ej, ek = w_E[j], w_E[k]
+                lab2 = params[P_LAB2]
+                if dphi > params[P_LML8_DPHI]:
+                    if ej > lab2 and ek > lab2:
+                        pair_high += 1
+                    if (ej < lab2 and ek > lab2) or (ej > lab2 and ek < lab2):
+                        pair_low += 1
+                if dphi > params[P_LML10_DPHI] and params[P_LML10_TSUM_LO] < tsum < params[P_LML10_TSUM_HI]:
+                    pair_3d += 1
+                cj, ck = w_ecm[j], w_ecm[k]
+                if (dphi > params[P_BV_DPHI] and params[P_BV_TSUM_LO] < tsum < params[P_BV_TSUM_HI]
+                        and cj > params[P_BV_E_LO] and ck > params[P_BV_E_LO]
+                        and max(cj, ck) > params[P_BV_E_HI]):
+                    bhabha = 1
+                if (dphi > params[P_MM_DPHI] and params[P_MM_TSUM_LO] < tsum < params[P_MM_TSUM_HI]
+                        and cj < params[P_MM_E_MAX] and ck < params[P_MM_E_MAX]):
+                    mumu = 1
+        bits[i, 3] = n_icn
+        bits[i, 4] = bhabha
+        bits[i, 5] = mumu
+        lml = 6
+        bits[i, lml + 0] = n_cl >= 3 and n300 >= 1 and bhabha == 0
+        bits[i, lml + 1] = n2_414 > 0
+        bits[i, lml + 2] = n2_2316 > 0 and bhabha == 0
+        bits[i, lml + 3] = n2_2316 > 0 and bhabha != 0
+        bits[i, lml + 4] = n2_117 > 0 and bhabha == 0
+        bits[i, lml + 5] = n2_117 > 0 and bhabha != 0
+        bits[i, lml + 6] = n1_415 == 1 and n300 == 1
+        bits[i, lml + 7] = n1_2316 == 1 and n300 == 1
+        bits[i, lml + 8] = pair_high > 0 and n2 == 0
+        bits[i, lml + 9] = pair_low > 0 and n2 == 0
+        bits[i, lml + 10] = pair_3d > 0 and n2 == 0
+        bits[i, lml + 11] = n2 == 0
+        bits[i, lml + 12] = n216 >= 3 and n500_216 >= 1 and bhabha == 0
+        bits[i, lml + 13] = n500_611 == 1 and n300 == 1
+
+
+def pack_parameters(ecl_inputs, tc_threshold_GeV):
+    """Menu table [inputs.ecl] -> (float params, theta-ID set mask (len(SETS), 18))."""
+    p = np.zeros(N_PARAMS)
+    m = ecl_inputs
+    p[P_ELOW], p[P_EHIGH], p[P_ELUM] = (m["elow_threshold_GeV"], m["ehigh_threshold_GeV"],
+                                        m["elum_threshold_GeV"])
+    p[P_BV_DPHI] = m["bhabha_veto_dphi_min_deg"]
+    p[P_BV_TSUM_LO], p[P_BV_TSUM_HI] = m["bhabha_veto_theta_sum_deg"]
+    p[P_BV_E_LO], p[P_BV_E_HI] = m["bhabha_veto_cm_energy_GeV"]
+    p[P_MM_DPHI] = m["mumu_dphi_min_deg"]
+    p[P_MM_TSUM_LO], p[P_MM_TSUM_HI] = m["mumu_theta_sum_deg"]
+    p[P_MM_E_MAX] = m["mumu_max_cm_energy_GeV"]
+    p[P_LAB0], p[P_LAB1], p[P_LAB2] = m["lml_lab_energy_GeV"]
+    p[P_CM0], p[P_CM1], p[P_CM2] = m["lml_cm_energy_GeV"]
+    p[P_LML8_DPHI] = m["lml8_dphi_min_deg"]
+    p[P_LML10_DPHI] = m["lml10_dphi_min_deg"]
+    p[P_LML10_TSUM_LO], p[P_LML10_TSUM_HI] = m["lml10_theta_sum_deg"]
+    p[P_TC_THRESHOLD] = tc_threshold_GeV
+    sets = np.zeros((len(SETS), 18), dtype=np.int64)
+    for row, name in enumerate(SETS):
+        sets[row, m["theta_ids"][name]] = 1
+    return p, sets

@@ -1,0 +1,106 @@
+"""Load and validate a trigger menu (trigger/*.toml).
+
+A menu has input-bit parameters (``[inputs.ecl]``, ``[inputs.cdc]``, ...) and output lines
+(``[lines.NAME]`` with ``logic`` and ``prescale``). Validation parses every line's logic and
+checks that each input bit it names exists; errors name the file, the line and the bit.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from belle2sim import resources
+from belle2sim.errors import MenuError
+from belle2sim.schema import (
+    Spec, integer, integers, interval, number, numbers, positive, read_toml, text, validate,
+)
+from belle2sim.trigger import logic
+from belle2sim.trigger.bits import INPUT_BITS
+
+_THETA_IDS = Spec("a list of theta-IDs 1..17",
+                  lambda v: integers()(v) or (None if all(1 <= x <= 17 for x in v)
+                                              else f"theta-IDs must be 1..17, got {v}"))
+
+SCHEMA = {
+    "menu": {"name": text(), "source": text()},
+    "inputs": {
+        "ecl": {
+            "source": text(),
+            "elow_threshold_GeV": number(0.0),
+            "ehigh_threshold_GeV": number(0.0),
+            "elum_threshold_GeV": number(0.0),
+            "bhabha_veto_dphi_min_deg": number(0.0, 180.0),
+            "bhabha_veto_theta_sum_deg": interval(0.0, 360.0),
+            "bhabha_veto_cm_energy_GeV": interval(0.0),
+            "mumu_dphi_min_deg": number(0.0, 180.0),
+            "mumu_theta_sum_deg": interval(0.0, 360.0),
+            "mumu_max_cm_energy_GeV": positive(),
+            "lml_lab_energy_GeV": numbers(3, each=number(0.0)),
+            "lml_cm_energy_GeV": numbers(3, each=number(0.0)),
+            "lml8_dphi_min_deg": number(0.0, 180.0),
+            "lml10_dphi_min_deg": number(0.0, 180.0),
+            "lml10_theta_sum_deg": interval(0.0, 360.0),
+            "theta_ids": {k: _THETA_IDS for k in
+                          ("energy_sum", "icn", "lml1", "lml2", "lml4", "lml6", "lml7", "lml12", "lml13")},
+        },
+        "cdc": {
+            "source": text(),
+            "t2_min_pt_GeV": number(0.0),
+            "t2_min_axial_superlayers": integer(1),
+        },
+    },
+}
+_LINE = {"logic": text(), "prescale": integer(0), "description": text()}
+
+
+@dataclass
+class Line:
+    name: str
+    logic: str
+    prescale: int
+    ast: tuple
+
+
+@dataclass
+class Menu:
+    path: Path
+    sha256: str
+    doc: dict
+    lines: dict
+
+    @property
+    def name(self):
+        return self.doc["menu"]["name"]
+
+    @property
+    def inputs(self):
+        return self.doc["inputs"]
+
+    def unprescaled(self):
+        """Names of the lines that run with prescale 1 (the ones an efficiency ORs)."""
+        return [n for n, line in self.lines.items() if line.prescale == 1]
+
+
+def load_menu(path_or_name=None):
+    """Load and validate a trigger menu (a path, or the name of a shipped menu)."""
+    path = resources.resolve("trigger", path_or_name)
+    doc, sha = read_toml(path, MenuError)
+    where = str(path)
+    lines_doc = doc.get("lines")
+    if not isinstance(lines_doc, dict) or not lines_doc:
+        raise MenuError(f"{where}: no [lines.NAME] tables: a menu needs at least one output line")
+    validate({k: v for k, v in doc.items() if k != "lines"}, SCHEMA, where, MenuError)
+    lines = {}
+    for name, body in lines_doc.items():
+        if not isinstance(body, dict):
+            raise MenuError(f"{where}: 'lines.{name}' must be a table with logic and prescale")
+        validate(body, _LINE, where, MenuError, path=f"lines.{name}.", optional=("lines.%s.description" % name,))
+        try:
+            ast = logic.parse(body["logic"])
+        except logic.LogicSyntaxError as exc:
+            raise MenuError(f"{where}: line '{name}': cannot parse logic {body['logic']!r}: {exc}") from exc
+        unknown = sorted(logic.names(ast) - set(INPUT_BITS))
+        if unknown:
+            raise MenuError(f"{where}: line '{name}' uses unknown input bit(s) {', '.join(unknown)} "
+                            f"(known: {', '.join(INPUT_BITS)})")
+        lines[name] = Line(name, body["logic"], body["prescale"], ast)
+    return Menu(path=path, sha256=sha, doc=doc, lines=lines)
