@@ -20,19 +20,20 @@ def plot_scan(doc, path):
                 marker="o", lw=2.5, color="black", label="selection and trigger")
     ax.plot(masses, [p["trigger_efficiency"] for p in points], marker="s", lw=2, ls="--",
             color="tab:red", label="trigger (OR, unprescaled)")
-    totals = {}
-    for p in points:
-        for k, v in p["lines"].items():
-            totals[k] = totals.get(k, 0.0) + v
-    for name in sorted(totals, key=lambda k: -totals[k])[:_LINES_SHOWN]:
-        if totals[name] <= 0:
-            continue
-        ax.plot(masses, [p["lines"][name] for p in points], marker=".", lw=1.2, label=f"line {name}")
+    # lines with identical curves share one entry ("hie = lowe = g_high")
+    curves = {}
+    for name in points[0]["lines"]:
+        ys = tuple(round(p["lines"][name], 12) for p in points)
+        if any(ys):
+            curves.setdefault(ys, []).append(name)
+    ranked = sorted(curves.items(), key=lambda kv: -sum(kv[0]))[:_LINES_SHOWN]
+    for ys, names in ranked:
+        label = " = ".join(names[:4]) + (" = ..." if len(names) > 4 else "")
+        ax.plot(masses, ys, marker=".", lw=1.2, label=f"line {label}")
     ax.set_xlabel("mass [GeV]")
     ax.set_ylabel("efficiency (fraction of generated events)")
     ax.set_ylim(0, 1.05)
-    ax.set_title(f"{doc['channel']}", fontsize=16)
-    ax.legend(fontsize=12, loc="best")
+    ax.legend(fontsize=12, loc="best", title=doc["channel"], title_fontsize=13)
     mplhep.label.exp_text("Belle II", "fast simulation (belle2sim)", ax=ax, loc=0, fontsize=14)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=str(path).rsplit(".", 1)[-1] if "." in str(path) else "png", dpi=110,

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from belle2sim.detector.card import load_card
+from belle2sim.events import EventBatch
+from belle2sim.trigger.menu import load_menu
+
+
+@pytest.fixture(scope="session")
+def card():
+    return load_card()
+
+
+@pytest.fixture(scope="session")
+def menu():
+    return load_menu()
+
+
+def make_batch(events, first_number=0):
+    """EventBatch from a list of events, each a list of (pdg, px, py, pz, E[, vx, vy, vz])."""
+    rows = [p for ev in events for p in ev]
+    counts = [len(ev) for ev in events]
+    cols = np.array([list(r) + [0.0] * (8 - len(r)) for r in rows], dtype=float).reshape(-1, 8)
+    return EventBatch(
+        pdg=cols[:, 0].astype(np.int32), px=cols[:, 1], py=cols[:, 2], pz=cols[:, 3], E=cols[:, 4],
+        vx=cols[:, 5], vy=cols[:, 6], vz=cols[:, 7],
+        parent=-np.ones(len(rows), dtype=np.int32), status=np.ones(len(rows), dtype=np.int8),
+        offsets=np.concatenate([[0], np.cumsum(counts)]), weight=np.ones(len(events)),
+        number=np.arange(first_number, first_number + len(events)),
+    )
+
+
+def massless(pdg, energy, theta_rad, phi_rad=0.0):
+    st = np.sin(theta_rad)
+    return (pdg, energy * st * np.cos(phi_rad), energy * st * np.sin(phi_rad), energy * np.cos(theta_rad), energy)

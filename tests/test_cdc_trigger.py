@@ -1,0 +1,57 @@
+"""CDC 2D-track count (t2): pT reach and polar acceptance of the axial superlayers."""
+
+import numpy as np
+import pytest
+
+from belle2sim import pdgdata
+from belle2sim.detector.helix import PT_PER_TESLA_CM, first_crossing
+from belle2sim.trigger.cdc_bits import cdc_trigger_bits
+from conftest import make_batch
+
+
+def t2_for(card, menu, tracks):
+    batch = make_batch([[t] for t in tracks])
+    bits = np.zeros((len(batch), 1), dtype=np.int16)
+    cdc = menu.inputs["cdc"]
+    cdc_trigger_bits(batch.offsets, batch.status, pdgdata.charges(batch.pdg), batch.px, batch.py, batch.pz,
+                     batch.vx, batch.vy, batch.vz, card.cdc_geometry(), card.cdc_axial_radii_cm(),
+                     cdc["t2_min_pt_GeV"], cdc["t2_min_axial_superlayers"], bits)
+    return bits[:, 0]
+
+
+def muon(pt, theta_deg, phi=0.4, vertex=(0, 0, 0)):
+    m = pdgdata.mass_GeV(13)
+    p = pt / np.sin(np.radians(theta_deg))
+    return (13, pt * np.cos(phi), pt * np.sin(phi), p * np.cos(np.radians(theta_deg)), np.hypot(p, m), *vertex)
+
+
+def test_curvature_constant():
+    # pT = 0.3 B R  (GeV, T, m): 0.2998 GeV per T per m
+    assert PT_PER_TESLA_CM * 100 == pytest.approx(0.29979, rel=1e-4)
+
+
+def test_pt_threshold_and_reach(card, menu):
+    # the outermost axial SL (106.6 cm) is the 5th; 4 of 5 need r = 84.75 cm: pT > 0.3*1.5*0.4238 = 0.19 GeV,
+    # so the 0.3 GeV Hough limit decides
+    assert list(t2_for(card, menu, [muon(0.29, 90), muon(0.31, 90), muon(2.0, 90)])) == [0, 1, 1]
+
+
+def test_polar_acceptance(card, menu):
+    # 4 of 5 axial SLs need SL6 (84.75 cm) inside the wires: with the card's
+    # end-plate envelope: about 33-126 deg (data sheet: 35.1-123.1 deg to reach the outermost layer)
+    thetas = [15, 30, 36, 60, 120, 128, 140]
+    assert list(t2_for(card, menu, [muon(1.0, t) for t in thetas])) == [0, 0, 1, 1, 1, 0, 0]
+
+
+def test_first_crossing_geometry():
+    # a track from the origin reaches radius r at transverse arc 2R asin(r / 2R)
+    pt, b, r = 0.5, 1.5, 50.0
+    R = pt / (PT_PER_TESLA_CM * b)
+    reached, z, arc = first_crossing(0.0, 0.0, 0.0, pt, 0.0, pt, 1.0, b, r)
+    assert reached
+    assert arc == pytest.approx(2 * R * np.arcsin(r / (2 * R)))
+    assert z == pytest.approx(arc)  # pz = pT
+    assert not first_crossing(0.0, 0.0, 0.0, pt, 0.0, 0.0, 1.0, b, 2.01 * R)[0]
+    # a track born at r = 30 cm going outwards crosses 40 cm but, moving outward first, also 20 cm later
+    reached, _, arc40 = first_crossing(30.0, 0.0, 0.0, 5.0, 0.0, 0.0, -1.0, b, 40.0)
+    assert reached and arc40 == pytest.approx(10.0, rel=1e-3)

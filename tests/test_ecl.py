@@ -1,0 +1,80 @@
+"""ECL response: acceptance, gaps, resolution pulls, merging, cluster threshold."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from belle2sim import pdgdata
+from belle2sim.detector import ecl
+from conftest import make_batch, massless
+
+
+def _run(card, events, seed=3):
+    batch = make_batch(events)
+    return batch, ecl.simulate_ecl(batch, pdgdata.response_classes(batch.pdg), card, seed)
+
+
+@pytest.mark.parametrize("theta_deg,region", [
+    (11.0, 0), (13.0, 1), (31.0, 1), (31.8, 0), (32.6, 2), (90.0, 2), (128.0, 2),
+    (129.7, 0), (131.5, 3), (154.0, 3), (157.0, 0),
+])
+def test_regions_and_gaps(card, theta_deg, region):
+    """Photons in the barrel/endcap gaps (31.4-32.2, 128.7-130.7 deg) or outside are lost."""
+    _, dep = _run(card, [[massless(22, 2.0, np.radians(theta_deg))]])
+    assert dep.region[0] == region
+    assert dep.is_cluster[0] == (region != 0)
+
+
+def test_invisible_and_neutrinos_leave_nothing(card):
+    _, dep = _run(card, [[massless(12, 2.0, 1.5), (4900022, 0.0, 0.0, 1.0, 2.0)]])
+    assert not dep.is_cluster.any()
+
+
+@pytest.mark.parametrize("theta_deg,region", [(20.0, 1), (90.0, 2), (140.0, 3)])
+@pytest.mark.parametrize("energy", [0.1, 1.0, 4.0])
+def test_resolution_pulls_have_unit_width(card, theta_deg, region, energy):
+    n = 4000
+    theta, phi = np.radians(theta_deg), 0.3
+    _, dep = _run(card, [[massless(22, energy, theta, phi)] for _ in range(n)], seed=17)
+    res = card.ecl_resolution
+    a = [ecl.resolution(res(q), region, energy) for q in ("energy", "theta", "phi")]
+    pulls = {
+        "E": (dep.energy_GeV - energy) / (0.01 * a[0] * energy),
+        "theta": (dep.theta_rad - theta) / (1e-3 * a[1]),
+        "phi": (dep.phi_rad - phi) / (1e-3 * a[2]),
+    }
+    for name, pull in pulls.items():
+        assert abs(pull.mean()) < 5 / np.sqrt(n), name
+        assert abs(pull.std() - 1) < 0.05, name
+        assert stats.kstest(pull, "norm").pvalue > 1e-4, name
+
+
+def test_resolution_matches_data_sheet_values(card):
+    """Evaluated basf2 parametrisation, data sheet sec. 3: barrel 3.27% at 0.1 GeV, 2.04% at 1,
+    1.72% at 7 GeV; barrel sigma_theta 3.8 mrad at 1 GeV, sigma_phi 4.5 mrad at 1 GeV."""
+    e = card.ecl_resolution("energy")
+    assert ecl.resolution(e, 2, 0.1) == pytest.approx(3.27, abs=0.01)
+    assert ecl.resolution(e, 2, 1.0) == pytest.approx(2.04, abs=0.01)
+    assert ecl.resolution(e, 2, 7.0) == pytest.approx(1.72, abs=0.01)
+    assert ecl.resolution(card.ecl_resolution("theta"), 2, 1.0) == pytest.approx(3.8, abs=0.05)
+    assert ecl.resolution(card.ecl_resolution("phi"), 2, 1.0) == pytest.approx(4.5, abs=0.05)
+    # below 22 MeV basf2 uses the constant 4.67 % (barrel)
+    assert ecl.resolution(e, 2, 0.01) == pytest.approx(4.67, abs=0.01)
+
+
+def test_close_photons_merge_and_far_ones_do_not(card):
+    merge = card.doc["ecl"]["merge_angle_rad"]
+    close = [massless(22, 1.0, 1.5, 0.0), massless(22, 0.5, 1.5, 0.3 * merge)]
+    far = [massless(22, 1.0, 1.5, 0.0), massless(22, 0.5, 1.5, 5 * merge)]
+    _, dep = _run(card, [close, far])
+    assert dep.is_cluster[:2].sum() == 1
+    assert dep.energy_GeV[:2].sum() == pytest.approx(1.5, rel=0.05)
+    assert dep.is_cluster[2:].sum() == 2
+
+
+def test_cluster_energy_threshold(card):
+    threshold = card.doc["ecl"]["cluster_min_energy_GeV"]
+    events = [[massless(22, threshold * f, 1.5)] for f in (0.3, 3.0)]
+    _, dep = _run(card, events)
+    assert not dep.is_cluster[0]
+    assert dep.is_cluster[1]

@@ -1,0 +1,124 @@
+"""ECL trigger input bits on hand-built deposits, at and around each threshold."""
+
+import numpy as np
+import pytest
+
+from belle2sim.detector.ecl import EclDeposits
+from belle2sim.trigger.bits import compute_input_bits
+from conftest import make_batch, massless
+
+
+def lab_from_cm(card, e_cm, theta_cm_deg, phi_cm_deg):
+    """(E, theta_deg, phi_deg) in the lab of a massless particle given in the nominal CM."""
+    import vector
+
+    t, f = np.radians(theta_cm_deg), np.radians(phi_cm_deg)
+    v = vector.obj(px=e_cm * np.sin(t) * np.cos(f), py=e_cm * np.sin(t) * np.sin(f), pz=e_cm * np.cos(t), E=e_cm)
+    b = card.beams.boost_vector
+    lab = v.boost_beta3(vector.obj(x=b[0], y=b[1], z=b[2]))
+    return lab.E, np.degrees(lab.theta), np.degrees(lab.phi)
+
+
+def bits_for(card, menu, events):
+    """Input bits for events given as lists of exact photon deposits (E_lab, theta_deg, phi_deg)."""
+    batch = make_batch([[massless(22, e, np.radians(t), np.radians(f)) for e, t, f in ev] or
+                        [(12, 0, 0, 1, 1)] for ev in events])
+    dep = EclDeposits(batch.n_particles)
+    j = 0
+    for ev in events:
+        for e, t, f in ev:
+            dep.energy_GeV[j], dep.theta_rad[j], dep.phi_rad[j] = e, np.radians(t), np.radians(f)
+            dep.region[j] = 2
+            dep.is_cluster[j] = True
+            j += 1
+        j += 0 if ev else 1
+    charge = np.zeros(batch.n_particles)
+    return compute_input_bits(batch, dep, charge, card, menu)
+
+
+@pytest.mark.parametrize("bit,threshold", [("elow", 0.5), ("ehigh", 1.0), ("elum", 3.0)])
+def test_energy_sum_thresholds(card, menu, bit, threshold):
+    b = bits_for(card, menu, [[(threshold * 0.98, 90, 10)], [(threshold * 1.02, 90, 10)]])
+    assert list(b[bit]) == [0, 1]
+
+
+def test_energy_sum_excludes_extreme_forward_and_backward(card, menu):
+    # theta-ID 1 (15 deg), 16 (135 deg), 17 (150 deg) are outside the E_tot sum; 3 (28 deg) is in
+    b = bits_for(card, menu, [[(2.0, 15, 0)], [(2.0, 135, 0)], [(2.0, 150, 0)], [(2.0, 28, 0)]])
+    assert list(b["ehigh"]) == [0, 0, 0, 1]
+
+
+def test_tc_threshold_and_cluster_counting(card, menu):
+    thr = card.doc["ecl_trigger"]["tc_threshold_GeV"]
+    b = bits_for(card, menu, [
+        [(0.9 * thr, 90, 0)],                      # below the TC threshold: nothing
+        [(0.3, 90, 0), (0.3, 60, 120)],            # two separate clusters
+        [(0.3, 90, 0), (0.3, 90, 10)],             # neighbouring TCs in phi: one cluster
+        [(0.3, 90, 0), (0.3, 150, 180)],           # backward endcap not in the ICN count
+        [(0.3, 70, 0), (0.3, 90, 90), (0.3, 110, 180), (0.3, 40, 270)],
+    ])
+    assert list(b["clst"]) == [0, 2, 1, 1, 4]
+
+
+def _b2b_cm(card, e1, e2, theta=80.0, phi=30.0):
+    return [lab_from_cm(card, e1, theta, phi), lab_from_cm(card, e2, 180 - theta, phi + 180)]
+
+
+def test_3d_bhabha_veto(card, menu):
+    b = bits_for(card, menu, [
+        _b2b_cm(card, 5.2, 5.2),          # both > 3 GeV, one > 4.5 GeV: Bhabha
+        _b2b_cm(card, 4.2, 4.2),          # none above 4.5 GeV
+        _b2b_cm(card, 5.2, 2.7),          # one below 3 GeV
+        [lab_from_cm(card, 5.2, 80, 30), lab_from_cm(card, 5.2, 100, 120)],  # not back-to-back
+    ])
+    assert list(b["ecl_3dbha"]) == [1, 0, 0, 0]
+    assert list(b["bha_veto"]) == [1, 0, 0, 0]
+    assert list(b["hie"] if "hie" in b else b["ehigh"]) == [1, 1, 1, 1]
+
+
+def test_ecl_mumu(card, menu):
+    b = bits_for(card, menu, [_b2b_cm(card, 0.25, 0.25), _b2b_cm(card, 2.5, 0.25),
+                              [lab_from_cm(card, 0.25, 80, 30), lab_from_cm(card, 0.25, 100, 150)]])
+    assert list(b["ecl_mumu"]) == [1, 0, 0]
+
+
+def test_single_photon_lml_bits(card, menu):
+    b = bits_for(card, menu, [
+        [lab_from_cm(card, 2.2, 90, 0)],    # barrel, > 2 GeV CM: lml1
+        [lab_from_cm(card, 1.8, 90, 0)],    # barrel, 1-2 GeV CM: lml6, not lml1
+        [(3.0, 23, 0)],                     # theta-ID 2: lml2 (and lml7)
+        [(4.0, 15, 0)],                     # theta-ID 1: lml4
+        [lab_from_cm(card, 1.8, 90, 0), (0.4, 60, 120)],  # a second cluster > 300 MeV kills lml6
+    ])
+    assert list(b["lml1"]) == [1, 0, 0, 0, 0]
+    assert list(b["lml6"]) == [1, 1, 0, 0, 0]  # >= 1 GeV CM includes the 2.2 GeV photon
+    assert list(b["lml2"]) == [0, 0, 1, 0, 0]
+    assert list(b["lml7"]) == [0, 0, 1, 0, 0]
+    assert list(b["lml4"]) == [0, 0, 0, 1, 0]
+    assert list(b["lml11"]) == [0, 1, 0, 0, 1]
+    assert list(b["lml3"]) == [0] * 5 and list(b["lml5"]) == [0] * 5
+
+
+def test_pair_lml_bits(card, menu):
+    high = [lab_from_cm(card, 0.8, 70, 0), lab_from_cm(card, 0.8, 110, 180)]
+    e_lab = [high[0][0], high[1][0]]
+    assert min(e_lab) > 0.25
+    low = [(0.2, high[0][1], high[0][2]), high[1]]
+    b = bits_for(card, menu, [high, low, [lab_from_cm(card, 0.8, 70, 0), lab_from_cm(card, 0.8, 110, 90)]])
+    assert list(b["lml8"]) == [1, 0, 0]
+    assert list(b["lml9"]) == [0, 1, 0]
+    assert list(b["lml10"]) == [1, 1, 0]
+
+
+def test_multi_cluster_lml_bits(card, menu):
+    three = [(0.35, 60, 0), (0.2, 90, 120), (0.2, 110, 240)]
+    b = bits_for(card, menu, [
+        three,                                            # lml0: 3 clusters, one > 300 MeV
+        [(0.25, 60, 0), (0.2, 90, 120), (0.2, 110, 240)],  # none > 300 MeV
+        [(0.6, 60, 0), (0.2, 90, 120), (0.2, 110, 240)],   # lml12: one > 500 MeV in theta-ID 2-16
+        [lab_from_cm(card, 0.7, 75, 0)],                  # lml13: theta-ID 6-11, > 0.5 GeV CM, alone
+        [lab_from_cm(card, 0.7, 75, 0), (0.35, 120, 180)],  # ... not alone
+    ])
+    assert list(b["lml0"]) == [1, 0, 1, 0, 0]
+    assert list(b["lml12"]) == [0, 0, 1, 0, 0]
+    assert list(b["lml13"]) == [0, 0, 1, 1, 0]  # event 2: the 0.6 GeV cluster is alone above 0.3

@@ -1,0 +1,36 @@
+"""Efficiency uncertainties."""
+
+import numpy as np
+import pytest
+
+from belle2sim.maps import Counter, efficiency_map, wilson_interval
+
+
+def test_wilson_interval_closed_form():
+    # z = 1: p = 0.3, n = 100 -> centre (0.3 + 1/200)/(1.01), half sqrt(0.0021 + 1/40000)/1.01
+    lo, hi = wilson_interval(30, 100, z=1.0)
+    centre, half = (0.3 + 0.005) / 1.01, np.sqrt(0.3 * 0.7 / 100 + 1 / 40000) / 1.01
+    assert lo == pytest.approx(centre - half) and hi == pytest.approx(centre + half)
+    lo, hi = wilson_interval(0, 50)
+    assert lo == 0 and 0 < hi < 0.05
+
+
+def test_wilson_coverage():
+    rng = np.random.default_rng(3)
+    p, n = 0.08, 200
+    k = rng.binomial(n, p, 4000)
+    lo, hi = wilson_interval(k, n)
+    coverage = np.mean((lo <= p) & (p <= hi))
+    assert 0.62 < coverage < 0.75
+
+
+def test_weighted_counter_uses_effective_entries():
+    c = Counter()
+    w = np.full(100, 2.0)
+    c.add_total(w)
+    c.add("x", np.arange(100) < 25, w)
+    eff, err, _ = c.efficiency("x")
+    assert eff == pytest.approx(0.25)
+    assert err == pytest.approx(np.sqrt(0.25 * 0.75 / 100), rel=0.05)
+    h = efficiency_map([1.0, 2.0, 4.0], [0.1, 0.2, 0.3], [0.01, 0.01, 0.02])
+    assert h.values()[2] == pytest.approx(0.3) and h.axes[0].edges[0] == pytest.approx(0.5)

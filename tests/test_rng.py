@@ -1,0 +1,37 @@
+"""Counter-based random numbers: distributions and independence of streams."""
+
+import numba
+import numpy as np
+from scipy import stats
+
+from belle2sim import rng
+
+
+@numba.njit
+def _draw(seed, events, stage, count, normal):
+    out = np.empty((events.shape[0], count))
+    for i in range(events.shape[0]):
+        k = rng.event_key(seed, events[i], stage)
+        for c in range(count):
+            out[i, c] = rng.normal(k, c) if normal else rng.uniform(k, c)
+    return out
+
+
+def test_uniform_and_normal_shapes():
+    ev = np.arange(20_000)
+    u = _draw(np.uint64(1), ev, rng.STAGE_ECL, 3, False)
+    assert (u > 0).all() and (u < 1).all()
+    assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
+    z = _draw(np.uint64(1), ev, rng.STAGE_ECL, 3, True)
+    assert stats.kstest(z.ravel(), "norm").pvalue > 1e-3
+
+
+def test_streams_are_uncorrelated():
+    ev = np.arange(20_000)
+    a = _draw(np.uint64(1), ev, rng.STAGE_ECL, 2, False)
+    b = _draw(np.uint64(1), ev, rng.STAGE_GENERATOR, 2, False)
+    c = _draw(np.uint64(2), ev, rng.STAGE_ECL, 2, False)
+    shifted = _draw(np.uint64(1), ev + 1, rng.STAGE_ECL, 2, False)
+    for x, y in [(a[:, 0], a[:, 1]), (a[:, 0], b[:, 0]), (a[:, 0], c[:, 0]), (a[:, 0], shifted[:, 0])]:
+        assert abs(np.corrcoef(x, y)[0, 1]) < 0.03
+    np.testing.assert_array_equal(a, _draw(np.uint64(1), ev, rng.STAGE_ECL, 2, False))
