@@ -115,31 +115,51 @@ def response_class(pdgid):
 
 
 class _Table:
-    """A growing sorted table pdg id -> value, so that classifying millions of particles
-    is a parallel binary search instead of a sort (np.unique) per chunk."""
+    """A growing sorted table pdg id -> (response class, charge), so that classifying millions
+    of particles is one parallel binary search instead of a sort (np.unique) per chunk."""
 
-    def __init__(self, fn, dtype):
-        self.fn, self.dtype = fn, dtype
+    def __init__(self):
         self.ids = np.zeros(0, dtype=np.int64)
-        self.values = np.zeros(0, dtype=dtype)
+        self.response = np.zeros(0, dtype=np.int8)
+        self.charge = np.zeros(0, dtype=np.float64)
 
     def __call__(self, pdg):
-        from belle2sim._lookup import lookup
+        from belle2sim._lookup import lookup2
 
-        pdg = np.ascontiguousarray(pdg, dtype=np.int64).ravel()
-        out = np.empty(len(pdg), dtype=self.dtype)
-        found = lookup(pdg, self.ids, self.values, out)
+        pdg = np.ascontiguousarray(pdg).ravel()
+        if pdg.dtype not in (np.int32, np.int64):
+            pdg = pdg.astype(np.int64)
+        response = np.empty(len(pdg), dtype=np.int8)
+        charge_ = np.empty(len(pdg), dtype=np.float64)
+        found = lookup2(pdg, self.ids, self.response, self.charge, response, charge_)
         if not found.all():
             new = np.unique(pdg[~found])
             ids = np.concatenate([self.ids, new])
-            values = np.concatenate([self.values, np.array([self.fn(int(p)) for p in new], dtype=self.dtype)])
             order = np.argsort(ids)
-            self.ids, self.values = ids[order], values[order]
-            lookup(pdg, self.ids, self.values, out)
-        return out
+            self.response = np.concatenate(
+                [self.response, np.array([response_class(int(p)) for p in new], dtype=np.int8)])[order]
+            self.charge = np.concatenate(
+                [self.charge, np.array([charge(int(p)) for p in new], dtype=np.float64)])[order]
+            self.ids = ids[order]
+            lookup2(pdg, self.ids, self.response, self.charge, response, charge_)
+        return response, charge_
 
 
-response_classes = _Table(response_class, np.int8)
-response_classes.__doc__ = "Vectorised :func:`response_class` over an array of PDG ids (int8)."
-charges = _Table(charge, np.float64)
-charges.__doc__ = "Vectorised :func:`charge` (float64, units of e)."
+_TABLE = _Table()
+
+
+def classify(pdg):
+    """(response classes int8, charges float64 in e) for an array of PDG ids, in one pass.
+
+    Raises UnknownParticleError naming the first id that is in neither table."""
+    return _TABLE(pdg)
+
+
+def response_classes(pdg):
+    """Vectorised :func:`response_class` (int8 array)."""
+    return _TABLE(pdg)[0]
+
+
+def charges(pdg):
+    """Vectorised :func:`charge` (float64 array, units of e)."""
+    return _TABLE(pdg)[1]

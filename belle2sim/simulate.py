@@ -23,8 +23,7 @@ class ChunkResult:
 
 
 def simulate_chunk(batch, card, menu, seed):
-    response = pdgdata.response_classes(batch.pdg)
-    charge = pdgdata.charges(batch.pdg)
+    response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed)
     bits = compute_input_bits(batch, deposits, charge, card, menu)
     lines = ftdl(bits, menu)

@@ -83,6 +83,13 @@ class DetectorCard:
 
     def __post_init__(self):
         self.beams = Beams.from_card(self.doc)
+        self._packed = {}
+
+    def _cached(self, key, make):
+        """Packed arrays are built once per card (they are read for every chunk)."""
+        if key not in self._packed:
+            self._packed[key] = make()
+        return self._packed[key]
 
     @property
     def name(self):
@@ -92,28 +99,36 @@ class DetectorCard:
     def ecl_region_theta_rad(self):
         """(3, 2) polar ranges of the forward endcap, barrel, backward endcap (rad)."""
         e = self.doc["ecl"]
-        return np.radians([e[f"{r}_theta_deg"] for r in REGIONS])
+        return self._cached("regions", lambda: np.radians([e[f"{r}_theta_deg"] for r in REGIONS]))
 
     def ecl_resolution(self, quantity):
         """(3, 5) per region: a, b, c, d, min_energy_GeV for quantity energy/theta/phi."""
         t = self.doc["ecl"][f"{quantity}_resolution"]
-        return np.array([list(t[r]) + [t["min_energy_GeV"][i]] for i, r in enumerate(REGIONS)])
+        return self._cached(f"res_{quantity}", lambda: np.array(
+            [list(t[r]) + [t["min_energy_GeV"][i]] for i, r in enumerate(REGIONS)]))
 
     # --- CDC -------------------------------------------------------------------------------
     def cdc_geometry(self):
         """Packed CDC numbers: [B_T, r_in, z_in_lo, z_in_hi, r_out, z_out_lo, z_out_hi]."""
         c = self.doc["cdc"]
-        return np.array([c["magnetic_field_T"], c["inner_layer_radius_cm"], *c["inner_layer_z_cm"],
-                         c["outer_layer_radius_cm"], *c["outer_layer_z_cm"]])
+        return self._cached("cdc", lambda: np.array(
+            [c["magnetic_field_T"], c["inner_layer_radius_cm"], *c["inner_layer_z_cm"],
+             c["outer_layer_radius_cm"], *c["outer_layer_z_cm"]]))
 
     def cdc_axial_radii_cm(self):
-        return np.array(self.doc["cdc"]["axial_superlayer_radius_cm"], dtype=np.float64)
+        return self._cached("axial", lambda: np.array(self.doc["cdc"]["axial_superlayer_radius_cm"],
+                                                      dtype=np.float64))
 
     def tc_theta_edges_rad(self):
-        return np.radians(self.doc["ecl_trigger"]["theta_ring_edges_deg"])
+        return self._cached("tc_edges", lambda: np.radians(self.doc["ecl_trigger"]["theta_ring_edges_deg"]))
 
     def tc_phi_segments(self):
-        return np.array(self.doc["ecl_trigger"]["phi_segments"], dtype=np.int64)
+        return self._cached("tc_segments", lambda: np.array(self.doc["ecl_trigger"]["phi_segments"],
+                                                            dtype=np.int64))
+
+    def cached(self, key, make):
+        """Cache derived arrays (e.g. trigger look-up tables) on the card."""
+        return self._cached(key, make)
 
 
 def _check_consistency(doc, where):

@@ -11,9 +11,10 @@ from numba import prange
 
 from belle2sim import rng
 from belle2sim._jit import kernel
+from belle2sim._workspace import scratch
 from belle2sim.trigger import logic
 from belle2sim.trigger.cdc_bits import CDC_BITS, N_CDC_BITS, cdc_trigger_bits
-from belle2sim.trigger.ecl_bits import ECL_BITS, N_ECL_BITS, ecl_trigger_bits, pack_parameters
+from belle2sim.trigger.ecl_bits import ECL_BITS, N_ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
 # veto = injection veto, never set in simulation (as in basf2 TSIM)
@@ -21,11 +22,16 @@ DERIVED_BITS = ("bha_veto", "track", "veto")
 INPUT_BITS = ECL_BITS + CDC_BITS + DERIVED_BITS
 
 
-class InputBits(dict):
-    """name -> int16 array (one entry per event), plus the event numbers."""
+COLUMN = {name: k for k, name in enumerate(INPUT_BITS)}
+_N_ECL = len(ECL_BITS)
 
-    def __init__(self, columns, number):
-        super().__init__(columns)
+
+class InputBits(dict):
+    """name -> int8 column (one entry per event), views into one (n_events, n_bits) matrix."""
+
+    def __init__(self, matrix, number):
+        super().__init__({name: matrix[:, k] for k, name in enumerate(INPUT_BITS)})
+        self.matrix = matrix
         self.number = number
 
     def __len__(self):
@@ -35,33 +41,35 @@ class InputBits(dict):
 def compute_input_bits(batch, deposits, charge, card, menu):
     """All input bits for ``batch`` given its ECL deposits and per-particle charges."""
     n_events, n_particles = len(batch), batch.n_particles
-    ecl_in = menu.inputs["ecl"]
-    params, sets = pack_parameters(ecl_in, card.doc["ecl_trigger"]["tc_threshold_GeV"])
-    ecl = np.zeros((n_events, N_ECL_BITS), dtype=np.int16)
-    w_ring = np.empty(n_particles, dtype=np.int64)
-    w_phi = np.empty(n_particles, dtype=np.int64)
-    w_label = np.empty(n_particles, dtype=np.int64)
-    w_E, w_ecm, w_tcm, w_pcm = (np.empty(n_particles) for _ in range(4))
+    # column-major: each bit is contiguous for the line evaluation; kernels write by event
+    matrix = np.zeros((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
+    params, sets = menu.cached("ecl", lambda: pack_parameters(
+        menu.inputs["ecl"], card.doc["ecl_trigger"]["tc_threshold_GeV"]))
+    # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
+    w_ring = scratch("ecl_trg_ring", n_particles, np.int8)
+    w_phi = scratch("ecl_trg_phi", n_particles, np.int16)
+    w_label = scratch("ecl_trg_label", n_particles, np.int32)
+    w_E, w_ecm, w_tcm, w_pcm = (scratch(f"ecl_trg_{k}", n_particles, np.float32) for k in "Ectp")
+    edges, segments = card.tc_theta_edges_rad(), card.tc_phi_segments()
+    lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, card.beams.boost_vector))
     ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
-                     deposits.region, card.tc_theta_edges_rad(), card.tc_phi_segments(),
-                     card.beams.boost_vector, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, ecl)
-    cdc = np.zeros((n_events, N_CDC_BITS), dtype=np.int16)
+                     deposits.region, edges, segments, *lut, params, sets,
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, matrix[:, :_N_ECL])
     cdc_in = menu.inputs["cdc"]
     cdc_trigger_bits(batch.offsets, batch.status, charge, batch.px, batch.py, batch.pz,
                      batch.vx, batch.vy, batch.vz, card.cdc_geometry(), card.cdc_axial_radii_cm(),
-                     float(cdc_in["t2_min_pt_GeV"]), int(cdc_in["t2_min_axial_superlayers"]), cdc)
-    columns = {name: ecl[:, k] for k, name in enumerate(ECL_BITS)}
-    columns.update({name: cdc[:, k] for k, name in enumerate(CDC_BITS)})
-    columns["bha_veto"] = columns["ecl_3dbha"]
-    columns["track"] = (columns["t2"] > 0).astype(np.int16)
-    columns["veto"] = np.zeros(n_events, dtype=np.int16)
-    return InputBits(columns, batch.number)
+                     float(cdc_in["t2_min_pt_GeV"]), int(cdc_in["t2_min_axial_superlayers"]),
+                     matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
+    matrix[:, COLUMN["bha_veto"]] = matrix[:, COLUMN["ecl_3dbha"]]
+    matrix[:, COLUMN["track"]] = matrix[:, COLUMN["t2"]] > 0
+    return InputBits(matrix, batch.number)
 
 
 def ftdl(bits, menu):
-    """Output lines before prescale: name -> bool array."""
-    return {name: logic.evaluate(line.ast, bits) for name, line in menu.lines.items()}
+    """Output lines before prescale: name -> bool array. Sub-expressions shared by several
+    lines (``!bha_veto``, ``!veto``, ...) are computed once."""
+    cache = {}
+    return {name: logic.evaluate(line.ast, bits, cache) for name, line in menu.lines.items()}
 
 
 @kernel(parallel=True)

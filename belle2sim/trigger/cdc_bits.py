@@ -31,4 +31,4 @@ def cdc_trigger_bits(offsets, status, charge, px, py, pz, vx, vy, vz, geo, axial
                                            geo, axial_radii)
             if n_ax >= t2_min_axial:
                 n2d += 1
-        bits[i, 0] = n2d
+        bits[i, 0] = min(n2d, 127)  # int8 counts saturate

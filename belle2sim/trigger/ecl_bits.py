@@ -3,7 +3,7 @@
 Deposits are summed into trigger cells (TCs: 17 theta rings x phi segments, from the card);
 a TC fires above the card's TC threshold. Touching fired TCs form one trigger cluster whose
 energy is their sum and whose position is its most energetic TC. CM energies and angles use the
-nominal beam boost, as the hardware look-up tables do. From these:
+nominal beam boost, through per-TC look-up tables as in the hardware. From these:
 
 * E_tot = sum of fired TCs in theta-ID ``energy_sum_theta_ids`` (lab): elow / ehigh / elum.
 * clst = number of clusters in theta-ID ``icn_theta_ids`` (TSIM: forward + barrel ICN).
@@ -22,7 +22,6 @@ import numpy as np
 from numba import prange
 
 from belle2sim._jit import inline, kernel
-from belle2sim.kinematics import boost
 
 ECL_BITS = ("elow", "ehigh", "elum", "clst", "ecl_3dbha", "ecl_mumu") + tuple(f"lml{i}" for i in range(14))
 N_ECL_BITS = len(ECL_BITS)
@@ -40,14 +39,19 @@ SETS = ("energy_sum", "icn", "lml1", "lml2", "lml4", "lml6", "lml7", "lml12", "l
 @inline
 def _ring_of(theta, edges):
     """TC theta ring index 0..16 containing theta (nearest ring if theta fell between rings)."""
-    best, dist = 0, 1e9
-    for r in range(edges.shape[0]):
-        if edges[r, 0] <= theta < edges[r, 1]:
-            return r
-        d = min(abs(theta - edges[r, 0]), abs(theta - edges[r, 1]))
-        if d < dist:
-            best, dist = r, d
-    return best
+    n = edges.shape[0]
+    lo, hi = 0, n  # binary search: last ring whose lower edge is <= theta
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if edges[mid, 0] <= theta:
+            lo = mid
+        else:
+            hi = mid
+    r = lo
+    if theta < edges[r, 0] or theta < edges[r, 1] or r == n - 1:
+        return r
+    # in a gap between ring r and r + 1: take the nearer one
+    return r if theta - edges[r, 1] < edges[r + 1, 0] - theta else r + 1
 
 
 @inline
@@ -56,36 +60,56 @@ def _dphi_deg(a, b):
     return 360.0 - d if d > 180.0 else d
 
 
+def tc_lookup_tables(ring_edges, phi_segments, boost_cm):
+    """Per-TC look-up tables, as the hardware has them: first TC index of each ring, and for
+    each TC the CM/lab energy ratio and the CM polar and azimuthal angles of its centre
+    (massless particle, nominal boost). Computed once with ``vector``."""
+    import vector
+
+    first = np.concatenate([[0], np.cumsum(phi_segments)]).astype(np.int64)
+    theta, phi = [], []
+    for r, nseg in enumerate(phi_segments):
+        theta += [0.5 * (ring_edges[r, 0] + ring_edges[r, 1])] * nseg
+        phi += list((np.arange(nseg) + 0.5) * 2 * np.pi / nseg - np.pi)
+    theta, phi = np.array(theta), np.array(phi)
+    lab = vector.array({"px": np.sin(theta) * np.cos(phi), "py": np.sin(theta) * np.sin(phi),
+                        "pz": np.cos(theta), "E": np.ones_like(theta)})
+    cm = lab.boost_beta3(vector.obj(x=-boost_cm[0], y=-boost_cm[1], z=-boost_cm[2]))
+    return first, np.asarray(cm.E), np.asarray(cm.theta), np.asarray(cm.phi)
+
+
 @kernel(parallel=True)
 def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
-                     boost_cm, params, sets, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, bits):
+                     tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets,
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle."""
     n_events = offsets.shape[0] - 1
-    bx, by, bz = -boost_cm[0], -boost_cm[1], -boost_cm[2]
     for i in prange(n_events):
         start, stop = offsets[i], offsets[i + 1]
-        for c in range(N_ECL_BITS):
-            bits[i, c] = 0
-        # 1. deposits -> trigger cells (summing deposits that share a TC)
+        # 1. deposits -> trigger cells, packed at the front of the event's scratch slots
+        # (later loops run over the few fired cells, not over every particle of the event)
+        n_tc = 0
         for j in range(start, stop):
-            w_E[j] = 0.0
-            w_label[j] = -1
             if dep_region[j] == 0 or dep_E[j] <= 0.0:
                 continue
             r = _ring_of(dep_theta[j], ring_edges)
             nseg = phi_segments[r]
             f = int(np.floor((dep_phi[j] + np.pi) / (2.0 * np.pi) * nseg)) % nseg
             merged = False
-            for k in range(start, j):
-                if w_E[k] > 0.0 and w_ring[k] == r and w_phi[k] == f:
+            for k in range(start, start + n_tc):
+                if w_ring[k] == r and w_phi[k] == f:
                     w_E[k] += dep_E[j]
                     merged = True
                     break
             if not merged:
-                w_ring[j], w_phi[j], w_E[j] = r, f, dep_E[j]
+                slot = start + n_tc
+                w_ring[slot], w_phi[slot], w_E[slot] = r, f, dep_E[j]
+                n_tc += 1
+        stop = start + n_tc
         # 2. fired TCs, energy sum
         etot = 0.0
         for j in range(start, stop):
+            w_label[j] = -1
             if w_E[j] >= params[P_TC_THRESHOLD]:
                 w_label[j] = j
                 if sets[S_ESUM, w_ring[j] + 1]:
@@ -131,14 +155,12 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
                 continue
             r = w_ring[j]
             tid = r + 1
-            theta = 0.5 * (ring_edges[r, 0] + ring_edges[r, 1])
-            phi = (w_phi[j] + 0.5) * 2.0 * np.pi / phi_segments[r] - np.pi
+            tc = tc_first[r] + w_phi[j]
             e = w_E[j]
-            st = np.sin(theta)
-            cx, cy, cz, ce = boost(e * st * np.cos(phi), e * st * np.sin(phi), e * np.cos(theta), e, bx, by, bz)
+            ce = e * tc_cm_factor[tc]
             w_ecm[j] = ce
-            w_tcm[j] = np.arctan2(np.sqrt(cx * cx + cy * cy), cz)
-            w_pcm[j] = np.arctan2(cy, cx)
+            w_tcm[j] = tc_theta_cm[tc]
+            w_pcm[j] = tc_phi_cm[tc]
             n_cl += 1
             n_icn += sets[S_ICN, tid]
             if e > params[P_LAB1]:
@@ -183,7 +205,7 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
                 if (dphi > params[P_MM_DPHI] and params[P_MM_TSUM_LO] < tsum < params[P_MM_TSUM_HI]
                         and cj < params[P_MM_E_MAX] and ck < params[P_MM_E_MAX]):
                     mumu = 1
-        bits[i, 3] = n_icn
+        bits[i, 3] = min(n_icn, 127)  # int8 counts saturate
         bits[i, 4] = bhabha
         bits[i, 5] = mumu
         lml = 6

@@ -125,15 +125,28 @@ def names(ast):
     return set().union(*(names(a) for a in ast[1:]))
 
 
-def evaluate(ast, bits):
-    """Boolean array: the line for every event; ``bits`` maps name -> array (one per event)."""
+def evaluate(ast, bits, cache=None):
+    """Boolean array: the line for every event; ``bits`` maps name -> array (one per event).
+
+    ``cache`` (a dict) memoises sub-expressions across calls, so lines sharing terms such as
+    ``!bha_veto`` evaluate them once. Results in the cache must not be modified in place.
+    """
+    if cache is None:
+        cache = {}
+    hit = cache.get(ast)
+    if hit is not None:
+        return hit
     op = ast[0]
     if op == "bit":
-        return np.asarray(bits[ast[1]]) != 0
-    if op == "cmp":
-        return _COMPARE[ast[1]](np.asarray(bits[ast[2][1]] if ast[2][0] == "bit" else evaluate(ast[2], bits)), ast[3])
-    if op == "not":
-        return ~evaluate(ast[1], bits)
-    if op == "and":
-        return evaluate(ast[1], bits) & evaluate(ast[2], bits)
-    return evaluate(ast[1], bits) | evaluate(ast[2], bits)
+        out = np.asarray(bits[ast[1]]) != 0
+    elif op == "cmp":
+        value = np.asarray(bits[ast[2][1]]) if ast[2][0] == "bit" else evaluate(ast[2], bits, cache)
+        out = _COMPARE[ast[1]](value, ast[3])
+    elif op == "not":
+        out = ~evaluate(ast[1], bits, cache)
+    elif op == "and":
+        out = evaluate(ast[1], bits, cache) & evaluate(ast[2], bits, cache)
+    else:
+        out = evaluate(ast[1], bits, cache) | evaluate(ast[2], bits, cache)
+    cache[ast] = out
+    return out

@@ -67,6 +67,15 @@ class Menu:
     doc: dict
     lines: dict
 
+    def __post_init__(self):
+        self._packed = {}
+
+    def cached(self, key, make):
+        """Packed input-bit parameters, built once per menu."""
+        if key not in self._packed:
+            self._packed[key] = make()
+        return self._packed[key]
+
     @property
     def name(self):
         return self.doc["menu"]["name"]
