@@ -35,3 +35,15 @@ def test_streams_are_uncorrelated():
     for x, y in [(a[:, 0], a[:, 1]), (a[:, 0], b[:, 0]), (a[:, 0], c[:, 0]), (a[:, 0], shifted[:, 0])]:
         assert abs(np.corrcoef(x, y)[0, 1]) < 0.03
     np.testing.assert_array_equal(a, _draw(np.uint64(1), ev, rng.STAGE_ECL, 2, False))
+
+
+def test_ziggurat_tails_match_the_normal_distribution():
+    """The ziggurat's slow paths (outer layers, tail beyond 3.44) must give the right tail
+    fractions; binomial tolerance of 5 sigma on 10^6 draws."""
+    z = _draw(np.uint64(9), np.arange(100_000), rng.STAGE_TRACKS, 10, True).ravel()
+    n = len(z)
+    for cut in (1.0, 2.0, 3.0, 3.44, 4.0):
+        p = 2 * stats.norm.sf(cut)
+        observed = np.mean(np.abs(z) > cut)
+        assert abs(observed - p) < 5 * np.sqrt(p * (1 - p) / n) + 1e-6, cut
+    assert abs(stats.skew(z)) < 0.01 and abs(stats.kurtosis(z)) < 0.02
