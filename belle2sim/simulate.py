@@ -10,6 +10,7 @@ import numpy as np
 
 from belle2sim import pdgdata
 from belle2sim.detector.ecl import EclDeposits, simulate_ecl
+from belle2sim.detector.tracking import Tracks, simulate_tracks
 from belle2sim.trigger.bits import InputBits, compute_input_bits, ftdl, psnm
 
 
@@ -17,6 +18,7 @@ from belle2sim.trigger.bits import InputBits, compute_input_bits, ftdl, psnm
 class ChunkResult:
     charge: np.ndarray
     deposits: EclDeposits
+    tracks: Tracks
     bits: InputBits
     ftdl: dict
     psnm: dict
@@ -24,7 +26,8 @@ class ChunkResult:
 
 def simulate_chunk(batch, card, menu, seed):
     response, charge = pdgdata.classify(batch.pdg)
-    deposits = simulate_ecl(batch, response, card, seed)
-    bits = compute_input_bits(batch, deposits, charge, card, menu)
+    deposits = simulate_ecl(batch, response, card, seed, charge)
+    tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
+    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed)
     lines = ftdl(bits, menu)
-    return ChunkResult(charge, deposits, bits, lines, psnm(lines, menu, seed, batch.number))
+    return ChunkResult(charge, deposits, tracks, bits, lines, psnm(lines, menu, seed, batch.number))

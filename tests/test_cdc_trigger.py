@@ -5,18 +5,16 @@ import pytest
 
 from belle2sim import pdgdata
 from belle2sim.detector.helix import PT_PER_TESLA_CM, first_crossing
-from belle2sim.trigger.cdc_bits import cdc_trigger_bits
+from belle2sim.simulate import simulate_chunk
 from conftest import make_batch
 
 
+def bits_for(card, menu, events):
+    return simulate_chunk(make_batch(events), card, menu, seed=5).bits
+
+
 def t2_for(card, menu, tracks):
-    batch = make_batch([[t] for t in tracks])
-    bits = np.zeros((len(batch), 1), dtype=np.int16)
-    cdc = menu.inputs["cdc"]
-    cdc_trigger_bits(batch.offsets, batch.status, pdgdata.charges(batch.pdg), batch.px, batch.py, batch.pz,
-                     batch.vx, batch.vy, batch.vz, card.cdc_geometry(), card.cdc_axial_radii_cm(),
-                     cdc["t2_min_pt_GeV"], cdc["t2_min_axial_superlayers"], bits)
-    return bits[:, 0]
+    return bits_for(card, menu, [[t] for t in tracks])["t2"]
 
 
 def muon(pt, theta_deg, phi=0.4, vertex=(0, 0, 0)):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from belle2sim.detector.ecl import EclDeposits
+from belle2sim.detector.tracking import simulate_tracks
 from belle2sim.trigger.bits import compute_input_bits
 from conftest import make_batch, massless
 
@@ -24,6 +25,8 @@ def bits_for(card, menu, events):
     batch = make_batch([[massless(22, e, np.radians(t), np.radians(f)) for e, t, f in ev] or
                         [(12, 0, 0, 1, 1)] for ev in events])
     dep = EclDeposits(batch.n_particles)
+    for arr in (dep.energy_GeV, dep.theta_rad, dep.phi_rad, dep.region, dep.is_cluster):
+        arr[:] = 0
     j = 0
     for ev in events:
         for e, t, f in ev:
@@ -33,7 +36,8 @@ def bits_for(card, menu, events):
             j += 1
         j += 0 if ev else 1
     charge = np.zeros(batch.n_particles)
-    return compute_input_bits(batch, dep, charge, card, menu)
+    tracks = simulate_tracks(batch, np.ones(batch.n_particles, dtype=np.int8), charge, dep, card, 1)
+    return compute_input_bits(batch, dep, charge, tracks, card, menu, 1)
 
 
 @pytest.mark.parametrize("bit,threshold", [("elow", 0.5), ("ehigh", 1.0), ("elum", 3.0)])

@@ -61,6 +61,46 @@ SCHEMA = {
         "outer_layer_radius_cm": positive(),
         "outer_layer_z_cm": interval(),
     },
+    "tracking": {
+        "source": text(),
+        "polar_acceptance_deg": interval(0.0, 180.0),
+        "min_pt_GeV": number(0.0),
+        "finding_efficiency": number(0.0, 1.0),
+        "full_efficiency_pt_GeV": positive(),
+        "pt_resolution": numbers(2, each=number(0.0)),
+        "theta_resolution_rad": number(0.0),
+        "phi_resolution_rad": number(0.0),
+        "d0_resolution_cm": number(0.0),
+        "z0_resolution_cm": number(0.0),
+    },
+    "ecl_charged": {
+        "source": text(),
+        "barrel_radius_cm": positive(),
+        "forward_endcap_z_cm": positive(),
+        "backward_endcap_z_cm": number(maximum=0.0),
+        "mip_energy_GeV": number(0.0),
+        "mip_energy_spread": number(0.0),
+        "hadron_interaction_lengths": number(0.0),
+        "hadron_shower_fraction": interval(0.0, 1.0),
+    },
+    "klm": {
+        "source": text(),
+        "barrel_theta_deg": interval(0.0, 180.0),
+        "forward_endcap_theta_deg": interval(0.0, 180.0),
+        "backward_endcap_theta_deg": interval(0.0, 180.0),
+        "barrel_min_pt_GeV": number(0.0),
+        "muon_min_momentum_GeV": number(0.0),
+        "muon_efficiency": number(0.0, 1.0),
+        "pion_fake_rate": number(0.0, 1.0),
+        "pion_klm_hit_probability": number(0.0, 1.0),
+    },
+    "electron_id": {
+        "source": text(),
+        "efficiency": number(0.0, 1.0),
+        "pion_fake_rate": number(0.0, 1.0),
+        "min_momentum_GeV": number(0.0),
+        "e_over_p_window": interval(0.0),
+    },
     "ecl_trigger": {
         "source": text(),
         "theta_ring_edges_deg": intervals(17, 0.0, 180.0),
@@ -125,6 +165,36 @@ class DetectorCard:
     def tc_phi_segments(self):
         return self._cached("tc_segments", lambda: np.array(self.doc["ecl_trigger"]["phi_segments"],
                                                             dtype=np.int64))
+
+    # --- charged particles -------------------------------------------------------------------
+    def tracking_params(self):
+        """[pt_min, eff, pt_full, a, b, sig_theta, sig_phi, sig_d0, sig_z0, theta_lo, theta_hi, B]."""
+        t = self.doc["tracking"]
+        lo, hi = np.radians(t["polar_acceptance_deg"])
+        return self._cached("tracking", lambda: np.array([
+            t["min_pt_GeV"], t["finding_efficiency"], t["full_efficiency_pt_GeV"], *t["pt_resolution"],
+            t["theta_resolution_rad"], t["phi_resolution_rad"], t["d0_resolution_cm"],
+            t["z0_resolution_cm"], lo, hi, self.doc["cdc"]["magnetic_field_T"]]))
+
+    def ecl_charged_params(self):
+        """[r_barrel, z_fwd, z_bwd, mip_E, mip_spread, p_interact, f_lo, f_hi, B]."""
+        c = self.doc["ecl_charged"]
+        return self._cached("ecl_charged", lambda: np.array([
+            c["barrel_radius_cm"], c["forward_endcap_z_cm"], c["backward_endcap_z_cm"],
+            c["mip_energy_GeV"], c["mip_energy_spread"],
+            1.0 - np.exp(-c["hadron_interaction_lengths"]), *c["hadron_shower_fraction"],
+            self.doc["cdc"]["magnetic_field_T"]]))
+
+    def pid_params(self):
+        """[klm barrel lo, hi, fwd lo, hi, bwd lo, hi (rad), barrel pT min, mu p min, mu eff,
+        pi fake, pi KLM hit, e eff, e pi fake, e p min, E/p lo, E/p hi]."""
+        k, e = self.doc["klm"], self.doc["electron_id"]
+        return self._cached("pid", lambda: np.array([
+            *np.radians(k["barrel_theta_deg"]), *np.radians(k["forward_endcap_theta_deg"]),
+            *np.radians(k["backward_endcap_theta_deg"]), k["barrel_min_pt_GeV"],
+            k["muon_min_momentum_GeV"], k["muon_efficiency"], k["pion_fake_rate"],
+            k["pion_klm_hit_probability"], e["efficiency"], e["pion_fake_rate"], e["min_momentum_GeV"],
+            *e["e_over_p_window"]]))
 
     def cached(self, key, make):
         """Cache derived arrays (e.g. trigger look-up tables) on the card."""

@@ -1,9 +1,18 @@
 """ECL response: which particles make a cluster, and how well it is measured.
 
-Photons and electrons shower and deposit their energy (E/p ~ 1); other classes leave no
-cluster here (muon and hadron deposits come with the tracking model). A deposit is seen if its
-polar angle lies in the forward endcap, the barrel or the backward endcap of the card; in the
-gaps between them (31.4-32.2 deg and 128.7-130.7 deg) and outside 12.4-155.1 deg it is lost.
+What each particle leaves (card table ``ecl_charged``):
+
+* photons and electrons shower and deposit their energy (E/p ~ 1);
+* muons leave a minimum-ionising deposit (``mip_energy_GeV``, Gaussian spread);
+* hadrons interact in the 0.8 interaction lengths of CsI with probability 1 - exp(-0.8) and
+  then deposit a uniform fraction of their kinetic energy; otherwise they are minimum-ionising
+  (charged) or invisible (neutral);
+* neutrinos and new invisible states leave nothing.
+
+Charged particles reach the ECL along their helix (barrel cylinder, or endcap planes within one
+turn); photons fly straight. The deposit sits at the entry point. It is seen if that polar angle
+lies in the forward endcap, the barrel or the backward endcap of the card; in the gaps between
+them (31.4-32.2 deg and 128.7-130.7 deg) and outside 12.4-155.1 deg it is lost.
 
 Smearing follows the basf2 low-background covariance parametrisation, per region:
 sigma_E/E[%], sigma_theta[mrad], sigma_phi[mrad] = a/E + b/sqrt(E) + c/E^(1/4) + d, evaluated
@@ -13,8 +22,8 @@ Deposits closer than ``merge_angle_rad`` merge (energies add, the more energetic
 direction). Every deposit feeds the trigger cells; only merged deposits above
 ``cluster_min_energy_GeV`` become offline clusters.
 
-The direction of a deposit is its momentum direction: fine for particles from the beam spot.
-(Displaced photons need the ECL surface geometry: left to the long-lived-particle work.)
+Photon directions are taken from the origin: fine for particles from the beam spot (displaced
+photons need the ECL surface geometry: left to the long-lived-particle work).
 """
 
 import numpy as np
@@ -22,7 +31,12 @@ from numba import prange
 
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
-from belle2sim.pdgdata import ELECTRON, PHOTON
+from belle2sim.detector.helix import calorimeter_entry
+from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, NEUTRAL_HADRON, PHOTON
+
+# layout of DetectorCard.ecl_charged_params()
+C_RB, C_ZF, C_ZB, C_MIP, C_MIP_SPREAD, C_P_INT, C_F_LO, C_F_HI, C_B = range(9)
+MAX_TURNS = 1.0
 
 REGION_NONE, REGION_FORWARD, REGION_BARREL, REGION_BACKWARD = 0, 1, 2, 3
 
@@ -54,10 +68,27 @@ def _resolution_shared(params, region, energy, inv_e, inv_sqrt, inv_fourth):
     return row[0] * inv_e + row[1] * inv_sqrt + row[2] * inv_fourth + row[3]
 
 
+@inline
+def deposited_energy(key, local, response, E, p, params):
+    """True energy a particle leaves in the ECL (before resolution); uses draws 3*local+100.."""
+    if response == PHOTON or response == ELECTRON:
+        return E
+    mip = params[C_MIP] * (1.0 + params[C_MIP_SPREAD] * rng.normal(key, 3 * local + 100))
+    if response == MUON:
+        return min(max(mip, 0.0), E)
+    kinetic = E - np.sqrt(max(E * E - p * p, 0.0))
+    if rng.uniform(key, 3 * local + 101) < params[C_P_INT]:
+        f = params[C_F_LO] + (params[C_F_HI] - params[C_F_LO]) * rng.uniform(key, 3 * local + 102)
+        return f * kinetic
+    if response == CHARGED_HADRON:
+        return min(max(mip, 0.0), kinetic)
+    return 0.0
+
+
 @kernel(parallel=True)
-def ecl_response(seed, numbers, offsets, status, response, px, py, pz, E,
+def ecl_response(seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
-                 dep_E, dep_theta, dep_phi, dep_region, is_cluster):
+                 charged_params, dep_E, dep_theta, dep_phi, dep_region, is_cluster):
     """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags."""
     n_events = numbers.shape[0]
     cos_merge = np.cos(merge_angle)
@@ -71,15 +102,27 @@ def ecl_response(seed, numbers, offsets, status, response, px, py, pz, E,
             dep_phi[j] = 0.0
             dep_region[j] = 0
             is_cluster[j] = False
-            if status[j] != 1 or (response[j] != PHOTON and response[j] != ELECTRON):
+            cls = response[j]
+            if status[j] != 1 or cls == INVISIBLE:
                 continue
-            pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
-            theta = np.arctan2(pt, pz[j])
+            if cls == PHOTON:  # the common case, straight from the origin
+                pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
+                theta = np.arctan2(pt, pz[j])
+                phi0 = np.arctan2(py[j], px[j])
+            else:
+                reached, theta, phi0 = calorimeter_entry(
+                    vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], charged_params[C_B],
+                    charged_params[C_RB], charged_params[C_ZF], charged_params[C_ZB], MAX_TURNS)
+                if not reached:
+                    continue
             region = ecl_region(theta, region_theta)
             if region == 0:
                 continue
-            e_true = E[j]
             local = j - start
+            p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])
+            e_true = deposited_energy(key, local, cls, E[j], p, charged_params)
+            if e_true <= 0.0:
+                continue
             z1 = rng.normal(key, 3 * local)
             z2 = rng.normal(key, 3 * local + 1)
             z3 = rng.normal(key, 3 * local + 2)
@@ -91,7 +134,7 @@ def ecl_response(seed, numbers, offsets, status, response, px, py, pz, E,
             s_p = _resolution_shared(res_phi, region, e_true, inv_e, inv_sqrt, inv_fourth)
             dep_E[j] = max(0.0, e_true * (1.0 + 0.01 * s_e * z1))
             dep_theta[j] = theta + 1e-3 * s_t * z2
-            phi = np.arctan2(py[j], px[j]) + 1e-3 * s_p * z3
+            phi = phi0 + 1e-3 * s_p * z3
             if phi > np.pi:
                 phi -= 2.0 * np.pi
             elif phi < -np.pi:
@@ -132,14 +175,18 @@ class EclDeposits:
         self.is_cluster = np.empty(n_particles, dtype=np.bool_)
 
 
-def simulate_ecl(batch, response, card, seed):
-    """Run the ECL kernel on an EventBatch; ``response`` = pdgdata.response_classes(batch.pdg)."""
+def simulate_ecl(batch, response, card, seed, charge=None):
+    """Run the ECL kernel on an EventBatch; ``response, charge = pdgdata.classify(batch.pdg)``."""
+    if charge is None:
+        from belle2sim import pdgdata
+
+        charge = pdgdata.charges(batch.pdg)
     out = EclDeposits(batch.n_particles)
     ecl = card.doc["ecl"]
-    ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response,
-                 batch.px, batch.py, batch.pz, batch.E,
+    ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
+                 batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                  card.ecl_region_theta_rad(), card.ecl_resolution("energy"),
                  card.ecl_resolution("theta"), card.ecl_resolution("phi"),
                  float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
-                 out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster)
+                 card.ecl_charged_params(), out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster)
     return out

@@ -53,3 +53,40 @@ def first_crossing(vx, vy, vz, px, py, pz, q, b_field, r):
             best = dpsi
     arc = R * best
     return True, vz + arc * pz / pt, arc
+
+
+@inline
+def position_at_arc(vx, vy, px, py, q, b_field, arc):
+    """Transverse position (x, y) after a transverse path length ``arc`` (cm) along the helix."""
+    pt = np.sqrt(px * px + py * py)
+    if q == 0.0 or pt <= 0.0:
+        return vx + arc * px / pt, vy + arc * py / pt
+    R = curvature_radius_cm(pt, b_field)
+    s = 1.0 if q > 0 else -1.0
+    cx = vx + s * R * py / pt
+    cy = vy - s * R * px / pt
+    psi = np.arctan2(vy - cy, vx - cx) - s * arc / R
+    return cx + R * np.cos(psi), cy + R * np.sin(psi)
+
+
+@inline
+def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns):
+    """Where a particle enters the calorimeter envelope: (reached, theta, phi) of the entry point
+    seen from the origin. Neutral particles fly straight; charged ones follow the helix and must
+    get there within ``max_turns`` turns (loopers lose their energy first)."""
+    pt = np.sqrt(px * px + py * py)
+    if q == 0.0:
+        return True, np.arctan2(pt, pz), np.arctan2(py, px)
+    reached, z, arc = first_crossing(vx, vy, vz, px, py, pz, q, b_field, r_barrel)
+    if reached and z_bwd < z < z_fwd:
+        x, y = position_at_arc(vx, vy, px, py, q, b_field, arc)
+        return True, np.arctan2(r_barrel, z), np.arctan2(y, x)
+    if pz == 0.0:
+        return False, 0.0, 0.0
+    z_plane = z_fwd if pz > 0 else z_bwd
+    arc = (z_plane - vz) * pt / pz
+    R = curvature_radius_cm(pt, b_field)
+    if arc > max_turns * 2.0 * np.pi * R:
+        return False, 0.0, 0.0
+    x, y = position_at_arc(vx, vy, px, py, q, b_field, arc)
+    return True, np.arctan2(np.sqrt(x * x + y * y), z_plane), np.arctan2(y, x)

@@ -13,13 +13,16 @@ from belle2sim import rng
 from belle2sim._jit import kernel
 from belle2sim._workspace import scratch
 from belle2sim.trigger import logic
+from belle2sim.trigger import cdc_bits, grl_bits
 from belle2sim.trigger.cdc_bits import CDC_BITS, N_CDC_BITS, cdc_trigger_bits
+from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
 from belle2sim.trigger.ecl_bits import ECL_BITS, N_ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
+# klm_hit / eklm_hit = at least one barrel / endcap KLM hit;
 # veto = injection veto, never set in simulation (as in basf2 TSIM)
-DERIVED_BITS = ("bha_veto", "track", "veto")
-INPUT_BITS = ECL_BITS + CDC_BITS + DERIVED_BITS
+DERIVED_BITS = ("bha_veto", "track", "klm_hit", "eklm_hit", "veto")
+INPUT_BITS = ECL_BITS + CDC_BITS + GRL_BITS + DERIVED_BITS
 
 
 COLUMN = {name: k for k, name in enumerate(INPUT_BITS)}
@@ -38,30 +41,41 @@ class InputBits(dict):
         return len(self.number)
 
 
-def compute_input_bits(batch, deposits, charge, card, menu):
-    """All input bits for ``batch`` given its ECL deposits and per-particle charges."""
-    n_events, n_particles = len(batch), batch.n_particles
+def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
+    """All input bits for ``batch`` given its ECL deposits, charges and tracks (KLM hits)."""
+    n_events, n = len(batch), batch.n_particles
     # column-major: each bit is contiguous for the line evaluation; kernels write by event
     matrix = np.zeros((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
     params, sets = menu.cached("ecl", lambda: pack_parameters(
         menu.inputs["ecl"], card.doc["ecl_trigger"]["tc_threshold_GeV"]))
     # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
-    w_ring = scratch("ecl_trg_ring", n_particles, np.int8)
-    w_phi = scratch("ecl_trg_phi", n_particles, np.int16)
-    w_label = scratch("ecl_trg_label", n_particles, np.int32)
-    w_E, w_ecm, w_tcm, w_pcm = (scratch(f"ecl_trg_{k}", n_particles, np.float32) for k in "Ectp")
+    w_ring = scratch("ecl_trg_ring", n, np.int8)
+    w_phi = scratch("ecl_trg_phi", n, np.int16)
+    w_label = scratch("ecl_trg_label", n, np.int32)
+    dep_tc = scratch("ecl_trg_dep_tc", n, np.int32)
+    w_E, w_ecm, w_tcm, w_pcm = (scratch(f"ecl_trg_{k}", n, np.float32) for k in "Ectp")
     edges, segments = card.tc_theta_edges_rad(), card.tc_phi_segments()
     lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, card.beams.boost_vector))
     ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
                      deposits.region, edges, segments, *lut, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, matrix[:, :_N_ECL])
-    cdc_in = menu.inputs["cdc"]
-    cdc_trigger_bits(batch.offsets, batch.status, charge, batch.px, batch.py, batch.pz,
-                     batch.vx, batch.vy, batch.vz, card.cdc_geometry(), card.cdc_axial_radii_cm(),
-                     float(cdc_in["t2_min_pt_GeV"]), int(cdc_in["t2_min_axial_superlayers"]),
-                     matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, matrix[:, :_N_ECL])
+    trk_particle = scratch("trg_trk_particle", n, np.int32)
+    trk_phi0 = scratch("trg_trk_phi0", n, np.float32)
+    trk_3d = scratch("trg_trk_3d", n, np.bool_)
+    c0 = _N_ECL
+    cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
+                     batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, card.cdc_geometry(),
+                     card.cdc_axial_radii_cm(), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
+                         menu.inputs["cdc"])), trk_particle, trk_phi0, trk_3d, matrix[:, c0:c0 + N_CDC_BITS])
+    c0 += N_CDC_BITS
+    grl_bits.grl_bits(batch.offsets, batch.px, batch.py, trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
+                      w_E, w_ring, w_phi, segments, tracks.klm_hit,
+                      menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"])),
+                      matrix[:, c0:c0 + N_GRL_BITS])
     matrix[:, COLUMN["bha_veto"]] = matrix[:, COLUMN["ecl_3dbha"]]
     matrix[:, COLUMN["track"]] = matrix[:, COLUMN["t2"]] > 0
+    matrix[:, COLUMN["klm_hit"]] = matrix[:, COLUMN["klm"]] > 0
+    matrix[:, COLUMN["eklm_hit"]] = matrix[:, COLUMN["eklm"]] > 0
     return InputBits(matrix, batch.number)
 
 

@@ -81,8 +81,11 @@ def tc_lookup_tables(ring_edges, phi_segments, boost_cm):
 @kernel(parallel=True)
 def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
                      tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, bits):
-    """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle."""
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, bits):
+    """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
+    after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
+    slot of each cell's cluster head (-1: cell below threshold), and dep_tc[j] the cell slot
+    that particle j's deposit went to (-1: none)."""
     n_events = offsets.shape[0] - 1
     for i in prange(n_events):
         start, stop = offsets[i], offsets[i + 1]
@@ -90,6 +93,8 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
         # (later loops run over the few fired cells, not over every particle of the event)
         n_tc = 0
         for j in range(start, stop):
+            dep_tc[j] = -1
+            w_label[j] = -1
             if dep_region[j] == 0 or dep_E[j] <= 0.0:
                 continue
             r = _ring_of(dep_theta[j], ring_edges)
@@ -99,17 +104,18 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
             for k in range(start, start + n_tc):
                 if w_ring[k] == r and w_phi[k] == f:
                     w_E[k] += dep_E[j]
+                    dep_tc[j] = k
                     merged = True
                     break
             if not merged:
                 slot = start + n_tc
                 w_ring[slot], w_phi[slot], w_E[slot] = r, f, dep_E[j]
+                dep_tc[j] = slot
                 n_tc += 1
         stop = start + n_tc
         # 2. fired TCs, energy sum
         etot = 0.0
         for j in range(start, stop):
-            w_label[j] = -1
             if w_E[j] >= params[P_TC_THRESHOLD]:
                 w_label[j] = j
                 if sets[S_ESUM, w_ring[j] + 1]:

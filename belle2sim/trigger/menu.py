@@ -20,6 +20,9 @@ _THETA_IDS = Spec("a list of theta-IDs 1..17",
                   lambda v: integers()(v) or (None if all(1 <= x <= 17 for x in v)
                                               else f"theta-IDs must be 1..17, got {v}"))
 
+_BINS = Spec("[low, high] bin counts", lambda v: integers(2, minimum=0)(v) or (
+    None if v[0] <= v[1] else f"bin window {v} is empty (need low <= high)"))
+
 SCHEMA = {
     "menu": {"name": text(), "source": text()},
     "inputs": {
@@ -46,6 +49,25 @@ SCHEMA = {
             "source": text(),
             "t2_min_pt_GeV": number(0.0),
             "t2_min_axial_superlayers": integer(1),
+            "t3_z0_cut_cm": positive(),
+            "t3_z0_resolution_cm": number(0.0),
+            "ty_z0_cut_cm": positive(),
+            "ty_z0_resolution_cm": number(0.0),
+            "typ_z0_cut_cm": positive(),
+            "typ_min_momentum_GeV": number(0.0),
+            "phi_bin_deg": Spec("a divisor of 360 deg", lambda v: number(0.0, strict_min=True)(v) or (
+                None if abs(360.0 / v - round(360.0 / v)) < 1e-9 else f"360 / {v} is not a whole number")),
+            "open90_bins": _BINS,
+            "f2f30_bins": _BINS,
+            "b2b5_bins": _BINS,
+        },
+        "grl": {
+            "source": text(),
+            "c2gev_energy_GeV": number(0.0),
+            "klm_b2b_min_dphi_deg": number(0.0, 180.0),
+            "cluster_b2b_dphi_deg": interval(0.0, 360.0),
+            "track_cluster_b2b_dphi_deg": interval(0.0, 360.0),
+            "hemisphere_dphi_deg": number(0.0, 180.0),
         },
     },
 }

@@ -1,0 +1,125 @@
+"""Charged tracks: finding, smearing, and lepton identification.
+
+Finding (card table ``tracking``): a charged final-state particle is found if its polar angle is
+inside the CDC acceptance and its pT above ``min_pt_GeV``, with an efficiency that rises
+linearly from zero at ``min_pt_GeV`` to ``finding_efficiency`` at ``full_efficiency_pt_GeV``.
+Tracks produced away from the beam spot are treated like prompt ones (displaced-track
+efficiency vs production radius comes with the long-lived-particle work).
+
+Smearing: sigma(pT)/pT = a pT (+) b/beta, Gaussian theta, phi, d0, z0 with the card's widths
+(PHENO fallbacks, see the card). Charge is kept.
+
+Muon ID (table ``klm``): the track must reach the KLM (barrel: polar range and pT above
+``barrel_min_pt_GeV``; endcaps: polar range) with p above ``muon_min_momentum_GeV``; muons are
+then identified with ``muon_efficiency``, pions and kaons mis-identified with ``pion_fake_rate``.
+``klm_hit`` (1 barrel, 2 endcap) marks particles that leave a KLM hit for the trigger: muons
+that reach it, and hadrons with ``pion_klm_hit_probability``.
+
+Electron ID (table ``electron_id``): p above the minimum and ECL E/p in the window, then
+``efficiency`` for electrons and ``pion_fake_rate`` for hadrons.
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim import rng
+from belle2sim._jit import kernel
+from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
+
+(T_PT_MIN, T_EFF, T_PT_FULL, T_A, T_B, T_SIG_THETA, T_SIG_PHI, T_SIG_D0, T_SIG_Z0,
+ T_THETA_LO, T_THETA_HI, T_B_FIELD) = range(12)
+(K_BAR_LO, K_BAR_HI, K_FWD_LO, K_FWD_HI, K_BWD_LO, K_BWD_HI, K_BAR_PT, K_MU_P, K_MU_EFF,
+ K_PI_FAKE, K_PI_HIT, E_EFF, E_PI_FAKE, E_P_MIN, E_EOP_LO, E_EOP_HI) = range(16)
+
+
+@kernel(parallel=True)
+def track_response(seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
+                   dep_E, tp, pid, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
+    for i in prange(numbers.shape[0]):
+        key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
+        kid = rng.event_key(seed, numbers[i], rng.STAGE_KLM)
+        start = offsets[i]
+        for j in range(start, offsets[i + 1]):
+            found[j] = False
+            muon_id[j] = False
+            electron_id[j] = False
+            klm_hit[j] = 0
+            rpx[j] = 0.0
+            rpy[j] = 0.0
+            rpz[j] = 0.0
+            d0[j] = 0.0
+            z0[j] = 0.0
+            if status[j] != 1 or charge[j] == 0.0:
+                continue
+            local = j - start
+            pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
+            p = np.sqrt(pt * pt + pz[j] * pz[j])
+            theta = np.arctan2(pt, pz[j])
+            phi = np.arctan2(py[j], px[j])
+            cls = response[j]
+            # KLM hits exist whether or not the CDC finds the track
+            in_barrel = pid[K_BAR_LO] <= theta <= pid[K_BAR_HI] and pt > pid[K_BAR_PT]
+            in_endcap = (pid[K_FWD_LO] <= theta <= pid[K_FWD_HI]) or (pid[K_BWD_LO] <= theta <= pid[K_BWD_HI])
+            reaches_klm = (in_barrel or in_endcap) and p > pid[K_MU_P]
+            if reaches_klm:
+                code = 1 if in_barrel else 2
+                if cls == MUON:
+                    klm_hit[j] = code
+                elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local + 3) < pid[K_PI_HIT]:
+                    klm_hit[j] = code
+            # finding
+            if not (tp[T_THETA_LO] <= theta <= tp[T_THETA_HI]) or pt < tp[T_PT_MIN]:
+                continue
+            ramp = min(1.0, (pt - tp[T_PT_MIN]) / (tp[T_PT_FULL] - tp[T_PT_MIN]))
+            if rng.uniform(key, 8 * local) >= tp[T_EFF] * ramp:
+                continue
+            found[j] = True
+            beta = p / E[j]
+            rel = np.sqrt((tp[T_A] * pt) ** 2 + (tp[T_B] / beta) ** 2)
+            pt_r = pt * (1.0 + rel * rng.normal(key, 8 * local + 1))
+            th_r = theta + tp[T_SIG_THETA] * rng.normal(key, 8 * local + 2)
+            ph_r = phi + tp[T_SIG_PHI] * rng.normal(key, 8 * local + 3)
+            rpx[j] = pt_r * np.cos(ph_r)
+            rpy[j] = pt_r * np.sin(ph_r)
+            rpz[j] = pt_r / np.tan(th_r)
+            # impact parameters of the straight-line extrapolation to the z axis
+            d0[j] = vx[j] * np.sin(phi) - vy[j] * np.cos(phi) + tp[T_SIG_D0] * rng.normal(key, 8 * local + 4)
+            z0[j] = (vz[j] - (vx[j] * np.cos(phi) + vy[j] * np.sin(phi)) * pz[j] / pt
+                     + tp[T_SIG_Z0] * rng.normal(key, 8 * local + 5))
+            # lepton identification
+            if reaches_klm:
+                if cls == MUON and rng.uniform(kid, 4 * local) < pid[K_MU_EFF]:
+                    muon_id[j] = True
+                elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local) < pid[K_PI_FAKE]:
+                    muon_id[j] = True
+            if p > pid[E_P_MIN] and pid[E_EOP_LO] <= dep_E[j] / p <= pid[E_EOP_HI]:
+                if cls == ELECTRON and rng.uniform(kid, 4 * local + 1) < pid[E_EFF]:
+                    electron_id[j] = True
+                elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local + 1) < pid[E_PI_FAKE]:
+                    electron_id[j] = True
+
+
+class Tracks:
+    """Per-particle track output (aligned with the EventBatch arrays)."""
+
+    def __init__(self, n):
+        self.found = np.empty(n, dtype=np.bool_)
+        self.px = np.empty(n)
+        self.py = np.empty(n)
+        self.pz = np.empty(n)
+        self.d0_cm = np.empty(n, dtype=np.float32)
+        self.z0_cm = np.empty(n, dtype=np.float32)
+        self.muon_id = np.empty(n, dtype=np.bool_)
+        self.electron_id = np.empty(n, dtype=np.bool_)
+        self.klm_hit = np.empty(n, dtype=np.int8)
+
+
+def simulate_tracks(batch, response, charge, deposits, card, seed):
+    """Run the tracking and lepton-ID kernel (needs the ECL deposits for E/p)."""
+    out = Tracks(batch.n_particles)
+    track_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
+                   batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
+                   deposits.energy_GeV, card.tracking_params(), card.pid_params(),
+                   out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,
+                   out.electron_id, out.klm_hit)
+    return out
