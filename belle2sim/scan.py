@@ -62,7 +62,7 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
             trig |= chunk.psnm[name]
         for name, fired in chunk.ftdl.items():
             counter.add("line " + name, fired, w)
-        cuts = channel.select(batch, chunk.deposits, chunk.charge, card, params)
+        cuts = channel.select(batch, chunk, card, params)
         cut_names = list(cuts)
         passed = np.ones(n, dtype=np.bool_)
         for name, mask in cuts.items():

@@ -42,7 +42,7 @@ class Channel:
     parameters: tuple
     generate: Callable          # (seed, first_event, n, params, card) -> EventBatch
     cross_section_fb: Callable  # (params, card) -> float
-    select: Callable            # (batch, deposits, charge, card, params) -> {cut name: bool array}, in order
+    select: Callable            # (batch, chunk: ChunkResult, card, params) -> {cut name: bool array}, in order
     check: Callable = None      # (params, card) -> None, raises ParameterError
     branching_fraction: Callable = field(default=lambda params, card: 1.0)
     scan_parameter: str = "mass_GeV"

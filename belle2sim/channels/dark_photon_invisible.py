@@ -5,7 +5,6 @@ Selection, after the single-photon searches of BaBar (PRL 119 (2017) 131804, arX
 and the Belle II Physics Book (arXiv:1808.10567, sec. 16.1.2): one photon in the ECL acceptance,
 no other cluster above ``extra_cluster_max_GeV`` (lab), no charged track, and the photon's CM
 energy within ``window_nsigma`` ECL resolution widths of E* = (s - M^2) / (2 sqrt s).
-Tracks are not yet reconstructed (charged final-state particles count as tracks).
 """
 
 import numpy as np
@@ -51,12 +50,13 @@ def _cross_section(params, card):
         np.cos(np.radians(params["theta_gamma_cm_min_deg"])))
 
 
-def _select(batch, deposits, charge, card, params):
+def _select(batch, chunk, card, params):
     n = len(batch)
     one_photon, no_track, window = (np.zeros(n, dtype=np.bool_) for _ in range(3))
     e_cm = np.zeros(n)
     e_expected = dark_photon.photon_energy_cm_GeV(card.beams.s_GeV2, params["mass_GeV"])
-    single_photon_cuts(batch.offsets, batch.status, charge, deposits.is_cluster, deposits.energy_GeV,
+    deposits = chunk.deposits
+    single_photon_cuts(batch.offsets, chunk.tracks.found, deposits.is_cluster, deposits.energy_GeV,
                        deposits.theta_rad, deposits.phi_rad, deposits.region, card.beams.boost_vector,
                        card.ecl_resolution("energy"), float(params["extra_cluster_max_GeV"]),
                        float(e_expected), float(params["window_nsigma"]),

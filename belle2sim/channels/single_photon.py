@@ -15,7 +15,7 @@ from belle2sim.kinematics import boost
 
 
 @kernel(parallel=True)
-def single_photon_cuts(offsets, status, charge, is_cluster, dep_E, dep_theta, dep_phi, dep_region,
+def single_photon_cuts(offsets, track_found, is_cluster, dep_E, dep_theta, dep_phi, dep_region,
                        boost_cm, res_energy, extra_max, e_expected_cm, n_sigma,
                        one_photon, no_track, energy_window, e_cm_out):
     bx, by, bz = -boost_cm[0], -boost_cm[1], -boost_cm[2]
@@ -24,7 +24,7 @@ def single_photon_cuts(offsets, status, charge, is_cluster, dep_E, dep_theta, de
         best = -1
         tracks = 0
         for j in range(offsets[i], offsets[i + 1]):
-            if status[j] == 1 and charge[j] != 0.0:
+            if track_found[j]:
                 tracks += 1
             if is_cluster[j] and dep_E[j] > extra_max:
                 n_clusters += 1

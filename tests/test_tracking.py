@@ -1,0 +1,95 @@
+"""Tracks: finding threshold, resolution pulls, lepton ID vs momentum, charged ECL deposits."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from belle2sim import pdgdata
+from belle2sim.detector.ecl import simulate_ecl
+from belle2sim.detector.tracking import simulate_tracks
+from conftest import make_batch
+
+
+def particle(pdg, p, theta_deg, phi=0.3):
+    m = pdgdata.mass_GeV(pdg)
+    t = np.radians(theta_deg)
+    return (pdg, p * np.sin(t) * np.cos(phi), p * np.sin(t) * np.sin(phi), p * np.cos(t), np.hypot(p, m))
+
+
+def run(card, events, seed=2):
+    batch = make_batch(events)
+    response, charge = pdgdata.classify(batch.pdg)
+    dep = simulate_ecl(batch, response, card, seed, charge)
+    return batch, dep, simulate_tracks(batch, response, charge, dep, card, seed)
+
+
+def binomial_ok(k, n, p, z=5):
+    return abs(k / n - p) <= z * np.sqrt(p * (1 - p) / n) + 1e-12
+
+
+def test_finding_threshold_and_plateau(card):
+    t = card.doc["tracking"]
+    n = 4000
+    for pt, expected in [(0.9 * t["min_pt_GeV"], 0.0), (0.5, t["finding_efficiency"])]:
+        _, _, trk = run(card, [[particle(13, pt, 90)] for _ in range(n)])
+        assert binomial_ok(trk.found.sum(), n, expected), pt
+    # outside the CDC polar acceptance nothing is found
+    _, _, trk = run(card, [[particle(13, 1.0, 12)] for _ in range(200)])
+    assert not trk.found.any()
+
+
+@pytest.mark.parametrize("pdg,p,theta", [(13, 1.0, 90), (13, 4.0, 50), (211, 0.3, 120)])
+def test_momentum_resolution_pulls(card, pdg, p, theta):
+    n = 4000
+    batch, _, trk = run(card, [[particle(pdg, p, theta)] for _ in range(n)], seed=4)
+    ok = trk.found
+    pt_true = np.hypot(batch.px, batch.py)[ok]
+    pt_reco = np.hypot(trk.px, trk.py)[ok]
+    a, b = card.doc["tracking"]["pt_resolution"]
+    beta = p / batch.E[ok]
+    sigma = pt_true * np.sqrt((a * pt_true) ** 2 + (b / beta) ** 2)
+    pull = (pt_reco - pt_true) / sigma
+    assert abs(pull.mean()) < 0.1 and abs(pull.std() - 1) < 0.05
+    assert stats.kstest(pull, "norm").pvalue > 1e-4
+    theta_reco = np.arctan2(np.hypot(trk.px, trk.py), trk.pz)[ok]
+    tpull = (theta_reco - np.radians(theta)) / card.doc["tracking"]["theta_resolution_rad"]
+    assert abs(tpull.std() - 1) < 0.05
+
+
+def test_muon_id_versus_momentum(card):
+    k = card.doc["klm"]
+    n = 4000
+    for p, expected in [(0.5, 0.0), (0.69, 0.0), (1.0, k["muon_efficiency"]), (3.0, k["muon_efficiency"])]:
+        _, _, trk = run(card, [[particle(13, p, 80)] for _ in range(n)])
+        eff = trk.found.mean()
+        assert binomial_ok(trk.muon_id.sum(), n, expected * eff), p
+    _, _, trk = run(card, [[particle(211, 2.0, 80)] for _ in range(n)])
+    assert binomial_ok(trk.muon_id.sum(), n, k["pion_fake_rate"] * trk.found.mean())
+    # forward of the KLM endcap (18 deg) a muon is never identified
+    _, _, trk = run(card, [[particle(13, 3.0, 17.5)] for _ in range(300)])
+    assert not trk.muon_id.any()
+
+
+def test_electron_id(card):
+    e = card.doc["electron_id"]
+    n = 3000
+    _, dep, trk = run(card, [[particle(11, 2.0, 80)] for _ in range(n)])
+    eop = dep.energy_GeV / 2.0
+    assert np.median(eop) == pytest.approx(1.0, abs=0.02)
+    assert binomial_ok(trk.electron_id.sum(), n, e["efficiency"] * trk.found.mean(), z=6)
+    _, _, trk = run(card, [[particle(13, 2.0, 80)] for _ in range(n)])
+    assert not trk.electron_id.any()  # a muon's E/p ~ 0.1 never passes
+
+
+def test_charged_deposits_and_barrel_reach(card):
+    c = card.doc["ecl_charged"]
+    n = 2000
+    _, dep, _ = run(card, [[particle(13, 2.0, 90)] for _ in range(n)])
+    assert np.mean(dep.energy_GeV) == pytest.approx(c["mip_energy_GeV"], rel=0.03)
+    # barrel reach: pT > 0.3 B r / 2 = 0.281 GeV at 125 cm (AcceptanceVariables: pT > 0.28 GeV)
+    _, dep, _ = run(card, [[particle(13, 0.27, 90)], [particle(13, 0.30, 90)]])
+    assert list(dep.region) == [0, 2]
+    # a charged deposit sits where the helix enters: phi is bent away from the momentum phi
+    _, dep, _ = run(card, [[particle(13, 0.5, 90, phi=0.0)], [particle(-13, 0.5, 90, phi=0.0)]])
+    # mu- (pdg 13) turns counter-clockwise seen from +z; the bend is asin(r / 2R) = 0.60 rad
+    assert dep.phi_rad[0] == pytest.approx(0.597, abs=0.01) and dep.phi_rad[1] == pytest.approx(-0.597, abs=0.01)
