@@ -1,0 +1,157 @@
+"""Channels with a light boson X radiated in e+e- -> mu+ mu- X (the vector-portal searches).
+
+* zprime-invisible: L_mu - L_tau Z' -> nu nubar; signature a muon pair and nothing else, with
+  a peak in the mass recoiling against it (Belle II, PRL 124 (2020) 141801; PRL 130 (2023)
+  231801, arXiv:2212.03066).
+* zprime-mumu: Z' -> mu+ mu- in four-muon events (Belle II, PRD 109 (2024) 112015).
+* muonphilic-scalar: a scalar coupling to muons only, decaying invisibly (the reinterpretation
+  of the invisible search: same topology).
+* leptophilic-scalar: y_l = xi m_l / v, decaying to mu+ mu- in four-muon events (the
+  reinterpretation of the four-muon search).
+
+Selections (after those analyses, simplified to what this model can see): the tracks, muon
+identification, no extra ECL energy, and the mass window in units of the per-event resolution
+predicted from the card (channels/track_selection.py).
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+from belle2sim import pdgdata
+from belle2sim.channels import Channel, Parameter, register
+from belle2sim.channels.track_selection import (
+    extra_energy, mass_squared_and_sigma, nominal_total, track_arrays,
+)
+from belle2sim.errors import ParameterError
+from belle2sim.generators import light_bosons
+from belle2sim.generators import lepton_pair_boson as gen
+from belle2sim.generators.radiated_boson import SCALAR, VECTOR
+
+MUON = 13
+PDG_ZPRIME, PDG_SCALAR = 4900023, 4900025
+
+
+@lru_cache(maxsize=64)
+def _w_max(seed, sqrt_s, M, kind):
+    return gen.pilot(seed, sqrt_s, pdgdata.mass_GeV(MUON), M, kind)[2]
+
+
+def _check(params, card):
+    M, m = params["mass_GeV"], pdgdata.mass_GeV(MUON)
+    if M <= 0:
+        raise ParameterError(f"mass_GeV must be > 0 for a massive boson, got {M}")
+    if M >= card.beams.sqrt_s_GeV - 2 * m:
+        raise ParameterError(f"mass_GeV = {M} is not below sqrt(s) - 2 m_mu = "
+                             f"{card.beams.sqrt_s_GeV - 2 * m:.4f} GeV (card {card.path.name})")
+
+
+def _check_visible(params, card):
+    _check(params, card)
+    if params["mass_GeV"] <= 2 * pdgdata.mass_GeV(MUON):
+        raise ParameterError(f"mass_GeV = {params['mass_GeV']} is below the mu+mu- threshold: "
+                             f"the boson cannot decay to the four-muon final state")
+
+
+def _muon_ids(tracks, index):
+    ok = index >= 0
+    return np.where(ok, tracks.muon_id[np.maximum(index, 0)], False).sum(axis=1)
+
+
+def _select_invisible(batch, chunk, card, params):
+    index, count, net = track_arrays(batch, chunk, 2)
+    two = (count == 2) & (net == 0)
+    i0, i1 = np.maximum(index[:, 0], 0), np.maximum(index[:, 1], 0)
+    n_mu = _muon_ids(chunk.tracks, index)
+    extra = np.empty(len(batch))
+    extra_energy(batch.offsets, chunk.deposits.is_cluster, chunk.deposits.energy_GeV, chunk.tracks.found, extra)
+    m2, sig = mass_squared_and_sigma(chunk.tracks, [i0, i1], pdgdata.mass_GeV(MUON), card,
+                                     total=nominal_total(card, len(batch)))
+    window = np.abs(m2 - params["mass_GeV"] ** 2) < params["window_nsigma"] * sig
+    return {"two tracks, opposite charge": two,
+            "muon ID": n_mu >= params["min_muon_id"],
+            "extra ECL energy below cut": extra < params["extra_energy_max_GeV"],
+            "recoil mass in window": window}
+
+
+def _select_four_muons(batch, chunk, card, params):
+    index, count, net = track_arrays(batch, chunk, 4)
+    four = (count == 4) & (net == 0)
+    idx = np.maximum(index, 0)
+    m_mu = pdgdata.mass_GeV(MUON)
+    m2_all, _ = mass_squared_and_sigma(chunk.tracks, [idx[:, k] for k in range(4)], m_mu, card)
+    near = np.abs(np.sqrt(np.maximum(m2_all, 0)) - card.beams.sqrt_s_GeV) < params["m4_window_GeV"]
+    # opposite-charge pairings: (a, b) with a the first negative track
+    q = chunk.charge[idx]
+    neg = np.argsort(q, axis=1, kind="stable")  # two negatives first
+    rows = np.arange(len(batch))[:, None]
+    ordered = idx[rows, neg]
+    window = np.zeros(len(batch), dtype=bool)
+    M2 = params["mass_GeV"] ** 2
+    for a, b in ((0, 2), (0, 3), (1, 2), (1, 3)):
+        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], m_mu, card)
+        window |= np.abs(m2 - M2) < params["window_nsigma"] * sig
+    return {"four tracks, zero charge": four,
+            "muon ID": _muon_ids(chunk.tracks, index) >= params["min_muon_id"],
+            "four-track mass near sqrt(s)": near,
+            "mu+mu- pair mass in window": window}
+
+
+def _common(coupling_name, coupling_default, coupling_text, extra):
+    return (Parameter("mass_GeV", 1.0, "boson mass (the scanned parameter)"),
+            Parameter(coupling_name, coupling_default, coupling_text, strictly_positive=True, coupling=True),
+            Parameter("window_nsigma", 2.0, "mass window half-width in units of the predicted resolution",
+                      strictly_positive=True),
+            Parameter("min_muon_id", 1.0, "tracks that must pass muon ID")) + extra
+
+
+_INVISIBLE_CUTS = (Parameter("extra_energy_max_GeV", 0.4, "largest ECL energy not from the two tracks (GeV)"),)
+_FOUR_MU_CUTS = (Parameter("m4_window_GeV", 0.5, "|m(4 tracks) - sqrt(s)| below this (GeV)"),)
+
+
+def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, parameters, select, bf, check):
+    def generate(seed, first, n, params, card):
+        w_max = _w_max(seed, card.beams.sqrt_s_GeV, params["mass_GeV"], kind)
+        return gen.generate(seed, first, n, card.beams, MUON, boson_pdg, params["mass_GeV"], kind, w_max,
+                            decay_pdg)
+
+    def sigma(params, card):
+        return gen.cross_section_fb(card.beams.sqrt_s_GeV, pdgdata.mass_GeV(MUON), params["mass_GeV"], kind,
+                                    coupling(params))[0]
+
+    return register(Channel(name=name, description=description, reference=reference, parameters=parameters,
+                            generate=generate, cross_section_fb=sigma, select=select, check=check,
+                            branching_fraction=lambda params, card: bf(params)))
+
+
+def _zprime_bf(final):
+    return lambda p: light_bosons.branching_fractions(light_bosons.zprime_widths_GeV(p["mass_GeV"], p["g_prime"]))[final]
+
+
+def _leptophilic_bf(p):
+    widths = light_bosons.scalar_widths_GeV(p["mass_GeV"], light_bosons.leptophilic_yukawas(p["xi"]))
+    return light_bosons.branching_fractions(widths)["mu"]
+
+
+def _y_mu(p):
+    return light_bosons.leptophilic_yukawas(p["xi"])["mu"]
+
+
+_make("zprime-invisible", "e+e- -> mu+mu- Z' (L_mu - L_tau), Z' -> nu nubar: recoil mass against mu+mu-",
+      "Belle II PRL 124 (2020) 141801; PRL 130 (2023) 231801", VECTOR, PDG_ZPRIME, 0, lambda p: p["g_prime"],
+      _common("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", _INVISIBLE_CUTS), _select_invisible,
+      _zprime_bf("nu"), _check)
+_make("zprime-mumu", "e+e- -> mu+mu- Z', Z' -> mu+mu-: a dimuon peak in four-muon events",
+      "Belle II PRD 109 (2024) 112015", VECTOR, PDG_ZPRIME, MUON, lambda p: p["g_prime"],
+      _common("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", _FOUR_MU_CUTS)[:3]
+      + (Parameter("min_muon_id", 2.0, "tracks that must pass muon ID"),) + _FOUR_MU_CUTS,
+      _select_four_muons, _zprime_bf("mu"), _check_visible)
+_make("muonphilic-scalar", "e+e- -> mu+mu- S, S invisible (muon-only Yukawa): recoil mass against mu+mu-",
+      "Belle II PRL 130 (2023) 231801 (reinterpretation)", SCALAR, PDG_SCALAR, 0, lambda p: p["y_mu"],
+      _common("y_mu", 0.01, "scalar-muon Yukawa coupling", _INVISIBLE_CUTS), _select_invisible,
+      lambda p: 1.0, _check)
+_make("leptophilic-scalar", "e+e- -> mu+mu- S, S -> mu+mu- (Yukawa xi m_l / v): dimuon peak in four-muon events",
+      "Belle II PRD 109 (2024) 112015 (reinterpretation)", SCALAR, PDG_SCALAR, MUON, _y_mu,
+      _common("xi", 100.0, "leptophilic coupling xi (y_l = xi m_l / v)", _FOUR_MU_CUTS)[:3]
+      + (Parameter("min_muon_id", 2.0, "tracks that must pass muon ID"),) + _FOUR_MU_CUTS,
+      _select_four_muons, _leptophilic_bf, _check_visible)

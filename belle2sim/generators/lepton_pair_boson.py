@@ -1,0 +1,119 @@
+"""Event generation for e+e- -> l+ l- X (matrix element in radiated_boson.py).
+
+Each event is built in its own CM frame (per-event beam energies), with the process axis along
+that event's e- direction, then boosted to the lab. X either leaves unseen (status 1, its own
+PDG id) or decays at the production point to a fermion pair, isotropically in its rest frame
+(spin correlations between production and decay are not kept). Event layout: e-, e+ beams
+(status 4), l-, l+, X, and X's two daughters when it decays.
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim import pdgdata, rng
+from belle2sim._jit import kernel
+from belle2sim.beams import draw_beams
+from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
+from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
+from belle2sim.generators.radiated_boson import (
+    me2, phase_space_point, polarisations, weights, workspace,
+)
+from belle2sim.kinematics import boost, perpendicular_basis, two_body_momentum
+
+STAGE_PILOT = 101
+PILOT_EVENTS = 20_000
+MAX_ATTEMPTS = 1_000_000
+
+
+def pilot(seed, sqrt_s, m_l, M, kind, n=PILOT_EVENTS):
+    """(mean weight, its error, maximum weight) of |M|^2 dPhi3 / (e^4 g^2) at nominal sqrt(s)."""
+    w = weights(np.uint64(seed), STAGE_PILOT, n, sqrt_s, pdgdata.mass_GeV(11), m_l, M, kind)
+    return w.mean(), w.std() / np.sqrt(n), w.max()
+
+
+def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=200_000):
+    """sigma(e+e- -> l+l- X) in fb for coupling g (vector) or y (scalar), with its MC error."""
+    w = weights(np.uint64(seed), STAGE_PILOT + 1, n, sqrt_s, pdgdata.mass_GeV(11), m_l, M, kind)
+    norm = (4 * np.pi * ALPHA_EM) ** 2 * coupling**2 / (2 * sqrt_s**2) * GEV2_TO_FB
+    return norm * w.mean(), norm * w.std() / np.sqrt(n)
+
+
+@kernel(parallel=True)
+def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d, m_d, per_event,
+              pdg, px, py, pz, E, vx, vy, vz, parent, status, weight):
+    n = numbers.shape[0]
+    block = 64
+    for blk in prange((n + block - 1) // block):
+        ws = workspace()
+        pols = np.zeros((3, 4))
+        p1, p2 = np.zeros(4), np.zeros(4)
+        k1, k2, q = np.zeros(4), np.zeros(4), np.zeros(4)
+        for i in range(blk * block, min(n, (blk + 1) * block)):
+            kb = rng.event_key(seed, numbers[i], rng.STAGE_BEAM)
+            her, ler, vtx = draw_beams(kb, beam)
+            tE = her[3] + ler[3]
+            bx, by, bz = (her[0] + ler[0]) / tE, (her[1] + ler[1]) / tE, (her[2] + ler[2]) / tE
+            ex, ey, ez, e_cm = boost(her[0], her[1], her[2], her[3], -bx, -by, -bz)
+            sqrt_s = np.sqrt(tE * tE - (her[0] + ler[0]) ** 2 - (her[1] + ler[1]) ** 2 - (her[2] + ler[2]) ** 2)
+            norm = np.sqrt(ex * ex + ey * ey + ez * ez)
+            nx, ny, nz = ex / norm, ey / norm, ez / norm
+            ux, uy, uz, wx, wy, wz = perpendicular_basis(nx, ny, nz)
+            pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
+            p1[0], p1[3] = 0.5 * sqrt_s, pe
+            p2[0], p2[3] = 0.5 * sqrt_s, -pe
+            key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
+            w = 0.0
+            for attempt in range(MAX_ATTEMPTS):
+                base = 8 * attempt
+                w = phase_space_point(key, base, sqrt_s, m_l, M, k1, k2, q)
+                if w <= 0.0:
+                    continue
+                polarisations(q[0], q[1], q[2], q[3], M, pols)
+                w *= me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, 3, ws)
+                if rng.uniform(key, base + 5) * w_max < w:
+                    break
+            weight[i] = max(1.0, w / w_max)
+            j = i * per_event
+            # beams
+            pdg[j], status[j] = 11, STATUS_BEAM
+            px[j], py[j], pz[j], E[j] = her[0], her[1], her[2], her[3]
+            pdg[j + 1], status[j + 1] = -11, STATUS_BEAM
+            px[j + 1], py[j + 1], pz[j + 1], E[j + 1] = ler[0], ler[1], ler[2], ler[3]
+            # final state: rotate the canonical frame onto the event's axis, boost to the lab
+            for slot, vec, code in ((2, k1, pdg_l), (3, k2, -pdg_l), (4, q, pdg_x)):
+                cx = vec[1] * ux + vec[2] * wx + vec[3] * nx
+                cy = vec[1] * uy + vec[2] * wy + vec[3] * ny
+                cz = vec[1] * uz + vec[2] * wz + vec[3] * nz
+                lab = boost(cx, cy, cz, vec[0], bx, by, bz)
+                pdg[j + slot], status[j + slot] = code, STATUS_FINAL
+                px[j + slot], py[j + slot], pz[j + slot], E[j + slot] = lab[0], lab[1], lab[2], lab[3]
+            for m in range(per_event):
+                vx[j + m], vy[j + m], vz[j + m] = vtx[0], vtx[1], vtx[2]
+                parent[j + m] = -1
+            if per_event == 7:  # X -> d dbar, isotropic in the X rest frame
+                status[j + 4] = STATUS_DECAYED
+                kd = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
+                pd = two_body_momentum(M, m_d, m_d)
+                c = 2.0 * rng.uniform(kd, 0) - 1.0
+                f = 2.0 * np.pi * rng.uniform(kd, 1)
+                sn = np.sqrt(max(0.0, 1.0 - c * c))
+                ed = np.sqrt(pd * pd + m_d * m_d)
+                xb = (px[j + 4] / E[j + 4], py[j + 4] / E[j + 4], pz[j + 4] / E[j + 4])
+                for slot, sign, code in ((5, 1.0, pdg_d), (6, -1.0, -pdg_d)):
+                    d = boost(sign * pd * sn * np.cos(f), sign * pd * sn * np.sin(f), sign * pd * c, ed,
+                              xb[0], xb[1], xb[2])
+                    pdg[j + slot], status[j + slot], parent[j + slot] = code, STATUS_FINAL, 4
+                    px[j + slot], py[j + slot], pz[j + slot], E[j + slot] = d[0], d[1], d[2], d[3]
+
+
+def generate(seed, first_event, n_events, beams, lepton_pdg, boson_pdg, M, kind, w_max, decay_pdg=0):
+    """Events of e+e- -> l+l- X (lab frame). ``decay_pdg`` = 0 keeps X undecayed (invisible);
+    otherwise X -> decay_pdg + anti-particle."""
+    per_event = 7 if decay_pdg else 5
+    batch = EventBatch.empty(n_events, per_event, first_number=first_event)
+    m_d = pdgdata.mass_GeV(decay_pdg) if decay_pdg else 0.0
+    _generate(np.uint64(seed), batch.number, beams.packed(), pdgdata.mass_GeV(11),
+              pdgdata.mass_GeV(lepton_pdg), float(M), int(kind), float(w_max), int(lepton_pdg), int(boson_pdg),
+              int(decay_pdg), float(m_d), per_event, batch.pdg, batch.px, batch.py, batch.pz, batch.E,
+              batch.vx, batch.vy, batch.vz, batch.parent, batch.status, batch.weight)
+    return batch

@@ -1,0 +1,193 @@
+"""e+ e- -> l+ l- X with X radiated from the final-state lepton line, tree level.
+
+X is a vector (coupling g' l-bar gamma^mu l X_mu: the L_mu - L_tau Z') or a scalar (coupling
+y l-bar l S: muonphilic / leptophilic scalars). X does not couple to electrons, so the two
+diagrams are emission from the l- and from the l+ leg of e+e- -> gamma* -> l+l-:
+
+    M = e^2 g / s' * [vbar(p2) gamma_rho u(p1)] * ubar(k1) [ G (k1s + qs + m) gamma^rho / D1
+                                                           + gamma^rho (-k2s - qs + m) G / D2 ] v(k2)
+
+with G = eps*slash (vector) or 1 (scalar), D_i = M^2 + 2 k_i.q, s' = (p1 + p2)^2 (Bollini et al.,
+and e.g. the L_mu - L_tau analysis of Belle II, PRL 124 (2020) 141801, which uses the same
+two diagrams). Lepton and electron masses are kept. The squared amplitude is summed numerically
+over spins and X polarisations (generators/helicity.py).
+
+Phase space: dPhi3 = dPhi2(sqrt s; m_ll, M) dm_ll^2 / 2pi dPhi2(m_ll; m, m) with
+u = s + M^2 - m_ll^2 = 2 sqrt(s) E_X sampled uniformly in log u (flattens the soft-X rise), the
+X direction and the l- direction in the l+l- rest frame uniform. Events are unweighted against
+the largest weight of a pilot run (weights above it are kept with weight w / w_max > 1).
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim import rng
+from belle2sim._jit import inline, kernel
+from belle2sim.generators.helicity import (
+    METRIC, bar, current, matmul, matvec, polarisations, slash, spinor_u, spinor_v, vecmat,
+)
+from belle2sim.kinematics import boost, two_body_momentum
+
+VECTOR, SCALAR = 0, 1
+
+
+@inline
+def _dot(a, b):
+    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
+
+
+@inline
+def workspace():
+    """Scratch arrays for :func:`me2` (allocate once per thread block)."""
+    return (np.zeros((2, 2, 4), np.complex128), np.zeros(4, np.complex128), np.zeros(4, np.complex128),
+            np.zeros(4, np.complex128), np.zeros((2, 4), np.complex128), np.zeros((2, 4), np.complex128),
+            np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128),
+            np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128),
+            np.zeros(4, np.complex128), np.zeros(4, np.complex128), np.zeros((3, 4)))
+
+
+@inline
+def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
+    """Spin-averaged |M|^2 / (e^4 g^2) for four-vectors (E, px, py, pz).
+
+    ``pols`` (n_pol rows) are the X polarisation vectors to sum over (ignored for a scalar);
+    the physical ones come from helicity.polarisations.
+    """
+    L, ue, ve, vbar, ub1, v2, S1, S2, G, B1, B2, T, a, b, _ = ws
+    # electron currents L[s1, s2, mu] = vbar(p2) gamma^mu u(p1)
+    for s1 in range(2):
+        spinor_u(p1[0], p1[1], p1[2], p1[3], m_e, s1, ue)
+        for s2 in range(2):
+            spinor_v(p2[0], p2[1], p2[2], p2[3], m_e, s2, ve)
+            bar(ve, vbar)
+            for mu in range(4):
+                L[s1, s2, mu] = current(vbar, mu, ue)
+    for r in range(2):
+        spinor_u(k1[0], k1[1], k1[2], k1[3], m_l, r, ue)
+        bar(ue, ub1[r])
+        spinor_v(k2[0], k2[1], k2[2], k2[3], m_l, r, v2[r])
+    d1 = M * M + 2.0 * _dot(k1, q)
+    d2 = M * M + 2.0 * _dot(k2, q)
+    slash(k1[0] + q[0], k1[1] + q[1], k1[2] + q[2], k1[3] + q[3], S1)
+    slash(-k2[0] - q[0], -k2[1] - q[1], -k2[2] - q[2], -k2[3] - q[3], S2)
+    for d in range(4):
+        S1[d, d] += m_l
+        S2[d, d] += m_l
+    total = 0.0
+    n = 1 if kind == SCALAR else n_pol
+    for p in range(n):
+        if kind == SCALAR:
+            for x in range(4):
+                for y in range(4):
+                    B1[x, y] = S1[x, y] / d1
+                    B2[x, y] = S2[x, y] / d2
+        else:
+            slash(pols[p, 0], pols[p, 1], pols[p, 2], pols[p, 3], G)  # real polarisations
+            matmul(G, S1, T)
+            for x in range(4):
+                for y in range(4):
+                    B1[x, y] = T[x, y] / d1
+            matmul(S2, G, T)
+            for x in range(4):
+                for y in range(4):
+                    B2[x, y] = T[x, y] / d2
+        for r1 in range(2):
+            vecmat(ub1[r1], B1, a)
+            for r2 in range(2):
+                matvec(B2, v2[r2], b)
+                J0 = current(a, 0, v2[r2]) + current(ub1[r1], 0, b)
+                J1 = current(a, 1, v2[r2]) + current(ub1[r1], 1, b)
+                J2 = current(a, 2, v2[r2]) + current(ub1[r1], 2, b)
+                J3 = current(a, 3, v2[r2]) + current(ub1[r1], 3, b)
+                for s1 in range(2):
+                    for s2 in range(2):
+                        amp = (L[s1, s2, 0] * J0 - L[s1, s2, 1] * J1 - L[s1, s2, 2] * J2
+                               - L[s1, s2, 3] * J3)
+                        total += amp.real * amp.real + amp.imag * amp.imag
+    s_photon = _dot(p1, p1) + _dot(p2, p2) + 2.0 * _dot(p1, p2)
+    return 0.25 * total / (s_photon * s_photon)
+
+
+@inline
+def phase_space_point(key, base, sqrt_s, m_l, M, out_k1, out_k2, out_q):
+    """One 3-body point in the canonical CM frame (e- along +z); returns the weight
+    dPhi3 / (d random numbers) for the log-u sampling."""
+    s = sqrt_s * sqrt_s
+    u_min = 2.0 * sqrt_s * M
+    u_max = s + M * M - 4.0 * m_l * m_l
+    if u_max <= u_min:
+        return 0.0
+    lu = np.log(u_min) + (np.log(u_max) - np.log(u_min)) * rng.uniform(key, base)
+    u = np.exp(lu)
+    m_ll2 = s + M * M - u
+    m_ll = np.sqrt(max(m_ll2, 4.0 * m_l * m_l))
+    pq = two_body_momentum(sqrt_s, m_ll, M)
+    cq = 2.0 * rng.uniform(key, base + 1) - 1.0
+    fq = 2.0 * np.pi * rng.uniform(key, base + 2)
+    sq = np.sqrt(max(0.0, 1.0 - cq * cq))
+    out_q[1], out_q[2], out_q[3] = pq * sq * np.cos(fq), pq * sq * np.sin(fq), pq * cq
+    out_q[0] = np.sqrt(pq * pq + M * M)
+    # l- direction in the l+l- rest frame, then boosted with the pair
+    pl = two_body_momentum(m_ll, m_l, m_l)
+    cl = 2.0 * rng.uniform(key, base + 3) - 1.0
+    fl = 2.0 * np.pi * rng.uniform(key, base + 4)
+    sl = np.sqrt(max(0.0, 1.0 - cl * cl))
+    e_l = np.sqrt(pl * pl + m_l * m_l)
+    e_pair = sqrt_s - out_q[0]
+    bx, by, bz = -out_q[1] / e_pair, -out_q[2] / e_pair, -out_q[3] / e_pair
+    a = boost(pl * sl * np.cos(fl), pl * sl * np.sin(fl), pl * cl, e_l, bx, by, bz)
+    c = boost(-pl * sl * np.cos(fl), -pl * sl * np.sin(fl), -pl * cl, e_l, bx, by, bz)
+    out_k1[1], out_k1[2], out_k1[3], out_k1[0] = a[0], a[1], a[2], a[3]
+    out_k2[1], out_k2[2], out_k2[3], out_k2[0] = c[0], c[1], c[2], c[3]
+    jac = u * (np.log(u_max) - np.log(u_min))
+    return jac / (2.0 * np.pi) * pq / (4.0 * np.pi * sqrt_s) * pl / (4.0 * np.pi * m_ll)
+
+
+@kernel(parallel=True)
+def weights(seed, stage, n, sqrt_s, m_e, m_l, M, kind):
+    """Event weights |M|^2 dPhi3 / (e^4 g^2) at n phase-space points (pilot runs, integrals)."""
+    out = np.empty(n)
+    block = 256
+    for blk in prange((n + block - 1) // block):
+        ws = workspace()
+        pols = np.zeros((3, 4))
+        p1, p2 = np.zeros(4), np.zeros(4)
+        k1, k2, q = np.zeros(4), np.zeros(4), np.zeros(4)
+        pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
+        p1[0], p1[3] = 0.5 * sqrt_s, pe
+        p2[0], p2[3] = 0.5 * sqrt_s, -pe
+        for i in range(blk * block, min(n, (blk + 1) * block)):
+            key = rng.event_key(seed, i, stage)
+            w = phase_space_point(key, 0, sqrt_s, m_l, M, k1, k2, q)
+            if w > 0.0:
+                polarisations(q[0], q[1], q[2], q[3], M, pols)
+                w *= me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, 3, ws)
+            out[i] = w
+    return out
+
+
+@kernel(parallel=True)
+def me2_at(k1s, k2s, qs, pols, sqrt_s, m_e, m_l, M, kind):
+    """|M|^2 / (e^4 g^2) at given final-state momenta (rows (E, px, py, pz), canonical CM frame
+    with e- along +z). ``pols`` (n, n_pol, 4) are the X polarisations to sum over."""
+    n = k1s.shape[0]
+    out = np.empty(n)
+    block = 256
+    for blk in prange((n + block - 1) // block):
+        ws = workspace()
+        p1, p2 = np.zeros(4), np.zeros(4)
+        pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
+        p1[0], p1[3] = 0.5 * sqrt_s, pe
+        p2[0], p2[3] = 0.5 * sqrt_s, -pe
+        for i in range(blk * block, min(n, (blk + 1) * block)):
+            out[i] = me2(p1, p2, k1s[i], k2s[i], qs[i], m_e, m_l, M, kind, pols[i], pols.shape[1], ws)
+    return out
+
+
+@kernel(parallel=True)
+def physical_polarisations(qs, M):
+    """(n, 3, 4) physical polarisation vectors of X for momenta qs (rows E, px, py, pz)."""
+    out = np.zeros((qs.shape[0], 3, 4))
+    for i in prange(qs.shape[0]):
+        polarisations(qs[i, 0], qs[i, 1], qs[i, 2], qs[i, 3], M, out[i])
+    return out

@@ -1,0 +1,138 @@
+"""e+e- -> l+l- X matrix element: spin sums, gauge invariance, soft limit, cross section."""
+
+import numpy as np
+import pytest
+
+from belle2sim import pdgdata
+from belle2sim.generators import helicity
+from belle2sim.generators import radiated_boson as rb
+
+ME, MMU = pdgdata.mass_GeV(11), pdgdata.mass_GeV(13)
+SQRT_S = 10.58
+
+
+def test_spinor_completeness():
+    p = np.array([2.0, 0.3, -0.4, 1.1])
+    m = np.sqrt(p[0] ** 2 - p[1:] @ p[1:])
+    u, v, ub = np.zeros(4, complex), np.zeros(4, complex), np.zeros(4, complex)
+    su, sv = np.zeros((4, 4), complex), np.zeros((4, 4), complex)
+    for s in range(2):
+        helicity.spinor_u(*p, m, s, u)
+        helicity.bar(u, ub)
+        su += np.outer(u, ub)
+        helicity.spinor_v(*p, m, s, v)
+        helicity.bar(v, ub)
+        sv += np.outer(v, ub)
+    ps = np.zeros((4, 4), complex)
+    helicity.slash(*p, ps)
+    np.testing.assert_allclose(su, ps + m * np.eye(4), atol=1e-12)
+    np.testing.assert_allclose(sv, ps - m * np.eye(4), atol=1e-12)
+
+
+def test_polarisation_sum_is_minus_g_plus_kk():
+    q = np.array([3.0, 0.5, 1.0, -2.0])
+    M = np.sqrt(q[0] ** 2 - q[1:] @ q[1:])
+    e = np.zeros((3, 4))
+    helicity.polarisations(*q, M, e)
+    g = np.diag(helicity.METRIC)
+    np.testing.assert_allclose(sum(np.outer(x, x) for x in e), -g + np.outer(q, q) / M**2, atol=1e-12)
+
+
+def _points(n, M, kind=rb.VECTOR, seed=3):
+    """Phase-space points in the canonical frame from the generator's own sampler."""
+    import numba
+
+    @numba.njit
+    def draw(n):
+        k1, k2, q = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros((n, 4))
+        for i in range(n):
+            key = rb.rng.event_key(np.uint64(seed), i, 2)
+            rb.phase_space_point(key, 0, SQRT_S, MMU, M, k1[i], k2[i], q[i])
+        return k1, k2, q
+
+    return draw(n)
+
+
+def test_ward_identity():
+    """The vector couples to a conserved current: replacing eps by q gives zero."""
+    M = 0.8
+    k1, k2, q = _points(200, M)
+    phys = rb.me2_at(k1, k2, q, rb.physical_polarisations(q, M), SQRT_S, ME, MMU, M, rb.VECTOR)
+    gauge = rb.me2_at(k1, k2, q, (q / M)[:, None, :], SQRT_S, ME, MMU, M, rb.VECTOR)
+    assert (phys > 0).all()
+    assert np.max(gauge / phys) < 1e-20
+
+
+def test_soft_emission_factorises():
+    """For a soft, light vector the 3-body |M|^2 tends to |M_2|^2 x the eikonal factor
+    -(k1/(k1.q) - k2/(k2.q))^2 (summed over polarisations with -g)."""
+    M = 1e-4
+    k1, k2, _ = _points(50, 1.0)
+    ratio = []
+    for a, b in zip(k1, k2):
+        # rescale the pair to the full sqrt(s) (the soft X takes ~nothing), add a soft X
+        pa = a[1:] / np.linalg.norm(a[1:]) * np.sqrt((SQRT_S / 2) ** 2 - MMU**2)
+        k1s = np.array([SQRT_S / 2, *pa])
+        k2s = np.array([SQRT_S / 2, *-pa])
+        d = np.array([0.3, -0.2, 0.5])
+        qv = 1e-3 * d / np.linalg.norm(d)
+        q = np.array([np.sqrt(qv @ qv + M**2), *qv])
+        m3 = rb.me2_at(k1s[None], k2s[None], q[None], rb.physical_polarisations(q[None], M), SQRT_S, ME, MMU, M,
+                       rb.VECTOR)[0]
+        g = np.diag(helicity.METRIC)
+
+        def dot(x, y):
+            return x @ g @ y
+
+        j = k1s / dot(k1s, q) - k2s / dot(k2s, q)
+        eik = -dot(j, j)
+        # |M_2|^2 / e^4 for e+e- -> mu+mu- (massless e, massive mu), averaged:
+        s = SQRT_S**2
+        t = dot(np.array([SQRT_S / 2, 0, 0, SQRT_S / 2]) - k1s, np.array([SQRT_S / 2, 0, 0, SQRT_S / 2]) - k1s)
+        u = dot(np.array([SQRT_S / 2, 0, 0, SQRT_S / 2]) - k2s, np.array([SQRT_S / 2, 0, 0, SQRT_S / 2]) - k2s)
+        m2 = 2 * ((t - MMU**2) ** 2 + (u - MMU**2) ** 2 + 2 * MMU**2 * s) / s**2
+        ratio.append(m3 / (m2 * eik))
+    np.testing.assert_allclose(ratio, 1.0, rtol=5e-3)
+
+
+@pytest.mark.parametrize("kind,M", [(rb.VECTOR, 0.5), (rb.VECTOR, 4.0), (rb.SCALAR, 2.0)])
+def test_cross_section_two_phase_space_methods(kind, M):
+    """Integral of |M|^2 with the generator's log-u sampling against flat sampling of the
+    l- momentum first (a different parametrisation of the same phase space)."""
+    n = 400_000
+    w = rb.weights(np.uint64(5), 2, n, SQRT_S, ME, MMU, M, kind)
+    first = w.mean()
+    err1 = w.std() / np.sqrt(n)
+    # method 2: l- with |k1| uniform and isotropic, then the (l+ X) system decays isotropically
+    rng = np.random.default_rng(7)
+    m = MMU
+    s = SQRT_S**2
+    kmax = np.sqrt(((s + m**2 - (m + M) ** 2) / (2 * SQRT_S)) ** 2 - m**2)
+    kk = kmax * rng.random(n)
+    c, f = 2 * rng.random(n) - 1, 2 * np.pi * rng.random(n)
+    sn = np.sqrt(1 - c**2)
+    e1 = np.sqrt(kk**2 + m**2)
+    k1 = np.stack([e1, kk * sn * np.cos(f), kk * sn * np.sin(f), kk * c], axis=1)
+    rest = np.stack([SQRT_S - e1, -k1[:, 1], -k1[:, 2], -k1[:, 3]], axis=1)
+    m23 = np.sqrt(np.maximum(rest[:, 0] ** 2 - (rest[:, 1:] ** 2).sum(1), 0))
+    ok = m23 > m + M
+    lam = (m23**2 - (m + M) ** 2) * (m23**2 - (m - M) ** 2)
+    pstar = np.sqrt(np.maximum(lam, 0)) / (2 * np.where(ok, m23, 1))
+    c2, f2 = 2 * rng.random(n) - 1, 2 * np.pi * rng.random(n)
+    s2 = np.sqrt(1 - c2**2)
+    import vector
+
+    qrest = vector.array({"px": pstar * s2 * np.cos(f2), "py": pstar * s2 * np.sin(f2), "pz": pstar * c2,
+                          "mass": np.full(n, M)})
+    beta = vector.array({"x": rest[:, 1] / rest[:, 0], "y": rest[:, 2] / rest[:, 0], "z": rest[:, 3] / rest[:, 0]})
+    ql = qrest.boost_beta3(beta)
+    q = np.stack([ql.E, ql.px, ql.py, ql.pz], axis=1)
+    k2 = rest - q
+    # dPhi3 = d3k1/((2pi)^3 2E1) dPhi2(m23; m, M), dPhi2 = p*/(16 pi^2 m23) dOmega
+    jac = (4 * np.pi * kmax * kk**2 / ((2 * np.pi) ** 3 * 2 * e1)) * (pstar / (16 * np.pi**2 * np.where(ok, m23, 1))) * 4 * np.pi
+    me = rb.me2_at(k1[ok], k2[ok], q[ok], rb.physical_polarisations(q[ok], M), SQRT_S, ME, MMU, M, kind)
+    w2 = np.zeros(n)
+    w2[ok] = me * jac[ok]
+    second, err2 = w2.mean(), w2.std() / np.sqrt(n)
+    assert abs(first - second) < 4 * np.hypot(err1, err2), (first, err1, second, err2)
+    assert err1 / first < 0.01

@@ -1,0 +1,85 @@
+"""Vector-portal channels: Z' widths, generated kinematics, recoil and dimuon peaks."""
+
+import numpy as np
+import pytest
+
+from belle2sim import pdgdata
+from belle2sim.channels import get
+from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, track_arrays
+from belle2sim.events import STATUS_BEAM
+from belle2sim.generators import light_bosons
+from belle2sim.simulate import simulate_chunk
+
+
+@pytest.mark.parametrize("M", [0.05, 0.22, 1.0, 3.6, 4.0, 8.0])
+def test_zprime_branching_fractions(M):
+    g = 3e-3
+    w = light_bosons.zprime_widths_GeV(M, g)
+    bf = light_bosons.branching_fractions(w)
+    assert sum(bf.values()) == pytest.approx(1.0)
+    # analytic ratio Gamma(mu mu) / Gamma(nu nu) = (1 + 2r) sqrt(1 - 4r), r = m^2/M^2 (two nu flavours)
+    r = (pdgdata.mass_GeV(13) / M) ** 2
+    expected = (1 + 2 * r) * np.sqrt(1 - 4 * r) if r < 0.25 else 0.0
+    assert bf["mu"] / bf["nu"] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    # far above threshold: 1/3 each for mu, tau, nu
+    if M == 8.0:
+        assert bf["mu"] == pytest.approx(1 / 3, abs=0.01) and bf["tau"] == pytest.approx(1 / 3, abs=0.02)
+    assert w["nu"] == pytest.approx(2 * g**2 * M / (24 * np.pi))
+
+
+def test_scalar_widths_scale_with_lepton_mass():
+    y = light_bosons.leptophilic_yukawas(1.0)
+    w = light_bosons.scalar_widths_GeV(8.0, y)
+    r = (pdgdata.mass_GeV(15) / pdgdata.mass_GeV(13)) ** 2
+    beta3 = lambda m: (1 - 4 * m**2 / 64) ** 1.5  # noqa: E731
+    assert w["tau"] / w["mu"] == pytest.approx(r * beta3(pdgdata.mass_GeV(15)) / beta3(pdgdata.mass_GeV(13)))
+
+
+@pytest.mark.parametrize("name,M", [("zprime-invisible", 2.0), ("zprime-mumu", 1.5), ("leptophilic-scalar", 3.0)])
+def test_generated_events_conserve_four_momentum(card, name, M):
+    ch = get(name)
+    params = ch.resolve_parameters({"mass_GeV": M}, card)
+    b = ch.generate(5, 0, 3000, params, card)
+    final = b.status == 1
+    beams = b.status == STATUS_BEAM
+    for comp in ("E", "px", "py", "pz"):
+        a = getattr(b, comp)
+        np.testing.assert_allclose(np.add.reduceat(np.where(final, a, 0), b.offsets[:-1]),
+                                   np.add.reduceat(np.where(beams, a, 0), b.offsets[:-1]), atol=1e-9)
+    boson = np.isin(b.pdg, [4900023, 4900025])
+    m = np.sqrt(b.E[boson] ** 2 - b.px[boson] ** 2 - b.py[boson] ** 2 - b.pz[boson] ** 2)
+    np.testing.assert_allclose(m, M, rtol=1e-6)
+    assert b.weight.min() >= 1.0 and np.mean(b.weight > 1) < 0.01
+
+
+def test_recoil_mass_peak_position_and_width(card, menu):
+    """The recoil mass against the muon pair peaks at M_Z' with the width the card predicts."""
+    M = 3.0
+    ch = get("zprime-invisible")
+    params = ch.resolve_parameters({"mass_GeV": M}, card)
+    batch = ch.generate(9, 0, 20_000, params, card)
+    chunk = simulate_chunk(batch, card, menu, 9)
+    index, count, net = track_arrays(batch, chunk, 2)
+    ok = (count == 2) & (net == 0)
+    m2, sig = mass_squared_and_sigma(chunk.tracks, [index[ok, 0], index[ok, 1]], pdgdata.mass_GeV(13), card,
+                                     total=nominal_total(card, ok.sum()))
+    pull = (m2 - M**2) / sig
+    core = pull[np.abs(pull) < 4]
+    assert len(core) > 0.9 * ok.sum()
+    assert np.median(pull) == pytest.approx(0.0, abs=0.05)
+    # robust width of the core: 1.4826 MAD
+    width = 1.4826 * np.median(np.abs(pull - np.median(pull)))
+    assert width == pytest.approx(1.0, abs=0.06)
+    assert np.sqrt(np.median(m2[np.abs(pull) < 3])) == pytest.approx(M, abs=0.01)
+
+
+def test_dimuon_peak_in_four_muon_events(card, menu):
+    M = 2.0
+    ch = get("zprime-mumu")
+    params = ch.resolve_parameters({"mass_GeV": M}, card)
+    batch = ch.generate(4, 0, 5000, params, card)
+    chunk = simulate_chunk(batch, card, menu, 4)
+    cuts = ch.select(batch, chunk, card, params)
+    four = cuts["four tracks, zero charge"]
+    assert four.mean() > 0.5
+    assert cuts["mu+mu- pair mass in window"][four].mean() > 0.9
