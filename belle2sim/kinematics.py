@@ -65,3 +65,18 @@ def two_body_momentum(sqrt_s, m1, m2):
     s = sqrt_s * sqrt_s
     lam = (s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)
     return np.sqrt(max(lam, 0.0)) / (2.0 * sqrt_s)
+
+
+@inline
+def two_body_decay(E, px, py, pz, M, m1, m2, u_cos, u_phi):
+    """Isotropic decay of a particle (E, p, mass M) into masses m1, m2, given two uniforms;
+    returns the daughters' four-vectors (px, py, pz, E) in the frame of the parent's momentum."""
+    p = two_body_momentum(M, m1, m2)
+    c = 2.0 * u_cos - 1.0
+    s = np.sqrt(max(0.0, 1.0 - c * c))
+    f = 2.0 * np.pi * u_phi
+    qx, qy, qz = p * s * np.cos(f), p * s * np.sin(f), p * c
+    bx, by, bz = px / E, py / E, pz / E
+    d1 = boost(qx, qy, qz, np.sqrt(p * p + m1 * m1), bx, by, bz)
+    d2 = boost(-qx, -qy, -qz, np.sqrt(p * p + m2 * m2), bx, by, bz)
+    return d1, d2

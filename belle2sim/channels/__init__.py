@@ -77,7 +77,7 @@ def register(channel):
 
 
 def _load_all():
-    from belle2sim.channels import dark_photon_invisible, lepton_pair_boson  # noqa: F401
+    from belle2sim.channels import dark_higgs, dark_photon_invisible, lepton_pair_boson  # noqa: F401
 
 
 def available():

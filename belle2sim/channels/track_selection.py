@@ -78,14 +78,16 @@ def _momentum_covariance_terms(tracks, idx, mass, card):
 
 def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None):
     """m^2 of the sum of tracks (or of ``total`` minus them: the recoil) and its predicted
-    sigma(m^2). idx_list: list of index arrays (one per track in the system). Slots of events
+    sigma(m^2). idx_list: list of index arrays (one per track in the system); ``mass`` is the
+    mass hypothesis, one for all tracks or a list with one entry (scalar or array) per track. Slots of events
     without enough tracks give NaN, which fails every window."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return _mass_squared_and_sigma(tracks, idx_list, mass, card, total)
 
 
 def _mass_squared_and_sigma(tracks, idx_list, mass, card, total):
-    comps = [fourvectors(tracks, idx, mass) for idx in idx_list]
+    masses = mass if isinstance(mass, (list, tuple)) else [mass] * len(idx_list)
+    comps = [fourvectors(tracks, idx, m) for idx, m in zip(idx_list, masses)]
     E = sum(c[0] for c in comps)
     P = [sum(c[k] for c in comps) for k in (1, 2, 3)]
     sign = 1.0
@@ -95,10 +97,10 @@ def _mass_squared_and_sigma(tracks, idx_list, mass, card, total):
         sign = -1.0
     m2 = E**2 - P[0] ** 2 - P[1] ** 2 - P[2] ** 2
     var = np.zeros_like(m2)
-    for idx, c in zip(idx_list, comps):
+    for idx, c, m in zip(idx_list, comps, masses):
         # d m^2 / d p_vec of this track = 2 sign (E p_vec/E_i - P_vec)
         grad = [2 * sign * (E * c[k + 1] / c[0] - P[k]) for k in range(3)]
-        for d in _momentum_covariance_terms(tracks, idx, mass, card):
+        for d in _momentum_covariance_terms(tracks, idx, m, card):
             var += (grad[0] * d[0] + grad[1] * d[1] + grad[2] * d[2]) ** 2
     if total is not None:
         beams = card.doc["beams"]
