@@ -77,7 +77,9 @@ def register(channel):
 
 
 def _load_all():
-    from belle2sim.channels import dark_higgs, dark_photon_invisible, lepton_pair_boson  # noqa: F401
+    from belle2sim.channels import (  # noqa: F401
+        dark_higgs, dark_photon_invisible, lepton_pair_boson, tau_channels,
+    )
 
 
 def available():

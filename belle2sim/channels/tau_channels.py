@@ -1,0 +1,152 @@
+"""Channels with tau leptons (tau decays: Pythia 8 bank, generators/tau_decays.py).
+
+* zprime-tautau: e+e- -> mu+mu- Z', Z' -> tau+tau- (Belle II, PRL 131 (2023) 121802). The
+  mass recoiling against the radiating muon pair is the tau-pair mass, M_Z', neutrinos or not.
+  Selection: four tracks of zero charge, muon ID, and an opposite-charge pair whose recoil
+  mass lies in the window (predicted width, channels/track_selection.py).
+* tau-to-lepton-alpha: e+e- -> tau+tau-, one tau -> l alpha with alpha invisible (Belle II,
+  PRL 130 (2023) 181803). Selection: 3x1 topology (one track alone in its CM hemisphere, three
+  in the other), lepton ID on the lone track, and its energy in the approximate tau rest frame
+  (tau along minus the three-prong momentum, E_tau = sqrt(s)/2) within a window of the
+  two-body value E* = (m_tau^2 + m_l^2 - m_alpha^2) / (2 m_tau).
+"""
+
+import numpy as np
+
+from belle2sim import pdgdata
+from belle2sim.channels import Channel, Parameter, register
+from belle2sim.channels.lepton_pair_boson import MUON, PDG_ZPRIME, _w_max
+from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, track_arrays
+from belle2sim.errors import ParameterError
+from belle2sim.generators import lepton_pair_boson as lpb
+from belle2sim.generators import light_bosons, tau_decays, tau_pair
+from belle2sim.generators.radiated_boson import VECTOR
+
+TAU = 15
+
+
+def _check_zprime(params, card):
+    M = params["mass_GeV"]
+    lo, hi = 2 * pdgdata.mass_GeV(TAU), card.beams.sqrt_s_GeV - 2 * pdgdata.mass_GeV(MUON)
+    if not lo < M < hi:
+        raise ParameterError(f"mass_GeV = {M} must lie between 2 m_tau = {lo:.4f} and sqrt(s) - 2 m_mu = {hi:.4f} GeV")
+
+
+def _generate_zprime(seed, first, n, params, card):
+    M = params["mass_GeV"]
+    batch = lpb.generate(seed, first, n, card.beams, MUON, PDG_ZPRIME, M, VECTOR,
+                         _w_max(seed, card.beams.sqrt_s_GeV, M, VECTOR), TAU)
+    return tau_decays.decay_taus(batch, seed)
+
+
+def _select_zprime(batch, chunk, card, params):
+    index, count, net = track_arrays(batch, chunk, 4)
+    idx = np.maximum(index, 0)
+    order = np.argsort(chunk.charge[idx], axis=1, kind="stable")
+    rows = np.arange(len(batch))[:, None]
+    ordered = idx[rows, order]
+    total = nominal_total(card, len(batch))
+    M2 = params["mass_GeV"] ** 2
+    window = np.zeros(len(batch), dtype=bool)
+    for a, b in ((0, 2), (0, 3), (1, 2), (1, 3)):
+        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], pdgdata.mass_GeV(MUON), card,
+                                         total=total)
+        window |= np.abs(m2 - M2) < params["window_nsigma"] * sig
+    n_mu = np.where(index >= 0, chunk.tracks.muon_id[idx], False).sum(axis=1)
+    return {"four tracks, zero charge": (count == 4) & (net == 0),
+            "muon ID": n_mu >= params["min_muon_id"],
+            "recoil mass in window": window}
+
+
+register(Channel(
+    name="zprime-tautau",
+    description="e+e- -> mu+mu- Z', Z' -> tau+tau-: recoil mass against a muon pair in four-track events",
+    reference="Belle II PRL 131 (2023) 121802",
+    parameters=(Parameter("mass_GeV", 5.0, "Z' mass (the scanned parameter)"),
+                Parameter("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", strictly_positive=True, coupling=True),
+                Parameter("window_nsigma", 3.0, "recoil window in units of the predicted resolution",
+                          strictly_positive=True),
+                Parameter("min_muon_id", 1.0, "tracks that must pass muon ID")),
+    generate=_generate_zprime,
+    cross_section_fb=lambda p, card: lpb.cross_section_fb(card.beams.sqrt_s_GeV, pdgdata.mass_GeV(MUON),
+                                                          p["mass_GeV"], VECTOR, p["g_prime"])[0],
+    select=_select_zprime, check=_check_zprime,
+    branching_fraction=lambda p, card: light_bosons.branching_fractions(
+        light_bosons.zprime_widths_GeV(p["mass_GeV"], p["g_prime"]))["tau"],
+))
+
+
+def _lepton(params):
+    return int(params["lepton_pdg"])
+
+
+def _check_alpha(params, card):
+    if _lepton(params) not in (11, 13) or params["lepton_pdg"] != int(params["lepton_pdg"]):
+        raise ParameterError(f"lepton_pdg must be 11 (e) or 13 (mu), got {params['lepton_pdg']}")
+    m_max = pdgdata.mass_GeV(TAU) - pdgdata.mass_GeV(_lepton(params))
+    if params["mass_GeV"] >= m_max:
+        raise ParameterError(f"mass_GeV = {params['mass_GeV']}: tau -> l alpha needs m_alpha < m_tau - m_l = {m_max:.4f} GeV")
+
+
+def _boost_to(E, px, py, pz, b):
+    """Four-vector arrays boosted by velocity b (3-tuple of arrays)."""
+    b2 = b[0] ** 2 + b[1] ** 2 + b[2] ** 2
+    g = 1 / np.sqrt(1 - b2)
+    bp = b[0] * px + b[1] * py + b[2] * pz
+    k = np.where(b2 > 0, (g - 1) / np.where(b2 > 0, b2, 1), 0) * bp + g * E
+    return g * (E + bp), px + k * b[0], py + k * b[1], pz + k * b[2]
+
+
+def _select_alpha(batch, chunk, card, params):
+    tr = chunk.tracks
+    index, count, net = track_arrays(batch, chunk, 4)
+    idx = np.maximum(index, 0)
+    m_pi = pdgdata.mass_GeV(211)
+    beta = -card.beams.boost_vector
+    E, px, py, pz = _boost_to(np.sqrt(tr.px[idx] ** 2 + tr.py[idx] ** 2 + tr.pz[idx] ** 2 + m_pi**2),
+                              tr.px[idx], tr.py[idx], tr.pz[idx], tuple(np.full(idx.shape, v) for v in beta))
+    lone = np.full(len(batch), -1)
+    for s in range(4):
+        others = [k for k in range(4) if k != s]
+        alone = np.all([px[:, s] * px[:, k] + py[:, s] * py[:, k] + pz[:, s] * pz[:, k] < 0 for k in others], axis=0)
+        lone = np.where((lone < 0) & alone, s, lone)
+    topology = (count == 4) & (net == 0) & (lone >= 0)
+    rows = np.arange(len(batch))
+    sig = idx[rows, np.maximum(lone, 0)]
+    lepton = _lepton(params)
+    ident = (tr.electron_id if lepton == 11 else tr.muon_id)[sig]
+    # tau direction: opposite to the three-prong momentum; E_tau = sqrt(s) / 2
+    p3 = [np.sum(np.where(np.arange(4) != np.maximum(lone, 0)[:, None], c, 0), axis=1) for c in (px, py, pz)]
+    norm = np.sqrt(p3[0] ** 2 + p3[1] ** 2 + p3[2] ** 2)
+    m_tau = pdgdata.mass_GeV(TAU)
+    e_tau = card.beams.sqrt_s_GeV / 2
+    b_tau = np.sqrt(1 - (m_tau / e_tau) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        direction = [-c / norm * b_tau for c in p3]
+        m_l = pdgdata.mass_GeV(lepton)
+        l4 = (np.sqrt(tr.px[sig] ** 2 + tr.py[sig] ** 2 + tr.pz[sig] ** 2 + m_l**2),)
+        e_l, lx, ly, lz = _boost_to(l4[0], *(c[rows, np.maximum(lone, 0)] for c in (px, py, pz)),
+                                    tuple(np.zeros(len(batch)) for _ in range(3)))
+        e_star = _boost_to(E[rows, np.maximum(lone, 0)], px[rows, np.maximum(lone, 0)], py[rows, np.maximum(lone, 0)],
+                           pz[rows, np.maximum(lone, 0)], tuple(-d for d in direction))[0]
+    expected = (m_tau**2 + m_l**2 - params["mass_GeV"] ** 2) / (2 * m_tau)
+    return {"3x1 topology": topology,
+            "lepton ID on the lone track": ident,
+            "E* of the lepton in window": np.abs(e_star - expected) < params["estar_window_GeV"]}
+
+
+register(Channel(
+    name="tau-to-lepton-alpha",
+    description="e+e- -> tau+tau-, tau -> l alpha (alpha invisible): lepton energy in the tau frame, 3x1 events",
+    reference="Belle II PRL 130 (2023) 181803",
+    parameters=(Parameter("mass_GeV", 0.5, "alpha mass (the scanned parameter)"),
+                Parameter("lepton_pdg", 11.0, "charged lepton of the signal decay: 11 or 13"),
+                Parameter("br_l_alpha", 1e-3, "branching fraction B(tau -> l alpha) per tau", strictly_positive=True,
+                          coupling=True),
+                Parameter("estar_window_GeV", 0.15, "half-width of the E* window (GeV)", strictly_positive=True)),
+    generate=lambda seed, first, n, p, card: tau_decays.decay_taus(
+        tau_pair.generate(seed, first, n, card.beams, _lepton(p), p["mass_GeV"]), seed),
+    cross_section_fb=lambda p, card: tau_pair.cross_section_fb(card.beams.s_GeV2, pdgdata.mass_GeV(TAU)),
+    select=_select_alpha, check=_check_alpha,
+    branching_fraction=lambda p, card: 2 * p["br_l_alpha"],
+))

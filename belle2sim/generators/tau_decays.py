@@ -1,0 +1,190 @@
+"""Standard Model tau decays from Pythia 8, through a bank of rest-frame decays.
+
+Pythia's tau decays are the reference (all modes, with their matrix elements), but a full
+``Pythia.next()`` per tau is slow. So a bank of tau- decays at rest is made once (``pythia8mc``,
+100 taus per Pythia event, ~0.3 ms per tau here) and kept on disk; each tau of an event then
+takes a bank entry chosen by (seed, event number), rotated by a random rotation and boosted to
+the tau's momentum. tau+ decays are the charge conjugates (antiparticle ids from ``particle``, momenta
+reflected). Taus are treated as unpolarised: spin correlations between the two taus are lost.
+
+Particles with c tau > 1 cm (K_S, K_L, Lambda, ...) are left undecayed by Pythia
+(``ParticleDecays:limitTau0``); pi0 decay to two photons.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numba import prange
+
+from belle2sim import rng
+from belle2sim._jit import kernel
+from belle2sim.events import STATUS_DECAYED, STATUS_FINAL, EventBatch
+from belle2sim.kinematics import boost
+
+BANK_VERSION = 2
+DEFAULT_BANK_SIZE = 20_000
+TAUS_PER_PYTHIA_EVENT = 100
+
+
+@dataclass
+class TauBank:
+    pdg: np.ndarray
+    p4: np.ndarray       # (n, 4): px, py, pz, E in the tau rest frame
+    offsets: np.ndarray  # CSR over decays
+    tau_mass_GeV: float  # Pythia's tau mass (decays are rescaled to each tau's own mass)
+
+    @property
+    def pdg_conjugate(self):
+        """Charge-conjugate ids (self-conjugate states such as gamma, pi0, K_S keep theirs)."""
+        if not hasattr(self, "_conj"):
+            from particle import Particle
+
+            table = {int(p): int(Particle.from_pdgid(int(p)).invert().pdgid) for p in np.unique(self.pdg)}
+            self._conj = np.array([table[int(p)] for p in self.pdg], dtype=np.int32)
+        return self._conj
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+
+def _cache_path(n, seed):
+    base = Path(os.environ.get("BELLE2SIM_CACHE", Path.home() / ".cache" / "belle2sim"))
+    return base / f"tau_bank_v{BANK_VERSION}_n{n}_seed{seed}.npz"
+
+
+def make_bank(n=DEFAULT_BANK_SIZE, seed=20261125, progress=None):
+    """Decay n tau- at rest with Pythia 8 and collect their final-state daughters."""
+    import pythia8mc
+
+    py = pythia8mc.Pythia("", False)
+    for setting in ("ProcessLevel:all = off", "Print:quiet = on", "ParticleDecays:limitTau0 = on",
+                    "ParticleDecays:tau0Max = 10.", "Random:setSeed = on", f"Random:seed = {seed % 900_000_000}"):
+        py.readString(setting)
+    py.init()
+    m_tau = py.particleData.m0(15)
+    pdg, p4, counts = [], [], []
+    done = 0
+    while done < n:
+        k = min(TAUS_PER_PYTHIA_EVENT, n - done)
+        py.event.reset()
+        for _ in range(k):
+            py.event.append(15, 1, 0, 0, 0.0, 0.0, 0.0, m_tau, m_tau)
+        if not py.next():
+            continue
+        ev = py.event
+        per_tau = [[] for _ in range(k)]
+        for i in range(ev.size()):
+            prt = ev[i]
+            if not prt.isFinal():
+                continue
+            top = i
+            while top > k:
+                top = ev[top].mother1()
+            if 1 <= top <= k:
+                per_tau[top - 1].append((prt.id(), prt.px(), prt.py(), prt.pz(), prt.e()))
+        for daughters in per_tau:
+            counts.append(len(daughters))
+            for d in daughters:
+                pdg.append(d[0])
+                p4.append(d[1:])
+        done += k
+        if progress:
+            progress(k)
+    return TauBank(np.array(pdg, dtype=np.int32), np.array(p4, dtype=np.float64).reshape(-1, 4),
+                   np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), float(m_tau))
+
+
+def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
+    """The tau bank: from the disk cache, or made (and cached, atomically) on first use."""
+    path = _cache_path(n, seed)
+    if path.exists():
+        with np.load(path) as f:
+            return TauBank(f["pdg"], f["p4"], f["offsets"], float(f["tau_mass_GeV"]))
+    bank = make_bank(n, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, pdg=bank.pdg, p4=bank.p4, offsets=bank.offsets, tau_mass_GeV=bank.tau_mass_GeV)
+    os.replace(tmp, path)
+    return bank
+
+
+@kernel
+def _random_rotation(key, c):
+    """A uniformly random rotation matrix (random unit quaternion from 3 uniforms)."""
+    u1, u2, u3 = rng.uniform(key, c), rng.uniform(key, c + 1), rng.uniform(key, c + 2)
+    a, b = np.sqrt(1 - u1), np.sqrt(u1)
+    qw, qx = a * np.sin(2 * np.pi * u2), a * np.cos(2 * np.pi * u2)
+    qy, qz = b * np.sin(2 * np.pi * u3), b * np.cos(2 * np.pi * u3)
+    return np.array([[1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw)],
+                     [2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw)],
+                     [2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy)]])
+
+
+@kernel(parallel=True)
+def _count(seed, numbers, offsets, pdg, status, bank_offsets, choice, new_counts):
+    n_bank = bank_offsets.shape[0] - 1
+    for i in prange(numbers.shape[0]):
+        key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY + 50)
+        c = offsets[i + 1] - offsets[i]
+        for j in range(offsets[i], offsets[i + 1]):
+            choice[j] = -1
+            if status[j] == STATUS_FINAL and (pdg[j] == 15 or pdg[j] == -15):
+                k = min(int(rng.uniform(key, 4 * (j - offsets[i])) * n_bank), n_bank - 1)
+                choice[j] = k
+                c += bank_offsets[k + 1] - bank_offsets[k]
+        new_counts[i] = c
+
+
+@kernel(parallel=True)
+def _fill(seed, numbers, offsets, new_offsets, choice, src, dst, bank_pdg, bank_conj, bank_p4, bank_offsets,
+          bank_mass):
+    s_pdg, s_px, s_py, s_pz, s_E, s_vx, s_vy, s_vz, s_parent, s_status = src
+    d_pdg, d_px, d_py, d_pz, d_E, d_vx, d_vy, d_vz, d_parent, d_status = dst
+    for i in prange(numbers.shape[0]):
+        key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY + 50)
+        o = new_offsets[i]
+        n_old = offsets[i + 1] - offsets[i]
+        w = o + n_old
+        for j in range(offsets[i], offsets[i + 1]):
+            t = o + j - offsets[i]
+            d_pdg[t], d_px[t], d_py[t], d_pz[t], d_E[t] = s_pdg[j], s_px[j], s_py[j], s_pz[j], s_E[j]
+            d_vx[t], d_vy[t], d_vz[t], d_parent[t], d_status[t] = s_vx[j], s_vy[j], s_vz[j], s_parent[j], s_status[j]
+            k = choice[j]
+            if k < 0:
+                continue
+            d_status[t] = STATUS_DECAYED
+            sign = 1 if s_pdg[j] == 15 else -1
+            rot = _random_rotation(key, 4 * (j - offsets[i]) + 1)
+            bx, by, bz = s_px[j] / s_E[j], s_py[j] / s_E[j], s_pz[j] / s_E[j]
+            m = np.sqrt(max(s_E[j] ** 2 - s_px[j] ** 2 - s_py[j] ** 2 - s_pz[j] ** 2, 0.0))
+            f = m / bank_mass  # rescale to this tau's mass: exact four-momentum conservation
+            for b in range(bank_offsets[k], bank_offsets[k + 1]):
+                qx, qy, qz = sign * f * bank_p4[b, 0], sign * f * bank_p4[b, 1], sign * f * bank_p4[b, 2]
+                rx = rot[0, 0] * qx + rot[0, 1] * qy + rot[0, 2] * qz
+                ry = rot[1, 0] * qx + rot[1, 1] * qy + rot[1, 2] * qz
+                rz = rot[2, 0] * qx + rot[2, 1] * qy + rot[2, 2] * qz
+                lab = boost(rx, ry, rz, f * bank_p4[b, 3], bx, by, bz)
+                d_pdg[w] = bank_pdg[b] if sign > 0 else bank_conj[b]
+                d_px[w], d_py[w], d_pz[w], d_E[w] = lab[0], lab[1], lab[2], lab[3]
+                d_vx[w], d_vy[w], d_vz[w] = s_vx[j], s_vy[j], s_vz[j]
+                d_parent[w] = j - offsets[i]
+                d_status[w] = STATUS_FINAL
+                w += 1
+
+
+def decay_taus(batch, seed, bank=None):
+    """A new EventBatch in which every final-state tau has decayed (daughters appended)."""
+    bank = bank or load_bank()
+    choice = np.empty(batch.n_particles, dtype=np.int64)
+    counts = np.empty(len(batch), dtype=np.int64)
+    _count(np.uint64(seed), batch.number, batch.offsets, batch.pdg, batch.status, bank.offsets, choice, counts)
+    new_offsets = np.concatenate([[0], np.cumsum(counts)])
+    n = int(new_offsets[-1])
+    fields = ("pdg", "px", "py", "pz", "E", "vx", "vy", "vz", "parent", "status")
+    arrays = {f: np.empty(n, dtype=getattr(batch, f).dtype) for f in fields}
+    _fill(np.uint64(seed), batch.number, batch.offsets, new_offsets, choice,
+          tuple(getattr(batch, f) for f in fields), tuple(arrays[f] for f in fields),
+          bank.pdg, bank.pdg_conjugate, bank.p4, bank.offsets, bank.tau_mass_GeV)
+    return EventBatch(**arrays, offsets=new_offsets, weight=batch.weight.copy(), number=batch.number.copy())
