@@ -44,13 +44,8 @@ def track_response(seed, numbers, offsets, status, response, charge, px, py, pz,
             muon_id[j] = False
             electron_id[j] = False
             klm_hit[j] = 0
-            rpx[j] = 0.0
-            rpy[j] = 0.0
-            rpz[j] = 0.0
-            d0[j] = 0.0
-            z0[j] = 0.0
             if status[j] != 1 or charge[j] == 0.0:
-                continue
+                continue  # momenta and impact parameters are only written for found tracks
             local = j - start
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
             p = np.sqrt(pt * pt + pz[j] * pz[j])
@@ -103,10 +98,12 @@ class Tracks:
     """Per-particle track output (aligned with the EventBatch arrays)."""
 
     def __init__(self, n):
+        # px, py, pz, d0, z0 are meaningful only where ``found``; float32 (7 digits) is far
+        # below the resolution and halves the memory traffic
         self.found = np.empty(n, dtype=np.bool_)
-        self.px = np.empty(n)
-        self.py = np.empty(n)
-        self.pz = np.empty(n)
+        self.px = np.empty(n, dtype=np.float32)
+        self.py = np.empty(n, dtype=np.float32)
+        self.pz = np.empty(n, dtype=np.float32)
         self.d0_cm = np.empty(n, dtype=np.float32)
         self.z0_cm = np.empty(n, dtype=np.float32)
         self.muon_id = np.empty(n, dtype=np.bool_)

@@ -68,7 +68,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
                      card.cdc_axial_radii_cm(), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
                          menu.inputs["cdc"])), trk_particle, trk_phi0, trk_3d, matrix[:, c0:c0 + N_CDC_BITS])
     c0 += N_CDC_BITS
-    grl_bits.grl_bits(batch.offsets, batch.px, batch.py, trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
+    grl_bits.grl_bits(batch.offsets, batch.px, batch.py, matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
                       w_E, w_ring, w_phi, segments, tracks.klm_hit,
                       menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"])),
                       matrix[:, c0:c0 + N_GRL_BITS])
@@ -81,9 +81,11 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
 
 def ftdl(bits, menu):
     """Output lines before prescale: name -> bool array. Sub-expressions shared by several
-    lines (``!bha_veto``, ``!veto``, ...) are computed once."""
+    lines (``!bha_veto``, ``!veto``, ...) are computed once, on bit-packed arrays."""
+    n = len(next(iter(bits.values())))
     cache = {}
-    return {name: logic.evaluate(line.ast, bits, cache) for name, line in menu.lines.items()}
+    return {name: np.unpackbits(logic.evaluate(line.ast, bits, cache, packed=True), count=n).view(np.bool_)
+            for name, line in menu.lines.items()}
 
 
 @kernel(parallel=True)

@@ -10,7 +10,8 @@
   differ by a number of bins inside the menu's window (TSIM's Trk_open90 etc.).
 
 The 2D tracks of each event are also written, packed at the front of the event's particle
-slots, to ``trk_particle`` (their particle index) and ``trk_phi0``, for the GRL matching.
+slots, to ``trk_particle`` (their particle index) and ``trk_phi0``, for the GRL matching (the
+t2 column says how many there are).
 Track-finding inefficiency of the trigger itself is not modelled (the geometry decides).
 """
 
@@ -95,5 +96,3 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
         bits[i, 4] = open90
         bits[i, 5] = f30
         bits[i, 6] = b2b
-        for a in range(start + n2d, offsets[i + 1]):
-            trk_particle[a] = -1

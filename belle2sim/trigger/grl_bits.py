@@ -42,15 +42,11 @@ def _cluster_phi(slot, w_ring, w_phi, phi_segments):
 
 
 @kernel(parallel=True)
-def grl_bits(offsets, px, py, trk_particle, trk_phi0, trk_3d, dep_tc, w_label, w_E, w_ring, w_phi,
+def grl_bits(offsets, px, py, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_label, w_E, w_ring, w_phi,
              phi_segments, klm_hit, params, bits):
     for i in prange(offsets.shape[0] - 1):
         start, stop = offsets[i], offsets[i + 1]
-        n_trk = 0
-        for a in range(start, stop):
-            if trk_particle[a] < 0:
-                break
-            n_trk += 1
+        n_trk = n_2d[i]
         cdcecl = c2gev = cdcklm = n3d = 0
         one3d = -1
         for a in range(start, start + n_trk):
