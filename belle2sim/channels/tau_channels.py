@@ -103,6 +103,11 @@ def _select_alpha(batch, chunk, card, params):
     idx = np.maximum(index, 0)
     m_pi = pdgdata.mass_GeV(211)
     beta = -card.beams.boost_vector
+    with np.errstate(all="ignore"):  # slots of events without four tracks are meaningless
+        return _alpha_cuts(batch, chunk, card, params, tr, index, count, net, idx, m_pi, beta)
+
+
+def _alpha_cuts(batch, chunk, card, params, tr, index, count, net, idx, m_pi, beta):
     E, px, py, pz = _boost_to(np.sqrt(tr.px[idx] ** 2 + tr.py[idx] ** 2 + tr.pz[idx] ** 2 + m_pi**2),
                               tr.px[idx], tr.py[idx], tr.pz[idx], tuple(np.full(idx.shape, v) for v in beta))
     lone = np.full(len(batch), -1)
@@ -121,14 +126,11 @@ def _select_alpha(batch, chunk, card, params):
     m_tau = pdgdata.mass_GeV(TAU)
     e_tau = card.beams.sqrt_s_GeV / 2
     b_tau = np.sqrt(1 - (m_tau / e_tau) ** 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        direction = [-c / norm * b_tau for c in p3]
-        m_l = pdgdata.mass_GeV(lepton)
-        l4 = (np.sqrt(tr.px[sig] ** 2 + tr.py[sig] ** 2 + tr.pz[sig] ** 2 + m_l**2),)
-        e_l, lx, ly, lz = _boost_to(l4[0], *(c[rows, np.maximum(lone, 0)] for c in (px, py, pz)),
-                                    tuple(np.zeros(len(batch)) for _ in range(3)))
-        e_star = _boost_to(E[rows, np.maximum(lone, 0)], px[rows, np.maximum(lone, 0)], py[rows, np.maximum(lone, 0)],
-                           pz[rows, np.maximum(lone, 0)], tuple(-d for d in direction))[0]
+    direction = [-c / norm * b_tau for c in p3]
+    m_l = pdgdata.mass_GeV(lepton)
+    s = np.maximum(lone, 0)
+    e_lep = np.sqrt(px[rows, s] ** 2 + py[rows, s] ** 2 + pz[rows, s] ** 2 + m_l**2)  # lepton mass hypothesis
+    e_star = _boost_to(e_lep, px[rows, s], py[rows, s], pz[rows, s], tuple(-d for d in direction))[0]
     expected = (m_tau**2 + m_l**2 - params["mass_GeV"] ** 2) / (2 * m_tau)
     return {"3x1 topology": topology,
             "lepton ID on the lone track": ident,

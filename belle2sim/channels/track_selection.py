@@ -80,8 +80,9 @@ def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None):
     """m^2 of the sum of tracks (or of ``total`` minus them: the recoil) and its predicted
     sigma(m^2). idx_list: list of index arrays (one per track in the system); ``mass`` is the
     mass hypothesis, one for all tracks or a list with one entry (scalar or array) per track. Slots of events
-    without enough tracks give NaN, which fails every window."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    without enough tracks hold meaningless numbers (the track-count cut removes them), so
+    floating-point warnings are silenced here."""
+    with np.errstate(all="ignore"):
         return _mass_squared_and_sigma(tracks, idx_list, mass, card, total)
 
 

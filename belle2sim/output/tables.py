@@ -43,12 +43,13 @@ def terminal_table(doc):
     out = [f"{doc['channel']}  (sqrt(s) = {doc['sqrt_s_GeV']:.3f} GeV, seed {doc['seed']}, "
            f"{doc['events_per_point']} events/point)",
            f"coupling {doc['coupling']}   phase space {doc['phase_space']}", ""]
-    head = f"{'mass [GeV]':>10} {'sigma [fb]':>12} {'eff':>8} {'+-':>7} {'trig eff':>9}  leading lines (fraction of generated)"
+    head = (f"{'mass [GeV]':>10} {'sigma [fb]':>11} {'BF':>8} {'eff':>7} {'+-':>7} {'trig eff':>8}  "
+            f"leading lines (fraction of generated)")
     out += [head, "-" * len(head)]
     for p in doc["points"]:
         lines = ", ".join(f"{k} {v:.3f}" for k, v in best_lines(p, 4))
-        out.append(f"{p['mass_GeV']:>10.4g} {p['cross_section_fb']:>12.4g} {p['efficiency']:>8.4f} "
-                   f"{p['efficiency_err']:>7.4f} {p['trigger_efficiency']:>9.4f}  {lines}")
+        out.append(f"{p['mass_GeV']:>10.4g} {p['cross_section_fb']:>11.4g} {p['branching_fraction']:>8.3g} "
+                   f"{p['efficiency']:>7.4f} {p['efficiency_err']:>7.4f} {p['trigger_efficiency']:>8.4f}  {lines}")
     out.append("")
     out.append("eff = offline selection AND trigger, per generated event; yield = sigma x L x eff x BF")
     return "\n".join(out)
