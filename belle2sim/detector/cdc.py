@@ -33,9 +33,19 @@ def crosses_layer(vx, vy, vz, px, py, pz, q, geo, r):
 
 
 @inline
-def count_axial_superlayers(vx, vy, vz, px, py, pz, q, geo, axial_radii):
+def count_axial_superlayers(vx, vy, vz, px, py, pz, q, geo, axial_radii, enough):
+    """Axial superlayers crossed inside the wire volume, counting stops at ``enough``.
+
+    Superlayers are tried inside out: once a track has left the volume (beyond its reach or
+    through an end-plate) the outer ones cannot be crossed either, except by a track produced
+    off the axis, for which every layer is tried."""
     n = 0
+    from_axis = vx * vx + vy * vy < 1e-6
     for k in range(axial_radii.shape[0]):
         if crosses_layer(vx, vy, vz, px, py, pz, q, geo, axial_radii[k]):
             n += 1
+            if n >= enough:
+                return n
+        elif from_axis:
+            return n
     return n

@@ -58,7 +58,7 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
             if pt < params[P_PT]:
                 continue
             n_ax = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
-                                           geo, axial_radii)
+                                           geo, axial_radii, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
             slot = start + n2d

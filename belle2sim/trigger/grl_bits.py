@@ -62,6 +62,7 @@ def grl_bits(offsets, px, py, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_la
                 n3d += 1
                 one3d = a
         klm = eklm = klmb2b = eklmb2b = 0
+        cos_b2b = np.cos(np.radians(params[G_KLM_B2B]))
         for j in range(start, stop):
             if klm_hit[j] == 0:
                 continue
@@ -69,9 +70,13 @@ def grl_bits(offsets, px, py, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_la
                 klm += 1
             else:
                 eklm += 1
+            tj = np.sqrt(px[j] * px[j] + py[j] * py[j])
             for k in range(j + 1, stop):
-                if klm_hit[k] == klm_hit[j] and _dphi_deg(np.arctan2(py[j], px[j]),
-                                                          np.arctan2(py[k], px[k])) >= params[G_KLM_B2B]:
+                if klm_hit[k] != klm_hit[j]:
+                    continue
+                # azimuthal separation >= the b2b window, from the cosine of the angle
+                tk = np.sqrt(px[k] * px[k] + py[k] * py[k])
+                if (px[j] * px[k] + py[j] * py[k]) <= cos_b2b * tj * tk:
                     if klm_hit[j] == 1:
                         klmb2b = 1
                     else:
