@@ -88,3 +88,23 @@ def test_massless_limit_is_twice_qed_gamma_gamma(card):
     c = np.linspace(-0.9, 0.9, 7)
     expected = GEV2_TO_FB * 2 * np.pi * ALPHA_EM**2 / s * (1 + c**2) / (1 - c**2)
     np.testing.assert_allclose(dark_photon.dsigma_dcos_fb(c, s, 0.0, 1.0), expected, rtol=1e-12)
+
+
+def test_selection_window_covers_the_resolution(card, menu):
+    """Among one-photon events, the +-n sigma E*_gamma window keeps the Gaussian fraction
+    erf(n / sqrt 2) (the beam-energy spread, ~5 MeV, is small against the ECL width)."""
+    from scipy.special import erf
+
+    from belle2sim.channels import get
+    from belle2sim.simulate import simulate_chunk
+
+    ch = get("dark-photon-invisible")
+    for n_sigma in (1.0, 2.0):
+        params = ch.resolve_parameters({"mass_GeV": 4.0, "window_nsigma": n_sigma,
+                                        "theta_gamma_cm_min_deg": 60, "theta_gamma_cm_max_deg": 110}, card)
+        b = ch.generate(21, 0, 20_000, params, card)
+        cuts = ch.select(b, simulate_chunk(b, card, menu, 21), card, params)
+        one = cuts["one photon in ECL acceptance"]
+        frac = cuts["E*_gamma in window"][one].mean()
+        expected = erf(n_sigma / np.sqrt(2))
+        assert abs(frac - expected) < 0.02, (n_sigma, frac, expected)
