@@ -16,6 +16,7 @@ import numpy as np
 
 from belle2sim import pdgdata
 from belle2sim._jit import inline
+from belle2sim.kinematics import boost
 from belle2sim.rng import normal
 
 # Layout of the packed beam-parameter array the kernels take.
@@ -104,3 +105,20 @@ def draw_beams(key, beam):
               beam[BEAM_SPOT_Y] * normal(key, 3),
               beam[BEAM_SPOT_Z] * normal(key, 4))
     return her, ler, vertex
+
+
+@inline
+def event_frame(key, beam):
+    """One event's initial state: (her, ler, vertex, sqrt_s, boost, axis).
+
+    ``boost`` = velocity of the event's CM frame in the lab (boost(p, *boost) takes a CM
+    four-vector to the lab), ``axis`` = unit direction of the e- beam in that CM frame (the polar
+    axis of every process). Uses draws of ``key`` (an rng.STAGE_BEAM key) through draw_beams.
+    """
+    her, ler, vtx = draw_beams(key, beam)
+    t_px, t_py, t_pz, t_e = her[0] + ler[0], her[1] + ler[1], her[2] + ler[2], her[3] + ler[3]
+    sqrt_s = np.sqrt(t_e * t_e - t_px * t_px - t_py * t_py - t_pz * t_pz)
+    bx, by, bz = t_px / t_e, t_py / t_e, t_pz / t_e
+    ex, ey, ez, _ = boost(her[0], her[1], her[2], her[3], -bx, -by, -bz)
+    n = np.sqrt(ex * ex + ey * ey + ez * ez)
+    return her, ler, vtx, sqrt_s, (bx, by, bz), (ex / n, ey / n, ez / n)

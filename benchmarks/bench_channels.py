@@ -16,22 +16,15 @@ from pathlib import Path
 
 import numba
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import best_time  # noqa: E402
+
 from belle2sim.channels import get
 from belle2sim.detector.card import load_card
 from belle2sim.generators import tau_decays
 from belle2sim.scan import run_scan
 from belle2sim.simulate import simulate_chunk
 from belle2sim.trigger.menu import load_menu
-
-
-def best(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main():
@@ -56,9 +49,9 @@ def main():
         for c in chunks:
             simulate_chunk(c, card, menu, 1)
 
-    out["four_muon_detector_trigger_events_per_s"] = args.events / best(detector_trigger, args.repeat)
+    out["four_muon_detector_trigger_events_per_s"] = args.events / best_time(detector_trigger, args.repeat)
     numba.set_num_threads(1)
-    out["four_muon_detector_trigger_events_per_s_1thread"] = args.events / best(detector_trigger, args.repeat)
+    out["four_muon_detector_trigger_events_per_s_1thread"] = args.events / best_time(detector_trigger, args.repeat)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
     inv = get("zprime-invisible")
@@ -73,7 +66,7 @@ def main():
     pt = taus.resolve_parameters({"mass_GeV": 6.0}, card)
     tau_decays.load_bank()
     n_tau = min(args.events, 200_000)
-    out["zprime_tautau_generation_with_tau_decays_events_per_s"] = n_tau / best(
+    out["zprime_tautau_generation_with_tau_decays_events_per_s"] = n_tau / best_time(
         lambda: taus.generate(1, 0, n_tau, pt, card), max(2, args.repeat // 2))
 
     width = max(map(len, out))

@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from _timing import best_time  # noqa: E402
 from numpy_reference import ecl_response_numpy  # noqa: E402
 
 from belle2sim import pdgdata  # noqa: E402
@@ -33,16 +34,6 @@ from belle2sim.generators import dark_photon  # noqa: E402
 from belle2sim.scan import run_point  # noqa: E402
 from belle2sim.simulate import simulate_chunk  # noqa: E402
 from belle2sim.trigger.menu import load_menu  # noqa: E402
-
-
-def best_time(fn, repeat):
-    fn()  # warm-up (compilation or cache load)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main():

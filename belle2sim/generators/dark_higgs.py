@@ -19,7 +19,7 @@ from numba import prange
 
 from belle2sim import pdgdata, rng
 from belle2sim._jit import inline, kernel
-from belle2sim.beams import draw_beams
+from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost, direction, two_body_decay, two_body_momentum
@@ -56,12 +56,8 @@ def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, mod
               pdg, px, py, pz, E, vx, vy, vz, parent, status):
     out = (pdg, px, py, pz, E, vx, vy, vz, parent, status)
     for i in prange(numbers.shape[0]):
-        her, ler, vtx = draw_beams(rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
-        tE = her[3] + ler[3]
-        bx, by, bz = (her[0] + ler[0]) / tE, (her[1] + ler[1]) / tE, (her[2] + ler[2]) / tE
-        sqrt_s = np.sqrt(tE * tE - (her[0] + ler[0]) ** 2 - (her[1] + ler[1]) ** 2 - (her[2] + ler[2]) ** 2)
-        ex, ey, ez, _ = boost(her[0], her[1], her[2], her[3], -bx, -by, -bz)
-        n = np.sqrt(ex * ex + ey * ey + ez * ez)
+        her, ler, vtx, sqrt_s, (bx, by, bz), (ax, ay, az) = event_frame(
+            rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         k = two_body_momentum(sqrt_s, m_a, m_h)
         a_coef = k * k / (2.0 * m_a * m_a)
@@ -70,7 +66,7 @@ def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, mod
             c = 2.0 * rng.uniform(key, 2 * attempt + 10) - 1.0
             if rng.uniform(key, 2 * attempt + 11) * (1.0 + a_coef) < 1.0 + a_coef * (1.0 - c * c):
                 break
-        dx, dy, dz = direction(ex / n, ey / n, ez / n, c, 2.0 * np.pi * rng.uniform(key, 0))
+        dx, dy, dz = direction(ax, ay, az, c, 2.0 * np.pi * rng.uniform(key, 0))
         a_vec = boost(k * dx, k * dy, k * dz, np.sqrt(k * k + m_a * m_a), bx, by, bz)
         h_vec = boost(-k * dx, -k * dy, -k * dz, np.sqrt(k * k + m_h * m_h), bx, by, bz)
         j = i * per_event

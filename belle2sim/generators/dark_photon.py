@@ -21,7 +21,7 @@ from numba import prange
 
 from belle2sim import rng
 from belle2sim._jit import kernel
-from belle2sim.beams import draw_beams
+from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost, direction
@@ -66,20 +66,9 @@ def _generate(seed, numbers, mass, cos_min, cos_max, beam, pdg, px, py, pz, E, v
     a_min = np.arctanh(cos_min)
     a_max = np.arctanh(cos_max)
     for i in prange(n):
-        kb = rng.event_key(seed, numbers[i], rng.STAGE_BEAM)
-        her, ler, vtx = draw_beams(kb, beam)
-        tot_px = her[0] + ler[0]
-        tot_py = her[1] + ler[1]
-        tot_pz = her[2] + ler[2]
-        tot_E = her[3] + ler[3]
-        s = tot_E * tot_E - tot_px * tot_px - tot_py * tot_py - tot_pz * tot_pz
-        sqrt_s = np.sqrt(s)
-        bx, by, bz = tot_px / tot_E, tot_py / tot_E, tot_pz / tot_E
-        # e- direction in the CM: the polar axis of the process
-        ex, ey, ez, _ = boost(her[0], her[1], her[2], her[3], -bx, -by, -bz)
-        norm = np.sqrt(ex * ex + ey * ey + ez * ez)
-        ex, ey, ez = ex / norm, ey / norm, ez / norm
-
+        her, ler, vtx, sqrt_s, (bx, by, bz), (ex, ey, ez) = event_frame(
+            rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
+        s = sqrt_s * sqrt_s
         kg = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         k = 4.0 * s * mass * mass / ((s - mass * mass) ** 2)
         c = 0.0

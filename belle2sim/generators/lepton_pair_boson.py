@@ -12,7 +12,7 @@ from numba import prange
 
 from belle2sim import pdgdata, rng
 from belle2sim._jit import kernel
-from belle2sim.beams import draw_beams
+from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.generators.radiated_boson import (
@@ -49,14 +49,8 @@ def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d
         p1, p2 = np.zeros(4), np.zeros(4)
         k1, k2, q = np.zeros(4), np.zeros(4), np.zeros(4)
         for i in range(blk * block, min(n, (blk + 1) * block)):
-            kb = rng.event_key(seed, numbers[i], rng.STAGE_BEAM)
-            her, ler, vtx = draw_beams(kb, beam)
-            tE = her[3] + ler[3]
-            bx, by, bz = (her[0] + ler[0]) / tE, (her[1] + ler[1]) / tE, (her[2] + ler[2]) / tE
-            ex, ey, ez, e_cm = boost(her[0], her[1], her[2], her[3], -bx, -by, -bz)
-            sqrt_s = np.sqrt(tE * tE - (her[0] + ler[0]) ** 2 - (her[1] + ler[1]) ** 2 - (her[2] + ler[2]) ** 2)
-            norm = np.sqrt(ex * ex + ey * ey + ez * ez)
-            nx, ny, nz = ex / norm, ey / norm, ez / norm
+            her, ler, vtx, sqrt_s, (bx, by, bz), (nx, ny, nz) = event_frame(
+                rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
             ux, uy, uz, wx, wy, wz = perpendicular_basis(nx, ny, nz)
             pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
             p1[0], p1[3] = 0.5 * sqrt_s, pe

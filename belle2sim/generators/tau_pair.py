@@ -13,7 +13,7 @@ from numba import prange
 
 from belle2sim import pdgdata, rng
 from belle2sim._jit import kernel
-from belle2sim.beams import draw_beams
+from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost, direction, two_body_decay, two_body_momentum
@@ -30,12 +30,8 @@ def cross_section_fb(s, m_tau):
 def _generate(seed, numbers, beam, m_tau, m_l, m_alpha, pdg_l,
               pdg, px, py, pz, E, vx, vy, vz, parent, status):
     for i in prange(numbers.shape[0]):
-        her, ler, vtx = draw_beams(rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
-        tE = her[3] + ler[3]
-        bx, by, bz = (her[0] + ler[0]) / tE, (her[1] + ler[1]) / tE, (her[2] + ler[2]) / tE
-        sqrt_s = np.sqrt(tE * tE - (her[0] + ler[0]) ** 2 - (her[1] + ler[1]) ** 2 - (her[2] + ler[2]) ** 2)
-        ex, ey, ez, _ = boost(her[0], her[1], her[2], her[3], -bx, -by, -bz)
-        n = np.sqrt(ex * ex + ey * ey + ez * ez)
+        her, ler, vtx, sqrt_s, (bx, by, bz), (ax, ay, az) = event_frame(
+            rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         beta2 = 1.0 - 4.0 * m_tau * m_tau / (sqrt_s * sqrt_s)
         c = 0.0
@@ -43,7 +39,7 @@ def _generate(seed, numbers, beam, m_tau, m_l, m_alpha, pdg_l,
             c = 2.0 * rng.uniform(key, 2 * attempt + 10) - 1.0
             if rng.uniform(key, 2 * attempt + 11) * 2.0 < (1.0 + c * c) + (1.0 - beta2) * (1.0 - c * c):
                 break
-        dx, dy, dz = direction(ex / n, ey / n, ez / n, c, 2.0 * np.pi * rng.uniform(key, 0))
+        dx, dy, dz = direction(ax, ay, az, c, 2.0 * np.pi * rng.uniform(key, 0))
         k = two_body_momentum(sqrt_s, m_tau, m_tau)
         e_t = 0.5 * sqrt_s
         tm = boost(k * dx, k * dy, k * dz, e_t, bx, by, bz)
