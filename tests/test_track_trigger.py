@@ -78,3 +78,28 @@ def test_klm_and_matching_bits(card, menu):
     assert list(lines["mu_b2b"]) == [True, False, False, False, False]
     assert list(lines["eklmhit"]) == [False, True, False, False, False]
     assert list(lines["g_high"]) == [False, False, False, True, False]
+
+
+def test_track_bhabha_veto(card, menu):
+    """e+e- and gamma gamma back to back in the CM both fire the 3D Bhabha bit; only the
+    electrons have a pT > 1 GeV track feeding each cluster (trkbha), so only gamma gamma
+    passes ggsel."""
+    import vector
+
+    b = card.beams.boost_vector
+    events = []
+    for pdg in (11, 22):
+        pair = []
+        for sign, code in ((1, pdg), (-1, -pdg if pdg == 11 else 22)):
+            t, f = np.radians(80.0 if sign > 0 else 100.0), np.radians(30.0 if sign > 0 else 210.0)
+            e = card.beams.sqrt_s_GeV / 2
+            v = vector.obj(px=e * np.sin(t) * np.cos(f), py=e * np.sin(t) * np.sin(f), pz=e * np.cos(t), E=e)
+            lab = v.boost_beta3(vector.obj(x=b[0], y=b[1], z=b[2]))
+            pair.append((code, lab.px, lab.py, lab.pz, lab.E))
+        events.append(pair)
+    bits, lines = bits_for(card, menu, events)
+    assert list(bits["ecl_3dbha"]) == [1, 1]
+    assert list(bits["bha_intrk"]) == [1, 1]
+    assert list(bits["trkbha"]) == [1, 0]
+    assert list(lines["ggsel"]) == [False, True]
+    assert list(lines["hie"]) == [False, False]  # both vetoed by bha_veto

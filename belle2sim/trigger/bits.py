@@ -54,11 +54,12 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
     w_label = scratch("ecl_trg_label", n, np.int32)
     dep_tc = scratch("ecl_trg_dep_tc", n, np.int32)
     w_E, w_ecm, w_tcm, w_pcm = (scratch(f"ecl_trg_{k}", n, np.float32) for k in "Ectp")
+    bha_pair = np.empty((n_events, 2), dtype=np.int32)
     edges, segments = card.tc_theta_edges_rad(), card.tc_phi_segments()
     lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, card.beams.boost_vector))
     ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
                      deposits.region, edges, segments, *lut, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, matrix[:, :_N_ECL])
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, bha_pair, matrix[:, :_N_ECL])
     trk_particle = scratch("trg_trk_particle", n, np.int32)
     trk_phi0 = scratch("trg_trk_phi0", n, np.float32)
     trk_3d = scratch("trg_trk_3d", n, np.bool_)
@@ -69,7 +70,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
                          menu.inputs["cdc"])), trk_particle, trk_phi0, trk_3d, matrix[:, c0:c0 + N_CDC_BITS])
     c0 += N_CDC_BITS
     grl_bits.grl_bits(batch.offsets, batch.px, batch.py, matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                      w_E, w_ring, w_phi, segments, tracks.klm_hit,
+                      w_E, w_ring, w_phi, segments, tracks.klm_hit, bha_pair,
                       menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"])),
                       matrix[:, c0:c0 + N_GRL_BITS])
     matrix[:, COLUMN["bha_veto"]] = matrix[:, COLUMN["ecl_3dbha"]]

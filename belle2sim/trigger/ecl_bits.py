@@ -9,6 +9,8 @@ nominal beam boost, through per-TC look-up tables as in the hardware. From these
 * clst = number of clusters in theta-ID ``icn_theta_ids`` (TSIM: forward + barrel ICN).
 * ecl_3dbha (= bha_veto): a cluster pair back-to-back in the CM (dphi, theta sum windows) with
   both CM energies above the lower and one above the upper veto threshold.
+* bha_intrk: the 3D Bhabha pair has both clusters in theta-ID ``bha_intrk`` (TSIM
+  m_3DBhabhaVetoInTrackThetaRegion = {3, 15}: the clusters a CDC track can point to).
 * ecl_mumu: back-to-back pair, both clusters below ``mumu_max_energy_GeV`` (CM). The direction of
   this cut is our reading of TrgEclBhabha::getmumu (muons are minimum-ionising).
 * lml0-lml13: the low-multiplicity bits exactly as coded in TrgEclMaster::makeLowMultiTriggerBit
@@ -23,7 +25,7 @@ from numba import prange
 
 from belle2sim._jit import inline, kernel
 
-ECL_BITS = ("elow", "ehigh", "elum", "clst", "ecl_3dbha", "ecl_mumu") + tuple(f"lml{i}" for i in range(14))
+ECL_BITS = ("elow", "ehigh", "elum", "clst", "ecl_3dbha", "ecl_mumu", "bha_intrk") + tuple(f"lml{i}" for i in range(14))
 N_ECL_BITS = len(ECL_BITS)
 
 # packed float parameters
@@ -32,8 +34,8 @@ N_ECL_BITS = len(ECL_BITS)
  P_LML8_DPHI, P_LML10_DPHI, P_LML10_TSUM_LO, P_LML10_TSUM_HI, P_TC_THRESHOLD) = range(23)
 N_PARAMS = 23
 # theta-ID sets (rows of a boolean mask indexed by theta-ID 1..17)
-SETS = ("energy_sum", "icn", "lml1", "lml2", "lml4", "lml6", "lml7", "lml12", "lml13")
-(S_ESUM, S_ICN, S_LML1, S_LML2, S_LML4, S_LML6, S_LML7, S_LML12, S_LML13) = range(len(SETS))
+SETS = ("energy_sum", "icn", "lml1", "lml2", "lml4", "lml6", "lml7", "lml12", "lml13", "bha_intrk")
+(S_ESUM, S_ICN, S_LML1, S_LML2, S_LML4, S_LML6, S_LML7, S_LML12, S_LML13, S_INTRK) = range(len(SETS))
 
 
 @inline
@@ -81,11 +83,12 @@ def tc_lookup_tables(ring_edges, phi_segments, boost_cm):
 @kernel(parallel=True)
 def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
                      tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, bits):
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, bha_pair, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
     after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
-    slot of each cell's cluster head (-1: cell below threshold), and dep_tc[j] the cell slot
-    that particle j's deposit went to (-1: none)."""
+    slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
+    that particle j's deposit went to (-1: none), and bha_pair[i] the head slots of the 3D
+    Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto."""
     n_events = offsets.shape[0] - 1
     for i in prange(n_events):
         start, stop = offsets[i], offsets[i + 1]
@@ -185,7 +188,9 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
                 n1_415 += sets[S_LML6, tid]
                 n1_2316 += sets[S_LML7, tid]
         # 5. cluster pairs
-        pair_high = pair_low = pair_3d = bhabha = mumu = 0
+        pair_high = pair_low = pair_3d = bhabha = mumu = bha_intrk = 0
+        bha_pair[i, 0] = -1
+        bha_pair[i, 1] = -1
         for j in range(start, stop):
             if w_label[j] != j:
                 continue
@@ -208,13 +213,17 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
                         and cj > params[P_BV_E_LO] and ck > params[P_BV_E_LO]
                         and max(cj, ck) > params[P_BV_E_HI]):
                     bhabha = 1
+                    bha_pair[i, 0], bha_pair[i, 1] = j, k
+                    if sets[S_INTRK, w_ring[j] + 1] and sets[S_INTRK, w_ring[k] + 1]:
+                        bha_intrk = 1
                 if (dphi > params[P_MM_DPHI] and params[P_MM_TSUM_LO] < tsum < params[P_MM_TSUM_HI]
                         and cj < params[P_MM_E_MAX] and ck < params[P_MM_E_MAX]):
                     mumu = 1
         bits[i, 3] = min(n_icn, 127)  # int8 counts saturate
         bits[i, 4] = bhabha
         bits[i, 5] = mumu
-        lml = 6
+        bits[i, 6] = bha_intrk
+        lml = 7
         bits[i, lml + 0] = n_cl >= 3 and n300 >= 1 and bhabha == 0
         bits[i, lml + 1] = n2_414 > 0
         bits[i, lml + 2] = n2_2316 > 0 and bhabha == 0

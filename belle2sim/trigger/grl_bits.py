@@ -11,6 +11,9 @@ exact: a 2D track is matched to an ECL trigger cluster if its own deposit fed th
 * p5: a 2D track back-to-back (``track_cluster_b2b_dphi_deg``) with a cluster it did not feed.
 * samhem / opohem: exactly one 3D track and a cluster it did not feed, within / beyond
   ``hemisphere_dphi_deg`` of the track in phi (our reading of "same / opposite hemisphere").
+* trkbha (track Bhabha): the two clusters of the 3D Bhabha pair are each fed by a 3D track
+  with pT above ``track_bhabha_min_pt_GeV`` (the hardware asks for such a track within 15 deg
+  in phi of each cluster).
 """
 
 import numpy as np
@@ -19,14 +22,15 @@ from numba import prange
 from belle2sim._jit import inline, kernel
 
 GRL_BITS = ("cdcecl", "c2gev", "cdcklm", "klm", "eklm", "klmb2b", "eklmb2b", "d5", "p5",
-            "samhem", "opohem")
+            "samhem", "opohem", "trkbha")
 N_GRL_BITS = len(GRL_BITS)
-G_C2GEV, G_KLM_B2B, G_D5_LO, G_D5_HI, G_P5_LO, G_P5_HI, G_HEMI = range(7)
+G_C2GEV, G_KLM_B2B, G_D5_LO, G_D5_HI, G_P5_LO, G_P5_HI, G_HEMI, G_TRKBHA_PT = range(8)
 
 
 def pack_parameters(grl):
     return np.array([grl["c2gev_energy_GeV"], grl["klm_b2b_min_dphi_deg"], *grl["cluster_b2b_dphi_deg"],
-                     *grl["track_cluster_b2b_dphi_deg"], grl["hemisphere_dphi_deg"]], dtype=np.float64)
+                     *grl["track_cluster_b2b_dphi_deg"], grl["hemisphere_dphi_deg"],
+                     grl["track_bhabha_min_pt_GeV"]], dtype=np.float64)
 
 
 @inline
@@ -43,7 +47,7 @@ def _cluster_phi(slot, w_ring, w_phi, phi_segments):
 
 @kernel(parallel=True)
 def grl_bits(offsets, px, py, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_label, w_E, w_ring, w_phi,
-             phi_segments, klm_hit, params, bits):
+             phi_segments, klm_hit, bha_pair, params, bits):
     for i in prange(offsets.shape[0] - 1):
         start, stop = offsets[i], offsets[i + 1]
         n_trk = n_2d[i]
@@ -103,5 +107,17 @@ def grl_bits(offsets, px, py, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_la
                         opohem = 1
                     else:
                         samhem = 1
-        for k, v in enumerate((cdcecl, c2gev, cdcklm, klm, eklm, klmb2b, eklmb2b, d5, p5, samhem, opohem)):
+        trkbha = 0
+        if bha_pair[i, 0] >= 0:
+            fed_a = fed_b = False
+            for a in range(start, start + n_trk):
+                j = trk_particle[a]
+                if not trk_3d[a] or px[j] * px[j] + py[j] * py[j] < params[G_TRKBHA_PT] ** 2:
+                    continue
+                tc = dep_tc[j]
+                if tc >= 0:
+                    fed_a = fed_a or w_label[tc] == bha_pair[i, 0]
+                    fed_b = fed_b or w_label[tc] == bha_pair[i, 1]
+            trkbha = 1 if (fed_a and fed_b) else 0
+        for k, v in enumerate((cdcecl, c2gev, cdcklm, klm, eklm, klmb2b, eklmb2b, d5, p5, samhem, opohem, trkbha)):
             bits[i, k] = min(v, 127)

@@ -43,7 +43,8 @@ SCHEMA = {
             "lml10_dphi_min_deg": number(0.0, 180.0),
             "lml10_theta_sum_deg": interval(0.0, 360.0),
             "theta_ids": {k: _THETA_IDS for k in
-                          ("energy_sum", "icn", "lml1", "lml2", "lml4", "lml6", "lml7", "lml12", "lml13")},
+                          ("energy_sum", "icn", "lml1", "lml2", "lml4", "lml6", "lml7", "lml12", "lml13",
+                           "bha_intrk")},
         },
         "cdc": {
             "source": text(),
@@ -68,6 +69,7 @@ SCHEMA = {
             "cluster_b2b_dphi_deg": interval(0.0, 360.0),
             "track_cluster_b2b_dphi_deg": interval(0.0, 360.0),
             "hemisphere_dphi_deg": number(0.0, 180.0),
+            "track_bhabha_min_pt_GeV": number(0.0),
         },
     },
 }
