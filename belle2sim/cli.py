@@ -69,15 +69,17 @@ def channels():
     for name, ch in sorted(available().items()):
         click.echo(f"{name}\n  {ch.description}\n  reference: {ch.reference}")
         for p in ch.parameters:
-            tag = " [scanned with --mass]" if p.name == ch.scan_parameter else ""
+            tag = (f" [scanned with --mass; default scan {', '.join(f'{m:g}' for m in ch.default_scan)}]"
+                   if p.name == ch.scan_parameter else "")
             click.echo(f"    {p.name:<26} default {p.default:<10g} {p.description}{tag}")
         click.echo("")
 
 
 @main.command()
 @click.argument("channel")
-@click.option("--mass", "masses", default="0.5,2,4,6,8", show_default=True,
-              help="Comma-separated masses in GeV (the scanned parameter).")
+@click.option("--mass", "masses", default=None,
+              help="Comma-separated masses in GeV (the scanned parameter) [the channel's default scan, "
+                   "see 'belle2sim channels'].")
 @click.option("--events", "n_events", type=int, default=100_000, show_default=True,
               help="Events generated per mass point.")
 @click.option("--seed", type=int, default=1, show_default=True,
@@ -108,7 +110,7 @@ def efficiency(channel, masses, n_events, seed, detector, menu, params, threads,
     """
     from belle2sim.errors import Belle2SimError
 
-    mass_values = _parse_floats(masses, "--mass")
+    mass_values = _parse_floats(masses, "--mass") if masses is not None else None
     overrides = _parse_params(params)
     if n_events <= 0:
         _fail(f"--events must be positive, got {n_events}")
@@ -137,6 +139,8 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
     from belle2sim.trigger.menu import load_menu
 
     channel = get(channel_name)
+    if mass_values is None:
+        mass_values = list(channel.default_scan)
     card = load_card(detector)
     menu = load_menu(menu_name)
     for value in mass_values:  # validate every point before spending time

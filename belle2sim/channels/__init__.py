@@ -46,6 +46,7 @@ class Channel:
     check: Callable = None      # (params, card) -> None, raises ParameterError
     branching_fraction: Callable = field(default=lambda params, card: 1.0)
     scan_parameter: str = "mass_GeV"
+    default_scan: tuple = (0.5, 2.0, 4.0, 6.0, 8.0)  # masses (GeV) when --mass is not given
 
     def resolve_parameters(self, overrides, card):
         """Defaults updated with ``overrides`` (name -> value), each checked."""

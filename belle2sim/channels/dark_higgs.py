@@ -124,6 +124,7 @@ register(Channel(
                                                                  p["h_mass_GeV"], False, {13: 1.0}),
     cross_section_fb=_sigma, select=_select_invisible, check=_check_invisible,
     branching_fraction=lambda p, card: dark_photon_decays.branching_fractions(p["mass_GeV"])["mu"],
+    default_scan=(0.5, 1.0, 2.0, 4.0, 6.0),
 ))
 register(Channel(
     name="dark-higgs-visible",
@@ -134,4 +135,5 @@ register(Channel(
                                                                  p["h_mass_GeV"], True, _visible_modes(p["mass_GeV"])),
     cross_section_fb=_sigma, select=_select_visible, check=_check_visible,
     branching_fraction=lambda p, card: sum(_visible_modes(p["mass_GeV"]).values()) ** 3,
+    default_scan=(0.1, 0.3, 0.5, 1.0, 1.4),
 ))

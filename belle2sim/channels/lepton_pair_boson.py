@@ -121,7 +121,8 @@ def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, pa
 
     return register(Channel(name=name, description=description, reference=reference, parameters=parameters,
                             generate=generate, cross_section_fb=sigma, select=select, check=check,
-                            branching_fraction=lambda params, card: bf(params)))
+                            branching_fraction=lambda params, card: bf(params),
+                            default_scan=(0.5, 1.0, 2.0, 4.0, 6.0, 8.0)))
 
 
 def _zprime_bf(final):

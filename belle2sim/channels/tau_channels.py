@@ -73,6 +73,7 @@ register(Channel(
     select=_select_zprime, check=_check_zprime,
     branching_fraction=lambda p, card: light_bosons.branching_fractions(
         light_bosons.zprime_widths_GeV(p["mass_GeV"], p["g_prime"]))["tau"],
+    default_scan=(4.0, 5.0, 6.0, 7.0, 8.0),
 ))
 
 
@@ -151,4 +152,5 @@ register(Channel(
     cross_section_fb=lambda p, card: tau_pair.cross_section_fb(card.beams.s_GeV2, pdgdata.mass_GeV(TAU)),
     select=_select_alpha, check=_check_alpha,
     branching_fraction=lambda p, card: 2 * p["br_l_alpha"],
+    default_scan=(0.0, 0.5, 1.0, 1.5),
 ))

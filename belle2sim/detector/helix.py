@@ -93,7 +93,11 @@ def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd
             # chord from the origin: its direction turns by half the bending angle arc / R
             R = curvature_radius_cm(pt, b_field)
             phi = np.arctan2(py, px) - (1.0 if q > 0 else -1.0) * 0.5 * arc / R
-            return True, np.arctan2(r_barrel, z), np.arctan2(np.sin(phi), np.cos(phi))
+            if phi > np.pi:
+                phi -= 2.0 * np.pi
+            elif phi < -np.pi:
+                phi += 2.0 * np.pi
+            return True, np.arctan2(r_barrel, z), phi
         x, y = position_at_arc(vx, vy, px, py, q, b_field, arc)
         return True, np.arctan2(r_barrel, z), np.arctan2(y, x)
     if pz == 0.0:
