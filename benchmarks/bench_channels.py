@@ -9,7 +9,6 @@ Best of --repeat for 1, 2 and 4; the machine is shared.
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numba
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time  # noqa: E402
+from _timing import best_time, report  # noqa: E402
 
 from belle2sim.channels import get
 from belle2sim.detector.card import load_card
@@ -69,11 +68,7 @@ def main():
     out["zprime_tautau_generation_with_tau_decays_events_per_s"] = n_tau / best_time(
         lambda: taus.generate(1, 0, n_tau, pt, card), max(2, args.repeat // 2))
 
-    width = max(map(len, out))
-    for k, v in out.items():
-        print(f"{k:<{width}}  {v:,.3g}" if isinstance(v, float) else f"{k:<{width}}  {v}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+    report(out, args.json)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ least disturbed measurement).
 """
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _timing import best_time  # noqa: E402
+from _timing import best_time, report  # noqa: E402
 from numpy_reference import ecl_response_numpy  # noqa: E402
 
 from belle2sim import pdgdata  # noqa: E402
@@ -85,11 +84,7 @@ def main():
         walls.append(time.perf_counter() - t)
     out["default_table_wall_s"] = min(walls)
 
-    width = max(map(len, out))
-    for k, v in out.items():
-        print(f"{k:<{width}}  {v:,.3g}" if isinstance(v, float) else f"{k:<{width}}  {v}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+    report(out, args.json)
 
 
 if __name__ == "__main__":

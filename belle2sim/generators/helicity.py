@@ -33,24 +33,26 @@ def slash(E, px, py, pz, out):
 
 
 @inline
-def spinor_u(E, px, py, pz, m, s, out):
-    """u(p, s) for s = 0, 1."""
-    n = np.sqrt(E + m)
+def _sigma_p_chi(px, py, pz, s):
+    """The basis two-spinor chi_s and (sigma . p) chi_s."""
     c0, c1 = (1.0, 0.0) if s == 0 else (0.0, 1.0)
-    # (sigma . p) chi
-    sp0 = pz * c0 + (px - 1j * py) * c1
-    sp1 = (px + 1j * py) * c0 - pz * c1
+    return c0, c1, pz * c0 + (px - 1j * py) * c1, (px + 1j * py) * c0 - pz * c1
+
+
+@inline
+def spinor_u(E, px, py, pz, m, s, out):
+    """u(p, s) = (sqrt(E + m) chi, (sigma . p) chi / sqrt(E + m)) for s = 0, 1."""
+    n = np.sqrt(E + m)
+    c0, c1, sp0, sp1 = _sigma_p_chi(px, py, pz, s)
     out[0], out[1] = n * c0, n * c1
     out[2], out[3] = sp0 / n, sp1 / n
 
 
 @inline
 def spinor_v(E, px, py, pz, m, s, out):
-    """v(p, s) for s = 0, 1."""
+    """v(p, s) = ((sigma . p) chi / sqrt(E + m), sqrt(E + m) chi) for s = 0, 1."""
     n = np.sqrt(E + m)
-    c0, c1 = (1.0, 0.0) if s == 0 else (0.0, 1.0)
-    sp0 = pz * c0 + (px - 1j * py) * c1
-    sp1 = (px + 1j * py) * c0 - pz * c1
+    c0, c1, sp0, sp1 = _sigma_p_chi(px, py, pz, s)
     out[0], out[1] = sp0 / n, sp1 / n
     out[2], out[3] = n * c0, n * c1
 

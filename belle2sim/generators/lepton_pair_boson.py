@@ -16,7 +16,7 @@ from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.generators.radiated_boson import (
-    me2, phase_space_point, polarisations, weights, workspace,
+    beams_along_z, me2, phase_space_point, polarisations, weights, workspace,
 )
 from belle2sim.kinematics import boost, perpendicular_basis, two_body_momentum
 
@@ -52,9 +52,7 @@ def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d
             her, ler, vtx, sqrt_s, (bx, by, bz), (nx, ny, nz) = event_frame(
                 rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
             ux, uy, uz, wx, wy, wz = perpendicular_basis(nx, ny, nz)
-            pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
-            p1[0], p1[3] = 0.5 * sqrt_s, pe
-            p2[0], p2[3] = 0.5 * sqrt_s, -pe
+            beams_along_z(sqrt_s, m_e, p1, p2)
             key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
             w = 0.0
             for attempt in range(MAX_ATTEMPTS):

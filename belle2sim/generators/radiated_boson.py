@@ -109,6 +109,14 @@ def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
 
 
 @inline
+def beams_along_z(sqrt_s, m_e, p1, p2):
+    """e- (p1) along +z and e+ (p2) along -z in the canonical CM frame of the amplitude."""
+    pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
+    p1[0], p1[1], p1[2], p1[3] = 0.5 * sqrt_s, 0.0, 0.0, pe
+    p2[0], p2[1], p2[2], p2[3] = 0.5 * sqrt_s, 0.0, 0.0, -pe
+
+
+@inline
 def phase_space_point(key, base, sqrt_s, m_l, M, out_k1, out_k2, out_q):
     """One 3-body point in the canonical CM frame (e- along +z); returns the weight
     dPhi3 / (d random numbers) for the log-u sampling."""
@@ -152,10 +160,8 @@ def weights(seed, stage, n, sqrt_s, m_e, m_l, M, kind):
         ws = workspace()
         pols = np.zeros((3, 4))
         p1, p2 = np.zeros(4), np.zeros(4)
+        beams_along_z(sqrt_s, m_e, p1, p2)
         k1, k2, q = np.zeros(4), np.zeros(4), np.zeros(4)
-        pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
-        p1[0], p1[3] = 0.5 * sqrt_s, pe
-        p2[0], p2[3] = 0.5 * sqrt_s, -pe
         for i in range(blk * block, min(n, (blk + 1) * block)):
             key = rng.event_key(seed, i, stage)
             w = phase_space_point(key, 0, sqrt_s, m_l, M, k1, k2, q)
@@ -176,9 +182,7 @@ def me2_at(k1s, k2s, qs, pols, sqrt_s, m_e, m_l, M, kind):
     for blk in prange((n + block - 1) // block):
         ws = workspace()
         p1, p2 = np.zeros(4), np.zeros(4)
-        pe = np.sqrt(0.25 * sqrt_s * sqrt_s - m_e * m_e)
-        p1[0], p1[3] = 0.5 * sqrt_s, pe
-        p2[0], p2[3] = 0.5 * sqrt_s, -pe
+        beams_along_z(sqrt_s, m_e, p1, p2)
         for i in range(blk * block, min(n, (blk + 1) * block)):
             out[i] = me2(p1, p2, k1s[i], k2s[i], qs[i], m_e, m_l, M, kind, pols[i], pols.shape[1], ws)
     return out
