@@ -97,7 +97,8 @@ def ecl_response(seed, numbers, offsets, status, response, charge, px, py, pz, E
         start, stop = offsets[i], offsets[i + 1]
         n_dep = 0
         for j in range(start, stop):
-            dep_E[j] = 0.0  # theta and phi are only written where region > 0
+            dep_E[j] = 0.0
+            dep_theta[j] = dep_phi[j] = np.nan  # "no deposit"
             dep_region[j] = 0
             is_cluster[j] = False
             cls = response[j]
@@ -162,7 +163,7 @@ def ecl_response(seed, numbers, offsets, status, response, charge, px, py, pz, E
 
 class EclDeposits:
     """Per-particle ECL output (aligned with the EventBatch particle arrays); theta and phi
-    are meaningful only where ``region > 0``."""
+    are NaN where the particle left no deposit (``region == 0``)."""
 
     def __init__(self, n_particles):
         # np.empty: the kernel writes every slot. float32 (7 significant digits, far below any

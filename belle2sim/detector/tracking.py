@@ -44,8 +44,9 @@ def track_response(seed, numbers, offsets, status, response, charge, px, py, pz,
             muon_id[j] = False
             electron_id[j] = False
             klm_hit[j] = 0
+            rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan  # "no track"
             if status[j] != 1 or charge[j] == 0.0:
-                continue  # momenta and impact parameters are only written for found tracks
+                continue
             local = j - start
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
             p = np.sqrt(pt * pt + pz[j] * pz[j])
@@ -98,7 +99,7 @@ class Tracks:
     """Per-particle track output (aligned with the EventBatch arrays)."""
 
     def __init__(self, n):
-        # px, py, pz, d0, z0 are meaningful only where ``found``; float32 (7 digits) is far
+        # px, py, pz, d0, z0 are NaN where no track was found; float32 (7 digits) is far
         # below the resolution and halves the memory traffic
         self.found = np.empty(n, dtype=np.bool_)
         self.px = np.empty(n, dtype=np.float32)
