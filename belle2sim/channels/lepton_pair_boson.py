@@ -97,16 +97,19 @@ def _select_four_muons(batch, chunk, card, params):
             "mu+mu- pair mass in window": window}
 
 
-def _common(coupling_name, coupling_default, coupling_text, extra):
+def _parameters(coupling_name, coupling_default, coupling_text, four_muons):
+    """The parameters of a radiated-boson channel: mass, coupling, window, muon ID and the
+    topology cut (extra ECL energy for the invisible search, four-track mass otherwise)."""
+    topology = (Parameter("m4_window_GeV", 0.5, "|m(4 tracks) - sqrt(s)| below this (GeV)") if four_muons else
+                Parameter("extra_energy_max_GeV", 0.4, "largest ECL energy not from the two tracks (GeV)"))
     return (Parameter("mass_GeV", 1.0, "boson mass (the scanned parameter)"),
             Parameter(coupling_name, coupling_default, coupling_text, strictly_positive=True, coupling=True),
             Parameter("window_nsigma", 2.0, "mass window half-width in units of the predicted resolution",
                       strictly_positive=True),
-            Parameter("min_muon_id", 1.0, "tracks that must pass muon ID")) + extra
+            Parameter("min_muon_id", 2.0 if four_muons else 1.0, "tracks that must pass muon ID"),
+            topology)
 
 
-_INVISIBLE_CUTS = (Parameter("extra_energy_max_GeV", 0.4, "largest ECL energy not from the two tracks (GeV)"),)
-_FOUR_MU_CUTS = (Parameter("m4_window_GeV", 0.5, "|m(4 tracks) - sqrt(s)| below this (GeV)"),)
 
 
 def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, parameters, select, bf, check):
@@ -140,19 +143,17 @@ def _y_mu(p):
 
 _make("zprime-invisible", "e+e- -> mu+mu- Z' (L_mu - L_tau), Z' -> nu nubar: recoil mass against mu+mu-",
       "Belle II PRL 124 (2020) 141801; PRL 130 (2023) 231801", VECTOR, PDG_ZPRIME, 0, lambda p: p["g_prime"],
-      _common("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", _INVISIBLE_CUTS), _select_invisible,
+      _parameters("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", False), _select_invisible,
       _zprime_bf("nu"), _check)
 _make("zprime-mumu", "e+e- -> mu+mu- Z', Z' -> mu+mu-: a dimuon peak in four-muon events",
       "Belle II PRD 109 (2024) 112015", VECTOR, PDG_ZPRIME, MUON, lambda p: p["g_prime"],
-      _common("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", _FOUR_MU_CUTS)[:3]
-      + (Parameter("min_muon_id", 2.0, "tracks that must pass muon ID"),) + _FOUR_MU_CUTS,
+      _parameters("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", True),
       _select_four_muons, _zprime_bf("mu"), _check_visible)
 _make("muonphilic-scalar", "e+e- -> mu+mu- S, S invisible (muon-only Yukawa): recoil mass against mu+mu-",
       "Belle II PRL 130 (2023) 231801 (reinterpretation)", SCALAR, PDG_SCALAR, 0, lambda p: p["y_mu"],
-      _common("y_mu", 0.01, "scalar-muon Yukawa coupling", _INVISIBLE_CUTS), _select_invisible,
+      _parameters("y_mu", 0.01, "scalar-muon Yukawa coupling", False), _select_invisible,
       lambda p: 1.0, _check)
 _make("leptophilic-scalar", "e+e- -> mu+mu- S, S -> mu+mu- (Yukawa xi m_l / v): dimuon peak in four-muon events",
       "Belle II PRD 109 (2024) 112015 (reinterpretation)", SCALAR, PDG_SCALAR, MUON, _y_mu,
-      _common("xi", 100.0, "leptophilic coupling xi (y_l = xi m_l / v)", _FOUR_MU_CUTS)[:3]
-      + (Parameter("min_muon_id", 2.0, "tracks that must pass muon ID"),) + _FOUR_MU_CUTS,
+      _parameters("xi", 100.0, "leptophilic coupling xi (y_l = xi m_l / v)", True),
       _select_four_muons, _leptophilic_bf, _check_visible)
