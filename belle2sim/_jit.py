@@ -30,4 +30,10 @@ def inline(fn):
 def set_threads(n_threads):
     """Set the number of numba worker threads (results never depend on it)."""
     if n_threads is not None:
+        from belle2sim.errors import ParameterError
+
+        available = numba.config.NUMBA_NUM_THREADS
+        if not 1 <= int(n_threads) <= available:
+            raise ParameterError(f"--threads must be between 1 and {available} (the cores numba can use), "
+                                 f"got {n_threads}")
         numba.set_num_threads(int(n_threads))

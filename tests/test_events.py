@@ -44,3 +44,21 @@ def test_concatenate_keeps_numbers(card):
     c = EventBatch.concatenate([a, b])
     assert len(c) == 15 and list(c.number) == list(range(15))
     np.testing.assert_array_equal(c.px, dark_photon.generate(1, 0, 15, 2.0, 5, 175, card.beams).px)
+
+
+def test_unknown_pdg_id_is_named(card, menu):
+    from belle2sim.errors import UnknownParticleError
+    from belle2sim.simulate import simulate_chunk
+
+    batch = make_batch([[massless(22, 1.0, 1.0)], [(123456789, 0, 0, 1, 1)]])
+    with pytest.raises(UnknownParticleError, match="PDG id 123456789"):
+        simulate_chunk(batch, card, menu, 1)
+
+
+def test_new_particles_are_invisible_and_known():
+    from belle2sim import pdgdata
+
+    response, charge = pdgdata.classify(np.array([4900022, 4900023, 9000005, 12, 22, 13, 211, 130]))
+    assert list(response) == [pdgdata.INVISIBLE] * 4 + [pdgdata.PHOTON, pdgdata.MUON, pdgdata.CHARGED_HADRON,
+                                                         pdgdata.NEUTRAL_HADRON]
+    assert list(charge) == [0, 0, 0, 0, 0, -1, 1, 0]
