@@ -1,6 +1,5 @@
 """Trigger-line logic: parsing, precedence, and every menu line against a reference evaluation."""
 
-import itertools
 import re
 
 import numpy as np

@@ -6,7 +6,7 @@ from scipy import stats
 
 from belle2sim import pdgdata
 from belle2sim.simulate import simulate_chunk
-from conftest import make_batch, massless
+from conftest import make_batch
 
 
 def particle(pdg, p, theta_deg, phi_deg=20.0, vz=0.0):

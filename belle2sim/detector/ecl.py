@@ -32,7 +32,7 @@ from numba import prange
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
 from belle2sim.detector.helix import calorimeter_entry
-from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, NEUTRAL_HADRON, PHOTON
+from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
 # layout of DetectorCard.ecl_charged_params()
 C_RB, C_ZF, C_ZB, C_MIP, C_MIP_SPREAD, C_P_INT, C_F_LO, C_F_HI, C_B = range(9)

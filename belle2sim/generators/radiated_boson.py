@@ -24,7 +24,7 @@ from numba import prange
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
 from belle2sim.generators.helicity import (
-    METRIC, bar, current, matmul, matvec, polarisations, slash, spinor_u, spinor_v, vecmat,
+    bar, current, matmul, matvec, polarisations, slash, spinor_u, spinor_v, vecmat,
 )
 from belle2sim.kinematics import boost, two_body_momentum
 
