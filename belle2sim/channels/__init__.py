@@ -66,7 +66,9 @@ class Channel:
         return {p.name: params[p.name] for p in self.parameters if p.coupling}
 
     def phase_space(self, params):
-        return {p.name: params[p.name] for p in self.parameters if p.phase_space}
+        """What was generated: the cuts of the generation, or the statement that there were none."""
+        cuts = {p.name: params[p.name] for p in self.parameters if p.phase_space}
+        return cuts or {"generated": "full phase space"}
 
 
 _REGISTRY = {}
