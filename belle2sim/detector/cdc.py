@@ -7,7 +7,7 @@ the end-plates. Tracks produced outside a layer's radius can still cross it on t
 """
 
 from belle2sim._jit import inline
-from belle2sim.detector.helix import first_crossing
+from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, first_crossing
 
 G_B, G_RIN, G_ZIN_LO, G_ZIN_HI, G_ROUT, G_ZOUT_LO, G_ZOUT_HI = range(7)
 
@@ -40,7 +40,7 @@ def count_axial_superlayers(vx, vy, vz, px, py, pz, q, geo, axial_radii, enough)
     through an end-plate) the outer ones cannot be crossed either, except by a track produced
     off the axis, for which every layer is tried."""
     n = 0
-    from_axis = vx * vx + vy * vy < 1e-6
+    from_axis = vx * vx + vy * vy < AXIS_TOLERANCE_CM2
     for k in range(axial_radii.shape[0]):
         if crosses_layer(vx, vy, vz, px, py, pz, q, geo, axial_radii[k]):
             n += 1
