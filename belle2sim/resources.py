@@ -36,7 +36,3 @@ def resolve(kind, name_or_path):
     candidate = shipped(kind, p.name if p.suffix else p.name + ".toml")
     return candidate if candidate.exists() else p
 
-
-def list_shipped(kind):
-    d = _data_dir(kind)
-    return sorted(p.name for p in d.glob("*.toml")) if d.is_dir() else []

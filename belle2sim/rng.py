@@ -129,19 +129,3 @@ def normal(key, counter):
         iz = hz & 127
         if abs(hz) < _ZIG_K[iz]:
             return hz * _ZIG_W[iz]
-
-
-@inline
-def normal_box_muller(key, counter):
-    """Standard normal by Box-Muller (reference implementation for the tests)."""
-    u1 = uniform(key, 2 * counter)
-    u2 = uniform(key, 2 * counter + 1)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-
-
-@inline
-def normal_pair(key, counter):
-    """Two independent standard normals: draws 2*counter and 2*counter + 1."""
-    return normal(key, 2 * counter), normal(key, 2 * counter + 1)
-
-

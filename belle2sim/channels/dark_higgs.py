@@ -78,7 +78,7 @@ def _select_invisible(batch, chunk, card, params):
     r2, sr = mass_squared_and_sigma(chunk.tracks, [i0, i1], m_mu, card, total=nominal_total(card, len(batch)))
     return {"two tracks, opposite charge": (count == 2) & (net == 0),
             "muon ID": n_mu >= 1,
-            "extra ECL energy below 0.4 GeV": extra < 0.4,
+            "extra ECL energy below cut": extra < params["extra_energy_max_GeV"],
             "dimuon mass in window": np.abs(m2 - m_a**2) < k * s2,
             "recoil mass in window": np.abs(r2 - m_h**2) < k * sr}
 
@@ -119,7 +119,8 @@ register(Channel(
     name="dark-higgs-invisible",
     description="e+e- -> A' h', A' -> mu+mu-, h' invisible: dimuon peak at m_A' and recoil at m_h'",
     reference="Batell, Pospelov, Ritz PRD 79 (2009) 115008; Belle II PRL 130 (2023) 071804",
-    parameters=_COMMON + (Parameter("h_mass_GeV", 0.2, "dark Higgs mass (invisible: below m_A')"),),
+    parameters=_COMMON + (Parameter("h_mass_GeV", 0.2, "dark Higgs mass (invisible: below m_A')"),
+                          Parameter("extra_energy_max_GeV", 0.4, "largest ECL energy not from the two tracks (GeV)")),
     generate=lambda seed, first, n, p, card: dark_higgs.generate(seed, first, n, card.beams, p["mass_GeV"],
                                                                  p["h_mass_GeV"], False, {13: 1.0}),
     cross_section_fb=_sigma, select=_select_invisible, check=_check_invisible,

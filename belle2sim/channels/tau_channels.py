@@ -89,51 +89,41 @@ def _check_alpha(params, card):
         raise ParameterError(f"mass_GeV = {params['mass_GeV']}: tau -> l alpha needs m_alpha < m_tau - m_l = {m_max:.4f} GeV")
 
 
-def _boost_to(E, px, py, pz, b):
-    """Four-vector arrays boosted by velocity b (3-tuple of arrays)."""
-    b2 = b[0] ** 2 + b[1] ** 2 + b[2] ** 2
-    g = 1 / np.sqrt(1 - b2)
-    bp = b[0] * px + b[1] * py + b[2] * pz
-    k = np.where(b2 > 0, (g - 1) / np.where(b2 > 0, b2, 1), 0) * bp + g * E
-    return g * (E + bp), px + k * b[0], py + k * b[1], pz + k * b[2]
-
-
 def _select_alpha(batch, chunk, card, params):
+    with np.errstate(all="ignore"):  # slots of events without four tracks are meaningless
+        return _alpha_cuts(batch, chunk, card, params)
+
+
+def _alpha_cuts(batch, chunk, card, params):
+    import vector
+
     tr = chunk.tracks
     index, count, net = track_arrays(batch, chunk, 4)
     idx = np.maximum(index, 0)
-    m_pi = pdgdata.mass_GeV(211)
-    beta = -card.beams.boost_vector
-    with np.errstate(all="ignore"):  # slots of events without four tracks are meaningless
-        return _alpha_cuts(batch, chunk, card, params, tr, index, count, net, idx, m_pi, beta)
-
-
-def _alpha_cuts(batch, chunk, card, params, tr, index, count, net, idx, m_pi, beta):
-    E, px, py, pz = _boost_to(np.sqrt(tr.px[idx] ** 2 + tr.py[idx] ** 2 + tr.pz[idx] ** 2 + m_pi**2),
-                              tr.px[idx], tr.py[idx], tr.pz[idx], tuple(np.full(idx.shape, v) for v in beta))
+    b = card.beams.boost_vector
+    # tracks in the nominal CM frame (pion hypothesis for the directions)
+    cm = vector.array({"px": tr.px[idx], "py": tr.py[idx], "pz": tr.pz[idx],
+                       "mass": np.full(idx.shape, pdgdata.mass_GeV(211))}).boost_beta3(
+        vector.obj(x=-b[0], y=-b[1], z=-b[2]))
+    px, py, pz = np.asarray(cm.px), np.asarray(cm.py), np.asarray(cm.pz)
     lone = np.full(len(batch), -1)
     for s in range(4):
         others = [k for k in range(4) if k != s]
         alone = np.all([px[:, s] * px[:, k] + py[:, s] * py[:, k] + pz[:, s] * pz[:, k] < 0 for k in others], axis=0)
         lone = np.where((lone < 0) & alone, s, lone)
-    topology = (count == 4) & (net == 0) & (lone >= 0)
-    rows = np.arange(len(batch))
-    sig = idx[rows, np.maximum(lone, 0)]
+    rows, s = np.arange(len(batch)), np.maximum(lone, 0)
     lepton = _lepton(params)
-    ident = (tr.electron_id if lepton == 11 else tr.muon_id)[sig]
-    # tau direction: opposite to the three-prong momentum; E_tau = sqrt(s) / 2
-    p3 = [np.sum(np.where(np.arange(4) != np.maximum(lone, 0)[:, None], c, 0), axis=1) for c in (px, py, pz)]
+    ident = (tr.electron_id if lepton == 11 else tr.muon_id)[idx[rows, s]]
+    # tau along minus the three-prong momentum, E_tau = sqrt(s) / 2
+    p3 = [np.sum(np.where(np.arange(4) != s[:, None], c, 0), axis=1) for c in (px, py, pz)]
     norm = np.sqrt(p3[0] ** 2 + p3[1] ** 2 + p3[2] ** 2)
-    m_tau = pdgdata.mass_GeV(TAU)
-    e_tau = card.beams.sqrt_s_GeV / 2
-    b_tau = np.sqrt(1 - (m_tau / e_tau) ** 2)
-    direction = [-c / norm * b_tau for c in p3]
-    m_l = pdgdata.mass_GeV(lepton)
-    s = np.maximum(lone, 0)
-    e_lep = np.sqrt(px[rows, s] ** 2 + py[rows, s] ** 2 + pz[rows, s] ** 2 + m_l**2)  # lepton mass hypothesis
-    e_star = _boost_to(e_lep, px[rows, s], py[rows, s], pz[rows, s], tuple(-d for d in direction))[0]
+    m_tau, m_l = pdgdata.mass_GeV(TAU), pdgdata.mass_GeV(lepton)
+    b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
+    lep = vector.array({"px": px[rows, s], "py": py[rows, s], "pz": pz[rows, s], "mass": np.full(len(batch), m_l)})
+    e_star = np.asarray(lep.boost_beta3(vector.array({"x": p3[0] / norm * b_tau, "y": p3[1] / norm * b_tau,
+                                                      "z": p3[2] / norm * b_tau})).E)
     expected = (m_tau**2 + m_l**2 - params["mass_GeV"] ** 2) / (2 * m_tau)
-    return {"3x1 topology": topology,
+    return {"3x1 topology": (count == 4) & (net == 0) & (lone >= 0),
             "lepton ID on the lone track": ident,
             "E* of the lepton in window": np.abs(e_star - expected) < params["estar_window_GeV"]}
 

@@ -18,7 +18,7 @@ from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBat
 from belle2sim.generators.radiated_boson import (
     beams_along_z, me2, phase_space_point, polarisations, weights, workspace,
 )
-from belle2sim.kinematics import boost, perpendicular_basis, two_body_momentum
+from belle2sim.kinematics import boost, perpendicular_basis, two_body_decay
 
 STAGE_PILOT = 101
 PILOT_EVENTS = 20_000
@@ -85,15 +85,9 @@ def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d
             if per_event == 7:  # X -> d dbar, isotropic in the X rest frame
                 status[j + 4] = STATUS_DECAYED
                 kd = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
-                pd = two_body_momentum(M, m_d, m_d)
-                c = 2.0 * rng.uniform(kd, 0) - 1.0
-                f = 2.0 * np.pi * rng.uniform(kd, 1)
-                sn = np.sqrt(max(0.0, 1.0 - c * c))
-                ed = np.sqrt(pd * pd + m_d * m_d)
-                xb = (px[j + 4] / E[j + 4], py[j + 4] / E[j + 4], pz[j + 4] / E[j + 4])
-                for slot, sign, code in ((5, 1.0, pdg_d), (6, -1.0, -pdg_d)):
-                    d = boost(sign * pd * sn * np.cos(f), sign * pd * sn * np.sin(f), sign * pd * c, ed,
-                              xb[0], xb[1], xb[2])
+                d1, d2 = two_body_decay(E[j + 4], px[j + 4], py[j + 4], pz[j + 4], M, m_d, m_d,
+                                        rng.uniform(kd, 0), rng.uniform(kd, 1))
+                for slot, d, code in ((5, d1, pdg_d), (6, d2, -pdg_d)):
                     pdg[j + slot], status[j + slot], parent[j + slot] = code, STATUS_FINAL, 4
                     px[j + slot], py[j + slot], pz[j + slot], E[j + slot] = d[0], d[1], d[2], d[3]
 
