@@ -63,7 +63,7 @@ def main():
 
 @main.command()
 def channels():
-    """List the analysis channels, their parameters (with units) and defaults."""
+    """List the channels, their analyses (trigger, what is not modelled) and parameters."""
     from belle2sim.channels import available
 
     for name, ch in sorted(available().items()):
@@ -72,6 +72,16 @@ def channels():
             tag = (f" [scanned with --mass; default scan {', '.join(f'{m:g}' for m in ch.default_scan)}]"
                    if p.name == ch.scan_parameter else "")
             click.echo(f"    {p.name:<26} default {p.default:<10g} {p.description}{tag}")
+        for k, a in enumerate(ch.analyses):
+            default = " (default)" if k == 0 else ""
+            click.echo(f"  --analysis {a.key}{default}: {a.title}")
+            click.echo(f"      trigger: {a.trigger}   [{a.trigger_source}]")
+            if a.window:
+                click.echo(f"      signal window: {a.window}")
+            for p in a.parameters:
+                click.echo(f"      {p.name:<24} default {p.default:<10g} {p.description}")
+            for item in a.not_modelled:
+                click.echo(f"      not modelled: {item}")
         click.echo("")
 
 
@@ -88,6 +98,14 @@ def channels():
 @click.option("--menu", default=None, help="Trigger menu: a path or a shipped name [belle2_l1].")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a channel parameter (repeatable); 'belle2sim channels' lists them.")
+@click.option("--analysis", default=None, metavar="ARXIV_ID",
+              help="Which published analysis the selection and trigger follow [the channel's newest; "
+                   "'generic' = simplified selection]; 'belle2sim channels' lists them.")
+@click.option("--trigger", "trigger_logic", default=None, metavar="LOGIC",
+              help="Replace the analysis trigger: logic over menu lines and input bits, e.g. "
+                   "'tt90 or hie'; 'any' = OR of all unprescaled lines.")
+@click.option("--period", default=None,
+              help="Trigger-object calibration of the card (2018, 2019-2021, ideal) [the analysis's data period].")
 @click.option("--threads", type=int, default=None, help="Numba threads [all cores].")
 @click.option("--chunk-size", type=int, default=100_000, show_default=True,
               help="Events per chunk (memory only; results do not depend on it).")
@@ -95,8 +113,8 @@ def channels():
 @click.option("--plot", default=None, help="Plot efficiency vs mass to FILE.png/.pdf/.svg.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def efficiency(channel, masses, n_events, seed, detector, menu, params, threads, chunk_size,
-               output, plot, as_json, quiet):
+def efficiency(channel, masses, n_events, seed, detector, menu, params, analysis, trigger_logic, period,
+               threads, chunk_size, output, plot, as_json, quiet):
     """Efficiency of CHANNEL vs mass: selection, trigger lines and their OR.
 
     \b
@@ -104,9 +122,12 @@ def efficiency(channel, masses, n_events, seed, detector, menu, params, threads,
       belle2sim efficiency dark-photon-invisible --mass 0.5,2,4,6,8 --events 200000 \\
           --param epsilon=1e-3 -o eff.json --plot eff.png
 
-    Efficiencies are fractions of generated events; the JSON records the generated phase
-    space and the cross section (fb) for the reference coupling, so that
-    yield = cross_section_fb x luminosity x efficiency x branching_fraction.
+    Efficiencies are fractions of generated events that pass the analysis's offline
+    selection AND fire its trigger (the trigger its paper used, from the menu's lines and
+    input bits, with trigger objects calibrated to Belle II data for its run period). The
+    JSON records the generated phase space and the Born cross section (fb) for the reference
+    coupling, so that yield = cross_section_fb x luminosity x efficiency x branching_fraction,
+    and the trigger efficiency on selected events with the lines that carry it.
     """
     from belle2sim.errors import Belle2SimError
 
@@ -122,13 +143,13 @@ def efficiency(channel, masses, n_events, seed, detector, menu, params, threads,
         _fail(f"--plot {plot}: the plot must end in .png, .pdf or .svg")
     try:
         _run_efficiency(channel, mass_values, n_events, seed, detector, menu, overrides, threads,
-                        chunk_size, output, plot, as_json, quiet)
+                        chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period)
     except Belle2SimError as exc:
         _fail(exc)
 
 
 def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_name, overrides,
-                    threads, chunk_size, output, plot, as_json, quiet):
+                    threads, chunk_size, output, plot, as_json, quiet, analysis_key, trigger_logic, period):
     from tqdm import tqdm
 
     from belle2sim._jit import set_threads
@@ -141,17 +162,24 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
     channel = get(channel_name)
     if mass_values is None:
         mass_values = list(channel.default_scan)
+    from belle2sim.trigger.analysis import AnalysisTrigger, resolve
+
     card = load_card(detector)
     menu = load_menu(menu_name)
+    analysis = channel.analysis(analysis_key)
+    trigger = (AnalysisTrigger(trigger_logic, "user (--trigger)") if trigger_logic is not None
+               else AnalysisTrigger(analysis.trigger, analysis.trigger_source))
+    resolve(trigger, menu)
+    card.resolve_period(period or analysis.period)
     for value in mass_values:  # validate every point before spending time
-        channel.resolve_parameters({**overrides, channel.scan_parameter: value}, card)
+        channel.resolve_parameters({**overrides, channel.scan_parameter: value}, card, analysis.key)
     set_threads(threads)
     total = n_events * len(mass_values)
     with tqdm(total=total, unit="ev", unit_scale=True, disable=quiet or total < 200_000,
               file=sys.stderr, desc=channel.name) as bar:
         results = run_scan(channel, mass_values, overrides, card, menu, n_events, seed,
-                           chunk_size, progress=bar.update)
-    doc = scan_document(channel, results, card, menu, seed, n_events, overrides)
+                           chunk_size, progress=bar.update, analysis=analysis, trigger=trigger, period=period)
+    doc = scan_document(channel, results, card, menu, seed, n_events, overrides, analysis, trigger, period)
     if output:
         tables.write(doc, output)
     if plot:

@@ -29,13 +29,28 @@ class Counter:
         self.sum_w = 0.0
         self.sum_w2 = 0.0
         self.passed_w = {}
+        self.passed_w2 = {}
 
     def add_total(self, weight):
         self.sum_w += float(np.sum(weight))
         self.sum_w2 += float(np.sum(weight**2))
 
     def add(self, name, mask, weight):
-        self.passed_w[name] = self.passed_w.get(name, 0.0) + float(np.sum(weight[mask]))
+        w = weight[mask]
+        self.passed_w[name] = self.passed_w.get(name, 0.0) + float(np.sum(w))
+        self.passed_w2[name] = self.passed_w2.get(name, 0.0) + float(np.sum(w * w))
+
+    def ratio(self, numerator, denominator):
+        """(fraction, symmetric 68% error) of ``numerator`` among ``denominator`` events (the
+        numerator's events must be a subset); Wilson interval on the denominator's effective
+        entries."""
+        den = self.passed_w.get(denominator, 0.0)
+        if den <= 0:
+            return 0.0, 0.0
+        frac = self.passed_w.get(numerator, 0.0) / den
+        n_eff = den**2 / self.passed_w2[denominator]
+        lo, hi = wilson_interval(frac * n_eff, n_eff)
+        return frac, float(0.5 * (hi - lo))
 
     def efficiency(self, name):
         """(efficiency, symmetric error, (low, high)) for one selection."""

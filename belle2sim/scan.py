@@ -4,6 +4,12 @@ For every mass point, events numbered 0..N-1 are generated in chunks; each event
 depends only on (seed, event number, stage), so the numbers do not depend on the chunk size or
 the thread count. Efficiencies are fractions of *generated* events (the generated phase space is
 recorded), so that a yield is cross_section_fb x luminosity x efficiency x branching fraction.
+
+The trigger is the analysis's own (its paper's logic over lines and input bits), or one the
+user gives; the efficiency counts events that pass the offline selection AND fire it. Beside it
+each point records the trigger efficiency on generated events, on selected events (the number
+the papers measure), each line's efficiency on selected events and what each line of the
+trigger alone contributes.
 """
 
 from dataclasses import dataclass
@@ -12,8 +18,10 @@ import numpy as np
 
 from belle2sim.maps import Counter
 from belle2sim.simulate import simulate_chunk
+from belle2sim.trigger.analysis import resolve, trigger_terms
 
-TRIGGER = "trigger (OR of unprescaled lines)"
+TRIGGER = "trigger"
+SELECTED = "offline selection"
 TOTAL = "selection and trigger"
 
 
@@ -24,81 +32,112 @@ class PointResult:
     counter: Counter
     cut_flow: list
     lines: list
+    trigger_lines: list
     cross_section_fb: float
     branching_fraction: float
 
     def to_dict(self, scan_parameter):
-        eff, err, (lo, hi) = self.counter.efficiency(TOTAL)
-        trig, trig_err, _ = self.counter.efficiency(TRIGGER)
+        c = self.counter
+        eff, err, (lo, hi) = c.efficiency(TOTAL)
+        trig, trig_err, _ = c.efficiency(TRIGGER)
+        sel_trig, sel_trig_err = c.ratio(TOTAL, SELECTED)
         return {
             scan_parameter: self.params[scan_parameter],
             "n_generated": self.n_generated,
             "efficiency": eff,
             "efficiency_err": err,
             "efficiency_interval_68": [lo, hi],
+            "selection_efficiency": c.efficiency(SELECTED)[0],
             "trigger_efficiency": trig,
             "trigger_efficiency_err": trig_err,
-            "lines": {name: self.counter.efficiency("line " + name)[0] for name in self.lines},
-            "cut_flow": {name: self.counter.efficiency(name)[0] for name in self.cut_flow},
+            "trigger_efficiency_selected": sel_trig,
+            "trigger_efficiency_selected_err": sel_trig_err,
+            "lines": {name: c.efficiency("line " + name)[0] for name in self.lines},
+            "lines_selected": {name: c.ratio("selected line " + name, SELECTED)[0] for name in self.lines},
+            "lines_unique": {name: c.ratio("unique " + name, SELECTED)[0] for name in self.trigger_lines},
+            "cut_flow": {name: c.efficiency(name)[0] for name in self.cut_flow},
             "cross_section_fb": self.cross_section_fb,
             "branching_fraction": self.branching_fraction,
             "parameters": dict(self.params),
         }
 
 
-def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, progress=None):
-    """Simulate one parameter point; returns a PointResult."""
+def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, progress=None,
+              analysis=None, trigger=None, period=None):
+    """Simulate one parameter point; returns a PointResult.
+
+    ``analysis``: an Analysis of the channel (None: its default); ``trigger``: an
+    AnalysisTrigger replacing the analysis's; ``period``: the trigger-calibration preset
+    (None: the analysis's period, else the card's default)."""
+    from belle2sim.trigger.analysis import AnalysisTrigger
+
+    analysis = analysis or channel.analysis()
+    trigger = trigger or AnalysisTrigger(analysis.trigger, analysis.trigger_source)
+    period = period or analysis.period
+    ast, trigger_lines = resolve(trigger, menu)
     counter = Counter()
-    unprescaled = menu.unprescaled()
     cut_names = None
     for first in range(0, n_events, chunk_size):
         n = min(chunk_size, n_events - first)
         batch = channel.generate(seed, first, n, params, card)
-        chunk = simulate_chunk(batch, card, menu, seed)
+        chunk = simulate_chunk(batch, card, menu, seed, period)
         w = batch.weight
         counter.add_total(w)
-        trig = np.zeros(n, dtype=np.bool_)
-        for name in unprescaled:
-            trig |= chunk.psnm[name]
-        for name, fired in chunk.ftdl.items():
-            counter.add("line " + name, fired, w)
-        cuts = channel.select(batch, chunk, card, params)
+        fired, unique = trigger_terms(ast, trigger_lines, chunk.bits, chunk.psnm)
+        cuts = analysis.select(batch, chunk, card, params)
         cut_names = list(cuts)
         passed = np.ones(n, dtype=np.bool_)
         for name, mask in cuts.items():
             passed &= mask
             counter.add(name, passed, w)
-        counter.add(TRIGGER, trig, w)
-        counter.add(TOTAL, passed & trig, w)
+        for name, line in chunk.ftdl.items():
+            counter.add("line " + name, line, w)
+            counter.add("selected line " + name, passed & chunk.psnm[name], w)
+        for name, alone in unique.items():
+            counter.add("unique " + name, passed & alone, w)
+        counter.add(TRIGGER, fired, w)
+        counter.add(SELECTED, passed, w)
+        counter.add(TOTAL, passed & fired, w)
         if progress is not None:
             progress(n)
     return PointResult(
         params=params, n_generated=n_events, counter=counter,
-        cut_flow=cut_names + [TOTAL], lines=list(menu.lines),
+        cut_flow=cut_names + [TOTAL], lines=list(menu.lines), trigger_lines=trigger_lines,
         cross_section_fb=float(channel.cross_section_fb(params, card)),
         branching_fraction=float(channel.branching_fraction(params, card)),
     )
 
 
 def run_scan(channel, scan_values, overrides, card, menu, n_events, seed, chunk_size=100_000,
-             progress=None):
+             progress=None, analysis=None, trigger=None, period=None):
     """All points of a scan; parameters are validated for every point before anything runs."""
-    points = []
-    for value in scan_values:
-        points.append(channel.resolve_parameters({**overrides, channel.scan_parameter: value}, card))
-    return [run_point(channel, p, card, menu, n_events, seed, chunk_size, progress) for p in points]
+    analysis = analysis or channel.analysis()
+    points = [channel.resolve_parameters({**overrides, channel.scan_parameter: value}, card, analysis.key)
+              for value in scan_values]
+    return [run_point(channel, p, card, menu, n_events, seed, chunk_size, progress, analysis, trigger, period)
+            for p in points]
 
 
-def scan_document(channel, results, card, menu, seed, n_events, overrides):
+def scan_document(channel, results, card, menu, seed, n_events, overrides, analysis=None, trigger=None,
+                  period=None):
     """The JSON-ready description of a scan (see README for the layout)."""
     from belle2sim import __version__
+    from belle2sim.trigger.analysis import AnalysisTrigger
 
+    analysis = analysis or channel.analysis()
+    trigger = trigger or AnalysisTrigger(analysis.trigger, analysis.trigger_source)
     first = results[0].params
     return {
         "belle2sim_version": __version__,
         "channel": channel.name,
         "description": channel.description,
         "reference": channel.reference,
+        "analysis": analysis.key,
+        "analysis_title": analysis.title,
+        "signal_window": analysis.window,
+        "not_modelled": list(analysis.not_modelled),
+        "trigger": trigger.to_dict(),
+        "trigger_calibration_period": card.resolve_period(period or analysis.period),
         "seed": seed,
         "events_per_point": n_events,
         "detector_card": {"file": str(card.path), "sha256": card.sha256},
@@ -107,7 +146,9 @@ def scan_document(channel, results, card, menu, seed, n_events, overrides):
         "sqrt_s_GeV": card.beams.sqrt_s_GeV,
         "coupling": channel.couplings(first),
         "phase_space": channel.phase_space(first),
+        "cross_section": channel.cross_section_kind(first),
         "parameters_set": dict(overrides),
-        "units": {"mass_GeV": "GeV", "cross_section_fb": "fb", "efficiency": "fraction of generated events"},
+        "units": {"mass_GeV": "GeV", "cross_section_fb": "fb", "efficiency": "fraction of generated events",
+                  "trigger_efficiency_selected": "fraction of events passing the offline selection"},
         "points": [r.to_dict(channel.scan_parameter) for r in results],
     }

@@ -130,6 +130,23 @@ def intervals(count=None, lo=None, hi=None):
     return Spec("ordered non-overlapping ranges", check)
 
 
+def z_table():
+    """Rows [radius_cm, z_low_cm, z_high_cm], radii strictly increasing, z_low < z_high."""
+    def check(v):
+        if not isinstance(v, list) or len(v) < 2:
+            return f"expected at least two [radius, z_low, z_high] rows, got {v!r}"
+        for i, row in enumerate(v):
+            msg = numbers(3)(row)
+            if msg:
+                return f"row {i}: {msg}"
+            if row[0] <= 0 or not row[1] < row[2]:
+                return f"row {i} {row}: need radius > 0 and z_low < z_high"
+            if i and row[0] <= v[i - 1][0]:
+                return f"row {i} {row}: radii must increase (previous {v[i - 1][0]})"
+        return None
+    return Spec("rows [radius, z_low, z_high] with increasing radius", check)
+
+
 def _stem(key):
     for suffix in UNIT_SUFFIXES:
         if key.endswith(suffix):

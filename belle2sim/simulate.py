@@ -24,10 +24,11 @@ class ChunkResult:
     psnm: dict
 
 
-def simulate_chunk(batch, card, menu, seed):
+def simulate_chunk(batch, card, menu, seed, period=None):
+    """``period``: the card's trigger-object calibration preset (None: the card's default)."""
     response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed, charge)
     tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
-    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed)
+    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period)
     lines = ftdl(bits, menu)
     return ChunkResult(charge, deposits, tracks, bits, lines, psnm(lines, menu, seed, batch.number))

@@ -1,7 +1,13 @@
-"""Channel registry: a channel = generator + parameters + offline selection.
+"""Channel registry: a channel = generator + parameters + the analyses it stands for.
 
 Each channel module defines one :class:`Channel`; ``get(name)`` finds it, ``available()`` lists
 them. Parameters carry their unit in the name and are checked before any event is generated.
+
+An :class:`Analysis` is one published search (or the ``generic`` simplified selection): the
+trigger its paper used (logic over menu lines and input bits, with its source), the
+trigger-calibration period of its data, its cut list in the paper's order and words, and what
+it leaves out (``not_modelled``: multivariate stages, cuts optimised per mass and not
+published). A channel's first analysis is its default (the newest paper).
 """
 
 import math
@@ -34,6 +40,23 @@ class Parameter:
         return value
 
 
+@dataclass(frozen=True)
+class Analysis:
+    key: str                    # arXiv id of the paper, or "generic"
+    title: str
+    trigger: str                # logic over menu lines (after prescale) and input bits; "any" = OR
+    trigger_source: str         # where the paper states its trigger
+    select: Callable            # (batch, chunk, card, params) -> {cut name: bool array}, in order
+    period: str = None          # trigger-calibration period of the data (None: card default)
+    not_modelled: tuple = ()    # what the paper does that this selection leaves out
+    parameters: tuple = ()      # selection parameters of this analysis
+    window: str = ""            # how the signal window is defined
+
+    def describe(self):
+        return {"key": self.key, "title": self.title, "period": self.period, "window": self.window,
+                "not_modelled": list(self.not_modelled)}
+
+
 @dataclass
 class Channel:
     name: str
@@ -42,25 +65,50 @@ class Channel:
     parameters: tuple
     generate: Callable          # (seed, first_event, n, params, card) -> EventBatch
     cross_section_fb: Callable  # (params, card) -> float
-    select: Callable            # (batch, chunk: ChunkResult, card, params) -> {cut name: bool array}, in order
+    analyses: tuple             # Analysis objects; the first is the default
     check: Callable = None      # (params, card) -> None, raises ParameterError
     branching_fraction: Callable = field(default=lambda params, card: 1.0)
     scan_parameter: str = "mass_GeV"
     default_scan: tuple = (0.5, 2.0, 4.0, 6.0, 8.0)  # masses (GeV) when --mass is not given
 
-    def resolve_parameters(self, overrides, card):
+    def analysis(self, key=None):
+        """The analysis ``key`` (arXiv id or 'generic'); None: the default (newest) one."""
+        if key is None:
+            return self.analyses[0]
+        for a in self.analyses:
+            if a.key == key:
+                return a
+        raise ParameterError(f"channel {self.name} has no analysis '{key}' "
+                             f"(analyses: {', '.join(a.key for a in self.analyses)})")
+
+    def select(self, batch, chunk, card, params, analysis=None):
+        """The cut flow of an analysis (default: the channel's default analysis)."""
+        return self.analysis(analysis).select(batch, chunk, card, params)
+
+    def all_parameters(self, analysis=None):
+        return tuple(self.parameters) + tuple(self.analysis(analysis).parameters)
+
+    def resolve_parameters(self, overrides, card, analysis=None):
         """Defaults updated with ``overrides`` (name -> value), each checked."""
-        known = {p.name: p for p in self.parameters}
+        every = self.all_parameters(analysis)
+        known = {p.name: p for p in every}
         unknown = sorted(set(overrides) - set(known))
         if unknown:
             raise ParameterError(f"channel {self.name} has no parameter {', '.join(unknown)} "
                                  f"(parameters: {', '.join(known)})")
-        params = {p.name: p.default for p in self.parameters}
+        params = {p.name: p.default for p in every}
         for name, value in overrides.items():
             params[name] = known[name].check(value)
         if self.check:
             self.check(params, card)
         return params
+
+    def cross_section_kind(self, params):
+        """What ``cross_section_fb`` is: always the Born cross section at the nominal sqrt(s)."""
+        if params.get("isr"):
+            return ("Born at the nominal sqrt(s); initial-state radiation (structure function) shapes the "
+                    "events, its correction to the rate is not applied")
+        return "Born at the nominal sqrt(s), no initial-state radiation"
 
     def couplings(self, params):
         return {p.name: params[p.name] for p in self.parameters if p.coupling}

@@ -15,7 +15,8 @@ import itertools
 import numpy as np
 
 from belle2sim import pdgdata
-from belle2sim.channels import Channel, Parameter, register
+from belle2sim.channels import Analysis, Channel, Parameter, register
+from belle2sim.channels.recoil_analyses import A4
 from belle2sim.channels.track_selection import extra_energy, mass_squared_and_sigma, nominal_total, track_arrays
 from belle2sim.errors import ParameterError
 from belle2sim.generators import dark_higgs, dark_photon_decays
@@ -24,8 +25,8 @@ _COMMON = (
     Parameter("mass_GeV", 1.0, "A' mass (the scanned parameter)"),
     Parameter("epsilon", 1e-3, "kinetic mixing", strictly_positive=True, coupling=True),
     Parameter("alpha_D", 0.1, "dark coupling alpha_D = g_D^2 / 4 pi", strictly_positive=True, coupling=True),
-    Parameter("window_nsigma", 3.0, "mass windows in units of the predicted resolution", strictly_positive=True),
 )
+_WINDOW = Parameter("window_nsigma", 3.0, "mass windows in units of the predicted resolution", strictly_positive=True)
 
 
 def _masses(params):
@@ -119,11 +120,16 @@ register(Channel(
     name="dark-higgs-invisible",
     description="e+e- -> A' h', A' -> mu+mu-, h' invisible: dimuon peak at m_A' and recoil at m_h'",
     reference="Batell, Pospelov, Ritz PRD 79 (2009) 115008; Belle II PRL 130 (2023) 071804",
-    parameters=_COMMON + (Parameter("h_mass_GeV", 0.2, "dark Higgs mass (invisible: below m_A')"),
-                          Parameter("extra_energy_max_GeV", 0.4, "largest ECL energy not from the two tracks (GeV)")),
+    parameters=_COMMON + (Parameter("h_mass_GeV", 0.2, "dark Higgs mass (invisible: below m_A')"),),
+    analyses=(A4, Analysis(
+        key="generic", title="simplified selection: two tracks, muon ID, no extra ECL energy, both mass windows",
+        trigger=A4.trigger, trigger_source=A4.trigger_source, select=_select_invisible,
+        parameters=(_WINDOW, Parameter("extra_energy_max_GeV", 0.4, "largest ECL energy not from the two tracks (GeV)")),
+        window="+-window_nsigma in M2_mumu and in M2_recoil, separately",
+        not_modelled=("the published cut list (see --analysis 2207.00509)",))),
     generate=lambda seed, first, n, p, card: dark_higgs.generate(seed, first, n, card.beams, p["mass_GeV"],
                                                                  p["h_mass_GeV"], False, {13: 1.0}),
-    cross_section_fb=_sigma, select=_select_invisible, check=_check_invisible,
+    cross_section_fb=_sigma, check=_check_invisible,
     branching_fraction=lambda p, card: dark_photon_decays.branching_fractions(p["mass_GeV"])["mu"],
     default_scan=(0.5, 1.0, 2.0, 4.0, 6.0),
 ))
@@ -134,7 +140,14 @@ register(Channel(
     parameters=_COMMON + (Parameter("h_mass_GeV", 3.0, "dark Higgs mass (visible: above 2 m_A')"),),
     generate=lambda seed, first, n, p, card: dark_higgs.generate(seed, first, n, card.beams, p["mass_GeV"],
                                                                  p["h_mass_GeV"], True, _visible_modes(p["mass_GeV"])),
-    cross_section_fb=_sigma, select=_select_visible, check=_check_visible,
+    cross_section_fb=_sigma, check=_check_visible,
+    analyses=(Analysis(
+        key="generic", title="six tracks of zero charge at sqrt(s), three opposite-charge pairs at m_A' (no Belle II "
+        "analysis published; after BaBar PRL 108 (2012) 211801)",
+        trigger="fff", trigger_source="ftd_0036 three-track line fff (t2 >= 3) [OURS: no paper states this search's "
+        "Belle II trigger]", select=_select_visible, parameters=(_WINDOW,),
+        window="+-window_nsigma per-event predicted resolution on each pair's m2",
+        not_modelled=("no published Belle II selection exists: generic six-track selection",)),),
     branching_fraction=lambda p, card: sum(_visible_modes(p["mass_GeV"]).values()) ** 3,
     default_scan=(0.1, 0.3, 0.5, 1.0, 1.4),
 ))

@@ -9,7 +9,7 @@ energy within ``window_nsigma`` ECL resolution widths of E* = (s - M^2) / (2 sqr
 
 import numpy as np
 
-from belle2sim.channels import Channel, Parameter, register
+from belle2sim.channels import Analysis, Channel, Parameter, register
 from belle2sim.channels.single_photon import single_photon_cuts
 from belle2sim.errors import ParameterError
 from belle2sim.generators import dark_photon
@@ -22,6 +22,8 @@ PARAMETERS = (
               phase_space=True),
     Parameter("theta_gamma_cm_max_deg", 175.0, "generated photon CM polar angle, upper edge (deg)",
               phase_space=True),
+)
+SELECTION = (
     Parameter("extra_cluster_max_GeV", 0.1, "no other ECL cluster above this lab energy (GeV)"),
     Parameter("window_nsigma", 2.0, "half-width of the E*_gamma window in ECL resolution units",
               strictly_positive=True),
@@ -73,6 +75,15 @@ CHANNEL = register(Channel(
     parameters=PARAMETERS,
     generate=_generate,
     cross_section_fb=_cross_section,
-    select=_select,
+    analyses=(Analysis(
+        key="generic", title="one photon at E* = (s - M^2)/(2 sqrt s), nothing else (after BaBar PRL 119 (2017) "
+        "131804 and the Belle II Physics Book sec. 16.1.2)",
+        trigger="lml1 or lml2 or lml4 or lml6 or lml7 or lml13",
+        trigger_source="ftd_0036 ECL low-multiplicity lines for one energetic cluster (TrgEclMaster "
+        "makeLowMultiTriggerBit) [OURS: no Belle II single-photon paper was available]",
+        select=_select, parameters=SELECTION,
+        window="+-window_nsigma ECL energy resolutions around E*_gamma (c.m.)",
+        not_modelled=("no published Belle II single-photon selection was available: generic selection",
+                      "beam-background photons and the ECL timing cut")),),
     check=_check,
 ))

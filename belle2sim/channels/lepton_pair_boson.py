@@ -19,7 +19,8 @@ from functools import lru_cache
 import numpy as np
 
 from belle2sim import pdgdata
-from belle2sim.channels import Channel, Parameter, register
+from belle2sim.channels import Analysis, Channel, Parameter, register
+from belle2sim.channels import four_muon_analyses, recoil_analyses
 from belle2sim.channels.track_selection import (
     extra_energy, mass_squared_and_sigma, nominal_total, track_arrays,
 )
@@ -97,22 +98,30 @@ def _select_four_muons(batch, chunk, card, params):
             "mu+mu- pair mass in window": window}
 
 
-def _parameters(coupling_name, coupling_default, coupling_text, four_muons):
-    """The parameters of a radiated-boson channel: mass, coupling, window, muon ID and the
-    topology cut (extra ECL energy for the invisible search, four-track mass otherwise)."""
+def _parameters(coupling_name, coupling_default, coupling_text):
+    """The physics parameters of a radiated-boson channel: mass and coupling."""
+    return (Parameter("mass_GeV", 1.0, "boson mass (the scanned parameter)"),
+            Parameter(coupling_name, coupling_default, coupling_text, strictly_positive=True, coupling=True))
+
+
+def generic(four_muons, trigger, trigger_source):
+    """The simplified selection (tracks, muon ID, topology, mass window) as an Analysis."""
     topology = (Parameter("m4_window_GeV", 0.5, "|m(4 tracks) - sqrt(s)| below this (GeV)") if four_muons else
                 Parameter("extra_energy_max_GeV", 0.4, "largest ECL energy not from the two tracks (GeV)"))
-    return (Parameter("mass_GeV", 1.0, "boson mass (the scanned parameter)"),
-            Parameter(coupling_name, coupling_default, coupling_text, strictly_positive=True, coupling=True),
-            Parameter("window_nsigma", 2.0, "mass window half-width in units of the predicted resolution",
-                      strictly_positive=True),
-            Parameter("min_muon_id", 2.0 if four_muons else 1.0, "tracks that must pass muon ID"),
-            topology)
+    return Analysis(
+        key="generic", title="simplified selection: tracks, muon ID, " + (
+            "four-track mass, dimuon mass window" if four_muons else "no extra ECL energy, recoil-mass window"),
+        trigger=trigger, trigger_source=trigger_source,
+        select=_select_four_muons if four_muons else _select_invisible,
+        parameters=(Parameter("window_nsigma", 2.0, "mass window half-width in units of the predicted resolution",
+                              strictly_positive=True),
+                    Parameter("min_muon_id", 2.0 if four_muons else 1.0, "tracks that must pass muon ID"),
+                    topology),
+        window="+-window_nsigma per-event predicted resolution",
+        not_modelled=("background-suppression cuts and multivariate stages of the published analyses",))
 
 
-
-
-def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, parameters, select, bf, check):
+def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, parameters, analyses, bf, check):
     def generate(seed, first, n, params, card):
         w_max = _w_max(seed, card.beams.sqrt_s_GeV, params["mass_GeV"], kind)
         return gen.generate(seed, first, n, card.beams, MUON, boson_pdg, params["mass_GeV"], kind, w_max,
@@ -123,7 +132,7 @@ def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, pa
                                     coupling(params))[0]
 
     return register(Channel(name=name, description=description, reference=reference, parameters=parameters,
-                            generate=generate, cross_section_fb=sigma, select=select, check=check,
+                            generate=generate, cross_section_fb=sigma, analyses=analyses, check=check,
                             branching_fraction=lambda params, card: bf(params),
                             default_scan=(0.5, 1.0, 2.0, 4.0, 6.0, 8.0)))
 
@@ -141,19 +150,23 @@ def _y_mu(p):
     return light_bosons.leptophilic_yukawas(p["xi"])["mu"]
 
 
+_INVISIBLE = (recoil_analyses.A3, recoil_analyses.A1, generic(False, recoil_analyses.A3.trigger,
+                                                                 recoil_analyses.A3.trigger_source))
+_FOUR_MUONS = (four_muon_analyses.A7, generic(True, four_muon_analyses.A7.trigger, four_muon_analyses.A7.trigger_source))
+
 _make("zprime-invisible", "e+e- -> mu+mu- Z' (L_mu - L_tau), Z' -> nu nubar: recoil mass against mu+mu-",
       "Belle II PRL 124 (2020) 141801; PRL 130 (2023) 231801", VECTOR, PDG_ZPRIME, 0, lambda p: p["g_prime"],
-      _parameters("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", False), _select_invisible,
+      _parameters("g_prime", 0.01, "L_mu - L_tau gauge coupling g'"), _INVISIBLE,
       _zprime_bf("nu"), _check)
 _make("zprime-mumu", "e+e- -> mu+mu- Z', Z' -> mu+mu-: a dimuon peak in four-muon events",
       "Belle II PRD 109 (2024) 112015", VECTOR, PDG_ZPRIME, MUON, lambda p: p["g_prime"],
-      _parameters("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", True),
-      _select_four_muons, _zprime_bf("mu"), _check_visible)
+      _parameters("g_prime", 0.01, "L_mu - L_tau gauge coupling g'"), _FOUR_MUONS,
+      _zprime_bf("mu"), _check_visible)
 _make("muonphilic-scalar", "e+e- -> mu+mu- S, S invisible (muon-only Yukawa): recoil mass against mu+mu-",
       "Belle II PRL 130 (2023) 231801 (reinterpretation)", SCALAR, PDG_SCALAR, 0, lambda p: p["y_mu"],
-      _parameters("y_mu", 0.01, "scalar-muon Yukawa coupling", False), _select_invisible,
+      _parameters("y_mu", 0.01, "scalar-muon Yukawa coupling"), _INVISIBLE,
       lambda p: 1.0, _check)
 _make("leptophilic-scalar", "e+e- -> mu+mu- S, S -> mu+mu- (Yukawa xi m_l / v): dimuon peak in four-muon events",
       "Belle II PRD 109 (2024) 112015 (reinterpretation)", SCALAR, PDG_SCALAR, MUON, _y_mu,
-      _parameters("xi", 100.0, "leptophilic coupling xi (y_l = xi m_l / v)", True),
-      _select_four_muons, _leptophilic_bf, _check_visible)
+      _parameters("xi", 100.0, "leptophilic coupling xi (y_l = xi m_l / v)"), _FOUR_MUONS,
+      _leptophilic_bf, _check_visible)

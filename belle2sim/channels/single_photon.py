@@ -2,7 +2,7 @@
 
 Per event: offline clusters (the ECL's ``is_cluster``) above ``extra_max`` are counted; the event
 passes "one photon" if exactly one cluster is above ``extra_max`` and it lies in an ECL region
-(gaps and the region outside the ECL never make clusters). The photon's CM energy (nominal boost,
+(outside the ECL nothing makes a cluster; gap showers are reconstructed, as in basf2). The photon's CM energy (nominal boost,
 massless) must lie within n_sigma resolution widths of the expected value E*.
 """
 

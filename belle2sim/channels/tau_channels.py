@@ -14,7 +14,9 @@
 import numpy as np
 
 from belle2sim import pdgdata
-from belle2sim.channels import Channel, Parameter, register
+from belle2sim.channels import Analysis, Channel, Parameter, register
+from belle2sim.channels import objects as obj
+from belle2sim.channels.four_muon_analyses import PAIRINGS, opposite_sign_order
 from belle2sim.channels.lepton_pair_boson import MUON, PDG_ZPRIME, _w_max
 from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, track_arrays
 from belle2sim.errors import ParameterError
@@ -58,19 +60,68 @@ def _select_zprime(batch, chunk, card, params):
             "recoil mass in window": window}
 
 
+def _select_2306_12294(batch, chunk, card, params):
+    """arXiv:2306.12294v2 p. 4 (A5), cut by cut."""
+    with np.errstate(all="ignore"):
+        tr = chunk.tracks
+        good = obj.good_tracks(chunk, 0.5, 2.0)
+        index, count, net = obj.gather(batch, chunk, tr.found, 4)
+        idx = np.maximum(index, 0)
+        ordered = opposite_sign_order(chunk, idx)
+        mu = tr.muon_id[ordered]
+        tag_pair = np.zeros(len(batch), dtype=bool)
+        for a, b in PAIRINGS:
+            tag_pair |= mu[:, a] & mu[:, b]
+        # mass hypotheses from identification: mu, else e, else pi
+        masses = np.where(tr.muon_id[idx], pdgdata.mass_GeV(MUON),
+                          np.where(tr.electron_id[idx], pdgdata.mass_GeV(11), pdgdata.mass_GeV(211)))
+        E4 = obj.system(chunk, [idx[:, k] for k in range(4)], [masses[:, k] for k in range(4)])
+        m4 = np.sqrt(np.maximum(E4[0]**2 - E4[1]**2 - E4[2]**2 - E4[3]**2, 0.0))
+        total = nominal_total(card, len(batch))
+        window = np.zeros(len(batch), dtype=bool)
+        for a, b in PAIRINGS:
+            m2, sig = mass_squared_and_sigma(tr, [ordered[:, a], ordered[:, b]], pdgdata.mass_GeV(MUON), card,
+                                             total=total)
+            window |= mu[:, a] & mu[:, b] & (np.abs(m2 - params["mass_GeV"] ** 2) < params["window_nsigma"] * sig)
+        return {
+            "track quality |d0| < 0.5 cm, |z0| < 2 cm": (count == 4) & good[idx].all(axis=1),
+            "exactly four tracks, zero net charge, an opposite-sign pair identified as muons":
+                (count == 4) & (net == 0) & tag_pair,
+            "M(4 tracks) < 9.5 GeV": m4 < 9.5,
+            "M_recoil(mumu) of a tagging pair within +-%g sigma" % params["window_nsigma"]: window,
+        }
+
+
 register(Channel(
     name="zprime-tautau",
     description="e+e- -> mu+mu- Z', Z' -> tau+tau-: recoil mass against a muon pair in four-track events",
     reference="Belle II PRL 131 (2023) 121802",
     parameters=(Parameter("mass_GeV", 5.0, "Z' mass (the scanned parameter)"),
-                Parameter("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", strictly_positive=True, coupling=True),
-                Parameter("window_nsigma", 3.0, "recoil window in units of the predicted resolution",
-                          strictly_positive=True),
-                Parameter("min_muon_id", 1.0, "tracks that must pass muon ID")),
+                Parameter("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", strictly_positive=True, coupling=True)),
+    analyses=(Analysis(
+        key="2306.12294", title="Belle II, tau+tau- resonance in e+e- -> mu+mu- tau+tau-, 62.8 fb^-1 (PRL 131 (2023) 121802)",
+        trigger="ttt or mu1", trigger_source="arXiv:2306.12294v2 p. 3: three tracks in 37-120 deg OR single muon "
+        "(CDC track matched to KLM signals in 51-117 deg)",
+        select=_select_2306_12294, period="2019-2021",
+        parameters=(Parameter("window_nsigma", 2.0, "recoil window in units of the predicted resolution",
+                              strictly_positive=True),),
+        window="recoil mass against an opposite-sign muon pair within +-2 sigma of M^2, sigma the per-event "
+               "predicted resolution [OURS: stands in for the unbinned fit over 40 resolutions]",
+        not_modelled=("MLP selection (8 MLPs, 14 inputs) [MVA]",
+                      "one-prong-only tau decays are not required explicitly (the four-track cut does it)",
+                      "muon ID below 0.7 GeV/c (CDC/ECL): only KLM muon ID is modelled")),
+        Analysis(key="generic", title="simplified selection: four tracks, muon ID, recoil window",
+                 trigger="ttt or mu1", trigger_source="arXiv:2306.12294v2 p. 3", select=_select_zprime,
+                 period="2019-2021",
+                 parameters=(Parameter("window_nsigma", 3.0, "recoil window in units of the predicted resolution",
+                                       strictly_positive=True),
+                             Parameter("min_muon_id", 1.0, "tracks that must pass muon ID")),
+                 window="+-window_nsigma per-event predicted resolution",
+                 not_modelled=("the published cut list (see --analysis 2306.12294)",))),
     generate=_generate_zprime,
     cross_section_fb=lambda p, card: lpb.cross_section_fb(card.beams.sqrt_s_GeV, pdgdata.mass_GeV(MUON),
                                                           p["mass_GeV"], VECTOR, p["g_prime"])[0],
-    select=_select_zprime, check=_check_zprime,
+    check=_check_zprime,
     branching_fraction=lambda p, card: light_bosons.branching_fractions(
         light_bosons.zprime_widths_GeV(p["mass_GeV"], p["g_prime"]))["tau"],
     default_scan=(4.0, 5.0, 6.0, 7.0, 8.0),
@@ -135,12 +186,19 @@ register(Channel(
     parameters=(Parameter("mass_GeV", 0.5, "alpha mass (the scanned parameter)"),
                 Parameter("lepton_pdg", 11.0, "charged lepton of the signal decay: 11 or 13"),
                 Parameter("br_l_alpha", 1e-3, "branching fraction B(tau -> l alpha) per tau", strictly_positive=True,
-                          coupling=True),
-                Parameter("estar_window_GeV", 0.15, "half-width of the E* window (GeV)", strictly_positive=True)),
+                          coupling=True)),
+    analyses=(Analysis(
+        key="generic", title="3x1 topology, lepton ID on the lone track, E* window in the approximate tau frame",
+        trigger="lml0", trigger_source="arXiv:2212.03634v2 p. 3: >= 3 ECL clusters, one above 0.3 GeV, the rest "
+        "above 0.1 GeV, not Bhabha-like (ftd_0036 lml0)", select=_select_alpha, period="2019-2021",
+        parameters=(Parameter("estar_window_GeV", 0.15, "half-width of the E* window (GeV)", strictly_positive=True),),
+        window="+-estar_window_GeV around the two-body E* [OURS: stands in for the binned fit of x_l]",
+        not_modelled=("the published cut list of arXiv:2212.03634 (thrust, pi0/photon vetoes, tag-side cuts) is "
+                      "not yet implemented", "tag-side vertex compatibility (not quantified in the paper)")),),
     generate=lambda seed, first, n, p, card: tau_decays.decay_taus(
         tau_pair.generate(seed, first, n, card.beams, _lepton(p), p["mass_GeV"]), seed),
     cross_section_fb=lambda p, card: tau_pair.cross_section_fb(card.beams.s_GeV2, pdgdata.mass_GeV(TAU)),
-    select=_select_alpha, check=_check_alpha,
+    check=_check_alpha,
     branching_fraction=lambda p, card: 2 * p["br_l_alpha"],
     default_scan=(0.0, 0.5, 1.0, 1.5),
 ))

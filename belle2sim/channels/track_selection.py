@@ -87,6 +87,14 @@ def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None):
 
 
 def _mass_squared_and_sigma(tracks, idx_list, mass, card, total):
+    m2, comps = _m2_error_components(tracks, idx_list, mass, card, total)
+    return m2, np.sqrt(sum(c * c for c in comps))
+
+
+def _m2_error_components(tracks, idx_list, mass, card, total):
+    """m^2 and its independent error components: for each track its (pT, theta, phi) terms,
+    then the two beam-energy terms (zero without ``total``); sigma^2 = sum of squares, and two
+    systems built from the same tracks have covariance sum(a_k b_k)."""
     masses = mass if isinstance(mass, (list, tuple)) else [mass] * len(idx_list)
     comps = [fourvectors(tracks, idx, m) for idx, m in zip(idx_list, masses)]
     E = sum(c[0] for c in comps)
@@ -97,18 +105,31 @@ def _mass_squared_and_sigma(tracks, idx_list, mass, card, total):
         P = [total[k] - P[k - 1] for k in (1, 2, 3)]
         sign = -1.0
     m2 = E**2 - P[0] ** 2 - P[1] ** 2 - P[2] ** 2
-    var = np.zeros_like(m2)
+    out = []
     for idx, c, m in zip(idx_list, comps, masses):
         # d m^2 / d p_vec of this track = 2 sign (E p_vec/E_i - P_vec)
         grad = [2 * sign * (E * c[k + 1] / c[0] - P[k]) for k in range(3)]
         for d in _momentum_covariance_terms(tracks, idx, m, card):
-            var += (grad[0] * d[0] + grad[1] * d[1] + grad[2] * d[2]) ** 2
+            out.append(grad[0] * d[0] + grad[1] * d[1] + grad[2] * d[2])
+    zero = np.zeros_like(m2)
     if total is not None:
         beams = card.doc["beams"]
         # beam-energy spread: d m^2 = 2 (E dE_tot - P_z dP_z), HER along +z, LER along -z
-        var += (2 * (E - P[2])) ** 2 * beams["her_energy_spread_GeV"] ** 2
-        var += (2 * (E + P[2])) ** 2 * beams["ler_energy_spread_GeV"] ** 2
-    return m2, np.sqrt(var)
+        out.append(2 * (E - P[2]) * beams["her_energy_spread_GeV"])
+        out.append(2 * (E + P[2]) * beams["ler_energy_spread_GeV"])
+    else:
+        out += [zero, zero]
+    return m2, out
+
+
+def pair_and_recoil_covariance(tracks, idx_list, mass, card, total):
+    """(m2, recoil m2, sigma(m2), sigma(recoil m2), covariance) of a track system and the
+    system recoiling against it, from the same linear error propagation."""
+    with np.errstate(all="ignore"):
+        a, ca = _m2_error_components(tracks, idx_list, mass, card, None)
+        b, cb = _m2_error_components(tracks, idx_list, mass, card, total)
+        return (a, b, np.sqrt(sum(x * x for x in ca)), np.sqrt(sum(x * x for x in cb)),
+                sum(x * y for x, y in zip(ca, cb)))
 
 
 def nominal_total(card, n):

@@ -16,7 +16,7 @@ from belle2sim import resources
 from belle2sim.beams import Beams
 from belle2sim.errors import CardError
 from belle2sim.schema import (
-    integers, interval, intervals, number, numbers, positive, read_toml, text, validate,
+    integers, interval, intervals, number, numbers, positive, read_toml, text, validate, z_table,
 )
 
 _RESOLUTION = {
@@ -56,10 +56,7 @@ SCHEMA = {
         "source": text(),
         "magnetic_field_T": positive(),
         "axial_superlayer_radius_cm": numbers(5, each=positive()),
-        "inner_layer_radius_cm": positive(),
-        "inner_layer_z_cm": interval(),
-        "outer_layer_radius_cm": positive(),
-        "outer_layer_z_cm": interval(),
+        "wire_z_extent_cm": z_table(),
     },
     "tracking": {
         "source": text(),
@@ -106,7 +103,16 @@ SCHEMA = {
         "theta_ring_edges_deg": intervals(17, 0.0, 180.0),
         "phi_segments": integers(17, minimum=1),
         "tc_threshold_GeV": number(0.0),
+        "phi_offset_deg": numbers(17, each=number(-180.0, 180.0)),
     },
+}
+_PERIOD = {
+    "source": text(),
+    "track_efficiency": number(0.0, 1.0),
+    "track_turn_on_pt_GeV": interval(0.0),
+    "energy_sum_efficiency": number(0.0, 1.0),
+    "klm_match_efficiency": number(0.0, 1.0),
+    "klm_match_theta_deg": interval(0.0, 180.0),
 }
 
 REGIONS = ("forward", "barrel", "backward")
@@ -149,11 +155,11 @@ class DetectorCard:
 
     # --- CDC -------------------------------------------------------------------------------
     def cdc_geometry(self):
-        """Packed CDC numbers: [B_T, r_in, z_in_lo, z_in_hi, r_out, z_out_lo, z_out_hi]."""
+        """Packed CDC numbers: [B_T, n_rows, then n_rows x (r, z_low, z_high)] (cm)."""
         c = self.doc["cdc"]
+        table = c["wire_z_extent_cm"]
         return self._cached("cdc", lambda: np.array(
-            [c["magnetic_field_T"], c["inner_layer_radius_cm"], *c["inner_layer_z_cm"],
-             c["outer_layer_radius_cm"], *c["outer_layer_z_cm"]]))
+            [c["magnetic_field_T"], len(table)] + [x for row in table for x in row], dtype=np.float64))
 
     def cdc_axial_radii_cm(self):
         return self._cached("axial", lambda: np.array(self.doc["cdc"]["axial_superlayer_radius_cm"],
@@ -165,6 +171,35 @@ class DetectorCard:
     def tc_phi_segments(self):
         return self._cached("tc_segments", lambda: np.array(self.doc["ecl_trigger"]["phi_segments"],
                                                             dtype=np.int64))
+
+    def tc_phi_offsets_rad(self):
+        return self._cached("tc_phi_offsets", lambda: np.radians(self.doc["ecl_trigger"]["phi_offset_deg"]))
+
+    def tc_ring_theta_rad(self):
+        """Polar angle (rad) of the centre of each TC theta ring."""
+        return self._cached("tc_ring_theta", lambda: self.tc_theta_edges_rad().mean(axis=1))
+
+    # --- trigger-object calibration ---------------------------------------------------------
+    @property
+    def periods(self):
+        return list(self.doc["trigger_calibration"]["periods"])
+
+    def resolve_period(self, period=None):
+        """The name of a calibration period (None: the card's default); unknown names are errors."""
+        cal = self.doc["trigger_calibration"]
+        name = cal["default_period"] if period is None else str(period)
+        if name not in cal["periods"]:
+            raise CardError(f"{self.path}: no trigger-calibration period '{name}' "
+                            f"(periods: {', '.join(cal['periods'])})")
+        return name
+
+    def trigger_calibration(self, period=None):
+        """Packed [track eff, turn-on pT lo, hi, energy-sum eff, KLM-match eff, theta lo, hi (rad)]."""
+        name = self.resolve_period(period)
+        c = self.doc["trigger_calibration"]["periods"][name]
+        return self._cached(f"calib_{name}", lambda: np.array([
+            c["track_efficiency"], *c["track_turn_on_pt_GeV"], c["energy_sum_efficiency"],
+            c["klm_match_efficiency"], *np.radians(c["klm_match_theta_deg"])], dtype=np.float64))
 
     # --- charged particles -------------------------------------------------------------------
     def tracking_params(self):
@@ -201,6 +236,25 @@ class DetectorCard:
         return self._cached(key, make)
 
 
+def _check_calibration(doc, where):
+    """[trigger_calibration]: a source, a default_period, and periods with the _PERIOD keys."""
+    cal = doc.get("trigger_calibration")
+    if not isinstance(cal, dict):
+        raise CardError(f"{where}: missing table [trigger_calibration]")
+    periods = cal.get("periods")
+    if not isinstance(periods, dict) or not periods:
+        raise CardError(f"{where}: [trigger_calibration] needs at least one [trigger_calibration.periods.NAME]")
+    validate({k: v for k, v in cal.items() if k != "periods"}, {"source": text(), "default_period": text()},
+             where, CardError, path="trigger_calibration.")
+    for name, body in periods.items():
+        if not isinstance(body, dict):
+            raise CardError(f"{where}: 'trigger_calibration.periods.{name}' must be a table")
+        validate(body, _PERIOD, where, CardError, path=f"trigger_calibration.periods.{name}.")
+    if cal["default_period"] not in periods:
+        raise CardError(f"{where}: key 'trigger_calibration.default_period': '{cal['default_period']}' is not "
+                        f"one of the periods ({', '.join(periods)})")
+
+
 def _check_consistency(doc, where):
     e = doc["ecl"]
     ranges = [e[f"{r}_theta_deg"] for r in REGIONS]
@@ -219,6 +273,7 @@ def load_card(path_or_name=None):
     """Load, validate and pack a detector card (a path, or the name of a shipped card)."""
     path = resources.resolve("geometry", path_or_name)
     doc, sha = read_toml(path, CardError)
-    validate(doc, SCHEMA, str(path), CardError)
+    validate({k: v for k, v in doc.items() if k != "trigger_calibration"}, SCHEMA, str(path), CardError)
+    _check_calibration(doc, str(path))
     _check_consistency(doc, str(path))
     return DetectorCard(path=path, sha256=sha, doc=doc)

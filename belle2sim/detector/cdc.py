@@ -1,24 +1,29 @@
 """CDC geometry as seen by a charged track: which layers it crosses inside the wire volume.
 
 A track crosses a layer of radius r if its helix reaches r and, at its first crossing, z lies
-within the wires' z extent at that radius (linear between the innermost and outermost layer of
-the card). Low-pT tracks curl before the outer layers; tracks at small polar angle leave through
+within the wires' z extent at that radius (the card's per-layer table from basf2 CDC.xml,
+linear in r between its rows). Low-pT tracks curl before the outer layers; tracks at small polar angle leave through
 the end-plates. Tracks produced outside a layer's radius can still cross it on the way in.
 """
 
 from belle2sim._jit import inline
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, first_crossing
 
-G_B, G_RIN, G_ZIN_LO, G_ZIN_HI, G_ROUT, G_ZOUT_LO, G_ZOUT_HI = range(7)
+G_B, G_N = 0, 1  # layout of DetectorCard.cdc_geometry(): B, rows, then (r, z_low, z_high) rows
 
 
 @inline
 def z_extent(r, geo):
-    """(z_low, z_high) of the CDC wires at radius r (cm)."""
-    f = (r - geo[G_RIN]) / (geo[G_ROUT] - geo[G_RIN])
-    f = min(max(f, 0.0), 1.0)
-    lo = geo[G_ZIN_LO] + f * (geo[G_ZOUT_LO] - geo[G_ZIN_LO])
-    hi = geo[G_ZIN_HI] + f * (geo[G_ZOUT_HI] - geo[G_ZIN_HI])
+    """(z_low, z_high) of the CDC wires at radius r (cm): piecewise linear in r between the
+    card's rows, clamped to the first and last row outside them."""
+    n = int(geo[G_N])
+    k = 0
+    while k < n - 2 and r > geo[2 + 3 * (k + 1)]:
+        k += 1
+    r0, r1 = geo[2 + 3 * k], geo[2 + 3 * (k + 1)]
+    f = min(max((r - r0) / (r1 - r0), 0.0), 1.0)
+    lo = geo[3 + 3 * k] + f * (geo[3 + 3 * (k + 1)] - geo[3 + 3 * k])
+    hi = geo[4 + 3 * k] + f * (geo[4 + 3 * (k + 1)] - geo[4 + 3 * k])
     return lo, hi
 
 

@@ -11,8 +11,11 @@ What each particle leaves (card table ``ecl_charged``):
 
 Charged particles reach the ECL along their helix (barrel cylinder, or endcap planes within one
 turn); photons fly straight. The deposit sits at the entry point. It is seen if that polar angle
-lies in the forward endcap, the barrel or the backward endcap of the card; in the gaps between
-them (31.4-32.2 deg and 128.7-130.7 deg) and outside 12.4-155.1 deg it is lost.
+lies in the forward endcap, the barrel or the backward endcap of the card, or in the gaps
+between them (31.4-32.2 deg and 128.7-130.7 deg): basf2 reconstructs showers there (regions 11
+and 13 of ECLShower::getDetectorRegion) and gives them the barrel resolution
+(ECLCovarianceMatrixModule: ``if (detregion == 11 or detregion == 13) detregion = 2``), so a
+gap deposit has region 2 here. Outside 12.4-155.1 deg it is lost.
 
 Smearing follows the basf2 low-background covariance parametrisation, per region:
 sigma_E/E[%], sigma_theta[mrad], sigma_phi[mrad] = a/E + b/sqrt(E) + c/E^(1/4) + d, evaluated
@@ -43,10 +46,13 @@ REGION_NONE, REGION_FORWARD, REGION_BARREL, REGION_BACKWARD = 0, 1, 2, 3
 
 @inline
 def ecl_region(theta, region_theta):
-    """1 forward endcap, 2 barrel, 3 backward endcap, 0 gap or outside (region_theta: (3, 2) rad)."""
+    """1 forward endcap, 2 barrel (and the barrel-endcap gaps, reconstructed with barrel
+    resolution as basf2 does), 3 backward endcap, 0 outside (region_theta: (3, 2) rad)."""
     for r in range(3):
         if region_theta[r, 0] <= theta <= region_theta[r, 1]:
             return r + 1
+    if region_theta[0, 1] < theta < region_theta[2, 0]:
+        return 2
     return 0
 
 

@@ -19,10 +19,12 @@ def to_csv(doc):
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["mass_GeV", "n_generated", "efficiency", "efficiency_err", "trigger_efficiency",
+                     "trigger_efficiency_selected", "trigger_efficiency_selected_err",
                      "cross_section_fb", "branching_fraction"] + [f"line_{n}_efficiency" for n in lines])
     for p in points:
         writer.writerow([p["mass_GeV"], p["n_generated"], f"{p['efficiency']:.6g}", f"{p['efficiency_err']:.3g}",
-                         f"{p['trigger_efficiency']:.6g}", f"{p['cross_section_fb']:.6g}",
+                         f"{p['trigger_efficiency']:.6g}", f"{p['trigger_efficiency_selected']:.6g}",
+                         f"{p['trigger_efficiency_selected_err']:.3g}", f"{p['cross_section_fb']:.6g}",
                          f"{p['branching_fraction']:.6g}"] + [f"{p['lines'][n]:.6g}" for n in lines])
     return buf.getvalue()
 
@@ -33,23 +35,37 @@ def write(doc, path):
     write_text(path, text)
 
 
-def best_lines(point, n=_MAX_LINES_SHOWN):
-    ranked = sorted(point["lines"].items(), key=lambda kv: -kv[1])
+def best_lines(point, n=_MAX_LINES_SHOWN, key="lines"):
+    ranked = sorted(point[key].items(), key=lambda kv: -kv[1])
     return [(k, v) for k, v in ranked[:n] if v > 0]
+
+
+def carrying_lines(point, n=3):
+    """The trigger's lines ranked by their efficiency on selected events (the lines that carry
+    it), each with what it alone contributes."""
+    names = list(point["lines_unique"])
+    ranked = sorted(names, key=lambda k: -point["lines_selected"][k])[:n]
+    return ", ".join(f"{k} {point['lines_selected'][k]:.3f} (alone {point['lines_unique'][k]:.3f})"
+                     for k in ranked)
 
 
 def terminal_table(doc):
     """A plain-text table of the scan, with the lines that carry the trigger."""
-    out = [f"{doc['channel']}  (sqrt(s) = {doc['sqrt_s_GeV']:.3f} GeV, seed {doc['seed']}, "
-           f"{doc['events_per_point']} events/point)",
+    trig = doc["trigger"]
+    out = [f"{doc['channel']}  analysis {doc['analysis']}  (sqrt(s) = {doc['sqrt_s_GeV']:.3f} GeV, seed "
+           f"{doc['seed']}, {doc['events_per_point']} events/point)",
+           f"trigger: {trig['logic']}   [{trig['source']}; calibration {doc['trigger_calibration_period']}]",
            f"coupling {doc['coupling']}   phase space {doc['phase_space']}", ""]
-    head = (f"{'mass [GeV]':>10} {'sigma [fb]':>11} {'BF':>8} {'eff':>7} {'+-':>7} {'trig eff':>8}  "
-            f"leading lines (fraction of generated)")
+    head = (f"{'mass [GeV]':>10} {'sigma [fb]':>11} {'BF':>8} {'sel':>6} {'eff':>7} {'+-':>7} {'trig|sel':>8}  "
+            f"lines on selected events (alone)")
     out += [head, "-" * len(head)]
     for p in doc["points"]:
-        lines = ", ".join(f"{k} {v:.3f}" for k, v in best_lines(p, 4))
         out.append(f"{p['mass_GeV']:>10.4g} {p['cross_section_fb']:>11.4g} {p['branching_fraction']:>8.3g} "
-                   f"{p['efficiency']:>7.4f} {p['efficiency_err']:>7.4f} {p['trigger_efficiency']:>8.4f}  {lines}")
+                   f"{p['selection_efficiency']:>6.4f} {p['efficiency']:>7.4f} {p['efficiency_err']:>7.4f} "
+                   f"{p['trigger_efficiency_selected']:>8.4f}  {carrying_lines(p)}")
     out.append("")
-    out.append("eff = offline selection AND trigger, per generated event; yield = sigma x L x eff x BF")
+    out.append("sel = offline selection; eff = selection AND trigger, per generated event; trig|sel = trigger "
+               "efficiency of selected events; yield = sigma x L x eff x BF")
+    if doc["not_modelled"]:
+        out.append("not modelled: " + "; ".join(doc["not_modelled"]))
     return "\n".join(out)

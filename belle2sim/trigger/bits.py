@@ -14,7 +14,7 @@ from belle2sim._jit import kernel
 from belle2sim._workspace import scratch
 from belle2sim.trigger import logic
 from belle2sim.trigger import cdc_bits, grl_bits
-from belle2sim.trigger.cdc_bits import CDC_BITS, N_CDC_BITS, cdc_trigger_bits
+from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
 from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
@@ -26,6 +26,7 @@ INPUT_BITS = ECL_BITS + CDC_BITS + GRL_BITS + DERIVED_BITS
 
 
 COLUMN = {name: k for k, name in enumerate(INPUT_BITS)}
+ENERGY_SUM_COUNTER = 1 << 40  # above every per-particle counter of the trigger stage
 _N_ECL = len(ECL_BITS)
 
 
@@ -41,11 +42,14 @@ class InputBits(dict):
         return len(self.number)
 
 
-def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
-    """All input bits for ``batch`` given its ECL deposits, charges and tracks (KLM hits)."""
+def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period=None):
+    """All input bits for ``batch`` given its ECL deposits, charges and tracks (KLM hits).
+    ``period`` names the card's trigger-object calibration (None: the card's default)."""
+    calib = card.trigger_calibration(period)
     n_events, n = len(batch), batch.n_particles
     # column-major: each bit is contiguous for the line evaluation; kernels write by event
     matrix = np.zeros((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
+    field_T = card.doc["cdc"]["magnetic_field_T"]
     params, sets = menu.cached("ecl", lambda: pack_parameters(
         menu.inputs["ecl"], card.doc["ecl_trigger"]["tc_threshold_GeV"]))
     # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
@@ -55,10 +59,10 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
     dep_tc = scratch("ecl_trg_dep_tc", n, np.int32)
     w_E, w_ecm, w_tcm, w_pcm = (scratch(f"ecl_trg_{k}", n, np.float32) for k in "Ectp")
     bha_pair = np.empty((n_events, 2), dtype=np.int32)
-    edges, segments = card.tc_theta_edges_rad(), card.tc_phi_segments()
-    lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, card.beams.boost_vector))
+    edges, segments, offsets = card.tc_theta_edges_rad(), card.tc_phi_segments(), card.tc_phi_offsets_rad()
+    lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, offsets, card.beams.boost_vector))
     ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
-                     deposits.region, edges, segments, *lut, params, sets,
+                     deposits.region, edges, segments, offsets, *lut, params, sets,
                      w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, bha_pair, matrix[:, :_N_ECL])
     trk_particle = scratch("trg_trk_particle", n, np.int32)
     trk_phi0 = scratch("trg_trk_phi0", n, np.float32)
@@ -67,12 +71,21 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed):
     cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
                      batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, card.cdc_geometry(),
                      card.cdc_axial_radii_cm(), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
-                         menu.inputs["cdc"])), trk_particle, trk_phi0, trk_3d, matrix[:, c0:c0 + N_CDC_BITS])
+                         menu.inputs["cdc"], field_T)), calib, trk_particle, trk_phi0, trk_3d,
+                     matrix[:, c0:c0 + N_CDC_BITS])
     c0 += N_CDC_BITS
-    grl_bits.grl_bits(batch.offsets, batch.px, batch.py, matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                      w_E, w_ring, w_phi, segments, tracks.klm_hit, bha_pair,
-                      menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"])),
-                      matrix[:, c0:c0 + N_GRL_BITS])
+    grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
+                      matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
+                      w_E, w_ring, w_phi, segments, offsets, card.tc_ring_theta_rad(), tracks.klm_hit, bha_pair,
+                      menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"], field_T)),
+                      calib, matrix[:, c0:c0 + N_GRL_BITS])
+    # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
+    # nested thresholds stay nested
+    if calib[K_ESUM_EFF] < 1.0:
+        keep = np.empty(n_events, dtype=np.bool_)
+        _keep_pass(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF], keep)
+        for name in ("elow", "ehigh", "elum"):
+            matrix[:, COLUMN[name]] &= keep
     matrix[:, COLUMN["bha_veto"]] = matrix[:, COLUMN["ecl_3dbha"]]
     matrix[:, COLUMN["track"]] = matrix[:, COLUMN["t2"]] > 0
     matrix[:, COLUMN["klm_hit"]] = matrix[:, COLUMN["klm"]] > 0
@@ -90,10 +103,11 @@ def ftdl(bits, menu):
 
 
 @kernel(parallel=True)
-def _prescale_pass(seed, numbers, counter, prescale, out):
+def _keep_pass(seed, numbers, stage, counter, probability, out):
+    """out[i] = True with ``probability``, drawn from (seed, event number, stage, counter)."""
     for i in prange(numbers.shape[0]):
-        key = rng.event_key(seed, numbers[i], rng.STAGE_PRESCALE)
-        out[i] = rng.uniform(key, counter) * prescale < 1.0
+        key = rng.event_key(seed, numbers[i], stage)
+        out[i] = rng.uniform(key, counter) < probability
 
 
 def psnm(lines, menu, seed, numbers):
@@ -108,6 +122,6 @@ def psnm(lines, menu, seed, numbers):
             out[name] = np.zeros_like(fired)
         else:
             keep = np.empty(len(numbers), dtype=np.bool_)
-            _prescale_pass(np.uint64(seed), numbers, zlib.crc32(name.encode()), float(n), keep)
+            _keep_pass(np.uint64(seed), numbers, rng.STAGE_PRESCALE, zlib.crc32(name.encode()), 1.0 / n, keep)
             out[name] = fired & keep
     return out

@@ -2,17 +2,28 @@
 
 * t2: 2D Hough tracks: charged tracks with pT above the Hough-plane limit that cross at least
   ``t2_min_axial_superlayers`` of the five axial superlayers inside the wire volume.
+  Each such track is then found with the data-calibrated efficiency of a trigger track
+  (card ``trigger_calibration``: a plateau, reached linearly from zero between the two pT
+  values of ``track_turn_on_pt_GeV``); one draw per track, so the tracks of an event are
+  uncorrelated.
 * t3: 2D tracks whose 3D-fitter z0 is within ``t3_z0_cut_cm``; ty: neural tracks with
-  |z0| < ``ty_z0_cut_cm``; typ: at least one neural track with |z0| < ``typ_z0_cut_cm`` and
-  p > ``typ_min_momentum_GeV``. Trigger z0 = true z0 smeared with the 3D-fitter or neural
-  resolution of the menu.
-* cdc_open90, f2f30, cdc_b2b5: a pair of 2D tracks whose phi0 (binned in ``phi_bin_deg``)
-  differ by a number of bins inside the menu's window (TSIM's Trk_open90 etc.).
+  |z0| < ``ty_z0_cut_cm``; typ: at least one neural track with |z0| < ``typ_z0_cut_cm`` and a
+  momentum estimate above ``typ_min_momentum_GeV``, quantised as TSIM does it (GRL-old:
+  omega in bins of ``typ_omega_bin_per_m``, theta in bins of ``typ_theta_bin_rad``, both
+  truncated, p in truncated 0.1 GeV units). Trigger z0 = true z0 smeared with the 3D-fitter or
+  neural resolution of the menu.
+* cdc_open90, f2f30, cdc_b2b5: a pair of 2D tracks whose phi0 bins differ by a number of bins
+  inside the menu's window. Bins as TSIM makes them: (int)(phi0_deg / 10), truncated toward
+  zero with phi0 in [-180, 180], and |delta bin| without wrap-around.
+* t2b, t2b_open90, t2b_open30 (belle2sim, not ftd_0036 input bits): the same for 2D tracks with
+  polar angle in ``restricted_theta_deg``, the "pair of tracks in a restricted polar-angle
+  acceptance, theta in [37, 120] deg" of the two- and three-track triggers of Belle II's
+  2019-2021 analyses (arXiv:2212.03066, 2207.00509, 2306.12294, 2403.02841). The hardware
+  measures theta with the 3D fitter; here the true polar angle is used.
 
 The 2D tracks of each event are also written, packed at the front of the event's particle
 slots, to ``trk_particle`` (their particle index) and ``trk_phi0``, for the GRL matching (the
 t2 column says how many there are).
-Track-finding inefficiency of the trigger itself is not modelled (the geometry decides).
 """
 
 import numpy as np
@@ -22,17 +33,29 @@ from belle2sim import rng
 from belle2sim._jit import inline, kernel
 from belle2sim.detector.cdc import count_axial_superlayers
 
-CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5")
+CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30")
 N_CDC_BITS = len(CDC_BITS)
 (P_PT, P_AXIAL, P_T3_CUT, P_T3_RES, P_TY_CUT, P_TY_RES, P_TYP_CUT, P_TYP_P, P_BIN,
- P_O90_LO, P_O90_HI, P_F30_LO, P_F30_HI, P_B2B_LO, P_B2B_HI) = range(15)
+ P_O90_LO, P_O90_HI, P_F30_LO, P_F30_HI, P_B2B_LO, P_B2B_HI, P_TYP_OMEGA_BIN, P_TYP_THETA_BIN,
+ P_RESTRICT_LO, P_RESTRICT_HI) = range(19)
+# layout of DetectorCard.trigger_calibration()
+(K_TRK_EFF, K_TRK_PT_LO, K_TRK_PT_HI, K_ESUM_EFF, K_KLM_EFF, K_KLM_LO, K_KLM_HI) = range(7)
+B_TO_CURVATURE = 0.299792458  # pT [GeV] = 0.3 B [T] R [m]
 
 
-def pack_parameters(cdc):
+def pack_parameters(cdc, magnetic_field_T):
     return np.array([cdc["t2_min_pt_GeV"], cdc["t2_min_axial_superlayers"], cdc["t3_z0_cut_cm"],
                      cdc["t3_z0_resolution_cm"], cdc["ty_z0_cut_cm"], cdc["ty_z0_resolution_cm"],
                      cdc["typ_z0_cut_cm"], cdc["typ_min_momentum_GeV"], cdc["phi_bin_deg"],
-                     *cdc["open90_bins"], *cdc["f2f30_bins"], *cdc["b2b5_bins"]], dtype=np.float64)
+                     *cdc["open90_bins"], *cdc["f2f30_bins"], *cdc["b2b5_bins"],
+                     cdc["typ_omega_bin_per_m"], cdc["typ_theta_bin_rad"],
+                     *np.radians(cdc["restricted_theta_deg"]), magnetic_field_T], dtype=np.float64)
+
+
+@inline
+def phi_bin(phi0, bin_deg):
+    """TSIM's phi bin of a track: (int)(phi0_deg / bin), truncated toward zero."""
+    return int(phi0 * 180.0 / np.pi / bin_deg)
 
 
 @inline
@@ -41,11 +64,34 @@ def _in_window(b1, b2, lo, hi):
     return lo <= d <= hi
 
 
+@inline
+def trigger_track_efficiency(pt, calib):
+    """Data-calibrated efficiency of one 2D trigger track of transverse momentum pt."""
+    lo, hi = calib[K_TRK_PT_LO], calib[K_TRK_PT_HI]
+    ramp = 1.0 if pt >= hi else max(0.0, (pt - lo) / (hi - lo))
+    return calib[K_TRK_EFF] * ramp
+
+
+@inline
+def typ_momentum_estimate(pt, pz, omega_bin, theta_bin, field_T):
+    """GRL-old momentum estimate in GeV: omega = 1/R (1/m) and theta truncated to their bins,
+    p = int(10 x 0.3 B / omega / sin theta) / 10 (truncated 0.1 GeV units)."""
+    omega = B_TO_CURVATURE * field_T / pt
+    omega_q = int(omega / omega_bin) * omega_bin
+    theta = np.arctan2(pt, pz)
+    s = np.sin(int(theta / theta_bin) * theta_bin)
+    if s <= 0.0:
+        return 0.0
+    if omega_q <= 0.0:
+        return 12.7  # the estimate saturates: a straight track
+    return int(10.0 * B_TO_CURVATURE * field_T / omega_q / s) / 10.0
+
+
 @kernel(parallel=True)
 def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, geo, axial_radii,
-                     params, trk_particle, trk_phi0, trk_3d, bits):
+                     params, calib, trk_particle, trk_phi0, trk_3d, bits):
     n_events = offsets.shape[0] - 1
-    nbins = int(round(360.0 / params[P_BIN]))
+    field_T = params[P_RESTRICT_HI + 1]
     for i in prange(n_events):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start = offsets[i]
@@ -61,32 +107,46 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
                                            geo, axial_radii, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
+            local = j - start
+            if rng.uniform(key, 4 * local + 2) >= trigger_track_efficiency(pt, calib):
+                continue
             slot = start + n2d
             n2d += 1
             phi0 = np.arctan2(py[j], px[j])
             trk_particle[slot] = j
             trk_phi0[slot] = phi0
             z0 = vz[j] - (vx[j] * px[j] + vy[j] * py[j]) / pt * pz[j] / pt
-            local = j - start
-            z3 = z0 + params[P_T3_RES] * rng.normal(key, 2 * local)
-            znn = z0 + params[P_TY_RES] * rng.normal(key, 2 * local + 1)
+            z3 = z0 + params[P_T3_RES] * rng.normal(key, 4 * local)
+            znn = z0 + params[P_TY_RES] * rng.normal(key, 4 * local + 1)
             trk_3d[slot] = abs(z3) < params[P_T3_CUT]
             if trk_3d[slot]:
                 n3d += 1
             if abs(znn) < params[P_TY_CUT]:
                 nnn += 1
-            p = np.sqrt(pt * pt + pz[j] * pz[j])
-            if abs(znn) < params[P_TYP_CUT] and p > params[P_TYP_P]:
+            if abs(znn) < params[P_TYP_CUT] and typ_momentum_estimate(
+                    pt, pz[j], params[P_TYP_OMEGA_BIN], params[P_TYP_THETA_BIN], field_T) >= params[P_TYP_P] - 1e-9:
                 typ = 1
         open90 = f30 = b2b = 0
+        nb = 0
+        b_open90 = b_open30 = False
         for a in range(start, start + n2d):
-            ba = int(np.floor((trk_phi0[a] + np.pi) * nbins / (2.0 * np.pi))) % nbins
+            ba = phi_bin(trk_phi0[a], params[P_BIN])
+            ja = trk_particle[a]
+            theta_a = np.arctan2(np.sqrt(px[ja] * px[ja] + py[ja] * py[ja]), pz[ja])
+            in_a = params[P_RESTRICT_LO] <= theta_a <= params[P_RESTRICT_HI]
+            if in_a:
+                nb += 1
             for b in range(a + 1, start + n2d):
-                bb = int(np.floor((trk_phi0[b] + np.pi) * nbins / (2.0 * np.pi))) % nbins
+                bb = phi_bin(trk_phi0[b], params[P_BIN])
+                jb = trk_particle[b]
+                theta_b = np.arctan2(np.sqrt(px[jb] * px[jb] + py[jb] * py[jb]), pz[jb])
+                both = in_a and params[P_RESTRICT_LO] <= theta_b <= params[P_RESTRICT_HI]
                 if _in_window(ba, bb, params[P_O90_LO], params[P_O90_HI]):
                     open90 = 1
+                    b_open90 = b_open90 or both
                 if _in_window(ba, bb, params[P_F30_LO], params[P_F30_HI]):
                     f30 = 1
+                    b_open30 = b_open30 or both
                 if _in_window(ba, bb, params[P_B2B_LO], params[P_B2B_HI]):
                     b2b = 1
         bits[i, 0] = min(n2d, 127)  # int8 counts saturate
@@ -96,3 +156,6 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
         bits[i, 4] = open90
         bits[i, 5] = f30
         bits[i, 6] = b2b
+        bits[i, 7] = min(nb, 127)
+        bits[i, 8] = b_open90
+        bits[i, 9] = b_open30

@@ -6,18 +6,28 @@ energy is their sum and whose position is its most energetic TC. CM energies and
 nominal beam boost, through per-TC look-up tables as in the hardware. From these:
 
 * E_tot = sum of fired TCs in theta-ID ``energy_sum_theta_ids`` (lab): elow / ehigh / elum.
-* clst = number of clusters in theta-ID ``icn_theta_ids`` (TSIM: forward + barrel ICN).
+* clst = number of clusters in theta-ID ``icn`` (menu): the ECL's isolated-cluster number
+  getICNFwBr() counts theta-ID 2-15 ("except for the most inner", newest TrgEclCluster.cc);
+  TSIM's GRL-old instead counts the TRGECLCluster array over theta-ID 1-17. The menu follows
+  the ECL hardware definition (2-15); a menu study may set 1-17.
 * ecl_3dbha (= bha_veto): a cluster pair back-to-back in the CM (dphi, theta sum windows) with
   both CM energies above the lower and one above the upper veto threshold.
-* bha_intrk: the 3D Bhabha pair has both clusters in theta-ID ``bha_intrk`` (TSIM
-  m_3DBhabhaVetoInTrackThetaRegion = {3, 15}: the clusters a CDC track can point to).
+* bha_intrk: either cluster of the 3D Bhabha pair lies in theta-ID ``bha_intrk`` (newest
+  TrgEclBhabha::getBhabha01, m_3DBhabhaVetoInTrackThetaRegion = {3, 15}; older basf2 versions
+  asked for both).
 * ecl_mumu: back-to-back pair, both clusters below ``mumu_max_energy_GeV`` (CM). The direction of
   this cut is our reading of TrgEclBhabha::getmumu (muons are minimum-ionising).
 * lml0-lml13: the low-multiplicity bits exactly as coded in TrgEclMaster::makeLowMultiTriggerBit
   (lml3 and lml5 are the 3D-Bhabha-*tagged* versions of lml2 and lml4, as in the code; the header
   comment repeats lml2's text for lml3).
 
-Not modelled: timing windows, the 6-cluster readout limit, the 2D (Belle-type) Bhabha bits.
+TC phi boundaries: ring r's first TC starts at ``phi_offset_deg[r]`` (card; barrel 2.5 deg from
+TrgEclMapping::getTCPosition). Deposits in the ECL barrel-endcap gaps feed the nearer ring.
+
+Not modelled: timing windows, the 6-cluster readout limit, the 2D (Belle-type) Bhabha bits,
+TSIM's ICN pattern (a TC counts if neither its upper nor left neighbour fires; we take
+connected components, so diagonal neighbours form one cluster), the 4-bit quantisation of the
+lab/CM energy look-up table (thresholds differ by <= 6 %), shower spreading over TCs.
 """
 
 import numpy as np
@@ -62,7 +72,7 @@ def _dphi_deg(a, b):
     return 360.0 - d if d > 180.0 else d
 
 
-def tc_lookup_tables(ring_edges, phi_segments, boost_cm):
+def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
     """Per-TC look-up tables, as the hardware has them: first TC index of each ring, and for
     each TC the CM/lab energy ratio and the CM polar and azimuthal angles of its centre
     (massless particle, nominal boost). Computed once with ``vector``."""
@@ -72,7 +82,7 @@ def tc_lookup_tables(ring_edges, phi_segments, boost_cm):
     theta, phi = [], []
     for r, nseg in enumerate(phi_segments):
         theta += [0.5 * (ring_edges[r, 0] + ring_edges[r, 1])] * nseg
-        phi += list((np.arange(nseg) + 0.5) * 2 * np.pi / nseg - np.pi)
+        phi += list((np.arange(nseg) + 0.5) * 2 * np.pi / nseg - np.pi + phi_offsets[r])
     theta, phi = np.array(theta), np.array(phi)
     lab = vector.array({"px": np.sin(theta) * np.cos(phi), "py": np.sin(theta) * np.sin(phi),
                         "pz": np.cos(theta), "E": np.ones_like(theta)})
@@ -81,7 +91,7 @@ def tc_lookup_tables(ring_edges, phi_segments, boost_cm):
 
 
 @kernel(parallel=True)
-def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
+def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments, phi_offsets,
                      tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets,
                      w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, bha_pair, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
@@ -102,7 +112,7 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
                 continue
             r = _ring_of(dep_theta[j], ring_edges)
             nseg = phi_segments[r]
-            f = int(np.floor((dep_phi[j] + np.pi) / (2.0 * np.pi) * nseg)) % nseg
+            f = int(np.floor((dep_phi[j] - phi_offsets[r] + np.pi) / (2.0 * np.pi) * nseg)) % nseg
             merged = False
             for k in range(start, start + n_tc):
                 if w_ring[k] == r and w_phi[k] == f:
@@ -141,8 +151,8 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
                         continue
                     wj = 2.0 * np.pi / phi_segments[rj]
                     wk = 2.0 * np.pi / phi_segments[rk]
-                    cj = (w_phi[j] + 0.5) * wj
-                    ck = (w_phi[k] + 0.5) * wk
+                    cj = (w_phi[j] + 0.5) * wj + phi_offsets[rj]
+                    ck = (w_phi[k] + 0.5) * wk + phi_offsets[rk]
                     d = abs(cj - ck)
                     d = min(d, 2.0 * np.pi - d)
                     if d <= 0.5 * (wj + wk) + 1e-9:
@@ -214,7 +224,7 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
                         and max(cj, ck) > params[P_BV_E_HI]):
                     bhabha = 1
                     bha_pair[i, 0], bha_pair[i, 1] = j, k
-                    if sets[S_INTRK, w_ring[j] + 1] and sets[S_INTRK, w_ring[k] + 1]:
+                    if sets[S_INTRK, w_ring[j] + 1] or sets[S_INTRK, w_ring[k] + 1]:
                         bha_intrk = 1
                 if (dphi > params[P_MM_DPHI] and params[P_MM_TSUM_LO] < tsum < params[P_MM_TSUM_HI]
                         and cj < params[P_MM_E_MAX] and ck < params[P_MM_E_MAX]):

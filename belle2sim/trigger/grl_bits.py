@@ -4,33 +4,67 @@ Definitions after basf2 TRGGRLProjectsModule.cc (data sheet appendix B), with th
 exact: a 2D track is matched to an ECL trigger cluster if its own deposit fed that cluster
 (the hardware matches in phi; at the trigger's granularity the two agree for isolated tracks).
 
-* cdcecl: 2D tracks matched to a cluster; c2gev: matched clusters above ``c2gev_energy_GeV``.
-* klm / eklm: particles leaving a barrel / endcap KLM hit; cdcklm: 2D tracks with a barrel hit.
-* klmb2b / eklmb2b: two barrel / endcap KLM hits at least ``klm_b2b_min_dphi_deg`` apart in phi.
-* d5: two trigger clusters back-to-back in lab phi (``cluster_b2b_dphi_deg`` window).
-* p5: a 2D track back-to-back (``track_cluster_b2b_dphi_deg``) with a cluster it did not feed.
+* cdcecl: 2D tracks matched to a cluster whose polar angle lies in ``cdcecl_cluster_theta_deg``
+  (TRGGRLMatchModule: only clusters at 35-126 deg can match); c2gev: matched clusters above
+  ``c2gev_energy_GeV``.
+* klm / eklm: particles leaving a barrel / endcap KLM hit. cdcklm: 2D tracks matched to a
+  barrel KLM hit; the match is a calibrated trigger object (card ``trigger_calibration``:
+  efficiency ``klm_match_efficiency`` for tracks in ``klm_match_theta_deg``, none outside; one
+  draw per track, muons uncorrelated as arXiv:2403.02841 assumes).
+* klmb2b / eklmb2b: KLM hits in both the forward and the backward section of the barrel / in
+  both endcaps (newest basf2 KLM_Trig.cc make_trg: a triggered sector in each section; azimuth
+  is not compared).
+* d5: two trigger clusters back-to-back in lab phi: TSIM bins each cluster's phi,
+  (int)(phi_deg / 10), and asks for |delta bin| in ``d5_bins``.
+* p5: a 2D track back-to-back with a cluster it did not feed: the track's phi is taken where it
+  crosses the ECL face (``ecl_face_radius_cm``; GRL-old: phi_CDC = phi0 -+ (90 deg - acos(r /
+  2R))), binned like the clusters, |delta bin| in ``p5_bins``.
 * samhem / opohem: exactly one 3D track and a cluster it did not feed, within / beyond
   ``hemisphere_dphi_deg`` of the track in phi (our reading of "same / opposite hemisphere").
 * trkbha (track Bhabha): the two clusters of the 3D Bhabha pair are each fed by a 3D track
   with pT above ``track_bhabha_min_pt_GeV`` (the hardware asks for such a track within 15 deg
-  in phi of each cluster).
+  in phi of each cluster). DELIBERATELY NOT basf2: TSIM (GRL-old) sets trkbha1/2 false ("not
+  ready"); we follow the stated hardware intent.
 """
 
 import numpy as np
 from numba import prange
 
+from belle2sim import rng
 from belle2sim._jit import inline, kernel
+from belle2sim.trigger.cdc_bits import B_TO_CURVATURE, K_KLM_EFF, K_KLM_HI, K_KLM_LO
 
 GRL_BITS = ("cdcecl", "c2gev", "cdcklm", "klm", "eklm", "klmb2b", "eklmb2b", "d5", "p5",
             "samhem", "opohem", "trkbha")
 N_GRL_BITS = len(GRL_BITS)
-G_C2GEV, G_KLM_B2B, G_D5_LO, G_D5_HI, G_P5_LO, G_P5_HI, G_HEMI, G_TRKBHA_PT = range(8)
+(G_C2GEV, G_D5_LO, G_D5_HI, G_P5_LO, G_P5_HI, G_HEMI, G_TRKBHA_PT, G_ECL_R, G_BIN,
+ G_MATCH_LO, G_MATCH_HI, G_FIELD) = range(12)
 
 
-def pack_parameters(grl):
-    return np.array([grl["c2gev_energy_GeV"], grl["klm_b2b_min_dphi_deg"], *grl["cluster_b2b_dphi_deg"],
-                     *grl["track_cluster_b2b_dphi_deg"], grl["hemisphere_dphi_deg"],
-                     grl["track_bhabha_min_pt_GeV"]], dtype=np.float64)
+def pack_parameters(grl, magnetic_field_T):
+    return np.array([grl["c2gev_energy_GeV"], *grl["d5_bins"], *grl["p5_bins"], grl["hemisphere_dphi_deg"],
+                     grl["track_bhabha_min_pt_GeV"], grl["ecl_face_radius_cm"], grl["phi_bin_deg"],
+                     *np.radians(grl["cdcecl_cluster_theta_deg"]), magnetic_field_T], dtype=np.float64)
+
+
+@inline
+def _bin(phi, bin_deg):
+    return int(phi * 180.0 / np.pi / bin_deg)
+
+
+@inline
+def phi_at_ecl_face(phi0, pt, q, field_T, radius_cm):
+    """Azimuth where a track from the axis crosses radius r: phi0 - q (pi/2 - acos(r / 2R));
+    NaN if it curls before (2R < r)."""
+    two_r = 2.0 * 100.0 * pt / (B_TO_CURVATURE * field_T)
+    if two_r < radius_cm:
+        return np.nan
+    phi = phi0 - q * (0.5 * np.pi - np.arccos(radius_cm / two_r))
+    if phi > np.pi:
+        phi -= 2.0 * np.pi
+    elif phi < -np.pi:
+        phi += 2.0 * np.pi
+    return phi
 
 
 @inline
@@ -41,14 +75,16 @@ def _dphi_deg(a, b):
 
 
 @inline
-def _cluster_phi(slot, w_ring, w_phi, phi_segments):
-    return (w_phi[slot] + 0.5) * 2.0 * np.pi / phi_segments[w_ring[slot]] - np.pi
+def _cluster_phi(slot, w_ring, w_phi, phi_segments, phi_offsets):
+    phi = (w_phi[slot] + 0.5) * 2.0 * np.pi / phi_segments[w_ring[slot]] - np.pi + phi_offsets[w_ring[slot]]
+    return phi - 2.0 * np.pi if phi > np.pi else phi
 
 
 @kernel(parallel=True)
-def grl_bits(offsets, px, py, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_label, w_E, w_ring, w_phi,
-             phi_segments, klm_hit, bha_pair, params, bits):
+def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
+             w_E, w_ring, w_phi, phi_segments, phi_offsets, ring_theta, klm_hit, bha_pair, params, calib, bits):
     for i in prange(offsets.shape[0] - 1):
+        key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start, stop = offsets[i], offsets[i + 1]
         n_trk = n_2d[i]
         cdcecl = c2gev = cdcklm = n3d = 0
@@ -57,51 +93,56 @@ def grl_bits(offsets, px, py, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_la
             j = trk_particle[a]
             tc = dep_tc[j]
             if tc >= 0 and w_label[tc] >= 0:
-                cdcecl += 1
-                if w_E[w_label[tc]] >= params[G_C2GEV]:
-                    c2gev += 1
+                head = w_label[tc]
+                theta_c = ring_theta[w_ring[head]]
+                if params[G_MATCH_LO] <= theta_c <= params[G_MATCH_HI]:
+                    cdcecl += 1
+                    if w_E[head] >= params[G_C2GEV]:
+                        c2gev += 1
             if klm_hit[j] == 1:
-                cdcklm += 1
+                theta = np.arctan2(np.sqrt(px[j] * px[j] + py[j] * py[j]), pz[j])
+                if (calib[K_KLM_LO] <= theta <= calib[K_KLM_HI]
+                        and rng.uniform(key, 4 * (j - start) + 3) < calib[K_KLM_EFF]):
+                    cdcklm += 1
             if trk_3d[a]:
                 n3d += 1
                 one3d = a
-        klm = eklm = klmb2b = eklmb2b = 0
-        cos_b2b = np.cos(np.radians(params[G_KLM_B2B]))
+        klm = eklm = 0
+        b_fwd = b_bwd = e_fwd = e_bwd = False
         for j in range(start, stop):
-            if klm_hit[j] == 0:
-                continue
             if klm_hit[j] == 1:
                 klm += 1
-            else:
+                b_fwd = b_fwd or pz[j] > 0.0
+                b_bwd = b_bwd or pz[j] < 0.0
+            elif klm_hit[j] == 2:
                 eklm += 1
-            tj = np.sqrt(px[j] * px[j] + py[j] * py[j])
-            for k in range(j + 1, stop):
-                if klm_hit[k] != klm_hit[j]:
-                    continue
-                # azimuthal separation >= the b2b window, from the cosine of the angle
-                tk = np.sqrt(px[k] * px[k] + py[k] * py[k])
-                if (px[j] * px[k] + py[j] * py[k]) <= cos_b2b * tj * tk:
-                    if klm_hit[j] == 1:
-                        klmb2b = 1
-                    else:
-                        eklmb2b = 1
+                e_fwd = e_fwd or pz[j] > 0.0
+                e_bwd = e_bwd or pz[j] < 0.0
+        klmb2b = 1 if (b_fwd and b_bwd) else 0
+        eklmb2b = 1 if (e_fwd and e_bwd) else 0
         d5 = p5 = samhem = opohem = 0
         for c in range(start, stop):
             if w_label[c] != c:
                 continue  # not a cluster head (or not a fired cell)
-            phi_c = _cluster_phi(c, w_ring, w_phi, phi_segments)
+            phi_c = _cluster_phi(c, w_ring, w_phi, phi_segments, phi_offsets)
+            bin_c = _bin(phi_c, params[G_BIN])
             for c2 in range(c + 1, stop):
                 if w_label[c2] == c2:
-                    d = _dphi_deg(phi_c, _cluster_phi(c2, w_ring, w_phi, phi_segments))
+                    d = abs(bin_c - _bin(_cluster_phi(c2, w_ring, w_phi, phi_segments, phi_offsets), params[G_BIN]))
                     if params[G_D5_LO] <= d <= params[G_D5_HI]:
                         d5 = 1
             for a in range(start, start + n_trk):
-                tc = dep_tc[trk_particle[a]]
+                j = trk_particle[a]
+                tc = dep_tc[j]
                 if tc >= 0 and w_label[tc] == c:
                     continue  # the track's own cluster
+                phi_face = phi_at_ecl_face(trk_phi0[a], np.sqrt(px[j] * px[j] + py[j] * py[j]), charge[j],
+                                           params[G_FIELD], params[G_ECL_R])
+                if not np.isnan(phi_face):
+                    d = abs(_bin(phi_face, params[G_BIN]) - bin_c)
+                    if params[G_P5_LO] <= d <= params[G_P5_HI]:
+                        p5 = 1
                 d = _dphi_deg(trk_phi0[a], phi_c)
-                if params[G_P5_LO] <= d <= params[G_P5_HI]:
-                    p5 = 1
                 if n3d == 1 and a == one3d:
                     if d > params[G_HEMI]:
                         opohem = 1

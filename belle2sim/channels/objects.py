@@ -1,0 +1,138 @@
+"""Analysis objects shared by the published selections: good tracks, photons, recoil systems.
+
+* good track: a found track with |d0| and |z0| below the analysis's cuts (the papers' "distance
+  of closest approach" projections).
+* photon: an offline ECL cluster above the analysis's energy threshold whose particle is not a
+  reconstructed track ("not associated with any track").
+* recoil: nominal beam four-momentum minus the selected tracks; c.m. quantities use the
+  nominal boost of the card (as the papers do with "the knowledge of the initial-state
+  momentum").
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim._jit import kernel
+from belle2sim.channels.track_selection import gather_tracks
+from belle2sim.kinematics import boost
+
+
+def good_tracks(chunk, d0_max_cm, z0_max_cm):
+    """Per particle: a found track within the impact-parameter cuts."""
+    t = chunk.tracks
+    with np.errstate(invalid="ignore"):
+        return t.found & (np.abs(t.d0_cm) < d0_max_cm) & (np.abs(t.z0_cm) < z0_max_cm)
+
+
+def gather(batch, chunk, good, n_max):
+    """(index (n, n_max), count, net charge) of each event's good tracks."""
+    n = len(batch)
+    index = np.empty((n, n_max), dtype=np.int64)
+    count = np.empty(n, dtype=np.int64)
+    net = np.empty(n)
+    gather_tracks(batch.offsets, good, chunk.charge, n_max, index, count, net)
+    return index, count, net
+
+
+def track_angles(chunk, idx):
+    """(theta, phi) in the lab of reconstructed tracks idx."""
+    t = chunk.tracks
+    px, py, pz = t.px[idx].astype(float), t.py[idx].astype(float), t.pz[idx].astype(float)
+    return np.arctan2(np.hypot(px, py), pz), np.arctan2(py, px)
+
+
+def delta_phi_deg(phi_a, phi_b):
+    d = np.abs(np.degrees(phi_a - phi_b)) % 360.0
+    return np.where(d > 180.0, 360.0 - d, d)
+
+
+def to_cm(card, E, px, py, pz):
+    """Arrays (E, px, py, pz) boosted from the lab to the nominal c.m. frame."""
+    import vector
+
+    b = card.beams.boost_vector
+    v = vector.array({"px": px, "py": py, "pz": pz, "E": E}).boost_beta3(vector.obj(x=-b[0], y=-b[1], z=-b[2]))
+    return np.asarray(v.E), np.asarray(v.px), np.asarray(v.py), np.asarray(v.pz)
+
+
+def system(chunk, idx_list, masses):
+    """Lab four-momentum (E, px, py, pz) of the sum of tracks, one mass per track."""
+    t = chunk.tracks
+    E = px = py = pz = 0.0
+    for idx, m in zip(idx_list, masses):
+        x, y, z = t.px[idx].astype(float), t.py[idx].astype(float), t.pz[idx].astype(float)
+        E = E + np.sqrt(x * x + y * y + z * z + m * m)
+        px, py, pz = px + x, py + y, pz + z
+    return E, px, py, pz
+
+
+def recoil(card, E, px, py, pz):
+    """Nominal beams minus a lab four-momentum."""
+    bx, by, bz, bE = card.beams.total_fourvector
+    return bE - E, bx - px, by - py, bz - pz
+
+
+def polar_deg(px, py, pz):
+    return np.degrees(np.arctan2(np.hypot(px, py), pz))
+
+
+@kernel(parallel=True)
+def photon_summary(offsets, is_cluster, found, dep_E, dep_theta, dep_phi, e_min, boost_cm, ref_cm,
+                   pi0_lo, pi0_hi, total_E, n_pi0, max_cos_ref, sum_cm):
+    """Per event, over photons (clusters above e_min not made by a reconstructed track):
+    total lab energy, number of photon pairs with mass in [pi0_lo, pi0_hi], the largest cosine
+    of the c.m. angle between a photon and ref_cm[i] (a c.m. direction; -2 if no photon), and
+    the summed c.m. four-momentum (E, px, py, pz) of all photons."""
+    bx, by, bz = -boost_cm[0], -boost_cm[1], -boost_cm[2]
+    for i in prange(offsets.shape[0] - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        e_tot = 0.0
+        best = -2.0
+        sE = sx = sy = sz = 0.0
+        npi = 0
+        rn = np.sqrt(ref_cm[i, 0] ** 2 + ref_cm[i, 1] ** 2 + ref_cm[i, 2] ** 2)
+        for j in range(start, stop):
+            if not is_cluster[j] or found[j] or dep_E[j] < e_min:
+                continue
+            e = dep_E[j]
+            st = np.sin(dep_theta[j])
+            x, y, z = e * st * np.cos(dep_phi[j]), e * st * np.sin(dep_phi[j]), e * np.cos(dep_theta[j])
+            e_tot += e
+            cx, cy, cz, ce = boost(x, y, z, e, bx, by, bz)
+            sE += ce
+            sx += cx
+            sy += cy
+            sz += cz
+            if rn > 0.0:
+                c = (cx * ref_cm[i, 0] + cy * ref_cm[i, 1] + cz * ref_cm[i, 2]) / (ce * rn)
+                best = max(best, c)
+            for k in range(j + 1, stop):
+                if not is_cluster[k] or found[k] or dep_E[k] < e_min:
+                    continue
+                ek = dep_E[k]
+                sk = np.sin(dep_theta[k])
+                cos_a = (st * sk * np.cos(dep_phi[j] - dep_phi[k])
+                         + np.cos(dep_theta[j]) * np.cos(dep_theta[k]))
+                m = np.sqrt(max(2.0 * e * ek * (1.0 - cos_a), 0.0))
+                if pi0_lo <= m <= pi0_hi:
+                    npi += 1
+        total_E[i] = e_tot
+        n_pi0[i] = npi
+        max_cos_ref[i] = best
+        sum_cm[i, 0] = sE
+        sum_cm[i, 1] = sx
+        sum_cm[i, 2] = sy
+        sum_cm[i, 3] = sz
+
+
+def photons(batch, chunk, card, e_min_GeV, ref_cm=None, pi0_window_GeV=(0.0, -1.0)):
+    """Photon summary of each event (see :func:`photon_summary`); ref_cm: (n, 3) c.m. directions."""
+    n = len(batch)
+    ref = np.zeros((n, 3)) if ref_cm is None else np.ascontiguousarray(np.nan_to_num(ref_cm), dtype=np.float64)
+    total, n_pi0, max_cos = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n)
+    sum_cm = np.empty((n, 4))
+    d = chunk.deposits
+    photon_summary(batch.offsets, d.is_cluster, chunk.tracks.found, d.energy_GeV, d.theta_rad, d.phi_rad,
+                   float(e_min_GeV), card.beams.boost_vector, ref, float(pi0_window_GeV[0]),
+                   float(pi0_window_GeV[1]), total, n_pi0, max_cos, sum_cm)
+    return total, n_pi0, max_cos, sum_cm

@@ -1,0 +1,199 @@
+"""Published selections of e+e- -> mu+ mu- + invisible (Belle II): the cut lists of
+arXiv:2212.03066 (79.7 fb^-1, 2019-20), arXiv:1912.11276 (276 pb^-1, 2018) and arXiv:2207.00509
+(dark Higgsstrahlung, 8.34 fb^-1, 2019), cut by cut in the papers' order (shared/physics/
+analyses.md A3, A1, A4). Cut names quote the papers; what cannot be reproduced is listed in
+each Analysis's ``not_modelled``.
+"""
+
+import numpy as np
+
+from belle2sim import pdgdata
+from belle2sim.channels import Analysis, Parameter
+from belle2sim.channels import objects as obj
+from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total
+
+MUON = 13
+
+
+def _pair(batch, chunk, n_max=2):
+    good = obj.good_tracks(chunk, 0.5, 2.0)
+    index, count, net = obj.gather(batch, chunk, good, n_max)
+    i0, i1 = np.maximum(index[:, 0], 0), np.maximum(index[:, 1], 0)
+    return good, count, net, i0, i1
+
+
+def _recoil_direction_cm(card, rE, rx, ry, rz):
+    _, cx, cy, cz = obj.to_cm(card, rE, rx, ry, rz)
+    return np.stack([cx, cy, cz], axis=1), np.hypot(cx, cy)
+
+
+def _kinematics(batch, chunk, card, i0, i1):
+    m_mu = pdgdata.mass_GeV(MUON)
+    E, px, py, pz = obj.system(chunk, [i0, i1], [m_mu, m_mu])
+    rE, rx, ry, rz = obj.recoil(card, E, px, py, pz)
+    m2, s2 = mass_squared_and_sigma(chunk.tracks, [i0, i1], m_mu, card, total=nominal_total(card, len(batch)))
+    return (E, px, py, pz), (rE, rx, ry, rz), m2, s2
+
+
+def _in_trigger_acceptance(chunk, i0, i1, dphi_min_deg):
+    th, ph = obj.track_angles(chunk, np.stack([i0, i1], axis=1))
+    th = np.degrees(th)
+    in_theta = ((th >= 37.0) & (th <= 120.0)).all(axis=1)
+    return in_theta & (obj.delta_phi_deg(ph[:, 0], ph[:, 1]) > dphi_min_deg)
+
+
+def select_2212_03066(batch, chunk, card, params):
+    """arXiv:2212.03066v3 pp. 3-4 (A3)."""
+    with np.errstate(all="ignore"):
+        good, count, net, i0, i1 = _pair(batch, chunk)
+        t = chunk.tracks
+        mu = t.muon_id[i0] & t.muon_id[i1]
+        pt_ok = (np.hypot(t.px[i0], t.py[i0]) > 0.4) & (np.hypot(t.px[i1], t.py[i1]) > 0.4)
+        dimuon, rec, m2, s2 = _kinematics(batch, chunk, card, i0, i1)
+        m_mu = pdgdata.mass_GeV(MUON)
+        a = obj.to_cm(card, *obj.system(chunk, [i0], [m_mu]))
+        b = obj.to_cm(card, *obj.system(chunk, [i1], [m_mu]))
+        cos_ab = (a[1] * b[1] + a[2] * b[2] + a[3] * b[3]) / (np.sqrt(a[1]**2 + a[2]**2 + a[3]**2)
+                                                              * np.sqrt(b[1]**2 + b[2]**2 + b[3]**2))
+        theta_rec = obj.polar_deg(rec[1], rec[2], rec[3])
+        low = m2 < 4.0
+        theta_ok = np.where(low, (theta_rec >= 34.0) & (theta_rec <= 123.0) & ~((theta_rec >= 89.0) & (theta_rec <= 91.0)),
+                            theta_rec < 123.0)
+        ref, pt_rec_cm = _recoil_direction_cm(card, *rec)
+        e_gamma, _, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref)
+        return {
+            "exactly two good tracks (|d0| < 0.5 cm, |z0| < 2 cm), opposite charge": (count == 2) & (net == 0),
+            "both identified as muons": mu,
+            "both in the trigger acceptance (37-120 deg, dphi > %g deg)" % params["dphi_min_deg"]:
+                _in_trigger_acceptance(chunk, i0, i1, params["dphi_min_deg"]),
+            "both muons pT > 0.4 GeV/c": pt_ok,
+            "c.m. opening angle <= 179 deg": cos_ab >= np.cos(np.radians(179.0)),
+            "recoil theta in [34, 123] deg minus [89, 91] (M2 < 4 GeV2), else < 123 deg": theta_ok,
+            "photon energy < 0.5 GeV, no photon within 15 deg of the recoil (c.m.)":
+                (e_gamma < 0.5) & (max_cos < np.cos(np.radians(15.0))),
+            "recoil pT (c.m.) > 0.5 GeV/c": pt_rec_cm > 0.5,
+            "M2_recoil within +-%g sigma" % params["window_nsigma"]:
+                np.abs(m2 - params["mass_GeV"] ** 2) < params["window_nsigma"] * s2,
+        }
+
+
+def select_1912_11276(batch, chunk, card, params):
+    """arXiv:1912.11276v2 p. 5 (A1), the muon channel."""
+    with np.errstate(all="ignore"):
+        good, count, net, i0, i1 = _pair(batch, chunk)
+        dimuon, rec, m2, s2 = _kinematics(batch, chunk, card, i0, i1)
+        theta_rec = obj.polar_deg(rec[1], rec[2], rec[3])
+        m_rec = np.sqrt(np.maximum(m2, 0.0))
+        d = chunk.deposits
+        p0 = np.sqrt(chunk.tracks.px[i0].astype(float)**2 + chunk.tracks.py[i0]**2 + chunk.tracks.pz[i0]**2)
+        p1 = np.sqrt(chunk.tracks.px[i1].astype(float)**2 + chunk.tracks.py[i1]**2 + chunk.tracks.pz[i1]**2)
+        e0, e1 = d.energy_GeV[i0], d.energy_GeV[i1]
+        ecl_mu = ((e0 > 0.15) & (e0 < 0.4) & (e0 / p0 < 0.4)) & ((e1 > 0.15) & (e1 < 0.4) & (e1 / p1 < 0.4))
+        ref, _ = _recoil_direction_cm(card, *rec)
+        m_pi0 = pdgdata.mass_GeV(111)
+        e_gamma, n_pi0, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref, (m_pi0 - 0.010, m_pi0 + 0.010))
+        return {
+            "exactly two good tracks (|d0| < 0.5 cm, |z0| < 2 cm), opposite charge": (count == 2) & (net == 0),
+            "both in 37-120 deg with dphi > 90 deg": _in_trigger_acceptance(chunk, i0, i1, 90.0),
+            "recoil theta in [32, 125] deg if M_recoil < 3 GeV": (m_rec >= 3.0) | ((theta_rec >= 32.0) & (theta_rec <= 125.0)),
+            "ECL muon ID: 0.15 < E < 0.4 GeV and E/p < 0.4 (both)": ecl_mu,
+            "no photon within 15 deg of the recoil (c.m.)": max_cos < np.cos(np.radians(15.0)),
+            "photon energy < 0.4 GeV and no pi0 candidate": (e_gamma < 0.4) & (n_pi0 == 0),
+            "M_recoil within +-%g sigma" % params["window_nsigma"]:
+                np.abs(m2 - params["mass_GeV"] ** 2) < params["window_nsigma"] * s2,
+        }
+
+
+def _window_parameter(default):
+    return Parameter("window_nsigma", default, "signal window half-width in units of the predicted resolution",
+                     strictly_positive=True)
+
+
+A3 = Analysis(
+    key="2212.03066", title="Belle II, invisible Z' in mu+mu- + missing energy, 79.7 fb^-1 (PRL 130 (2023) 231801)",
+    trigger="tt30", trigger_source="arXiv:2212.03066v3 p. 3: two tracks in 37-120 deg, dphi > 30 deg (2020 data, "
+    "most of the sample [OURS]; 2019: > 90 deg, --trigger tt90 --param dphi_min_deg=90), Bhabha veto",
+    select=select_2212_03066, period="2019-2021",
+    parameters=(_window_parameter(2.0),
+                Parameter("dphi_min_deg", 30.0, "muon azimuthal opening, as the trigger of the data period (deg)")),
+    window="+-2 sigma in M2_recoil, sigma the per-event predicted resolution [OURS: stands in for the 2D binned "
+           "fit in M2_recoil x theta_recoil(c.m.), whose bin width is the resolution]",
+    not_modelled=("Punzi-net neural network (output > 0.5) [MVA]",
+                  "2D template fit replaced by a +-2 sigma M2_recoil window",
+                  "muon ID below 0.7 GeV/c (CDC/ECL likelihood): only KLM muon ID is modelled",
+                  "photon-veto data/MC correction in the backward barrel"))
+
+A1 = Analysis(
+    key="1912.11276", title="Belle II, invisible Z' in mu+mu- + missing energy, 2018, 276 pb^-1 (PRL 124 (2020) 141801)",
+    trigger="ffo", trigger_source="arXiv:1912.11276v2 p. 5: CDC two-track trigger, dphi > 90 deg, Bhabha rejection",
+    select=select_1912_11276, period="2018", parameters=(_window_parameter(2.0),),
+    window="+-2 sigma in the recoil mass (linearised in M2_recoil), sigma the per-event predicted resolution "
+           "(paper: CB + Gaussian width of the signal MC)",
+    not_modelled=("tau suppression: linear cut in (pT_rec^lmax, pT_rec^lmin) and pT(ll) > pT_cut, optimised per "
+                  "window and not published [OPT]",))
+
+
+def c_eta(card, chunk, i_neg, i_pos):
+    """|cos eta|: eta is the angle, in the dimuon rest frame, between the mu- and the direction
+    of the c.m. system (minus the dimuon's c.m. momentum)."""
+    import vector
+
+    m_mu = pdgdata.mass_GeV(MUON)
+    neg = obj.to_cm(card, *obj.system(chunk, [i_neg], [m_mu]))
+    pos = obj.to_cm(card, *obj.system(chunk, [i_pos], [m_mu]))
+    pair = vector.array({"px": neg[1] + pos[1], "py": neg[2] + pos[2], "pz": neg[3] + pos[3], "E": neg[0] + pos[0]})
+    mu = vector.array({"px": neg[1], "py": neg[2], "pz": neg[3], "E": neg[0]}).boost_p4(-pair)
+    return np.abs(np.asarray(mu.to_Vector3D().unit().dot(pair.to_Vector3D().unit())))
+
+
+def select_2207_00509(batch, chunk, card, params):
+    """arXiv:2207.00509v4 pp. 3-4 (A4): A' -> mu+mu-, h' invisible."""
+    from belle2sim.channels.track_selection import pair_and_recoil_covariance
+
+    with np.errstate(all="ignore"):
+        good, count, net, i0, i1 = _pair(batch, chunk)
+        t, d = chunk.tracks, chunk.deposits
+        m_mu = pdgdata.mass_GeV(MUON)
+        dimuon, rec, _, _ = _kinematics(batch, chunk, card, i0, i1)
+        theta_rec = obj.polar_deg(rec[1], rec[2], rec[3])
+        ref, _ = _recoil_direction_cm(card, *rec)
+        e_gamma, _, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref)
+        _, cx, cy, _ = obj.to_cm(card, *dimuon)
+        m2, r2, s_m, s_r, cov = pair_and_recoil_covariance(t, [i0, i1], m_mu, card, _nominal(card, len(batch)))
+        dm, dr = m2 - params["mass_GeV"] ** 2, r2 - params["h_mass_GeV"] ** 2
+        det = s_m**2 * s_r**2 - cov**2
+        chi2 = (dm**2 * s_r**2 - 2 * dm * dr * cov + dr**2 * s_m**2) / det
+        neg = np.where(chunk.charge[i0] < 0, i0, i1)
+        pos = np.where(chunk.charge[i0] < 0, i1, i0)
+        return {
+            "track quality |d0| < 0.5 cm, |z0| < 2 cm; exactly two, opposite charge": (count == 2) & (net == 0),
+            "both identified as muons": t.muon_id[i0] & t.muon_id[i1],
+            "both in 37-120 deg with dphi > 90 deg": _in_trigger_acceptance(chunk, i0, i1, 90.0),
+            "ECL energy of each muon < 1.5 GeV": (d.energy_GeV[i0] < 1.5) & (d.energy_GeV[i1] < 1.5),
+            "recoil theta in [32, 125] deg": (theta_rec >= 32.0) & (theta_rec <= 125.0),
+            "photon energy < 0.4 GeV, no photon within 15 deg of the recoil":
+                (e_gamma < 0.4) & (max_cos < np.cos(np.radians(15.0))),
+            "dimuon pT (c.m.) > 0.1 GeV/c": np.hypot(cx, cy) > 0.1,
+            "inside the 2-sigma ellipse in (M2_mumu, M2_recoil)": chi2 < params["window_nsigma"] ** 2,
+            "C_eta < %g (typical per-window value)" % params["c_eta_max"]: c_eta(card, chunk, neg, pos) < params["c_eta_max"],
+        }
+
+
+def _nominal(card, n):
+    from belle2sim.channels.track_selection import nominal_total
+
+    return nominal_total(card, n)
+
+
+A4 = Analysis(
+    key="2207.00509", title="Belle II, dark Higgsstrahlung A' -> mu+mu-, h' invisible, 8.34 fb^-1 (PRL 130 (2023) 071804)",
+    trigger="tt90", trigger_source="arXiv:2207.00509v4 p. 3: two tracks in 37-120 deg, dphi > 90 deg, ECL Bhabha veto",
+    select=select_2207_00509, period="2019-2021",
+    parameters=(Parameter("window_nsigma", 2.0, "elliptical window: Mahalanobis radius in (M2_mumu, M2_recoil)",
+                          strictly_positive=True),
+                Parameter("c_eta_max", 0.9, "C_eta = |cos eta| upper cut (the paper's typical value)",
+                          strictly_positive=True)),
+    window="2-sigma ellipse in (M2_mumu, M2_recoil) from the per-event predicted covariance (paper: 2D double-"
+           "Gaussian fit to signal MC without ISR)",
+    not_modelled=("C_eta threshold optimised per window [OPT]: the typical value 0.9 is applied",
+                  "muon ID below 0.7 GeV/c (CDC/ECL): only KLM muon ID is modelled"))

@@ -1,0 +1,70 @@
+"""The trigger an analysis used: logic over menu lines and input bits, evaluated per event.
+
+An analysis trigger is written in the menu's logic vocabulary (same safe parser). A name that
+is a menu line means that line after prescale (PSNM: what the GDL records); any other name is
+an input bit. ``any`` is the OR of every unprescaled line of the menu (the loosest trigger).
+
+:func:`trigger_terms` computes, for a chunk, the trigger decision and for each line it names
+the events that line alone fires (what dropping the line would cost).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from belle2sim.errors import MenuError
+from belle2sim.trigger import logic
+from belle2sim.trigger.bits import INPUT_BITS
+
+ANY = "any"
+
+
+@dataclass(frozen=True)
+class AnalysisTrigger:
+    logic: str
+    source: str
+
+    def to_dict(self):
+        return {"logic": self.logic, "source": self.source}
+
+
+def resolve(trigger, menu):
+    """(AST or None for 'any', the lines the trigger uses) for this menu; unknown names and
+    syntax errors raise MenuError naming the logic and the name."""
+    if trigger.logic.strip() == ANY:
+        return None, menu.unprescaled()
+    try:
+        ast = logic.parse(trigger.logic)
+    except logic.LogicSyntaxError as exc:
+        raise MenuError(f"trigger logic {trigger.logic!r}: {exc}") from exc
+    names = logic.names(ast)
+    unknown = sorted(names - set(menu.lines) - set(INPUT_BITS))
+    if unknown:
+        raise MenuError(f"trigger logic {trigger.logic!r} names {', '.join(unknown)}: neither a line of menu "
+                        f"{menu.path.name} nor an input bit (lines: {', '.join(menu.lines)})")
+    return ast, [n for n in menu.lines if n in names]
+
+
+def _namespace(bits, psnm):
+    space = dict(bits)
+    space.update({k: v.view(np.int8) if v.dtype == np.bool_ else v for k, v in psnm.items()})
+    return space
+
+
+def trigger_terms(ast, lines_used, bits, psnm):
+    """(fired, {line: fired by this line alone}) for every event of a chunk."""
+    n = len(bits)
+    if ast is None:  # the OR of the unprescaled lines
+        count = np.zeros(n, dtype=np.int32)
+        for name in lines_used:
+            count += psnm[name]
+        fired = count > 0
+        return fired, {name: psnm[name] & (count == 1) for name in lines_used}
+    space = _namespace(bits, psnm)
+    fired = logic.evaluate(ast, space)
+    unique = {}
+    zeros = np.zeros(n, dtype=np.int8)
+    for name in lines_used:
+        without = logic.evaluate(ast, {**space, name: zeros})
+        unique[name] = fired & ~without
+    return fired, unique
