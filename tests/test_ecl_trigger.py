@@ -37,7 +37,7 @@ def bits_for(card, menu, events):
         j += 0 if ev else 1
     charge = np.zeros(batch.n_particles)
     tracks = simulate_tracks(batch, np.ones(batch.n_particles, dtype=np.int8), charge, dep, card, 1)
-    return compute_input_bits(batch, dep, charge, tracks, card, menu, 1)
+    return compute_input_bits(batch, dep, charge, tracks, card, menu, 1, period="ideal")
 
 
 @pytest.mark.parametrize("bit,threshold", [("elow", 0.5), ("ehigh", 1.0), ("elum", 3.0)])

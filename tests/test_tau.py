@@ -88,9 +88,9 @@ def test_zprime_tautau_recoil_selection(card, menu):
     from belle2sim.simulate import simulate_chunk
 
     ch = get("zprime-tautau")
-    params = ch.resolve_parameters({"mass_GeV": 6.0}, card)
+    params = ch.resolve_parameters({"mass_GeV": 6.0}, card, "generic")
     b = ch.generate(3, 0, 4000, params, card)
-    cuts = ch.select(b, simulate_chunk(b, card, menu, 3), card, params)
+    cuts = ch.select(b, simulate_chunk(b, card, menu, 3), card, params, "generic")
     four = cuts["four tracks, zero charge"]
     assert four.mean() > 0.3
     # for four-track events the recoil against the radiating muons sits at M_Z'

@@ -16,7 +16,7 @@ def particle(pdg, p, theta_deg, phi_deg=20.0, vz=0.0):
 
 
 def bits_for(card, menu, events, seed=3):
-    chunk = simulate_chunk(make_batch(events), card, menu, seed)
+    chunk = simulate_chunk(make_batch(events), card, menu, seed, period="ideal")
     return chunk.bits, chunk.ftdl
 
 
@@ -57,27 +57,30 @@ def test_typ_needs_momentum(card, menu):
 
 def test_klm_and_matching_bits(card, menu):
     events = [
-        [particle(13, 1.5, 90, 20), particle(-13, 1.5, 90, 200)],  # barrel KLM pair, back to back
+        [particle(13, 1.5, 70, 20), particle(-13, 1.5, 110, 200)],  # barrel KLM, forward + backward section
+        [particle(13, 1.5, 60, 0), particle(-13, 1.5, 60, 180)],    # back to back in phi, one section (C14b)
         [particle(13, 1.5, 25, 20)],                                # forward endcap KLM
         [particle(13, 0.5, 90, 20)],                                # too soft to reach the KLM
         [particle(22, 2.0, 70, 0), particle(22, 2.0, 110, 180)],   # two photons back to back
         [particle(13, 1.0, 90, 0), particle(22, 1.0, 90, 180)],    # track opposite a photon
     ]
     bits, lines = bits_for(card, menu, events)
-    assert list(bits["klm"]) == [2, 0, 0, 0, 1]
-    assert list(bits["eklm"]) == [0, 1, 0, 0, 0]
-    assert list(bits["klmb2b"]) == [1, 0, 0, 0, 0]
-    assert list(bits["cdcklm"]) == [2, 0, 0, 0, 1]
-    assert list(bits["cdcecl"]) == [2, 0, 1, 0, 1]   # MIP deposits (0.17 GeV) fire a TC
-    # the muons' deposits are bent by 10.8 deg each (asin(r/2R)), so their clusters are only
-    # 158 deg apart: no d5; the 1 GeV muon's cluster (bent 16 deg) and the photon are 164 deg apart
-    assert list(bits["d5"]) == [0, 0, 0, 1, 1]
-    assert list(bits["p5"]) == [1, 0, 0, 0, 1]
-    assert list(bits["opohem"]) == [0, 0, 0, 0, 1]
-    assert list(lines["mu_pair"]) == [True, False, False, False, False]
-    assert list(lines["mu_b2b"]) == [True, False, False, False, False]
-    assert list(lines["eklmhit"]) == [False, True, False, False, False]
-    assert list(lines["g_high"]) == [False, False, False, True, False]
+    assert list(bits["klm"]) == [2, 2, 0, 0, 0, 1]
+    assert list(bits["eklm"]) == [0, 0, 1, 0, 0, 0]
+    # newest basf2 KLM_Trig.cc: b2b = triggered sectors in both barrel sections; phi is not compared
+    assert list(bits["klmb2b"]) == [1, 0, 0, 0, 0, 0]
+    assert list(bits["cdcklm"]) == [2, 2, 0, 0, 0, 1]
+    assert list(bits["cdcecl"]) == [2, 2, 0, 1, 0, 1]   # MIP deposits (0.17 GeV) fire a TC
+    # d5 with TSIM's binning (int)(phi/10) of the cluster (TC centre) phi: the 1.5 GeV muons of
+    # event 0 are bent by 11.5 deg each, their TCs are centred at 27.5 and -172.5 deg: bins 2
+    # and -17, |delta| = 19 in 16-20; the continuous 160-200 deg window missed this pair (160 deg)
+    assert list(bits["d5"]) == [1, 1, 0, 0, 1, 1]
+    assert list(bits["p5"]) == [1, 1, 0, 0, 0, 1]
+    assert list(bits["opohem"]) == [0, 0, 0, 0, 0, 1]
+    assert list(lines["mu_pair"]) == [True, True, False, False, False, False]
+    assert list(lines["mu_b2b"]) == [True, False, False, False, False, False]
+    assert list(lines["eklmhit"]) == [False, False, True, False, False, False]
+    assert list(lines["g_high"]) == [False, False, False, False, True, False]
 
 
 def test_track_bhabha_veto(card, menu):

@@ -76,10 +76,10 @@ def test_recoil_mass_peak_position_and_width(card, menu):
 def test_dimuon_peak_in_four_muon_events(card, menu):
     M = 2.0
     ch = get("zprime-mumu")
-    params = ch.resolve_parameters({"mass_GeV": M}, card)
+    params = ch.resolve_parameters({"mass_GeV": M}, card, "generic")
     batch = ch.generate(4, 0, 5000, params, card)
     chunk = simulate_chunk(batch, card, menu, 4)
-    cuts = ch.select(batch, chunk, card, params)
+    cuts = ch.select(batch, chunk, card, params, "generic")
     four = cuts["four tracks, zero charge"]
     assert four.mean() > 0.5
     assert cuts["mu+mu- pair mass in window"][four].mean() > 0.9
