@@ -76,7 +76,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     c0 += N_CDC_BITS
     grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
                       matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                      w_E, w_ring, w_phi, segments, offsets, card.tc_ring_theta_rad(), tracks.klm_hit, bha_pair,
+                      w_E, w_ring, w_phi, segments, offsets, deposits.theta_rad, tracks.klm_hit, bha_pair,
                       menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"], field_T)),
                       calib, matrix[:, c0:c0 + N_GRL_BITS])
     # the ECL energy sums are calibrated trigger objects: one draw per event, so the three

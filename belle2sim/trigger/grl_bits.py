@@ -82,7 +82,7 @@ def _cluster_phi(slot, w_ring, w_phi, phi_segments, phi_offsets):
 
 @kernel(parallel=True)
 def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-             w_E, w_ring, w_phi, phi_segments, phi_offsets, ring_theta, klm_hit, bha_pair, params, calib, bits):
+             w_E, w_ring, w_phi, phi_segments, phi_offsets, dep_theta, klm_hit, bha_pair, params, calib, bits):
     for i in prange(offsets.shape[0] - 1):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start, stop = offsets[i], offsets[i + 1]
@@ -94,8 +94,8 @@ def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk
             tc = dep_tc[j]
             if tc >= 0 and w_label[tc] >= 0:
                 head = w_label[tc]
-                theta_c = ring_theta[w_ring[head]]
-                if params[G_MATCH_LO] <= theta_c <= params[G_MATCH_HI]:
+                # the cluster's polar angle: the track's own deposit (isolated tracks: the same)
+                if params[G_MATCH_LO] <= dep_theta[j] <= params[G_MATCH_HI]:
                     cdcecl += 1
                     if w_E[head] >= params[G_C2GEV]:
                         c2gev += 1

@@ -1,0 +1,124 @@
+"""Each fixed discrepancy of shared/physics/basf2-trigger-audit.md, at the basf2 value, on the
+audit's own cases (C-numbers) where it gives one. Ideal calibration: geometry and logic only."""
+
+import numpy as np
+import pytest
+
+from belle2sim import pdgdata
+from belle2sim.simulate import simulate_chunk
+from belle2sim.trigger.cdc_bits import typ_momentum_estimate
+from conftest import make_batch
+
+
+def part(pdg, p, theta_deg, phi_deg):
+    m = pdgdata.mass_GeV(abs(pdg)) if pdg != 22 else 0.0
+    t, f = np.radians(theta_deg), np.radians(phi_deg)
+    return (pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m))
+
+
+def run(card, menu, events):
+    chunk = simulate_chunk(make_batch(events), card, menu, 11, period="ideal")
+    return chunk.bits, chunk.ftdl
+
+
+@pytest.mark.parametrize("p,theta_deg,expected", [
+    (0.762, 80.0, 0.8),   # audit item 9: quantisation biases 0.762 up to 0.802 -> 0.8
+    (0.72, 80.0, 0.7),    # case C13a: typ = 0 in basf2
+    (2.0, 60.0, 2.4),     # omega 0.2596 -> 0.22, theta 60 -> 56.2 deg: biased up
+])
+def test_typ_momentum_estimate_is_quantised_as_grl(menu, p, theta_deg, expected):
+    cdc = menu.inputs["cdc"]
+    pt, pz = p * np.sin(np.radians(theta_deg)), p * np.cos(np.radians(theta_deg))
+    est = typ_momentum_estimate(pt, pz, cdc["typ_omega_bin_per_m"], cdc["typ_theta_bin_rad"], 1.5)
+    assert est == pytest.approx(expected, abs=1e-9)
+
+
+def test_typ_bit_uses_the_quantised_estimate(card, menu):
+    bits, _ = run(card, menu, [[part(13, 0.72, 80, 10)], [part(13, 0.762, 80, 10)]])
+    assert list(bits["typ"]) == [0, 1]
+
+
+def test_opening_angle_bins_truncate_toward_zero(card, menu):
+    """Case C17a: phi0 = -5 and 85 deg are bins 0 and 8 (|delta| 8): no open90 in basf2,
+    although the tracks are 90 deg apart; -15 and 85: bins -1 and 8, |delta| 9: open90."""
+    def pair(f1, f2):
+        return [part(13, 3.0, 90, f1), part(-13, 3.0, 90, f2)]
+    bits, _ = run(card, menu, [pair(-5, 85), pair(-15, 85)])
+    assert list(bits["cdc_open90"]) == [0, 1]
+
+
+def test_icn_counts_theta_id_2_to_15(card, menu):
+    """Item 2: getICNFwBr counts theta-ID 2-15: an isolated cluster in ring 1 (15 deg) or
+    ring 16 (135 deg) is not counted, one in ring 2 (22 deg) is."""
+    bits, _ = run(card, menu, [[part(22, 2.0, 15, 0)], [part(22, 2.0, 22, 0)], [part(22, 2.0, 135, 0)]])
+    assert list(bits["clst"]) == [0, 1, 0]
+
+
+def test_in_track_flag_needs_either_cluster(card, menu):
+    """Item 3 (newest getBhabha01): a Bhabha-like photon pair, back to back in the CM at 36 deg,
+    has one cluster in ring 3 and one in ring 16 (outside the in-track region 3-15):
+    bha_intrk = 1 (older basf2, both clusters: 0)."""
+    import vector
+
+    b = card.beams.boost_vector
+    e, t = card.beams.sqrt_s_GeV / 2, np.radians(36.0)
+    event = []
+    for sign in (1, -1):
+        cm = vector.obj(px=sign * e * np.sin(t), py=0.0, pz=sign * e * np.cos(t), E=e)
+        lab = cm.boost_beta3(vector.obj(x=b[0], y=b[1], z=b[2]))
+        event.append((22, lab.px, lab.py, lab.pz, lab.E))
+    rings = [np.degrees(np.arctan2(np.hypot(p[1], p[2]), p[3])) for p in event]
+    assert 25.8 < rings[0] < 31.4 and 130.7 < rings[1] < 140.1  # theta-ID 3 and 16
+    bits, _ = run(card, menu, [event])
+    assert bits["ecl_3dbha"][0] == 1
+    assert bits["bha_intrk"][0] == 1
+
+
+@pytest.mark.parametrize("theta_deg,matched", [(34.0, 0), (40.0, 1), (125.0, 1), (127.5, 0)])
+def test_cdcecl_matches_clusters_in_35_to_126_deg_only(card, menu, theta_deg, matched):
+    """Item 7 (TRGGRLMatchModule): clusters outside 35-126 deg never match (cases C15a-c)."""
+    bits, _ = run(card, menu, [[part(11, 3.0, theta_deg, 10)]])
+    assert bits["t2"][0] == 1
+    assert bits["cdcecl"][0] == matched
+
+
+def test_p5_takes_the_track_phi_at_the_ecl_face(card, menu):
+    """Item 8, case C18b/c: a pT = 0.5 GeV muon at phi0 = 0 reaches r = 126 cm about 35 deg
+    away (mu-: +34.6 deg, bin 3); a photon at 175 deg (TC centred at 177.5 deg, bin 17) is then
+    14 bins away: no p5 (the phi0 reading fired it). A stiff muon (5 GeV) fires p5."""
+    bits, _ = run(card, menu, [[part(13, 0.5, 90, 0), part(22, 1.0, 90, 175)],
+                               [part(13, 5.0, 90, 0), part(22, 1.0, 90, 175)]])
+    assert list(bits["p5"]) == [0, 1]
+
+
+def test_cdcklm2_counts_two_or_more_matches(card, menu):
+    """Item 13, case C20: three muons in the barrel fire cdcklm2 (GRL-old: entries > 1)."""
+    _, lines = run(card, menu, [[part(13, 2.0, 70, 0), part(-13, 2.0, 90, 120), part(13, 2.0, 100, 240)]])
+    assert lines["cdcklm2"][0]
+
+
+def test_tc_phi_boundaries_of_the_barrel_sit_at_2p5_deg(card, menu):
+    """Item 11: barrel TC phi-ID 1 spans 2.5-12.5 deg; two 0.3 GeV photons at 3 and 12 deg share
+    a TC (one cluster of 0.6 GeV), at 1 and 4 deg they do not (two TCs, which touch: still one
+    cluster, but the most energetic TC alone is 0.3 GeV)."""
+    from belle2sim.detector.ecl import simulate_ecl
+    from belle2sim import pdgdata as pd
+
+    for phis, same in (((3.0, 12.0), True), ((1.0, 4.0), False)):
+        batch = make_batch([[part(22, 0.3, 90, phis[0]), part(22, 0.3, 90, phis[1])]])
+        response, charge = pd.classify(batch.pdg)
+        dep = simulate_ecl(batch, response, card, 1, charge)
+        assert dep.region.tolist() == [2, 2]
+        seg = 2 * np.pi / 36
+        off = card.tc_phi_offsets_rad()[8]
+        tcs = np.floor((dep.phi_rad.astype(float) - off + np.pi) / seg)
+        assert (tcs[0] == tcs[1]) == same
+
+
+def test_gap_showers_feed_the_trigger(card, menu):
+    """Item 5, case C22: a 2 GeV photon in the backward (129 deg) or forward (31.6 deg) gap now
+    feeds the nearer TC ring (15 or 3, inside the energy sum's theta-ID 2-15); at 130.3 deg the
+    nearer ring is 16, outside the sum."""
+    bits, _ = run(card, menu, [[part(22, 2.0, 129.0, 0)], [part(22, 2.0, 31.6, 0)], [part(22, 2.0, 130.3, 0)]])
+    assert list(bits["ehigh"]) == [1, 1, 0]
+    assert bits["lml7"][2] == 1 and bits["clst"][2] == 0  # ring 16: lml7 sees it, ICN does not
