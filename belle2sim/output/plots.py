@@ -13,28 +13,33 @@ def plot_scan(doc, path):
     import mplhep
 
     plt.style.use(mplhep.style.ROOT)
-    points = doc["points"]
+    points = sorted(doc["points"], key=lambda p: p["mass_GeV"])
     masses = [p["mass_GeV"] for p in points]
     fig, ax = plt.subplots(figsize=(9, 6.5))
     ax.errorbar(masses, [p["efficiency"] for p in points], yerr=[p["efficiency_err"] for p in points],
                 marker="o", lw=2.5, color="black", label="selection and trigger")
-    ax.plot(masses, [p["trigger_efficiency"] for p in points], marker="s", lw=2, ls="--",
-            color="tab:red", label="trigger (OR, unprescaled)")
-    # lines with identical curves share one entry ("hie = lowe = g_high")
+    ax.plot(masses, [p["selection_efficiency"] for p in points], marker="^", lw=1.8, color="tab:blue",
+            label="offline selection")
+    ax.errorbar(masses, [p["trigger_efficiency_selected"] for p in points],
+                yerr=[p["trigger_efficiency_selected_err"] for p in points], marker="s", lw=2, ls="--",
+                color="tab:red", label=f"trigger on selected events: {doc['trigger']['logic']}")
+    # the trigger's lines on selected events; lines with identical curves share one entry
     curves = {}
-    for name in points[0]["lines"]:
-        ys = tuple(round(p["lines"][name], 12) for p in points)
+    for name in points[0]["lines_unique"]:
+        ys = tuple(round(p["lines_selected"][name], 12) for p in points)
         if any(ys):
             curves.setdefault(ys, []).append(name)
     ranked = sorted(curves.items(), key=lambda kv: -sum(kv[0]))[:_LINES_SHOWN]
     for ys, names in ranked:
         label = " = ".join(names[:4]) + (" = ..." if len(names) > 4 else "")
-        ax.plot(masses, ys, marker=".", lw=1.2, label=f"line {label}")
+        ax.plot(masses, ys, marker=".", lw=1.2, label=f"line {label} (selected events)")
     ax.set_xlabel("mass [GeV]")
     ax.set_ylabel("efficiency (fraction of generated events)")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=12, loc="best", title=doc["channel"], title_fontsize=13)
-    mplhep.label.exp_text("Belle II", "fast simulation (belle2sim)", ax=ax, loc=0, fontsize=14)
+    ax.legend(fontsize=11, loc="best", title=f"{doc['channel']}, analysis {doc['analysis']}", title_fontsize=12)
+    # not a Belle II result: say so on the figure
+    ax.set_title(f"belle2sim {doc.get('belle2sim_version', '')} fast simulation - not a Belle II result",
+                 fontsize=12, loc="left")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=str(path).rsplit(".", 1)[-1] if "." in str(path) else "png", dpi=110,
                     bbox_inches="tight")

@@ -1,0 +1,108 @@
+"""Analysis triggers: logic over lines and bits at their edges, the JSON bookkeeping of the
+trigger efficiencies, and the --analysis / --trigger options."""
+
+import numpy as np
+import pytest
+
+from belle2sim import pdgdata
+from belle2sim.channels import get
+from belle2sim.errors import MenuError, ParameterError
+from belle2sim.scan import run_point
+from belle2sim.simulate import simulate_chunk
+from belle2sim.trigger.analysis import AnalysisTrigger, resolve, trigger_terms
+from conftest import make_batch
+
+
+def mu(charge_pdg, p, theta_deg, phi_deg):
+    m = pdgdata.mass_GeV(13)
+    t, f = np.radians(theta_deg), np.radians(phi_deg)
+    return (charge_pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m))
+
+
+def fire(card, menu, logic, events):
+    chunk = simulate_chunk(make_batch(events), card, menu, 3, period="ideal")
+    ast, lines = resolve(AnalysisTrigger(logic, "test"), menu)
+    return trigger_terms(ast, lines, chunk.bits, chunk.psnm)
+
+
+@pytest.mark.parametrize("theta_deg,dphi_deg,tt90,tt30", [
+    (60.0, 170.0, True, True),
+    (60.0, 60.0, False, True),     # opening 60 deg: only the 2020 (30 deg) trigger
+    (60.0, 20.0, False, False),    # opening 20 deg: neither
+    (36.0, 170.0, False, False),   # one track below 37 deg
+    (38.0, 170.0, True, True),
+    (121.0, 170.0, False, False),  # one track above 120 deg
+    (119.0, 170.0, True, True),
+])
+def test_two_track_triggers_at_their_edges(card, menu, theta_deg, dphi_deg, tt90, tt30):
+    """tt90 / tt30: two tracks in 37-120 deg with dphi > 90 / 30 deg (arXiv:2212.03066 p. 3)."""
+    event = [mu(13, 3.0, 90.0, 5.0), mu(-13, 3.0, theta_deg, 5.0 + dphi_deg)]
+    assert fire(card, menu, "tt90", [event])[0][0] == tt90
+    assert fire(card, menu, "tt30", [event])[0][0] == tt30
+
+
+def test_three_track_trigger_needs_three_in_the_polar_range(card, menu):
+    inside = [mu(13, 2.0, 60, 0), mu(-13, 2.0, 80, 120), mu(13, 2.0, 100, 240)]
+    outside = [mu(13, 2.0, 60, 0), mu(-13, 2.0, 80, 120), mu(13, 2.0, 125, 240)]
+    fired, _ = fire(card, menu, "ttt", [inside, outside])
+    assert list(fired) == [True, False]
+    # the ftd_0036 fff line has no polar restriction (125 deg is inside the 2D acceptance)
+    fired, _ = fire(card, menu, "fff", [inside, outside])
+    assert list(fired) == [True, True]
+
+
+def test_three_cluster_ecl_trigger_thresholds(card, menu):
+    """lml0 (arXiv:2212.03634): >= 3 clusters, one above 0.3 GeV, not Bhabha-like."""
+    def gammas(energies):
+        return [(22, e * np.cos(f), e * np.sin(f), 0.0, e) for e, f in zip(energies, (0.3, 2.0, 4.0))]
+    fired, _ = fire(card, menu, "lml0", [gammas([0.5, 0.15, 0.15]), gammas([0.25, 0.15, 0.15]),
+                                         gammas([0.5, 0.15])])
+    assert list(fired) == [True, False, False]
+
+
+def test_unique_contribution_is_what_dropping_the_line_costs(card, menu):
+    """'ttt or mu1': an event with three tracks and a KLM muon is fired by both (unique for
+    neither); three electrons (no KLM hits) only by ttt; one muon only by mu1."""
+    both = [mu(13, 2.0, 60, 0), mu(-13, 2.0, 80, 120), mu(13, 2.0, 100, 240)]
+    pions = [(11,) + mu(13, 2.0, 60, 0)[1:], (-11,) + mu(13, 2.0, 80, 120)[1:], (11,) + mu(13, 2.0, 100, 240)[1:]]
+    one = [mu(13, 2.0, 80, 0)]
+    fired, unique = fire(card, menu, "ttt or mu1", [both, pions, one])
+    assert list(fired) == [True, True, True]
+    assert list(unique["ttt"]) == [False, True, False]
+    assert list(unique["mu1"]) == [False, False, True]
+
+
+def test_bad_trigger_logic_names_the_problem(menu):
+    with pytest.raises(MenuError, match="names nosuchline"):
+        resolve(AnalysisTrigger("tt90 or nosuchline", "x"), menu)
+    with pytest.raises(MenuError, match="trigger logic"):
+        resolve(AnalysisTrigger("tt90 or or", "x"), menu)
+    assert resolve(AnalysisTrigger("any", "x"), menu)[1] == menu.unprescaled()
+
+
+def test_selected_trigger_efficiency_matches_the_cut_flow(card, menu):
+    ch = get("zprime-invisible")
+    params = ch.resolve_parameters({"mass_GeV": 4.0}, card)
+    point = run_point(ch, params, card, menu, 4000, 5, chunk_size=1500).to_dict("mass_GeV")
+    flow = list(point["cut_flow"].values())
+    selected = flow[-2]
+    assert point["selection_efficiency"] == pytest.approx(selected)
+    assert point["trigger_efficiency_selected"] == pytest.approx(point["efficiency"] / selected)
+    assert 0 < point["trigger_efficiency_selected_err"] < 0.05
+    # the default analysis is arXiv:2212.03066 with the 2020 two-track trigger: on selected
+    # events tt30 carries everything and is unique (the only line of the trigger)
+    assert point["lines_unique"] == {"tt30": pytest.approx(point["trigger_efficiency_selected"])}
+    assert point["lines_selected"]["tt30"] == pytest.approx(point["trigger_efficiency_selected"])
+
+
+def test_analysis_choice_and_errors(card):
+    ch = get("zprime-invisible")
+    assert [a.key for a in ch.analyses] == ["2212.03066", "1912.11276", "generic"]
+    assert ch.analysis().key == "2212.03066"
+    assert ch.analysis("1912.11276").period == "2018"
+    with pytest.raises(ParameterError, match="no analysis '1234.5678'"):
+        ch.analysis("1234.5678")
+    # a parameter of another analysis is unknown to this one
+    with pytest.raises(ParameterError, match="no parameter min_muon_id"):
+        ch.resolve_parameters({"min_muon_id": 2}, card, "2212.03066")
+    assert ch.resolve_parameters({"min_muon_id": 2}, card, "generic")["min_muon_id"] == 2
