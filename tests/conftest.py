@@ -33,3 +33,17 @@ def make_batch(events, first_number=0):
 def massless(pdg, energy, theta_rad, phi_rad=0.0):
     st = np.sin(theta_rad)
     return (pdg, energy * st * np.cos(phi_rad), energy * st * np.sin(phi_rad), energy * np.cos(theta_rad), energy)
+
+
+@pytest.fixture(scope="session")
+def perfect_card(card):
+    """The shipped card with every track found and every muon identified (for hand-built events
+    whose outcome must not depend on a random finding or ID decision)."""
+    import copy
+
+    from belle2sim.detector.card import DetectorCard
+
+    doc = copy.deepcopy(card.doc)
+    doc["tracking"]["finding_efficiency"] = 1.0
+    doc["klm"]["muon_efficiency"] = 1.0
+    return DetectorCard(path=card.path, sha256="perfect", doc=doc)

@@ -100,7 +100,7 @@ def test_selection_window_covers_the_resolution(card, menu):
 
     ch = get("dark-photon-invisible")
     for n_sigma in (1.0, 2.0):
-        params = ch.resolve_parameters({"mass_GeV": 4.0, "window_nsigma": n_sigma,
+        params = ch.resolve_parameters({"mass_GeV": 4.0, "window_nsigma": n_sigma, "isr": 0,
                                         "theta_gamma_cm_min_deg": 60, "theta_gamma_cm_max_deg": 110}, card)
         b = ch.generate(21, 0, 20_000, params, card)
         cuts = ch.select(b, simulate_chunk(b, card, menu, 21), card, params)

@@ -88,7 +88,7 @@ def test_zprime_tautau_recoil_selection(card, menu):
     from belle2sim.simulate import simulate_chunk
 
     ch = get("zprime-tautau")
-    params = ch.resolve_parameters({"mass_GeV": 6.0}, card, "generic")
+    params = ch.resolve_parameters({"mass_GeV": 6.0, "isr": 0}, card, "generic")
     b = ch.generate(3, 0, 4000, params, card)
     cuts = ch.select(b, simulate_chunk(b, card, menu, 3), card, params, "generic")
     four = cuts["four tracks, zero charge"]

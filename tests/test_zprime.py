@@ -56,7 +56,7 @@ def test_recoil_mass_peak_position_and_width(card, menu):
     """The recoil mass against the muon pair peaks at M_Z' with the width the card predicts."""
     M = 3.0
     ch = get("zprime-invisible")
-    params = ch.resolve_parameters({"mass_GeV": M}, card)
+    params = ch.resolve_parameters({"mass_GeV": M, "isr": 0}, card)
     batch = ch.generate(9, 0, 20_000, params, card)
     chunk = simulate_chunk(batch, card, menu, 9)
     index, count, net = track_arrays(batch, chunk, 2)

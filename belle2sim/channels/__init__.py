@@ -26,6 +26,7 @@ class Parameter:
     strictly_positive: bool = False
     coupling: bool = False       # reported under "coupling" (cross sections scale with it)
     phase_space: bool = False    # reported under "phase_space" (defines what was generated)
+    choices: tuple = None        # the only values allowed (e.g. (0, 1) for a switch)
 
     def check(self, value):
         try:
@@ -34,6 +35,9 @@ class Parameter:
             raise ParameterError(f"parameter {self.name}: {value!r} is not a number") from None
         if not math.isfinite(value):
             raise ParameterError(f"parameter {self.name}: {value} is not a finite number")
+        if self.choices is not None and value not in self.choices:
+            raise ParameterError(f"parameter {self.name}: {value:g} is not one of "
+                                 f"{', '.join(f'{c:g}' for c in self.choices)}")
         if value < self.minimum or (self.strictly_positive and value <= 0):
             bound = "> 0" if self.strictly_positive else f">= {self.minimum}"
             raise ParameterError(f"parameter {self.name}: {value} is out of range (must be {bound})")
@@ -118,6 +122,9 @@ class Channel:
         cuts = {p.name: params[p.name] for p in self.parameters if p.phase_space}
         return cuts or {"generated": "full phase space"}
 
+
+ISR = Parameter("isr", 1.0, "initial-state radiation: 1 on (structure function, generators/isr.py), 0 off",
+                choices=(0.0, 1.0))
 
 _REGISTRY = {}
 

@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 
 from belle2sim import pdgdata
-from belle2sim.channels import Analysis, Channel, Parameter, register
+from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
 from belle2sim.channels.recoil_analyses import A4
 from belle2sim.channels.track_selection import extra_energy, mass_squared_and_sigma, nominal_total, track_arrays
 from belle2sim.errors import ParameterError
@@ -25,6 +25,7 @@ _COMMON = (
     Parameter("mass_GeV", 1.0, "A' mass (the scanned parameter)"),
     Parameter("epsilon", 1e-3, "kinetic mixing", strictly_positive=True, coupling=True),
     Parameter("alpha_D", 0.1, "dark coupling alpha_D = g_D^2 / 4 pi", strictly_positive=True, coupling=True),
+    ISR,
 )
 _WINDOW = Parameter("window_nsigma", 3.0, "mass windows in units of the predicted resolution", strictly_positive=True)
 
@@ -128,7 +129,7 @@ register(Channel(
         window="+-window_nsigma in M2_mumu and in M2_recoil, separately",
         not_modelled=("the published cut list (see --analysis 2207.00509)",))),
     generate=lambda seed, first, n, p, card: dark_higgs.generate(seed, first, n, card.beams, p["mass_GeV"],
-                                                                 p["h_mass_GeV"], False, {13: 1.0}),
+                                                                 p["h_mass_GeV"], False, {13: 1.0}, bool(p["isr"])),
     cross_section_fb=_sigma, check=_check_invisible,
     branching_fraction=lambda p, card: dark_photon_decays.branching_fractions(p["mass_GeV"])["mu"],
     default_scan=(0.5, 1.0, 2.0, 4.0, 6.0),
@@ -139,7 +140,8 @@ register(Channel(
     reference="Batell, Pospelov, Ritz PRD 79 (2009) 115008; BaBar PRL 108 (2012) 211801",
     parameters=_COMMON + (Parameter("h_mass_GeV", 3.0, "dark Higgs mass (visible: above 2 m_A')"),),
     generate=lambda seed, first, n, p, card: dark_higgs.generate(seed, first, n, card.beams, p["mass_GeV"],
-                                                                 p["h_mass_GeV"], True, _visible_modes(p["mass_GeV"])),
+                                                                 p["h_mass_GeV"], True, _visible_modes(p["mass_GeV"]),
+                                                                 bool(p["isr"])),
     cross_section_fb=_sigma, check=_check_visible,
     analyses=(Analysis(
         key="generic", title="six tracks of zero charge at sqrt(s), three opposite-charge pairs at m_A' (no Belle II "

@@ -9,7 +9,7 @@ energy within ``window_nsigma`` ECL resolution widths of E* = (s - M^2) / (2 sqr
 
 import numpy as np
 
-from belle2sim.channels import Analysis, Channel, Parameter, register
+from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
 from belle2sim.channels.single_photon import single_photon_cuts
 from belle2sim.errors import ParameterError
 from belle2sim.generators import dark_photon
@@ -22,6 +22,7 @@ PARAMETERS = (
               phase_space=True),
     Parameter("theta_gamma_cm_max_deg", 175.0, "generated photon CM polar angle, upper edge (deg)",
               phase_space=True),
+    ISR,
 )
 SELECTION = (
     Parameter("extra_cluster_max_GeV", 0.1, "no other ECL cluster above this lab energy (GeV)"),
@@ -42,7 +43,7 @@ def _check(params, card):
 
 def _generate(seed, first, n, params, card):
     return dark_photon.generate(seed, first, n, params["mass_GeV"], params["theta_gamma_cm_min_deg"],
-                                params["theta_gamma_cm_max_deg"], card.beams)
+                                params["theta_gamma_cm_max_deg"], card.beams, bool(params["isr"]))
 
 
 def _cross_section(params, card):

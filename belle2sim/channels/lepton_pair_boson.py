@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from belle2sim import pdgdata
-from belle2sim.channels import Analysis, Channel, Parameter, register
+from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
 from belle2sim.channels import four_muon_analyses, recoil_analyses
 from belle2sim.channels.track_selection import (
     extra_energy, mass_squared_and_sigma, nominal_total, track_arrays,
@@ -36,6 +36,27 @@ PDG_ZPRIME, PDG_SCALAR = 4900023, 4900025
 @lru_cache(maxsize=64)
 def _w_max(seed, sqrt_s, M, kind):
     return gen.pilot(seed, sqrt_s, pdgdata.mass_GeV(MUON), M, kind)[2]
+
+
+_ISR_CACHE = {}
+
+
+def isr_setup(seed, beams, M, kind):
+    """(ISR table, unweighting bound) for e+e- -> mu+mu- X at this mass, computed once."""
+    key = (seed, beams.sqrt_s_GeV, M, kind)
+    if key not in _ISR_CACHE:
+        table = gen.isr_table(beams, pdgdata.mass_GeV(MUON), M)
+        _ISR_CACHE[key] = table, gen.pilot_isr(seed, beams.sqrt_s_GeV, pdgdata.mass_GeV(MUON), M, kind, table)
+    return _ISR_CACHE[key]
+
+
+def generate_with_isr(seed, first, n, params, card, kind, boson_pdg, decay_pdg):
+    M = params["mass_GeV"]
+    if params.get("isr"):
+        table, w_max = isr_setup(seed, card.beams, M, kind)
+        return gen.generate(seed, first, n, card.beams, MUON, boson_pdg, M, kind, w_max, decay_pdg, table)
+    return gen.generate(seed, first, n, card.beams, MUON, boson_pdg, M, kind,
+                        _w_max(seed, card.beams.sqrt_s_GeV, M, kind), decay_pdg)
 
 
 def _check(params, card):
@@ -101,7 +122,8 @@ def _select_four_muons(batch, chunk, card, params):
 def _parameters(coupling_name, coupling_default, coupling_text):
     """The physics parameters of a radiated-boson channel: mass and coupling."""
     return (Parameter("mass_GeV", 1.0, "boson mass (the scanned parameter)"),
-            Parameter(coupling_name, coupling_default, coupling_text, strictly_positive=True, coupling=True))
+            Parameter(coupling_name, coupling_default, coupling_text, strictly_positive=True, coupling=True),
+            ISR)
 
 
 def generic(four_muons, trigger, trigger_source):
@@ -123,9 +145,7 @@ def generic(four_muons, trigger, trigger_source):
 
 def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, parameters, analyses, bf, check):
     def generate(seed, first, n, params, card):
-        w_max = _w_max(seed, card.beams.sqrt_s_GeV, params["mass_GeV"], kind)
-        return gen.generate(seed, first, n, card.beams, MUON, boson_pdg, params["mass_GeV"], kind, w_max,
-                            decay_pdg)
+        return generate_with_isr(seed, first, n, params, card, kind, boson_pdg, decay_pdg)
 
     def sigma(params, card):
         return gen.cross_section_fb(card.beams.sqrt_s_GeV, pdgdata.mass_GeV(MUON), params["mass_GeV"], kind,

@@ -142,7 +142,7 @@ def c_eta(card, chunk, i_neg, i_pos):
     neg = obj.to_cm(card, *obj.system(chunk, [i_neg], [m_mu]))
     pos = obj.to_cm(card, *obj.system(chunk, [i_pos], [m_mu]))
     pair = vector.array({"px": neg[1] + pos[1], "py": neg[2] + pos[2], "pz": neg[3] + pos[3], "E": neg[0] + pos[0]})
-    mu = vector.array({"px": neg[1], "py": neg[2], "pz": neg[3], "E": neg[0]}).boost_p4(-pair)
+    mu = vector.array({"px": neg[1], "py": neg[2], "pz": neg[3], "E": neg[0]}).boost_beta3(-pair.to_beta3())
     return np.abs(np.asarray(mu.to_Vector3D().unit().dot(pair.to_Vector3D().unit())))
 
 

@@ -17,7 +17,8 @@ from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Channel, Parameter, register
 from belle2sim.channels import objects as obj
 from belle2sim.channels.four_muon_analyses import PAIRINGS, opposite_sign_order
-from belle2sim.channels.lepton_pair_boson import MUON, PDG_ZPRIME, _w_max
+from belle2sim.channels import ISR
+from belle2sim.channels.lepton_pair_boson import MUON, PDG_ZPRIME, generate_with_isr
 from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, track_arrays
 from belle2sim.errors import ParameterError
 from belle2sim.generators import lepton_pair_boson as lpb
@@ -35,10 +36,7 @@ def _check_zprime(params, card):
 
 
 def _generate_zprime(seed, first, n, params, card):
-    M = params["mass_GeV"]
-    batch = lpb.generate(seed, first, n, card.beams, MUON, PDG_ZPRIME, M, VECTOR,
-                         _w_max(seed, card.beams.sqrt_s_GeV, M, VECTOR), TAU)
-    return tau_decays.decay_taus(batch, seed)
+    return tau_decays.decay_taus(generate_with_isr(seed, first, n, params, card, VECTOR, PDG_ZPRIME, TAU), seed)
 
 
 def _select_zprime(batch, chunk, card, params):
@@ -97,7 +95,8 @@ register(Channel(
     description="e+e- -> mu+mu- Z', Z' -> tau+tau-: recoil mass against a muon pair in four-track events",
     reference="Belle II PRL 131 (2023) 121802",
     parameters=(Parameter("mass_GeV", 5.0, "Z' mass (the scanned parameter)"),
-                Parameter("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", strictly_positive=True, coupling=True)),
+                Parameter("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", strictly_positive=True, coupling=True),
+                ISR),
     analyses=(Analysis(
         key="2306.12294", title="Belle II, tau+tau- resonance in e+e- -> mu+mu- tau+tau-, 62.8 fb^-1 (PRL 131 (2023) 121802)",
         trigger="ttt or mu1", trigger_source="arXiv:2306.12294v2 p. 3: three tracks in 37-120 deg OR single muon "

@@ -11,7 +11,8 @@ Decays: A' -> e+e- / mu+mu- / pi+pi- with the relative branching fractions of
 generators/dark_photon_decays.py (or mu+mu- only), isotropic; h' invisible, or h' -> A' A'
 (m_h' > 2 m_A'), isotropic. All decays at the production point.
 Event layout: beams (2), A' (status 2) and its pair; then h' (status 1) or h' (status 2) and its
-two A' with their pairs.
+two A' with their pairs; with ISR (generators/isr.py, x weighted by the closed-form
+sigma(s') / sigma(s)) the initial-state photon last, the process above happening at sqrt(s').
 """
 
 import numpy as np
@@ -20,6 +21,7 @@ from numba import prange
 from belle2sim import pdgdata, rng
 from belle2sim._jit import inline, kernel
 from belle2sim.beams import event_frame
+from belle2sim.generators import isr as isr_mod
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost, direction, two_body_decay, two_body_momentum
@@ -52,12 +54,16 @@ def _pick(u, cumulative):
 
 
 @kernel(parallel=True)
-def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, modes_cum, per_event,
+def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, modes_cum, per_event, isr,
               pdg, px, py, pz, E, vx, vy, vz, parent, status):
     out = (pdg, px, py, pz, E, vx, vy, vz, parent, status)
     for i in prange(numbers.shape[0]):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ax, ay, az) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
+        k_isr = (0.0, 0.0, 0.0, 0.0)
+        if isr.shape[0] > 0:
+            k_isr, sqrt_s, (bx, by, bz), (ax, ay, az) = isr_mod.radiate(
+                rng.event_key(seed, numbers[i], rng.STAGE_ISR), isr, sqrt_s, bx, by, bz, ax, ay, az, her)
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         k = two_body_momentum(sqrt_s, m_a, m_h)
         a_coef = k * k / (2.0 * m_a * m_a)
@@ -70,6 +76,8 @@ def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, mod
         a_vec = boost(k * dx, k * dy, k * dz, np.sqrt(k * k + m_a * m_a), bx, by, bz)
         h_vec = boost(-k * dx, -k * dy, -k * dz, np.sqrt(k * k + m_h * m_h), bx, by, bz)
         j = i * per_event
+        if isr.shape[0] > 0:
+            _write(out, j + per_event - 1, k_isr, 22, STATUS_FINAL, -1, vtx)
         _write(out, j, (her[0], her[1], her[2], her[3]), 11, STATUS_BEAM, -1, vtx)
         _write(out, j + 1, (ler[0], ler[1], ler[2], ler[3]), -11, STATUS_BEAM, -1, vtx)
         kd = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
@@ -96,15 +104,18 @@ def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, mod
             _write(out, s_a + 2, d2, -modes_pdg[mode], STATUS_FINAL, s_a - j, vtx)
 
 
-def generate(seed, first_event, n_events, beams, m_a, m_h, visible, modes):
+def generate(seed, first_event, n_events, beams, m_a, m_h, visible, modes, isr=False):
     """Events of e+e- -> A' h'; ``modes`` maps A' decay PDG (11, 13, 211) -> relative weight."""
-    per_event = 12 if visible else 6
+    per_event = (12 if visible else 6) + (1 if isr else 0)
+    table = (isr_mod.packed(beams.packed(), beams.s_GeV2, pdgdata.mass_GeV(11),
+                            lambda s: cross_section_fb(s, m_a, m_h, 1.0, 1.0), m_a + m_h + 1e-3)
+             if isr else np.zeros(0))
     batch = EventBatch.empty(n_events, per_event, first_number=first_event)
     codes = np.array(list(modes), dtype=np.int64)
     w = np.array([modes[c] for c in codes], dtype=float)
     cum = np.cumsum(w) / w.sum()
     masses = np.array([pdgdata.mass_GeV(int(c)) for c in codes])
     _generate(np.uint64(seed), batch.number, beams.packed(), float(m_a), float(m_h), bool(visible), codes, masses,
-              cum, per_event, batch.pdg, batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
+              cum, per_event, table, batch.pdg, batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
               batch.parent, batch.status)
     return batch

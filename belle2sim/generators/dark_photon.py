@@ -10,7 +10,9 @@ arXiv:1309.5084, eq. (2.2); same form as e+e- -> gamma Z with the Z replaced by 
 alpha = alpha(0) (both photon vertices couple to on-shell or nearly on-shell vectors). The
 photon carries E* = (s - M^2) / (2 sqrt s) exactly. Collinear emission diverges, so events are
 generated in a photon CM polar range [theta_min, theta_max] (the channel's phase space); the
-cross section is quoted over that range. ISR is not included (tree level).
+cross section is quoted over that range. With ``isr`` an initial-state photon is radiated first
+(generators/isr.py) and the process above happens at sqrt(s'); the photon range then refers to
+the hard system's rest frame, and the quoted cross section stays the Born one at sqrt(s).
 
 Sampling: proposal 1/sin^2 theta (inverse CDF c = tanh(u)), exact accept-reject with
 probability [(1 + c^2) + K] / (2 + K) >= 1/2, K = 4 s M^2 / (s - M^2)^2.
@@ -22,6 +24,7 @@ from numba import prange
 from belle2sim import rng
 from belle2sim._jit import kernel
 from belle2sim.beams import event_frame
+from belle2sim.generators import isr as isr_mod
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost, direction
@@ -61,13 +64,18 @@ def photon_energy_cm_GeV(s, mass):
 
 
 @kernel(parallel=True)
-def _generate(seed, numbers, mass, cos_min, cos_max, beam, pdg, px, py, pz, E, vx, vy, vz, parent, status):
+def _generate(seed, numbers, mass, cos_min, cos_max, beam, isr, per_event, pdg, px, py, pz, E, vx, vy, vz,
+              parent, status):
     n = numbers.shape[0]
     a_min = np.arctanh(cos_min)
     a_max = np.arctanh(cos_max)
     for i in prange(n):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ex, ey, ez) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
+        k_isr = (0.0, 0.0, 0.0, 0.0)
+        if isr.shape[0] > 0:
+            k_isr, sqrt_s, (bx, by, bz), (ex, ey, ez) = isr_mod.radiate(
+                rng.event_key(seed, numbers[i], rng.STAGE_ISR), isr, sqrt_s, bx, by, bz, ex, ey, ez, her)
         s = sqrt_s * sqrt_s
         kg = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         k = 4.0 * s * mass * mass / ((s - mass * mass) ** 2)
@@ -82,8 +90,8 @@ def _generate(seed, numbers, mass, cos_min, cos_max, beam, pdg, px, py, pz, E, v
         g = boost(e_gamma * dx, e_gamma * dy, e_gamma * dz, e_gamma, bx, by, bz)
         a = boost(-e_gamma * dx, -e_gamma * dy, -e_gamma * dz, sqrt_s - e_gamma, bx, by, bz)
 
-        j = i * 4
-        for m in range(4):
+        j = i * per_event
+        for m in range(per_event):
             vx[j + m] = vtx[0]
             vy[j + m] = vtx[1]
             vz[j + m] = vtx[2]
@@ -96,14 +104,28 @@ def _generate(seed, numbers, mass, cos_min, cos_max, beam, pdg, px, py, pz, E, v
         px[j + 2], py[j + 2], pz[j + 2], E[j + 2] = g[0], g[1], g[2], g[3]
         pdg[j + 3], status[j + 3] = PDG_DARK_PHOTON, STATUS_FINAL
         px[j + 3], py[j + 3], pz[j + 3], E[j + 3] = a[0], a[1], a[2], a[3]
+        if per_event > 4:
+            pdg[j + 4], status[j + 4] = 22, STATUS_FINAL
+            px[j + 4], py[j + 4], pz[j + 4], E[j + 4] = k_isr[0], k_isr[1], k_isr[2], k_isr[3]
 
 
-def generate(seed, first_event, n_events, mass_GeV, theta_min_deg, theta_max_deg, beams):
-    """Generate ``n_events`` events numbered from ``first_event``; returns an EventBatch (lab)."""
-    batch = EventBatch.empty(n_events, PARTICLES_PER_EVENT, first_number=first_event)
+def isr_table(beams, mass_GeV, cos_min, cos_max):
+    from belle2sim import pdgdata
+
+    return isr_mod.packed(beams.packed(), beams.s_GeV2, pdgdata.mass_GeV(11),
+                          lambda s: cross_section_fb(s, mass_GeV, 1.0, cos_min, cos_max) if s > mass_GeV**2 else 0.0,
+                          mass_GeV + 1e-3)
+
+
+def generate(seed, first_event, n_events, mass_GeV, theta_min_deg, theta_max_deg, beams, isr=False):
+    """Generate ``n_events`` events numbered from ``first_event``; returns an EventBatch (lab).
+    With ``isr`` each event also holds its initial-state photon (the last particle)."""
+    per_event = PARTICLES_PER_EVENT + (1 if isr else 0)
+    batch = EventBatch.empty(n_events, per_event, first_number=first_event)
     cos_min = np.cos(np.radians(theta_max_deg))
     cos_max = np.cos(np.radians(theta_min_deg))
-    _generate(np.uint64(seed), batch.number, float(mass_GeV), cos_min, cos_max, beams.packed(),
+    table = isr_table(beams, float(mass_GeV), cos_min, cos_max) if isr else np.zeros(0)
+    _generate(np.uint64(seed), batch.number, float(mass_GeV), cos_min, cos_max, beams.packed(), table, per_event,
               batch.pdg, batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
               batch.parent, batch.status)
     return batch

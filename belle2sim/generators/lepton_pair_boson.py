@@ -4,7 +4,12 @@ Each event is built in its own CM frame (per-event beam energies), with the proc
 that event's e- direction, then boosted to the lab. X either leaves unseen (status 1, its own
 PDG id) or decays at the production point to a fermion pair, isotropically in its rest frame
 (spin correlations between production and decay are not kept). Event layout: e-, e+ beams
-(status 4), l-, l+, X, and X's two daughters when it decays.
+(status 4), l-, l+, X, and X's two daughters when it decays; with ISR, the photon last.
+
+ISR (generators/isr.py): per attempt, x is drawn from the radiator W(x) and the 3-body point at
+sqrt(s') = sqrt(s (1 - x)); the attempt is accepted with |M|^2 dPhi3 (s / s') / w_max, which is
+the Born flux 1/(2 s') of the hard process, so (x, final state) follow W(x) dsigma(s') jointly.
+w_max comes from pilots at several s'; an event above it keeps the excess as its weight.
 """
 
 import numpy as np
@@ -13,6 +18,7 @@ from numba import prange
 from belle2sim import pdgdata, rng
 from belle2sim._jit import kernel
 from belle2sim.beams import event_frame
+from belle2sim.generators import isr as isr_mod
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.generators.radiated_boson import (
@@ -31,6 +37,21 @@ def pilot(seed, sqrt_s, m_l, M, kind, n=PILOT_EVENTS):
     return w.mean(), w.std() / np.sqrt(n), w.max()
 
 
+def isr_table(beams, m_l, M):
+    """The radiator alone (the hard cross section enters through the matrix element)."""
+    return isr_mod.packed(beams.packed(), beams.s_GeV2, pdgdata.mass_GeV(11), lambda s: 1.0, M + 2 * m_l + 1e-3)
+
+
+def pilot_isr(seed, sqrt_s, m_l, M, kind, table, n=PILOT_EVENTS // 4):
+    """Largest |M|^2 dPhi3 s / s' over pilots at x = 0 ... x_max (ISR unweighting bound)."""
+    x_max = table[2]
+    best = 0.0
+    for k, x in enumerate(np.linspace(0.0, x_max, 9)):
+        w = weights(np.uint64(seed), STAGE_PILOT + 2 + k, n, sqrt_s * np.sqrt(1.0 - x), pdgdata.mass_GeV(11),
+                    m_l, M, kind)
+        best = max(best, w.max() / (1.0 - x))
+    return best
+
 def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=200_000):
     """sigma(e+e- -> l+l- X) in fb for coupling g (vector) or y (scalar), with its MC error."""
     w = weights(np.uint64(seed), STAGE_PILOT + 1, n, sqrt_s, pdgdata.mass_GeV(11), m_l, M, kind)
@@ -39,7 +60,7 @@ def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=200_000):
 
 
 @kernel(parallel=True)
-def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d, m_d, per_event,
+def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d, m_d, per_event, isr,
               pdg, px, py, pz, E, vx, vy, vz, parent, status, weight):
     n = numbers.shape[0]
     block = 64
@@ -49,21 +70,29 @@ def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d
         p1, p2 = np.zeros(4), np.zeros(4)
         k1, k2, q = np.zeros(4), np.zeros(4), np.zeros(4)
         for i in range(blk * block, min(n, (blk + 1) * block)):
-            her, ler, vtx, sqrt_s, (bx, by, bz), (nx, ny, nz) = event_frame(
+            her, ler, vtx, sqrt_s0, (bx0, by0, bz0), (nx0, ny0, nz0) = event_frame(
                 rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
-            ux, uy, uz, wx, wy, wz = perpendicular_basis(nx, ny, nz)
-            beams_along_z(sqrt_s, m_e, p1, p2)
             key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
+            key_isr = rng.event_key(seed, numbers[i], rng.STAGE_ISR)
             w = 0.0
+            k_isr = (0.0, 0.0, 0.0, 0.0)
+            sqrt_s, bx, by, bz, nx, ny, nz = sqrt_s0, bx0, by0, bz0, nx0, ny0, nz0
             for attempt in range(MAX_ATTEMPTS):
                 base = 8 * attempt
+                flux = 1.0
+                if isr.shape[0] > 0:
+                    k_isr, sqrt_s, (bx, by, bz), (nx, ny, nz) = isr_mod.radiate(
+                        key_isr, isr, sqrt_s0, bx0, by0, bz0, nx0, ny0, nz0, her, attempt)
+                    flux = (sqrt_s0 * sqrt_s0) / (sqrt_s * sqrt_s)
                 w = phase_space_point(key, base, sqrt_s, m_l, M, k1, k2, q)
                 if w <= 0.0:
                     continue
+                beams_along_z(sqrt_s, m_e, p1, p2)
                 polarisations(q[0], q[1], q[2], q[3], M, pols)
-                w *= me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, 3, ws)
+                w *= me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, 3, ws) * flux
                 if rng.uniform(key, base + 5) * w_max < w:
                     break
+            ux, uy, uz, wx, wy, wz = perpendicular_basis(nx, ny, nz)
             weight[i] = max(1.0, w / w_max)
             j = i * per_event
             # beams
@@ -82,7 +111,11 @@ def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d
             for m in range(per_event):
                 vx[j + m], vy[j + m], vz[j + m] = vtx[0], vtx[1], vtx[2]
                 parent[j + m] = -1
-            if per_event == 7:  # X -> d dbar, isotropic in the X rest frame
+            if isr.shape[0] > 0:
+                g = j + per_event - 1
+                pdg[g], status[g] = 22, STATUS_FINAL
+                px[g], py[g], pz[g], E[g] = k_isr[0], k_isr[1], k_isr[2], k_isr[3]
+            if pdg_d != 0:  # X -> d dbar, isotropic in the X rest frame
                 status[j + 4] = STATUS_DECAYED
                 kd = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
                 d1, d2 = two_body_decay(E[j + 4], px[j + 4], py[j + 4], pz[j + 4], M, m_d, m_d,
@@ -92,14 +125,15 @@ def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d
                     px[j + slot], py[j + slot], pz[j + slot], E[j + slot] = d[0], d[1], d[2], d[3]
 
 
-def generate(seed, first_event, n_events, beams, lepton_pdg, boson_pdg, M, kind, w_max, decay_pdg=0):
+def generate(seed, first_event, n_events, beams, lepton_pdg, boson_pdg, M, kind, w_max, decay_pdg=0, isr=None):
     """Events of e+e- -> l+l- X (lab frame). ``decay_pdg`` = 0 keeps X undecayed (invisible);
-    otherwise X -> decay_pdg + anti-particle."""
-    per_event = 7 if decay_pdg else 5
+    otherwise X -> decay_pdg + anti-particle. ``isr``: the table of :func:`isr_table` (then
+    ``w_max`` must come from :func:`pilot_isr`), or None."""
+    per_event = (7 if decay_pdg else 5) + (1 if isr is not None else 0)
     batch = EventBatch.empty(n_events, per_event, first_number=first_event)
     m_d = pdgdata.mass_GeV(decay_pdg) if decay_pdg else 0.0
     _generate(np.uint64(seed), batch.number, beams.packed(), pdgdata.mass_GeV(11),
               pdgdata.mass_GeV(lepton_pdg), float(M), int(kind), float(w_max), int(lepton_pdg), int(boson_pdg),
-              int(decay_pdg), float(m_d), per_event, batch.pdg, batch.px, batch.py, batch.pz, batch.E,
+              int(decay_pdg), float(m_d), per_event, np.zeros(0) if isr is None else isr, batch.pdg, batch.px, batch.py, batch.pz, batch.E,
               batch.vx, batch.vy, batch.vz, batch.parent, batch.status, batch.weight)
     return batch

@@ -1,0 +1,123 @@
+"""Initial-state radiation: one photon per event from the e+e- structure function.
+
+Energy: the photon takes x = 2 E_gamma / sqrt(s) (event c.m.) from the Kuraev-Fadin radiator
+at leading order with soft-photon exponentiation (E. A. Kuraev, V. S. Fadin, Sov. J. Nucl.
+Phys. 41 (1985) 466, eq. (28); the same form as in the radiative-return generators, e.g.
+Rodrigo et al., Eur. Phys. J. C 24 (2002) 71, arXiv:hep-ph/0112184):
+
+    W(x) = beta x^(beta - 1) (1 + 3 beta / 4) - beta (1 - x / 2),
+    beta = (2 alpha / pi) (ln(s / m_e^2) - 1),
+
+times the Born cross section of the hard process at the reduced energy, sigma(s (1 - x)) /
+sigma(s) (tabulated per point, linear in x between nodes): x is drawn exactly from
+W(x) sigma(s(1-x)) by accept-reject. The constant factor 1 + (alpha/pi)(pi^2/3 - 1/2) of the
+radiator changes the rate, not the shape; the cross sections belle2sim quotes stay Born.
+
+Angle: the soft-photon (eikonal) pattern of the e+e- antenna,
+
+    dN / dcos(theta) ~ 2 (1 + b^2) / (1 - b^2 c^2) - (1 - b^2) [1 / (1 - b c)^2 + 1 / (1 + b c)^2],
+
+b the beam velocity in the c.m., theta from the e- beam (Peskin & Schroeder eq. (6.16) summed
+over both legs). With c = tanh(y) / b, y uniform in (-acosh gamma, acosh gamma), the
+acceptance weight is exactly 1 - cosh(2 y) / (2 gamma^2 - 1), with no cancellation near the
+beams. Most photons go down the beam pipe (theta ~ 1 / gamma); hard photons at large angle
+are rare but they exist as photons in the detector, as the analyses' photon vetoes need.
+
+The hard process is then generated in the rest frame of Q = P_beams - k with sqrt(s') =
+sqrt(s (1 - x)), its polar axis the e- beam direction seen from that frame.
+"""
+
+import numpy as np
+
+from belle2sim import rng
+from belle2sim._jit import inline
+from belle2sim.constants import ALPHA_EM
+from belle2sim.kinematics import boost, direction
+
+X_NODES = 64
+
+
+def beta_radiator(s_GeV2, m_e_GeV):
+    return 2.0 * ALPHA_EM / np.pi * (np.log(s_GeV2 / m_e_GeV**2) - 1.0)
+
+
+def radiator(x, beta):
+    """W(x) of the module docstring (x in (0, 1))."""
+    x = np.asarray(x, dtype=float)
+    return beta * x ** (beta - 1.0) * (1.0 + 0.75 * beta) - beta * (1.0 - 0.5 * x)
+
+
+def ratio_table(sigma_of_s, s_GeV2, x_max):
+    """Nodes x in [0, x_max] and sigma(s (1 - x)) / max(...) for the accept-reject."""
+    x = np.linspace(0.0, x_max, X_NODES)
+    r = np.array([max(sigma_of_s(s_GeV2 * (1.0 - xi)), 0.0) for xi in x])
+    if r.max() <= 0:
+        raise ValueError("the hard process is closed over the whole ISR range")
+    return x, r / r.max()
+
+
+def packed(beam_params, s_GeV2, m_e_GeV, sigma_of_s, threshold_GeV):
+    """Everything the kernels need: [beta, gamma_e, x_max, nodes..., ratios...]. ``threshold_GeV``:
+    the smallest sqrt(s') at which the hard process is open (x stays 1 % of x_max below it)."""
+    beta = beta_radiator(s_GeV2, m_e_GeV)
+    gamma = np.sqrt(s_GeV2) / (2.0 * m_e_GeV)
+    x_max = 0.99 * (1.0 - threshold_GeV**2 / s_GeV2)
+    x, r = ratio_table(sigma_of_s, s_GeV2, x_max)
+    return np.concatenate([[beta, gamma, x_max], x, r])
+
+
+@inline
+def _ratio(table, x):
+    n = (table.shape[0] - 3) // 2
+    x_max = table[2]
+    f = x / x_max * (n - 1)
+    k = min(int(f), n - 2)
+    t = f - k
+    return table[3 + n + k] * (1.0 - t) + table[3 + n + k + 1] * t
+
+
+@inline
+def draw_x(key, table, counter0):
+    """x from W(x) sigma(s(1-x)) on (0, x_max], using draws counter0.. of key."""
+    beta, x_max = table[0], table[2]
+    for attempt in range(100000):
+        u = rng.uniform(key, counter0 + 2 * attempt)
+        x = x_max * u ** (1.0 / beta)
+        # W(x) / (beta x^(beta-1) (1 + 3 beta / 4)) <= 1, times the sigma ratio <= 1
+        w = 1.0 - (1.0 - 0.5 * x) * x ** (1.0 - beta) / (1.0 + 0.75 * beta)
+        if rng.uniform(key, counter0 + 2 * attempt + 1) < w * _ratio(table, x):
+            return x
+    return 0.0
+
+
+@inline
+def draw_cos(key, gamma, counter0):
+    """cos(theta) of the photon to the e- beam, from the eikonal antenna pattern."""
+    b = np.sqrt(1.0 - 1.0 / (gamma * gamma))
+    a = np.arccosh(gamma)
+    for attempt in range(100000):
+        y = a * (2.0 * rng.uniform(key, counter0 + 2 * attempt) - 1.0)
+        if rng.uniform(key, counter0 + 2 * attempt + 1) < 1.0 - np.cosh(2.0 * y) / (2.0 * gamma * gamma - 1.0):
+            return min(max(np.tanh(y) / b, -1.0), 1.0)
+    return 0.0
+
+
+@inline
+def radiate(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream=0):
+    """One ISR photon for an event of c.m. energy sqrt_s, c.m. velocity (bx, by, bz) in the lab
+    and e- axis (ax, ay, az) in the c.m. Returns (photon lab four-vector (px, py, pz, E),
+    sqrt(s'), velocity of the hard system in the lab, e- axis in the hard system's frame).
+    Uses draws of ``key`` (an rng.STAGE_ISR key); ``stream`` selects an independent set of
+    draws (a generator that redraws the photon per attempt passes the attempt number)."""
+    base = stream << 24
+    x = draw_x(key, table, base)
+    c = draw_cos(key, table[1], base + (1 << 20))
+    w = 0.5 * x * sqrt_s
+    dx, dy, dz = direction(ax, ay, az, c, 2.0 * np.pi * rng.uniform(key, base + (1 << 21)))
+    k_lab = boost(w * dx, w * dy, w * dz, w, bx, by, bz)
+    q_lab = boost(-w * dx, -w * dy, -w * dz, sqrt_s - w, bx, by, bz)
+    sqrt_sp = np.sqrt(max(sqrt_s * (sqrt_s - 2.0 * w), 0.0))
+    qbx, qby, qbz = q_lab[0] / q_lab[3], q_lab[1] / q_lab[3], q_lab[2] / q_lab[3]
+    ex, ey, ez, _ = boost(her[0], her[1], her[2], her[3], -qbx, -qby, -qbz)
+    n = np.sqrt(ex * ex + ey * ey + ez * ez)
+    return k_lab, sqrt_sp, (qbx, qby, qbz), (ex / n, ey / n, ez / n)
