@@ -1,0 +1,203 @@
+"""Published selection of tau -> l alpha (alpha invisible), Belle II arXiv:2212.03634 (62.8 fb^-1,
+2019-20; shared/physics/analyses.md A6): 3x1 events in the thrust hemispheres, cut by cut in
+the order of the paper (pp. 2-3 and Table I).
+
+Event shape: thrust T = max_n sum |p.n| / sum |p| in the c.m. over the four tracks (pion mass)
+and the selected photons, found exactly by trying every split of the particles into two sets
+(the axis is the sum of one set); the hemispheres are the signs of p.T.
+Photons: clusters of at least 0.1 GeV inside the CDC acceptance (17-150 deg), not from a track;
+below 0.4 GeV they must lie 40 cm or more from every track's entry point on the ECL surface.
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim import pdgdata
+from belle2sim._jit import inline, kernel
+from belle2sim.channels import objects as obj
+from belle2sim.kinematics import boost
+
+MAX_THRUST_PARTICLES = 12
+
+# Table I of arXiv:2212.03634: (tag-side pT thresholds sorted ascending, thrust range, E*_3h, M_3h)
+CUTS = {11: ((0.08, 0.30, 0.70), (0.90, 0.99), (1.2, 5.3), (0.5, 1.7)),
+        13: ((0.04, 0.17, 0.47), (0.90, 1.00), (1.1, 5.3), (0.4, 1.7))}
+
+
+@inline
+def _surface_point(theta, phi, rb, zf, zb):
+    """Point (cm) where a direction from the origin meets the ECL inner surface."""
+    st, ct = np.sin(theta), np.cos(theta)
+    r, z = rb, rb * ct / st if st > 0 else 1e9
+    if z > zf:
+        z, r = zf, zf * st / ct
+    elif z < zb:
+        z, r = zb, zb * st / ct
+    return r * np.cos(phi), r * np.sin(phi), z
+
+
+@kernel(parallel=True)
+def photon_flags(offsets, is_cluster, found, dep_E, dep_theta, dep_phi, ecl, theta_lo, theta_hi, use):
+    """use[j]: particle j is a photon of the paper's definition."""
+    for i in prange(offsets.shape[0] - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        for j in range(start, stop):
+            use[j] = False
+            if not is_cluster[j] or found[j] or dep_E[j] < 0.1:
+                continue
+            if not (theta_lo <= dep_theta[j] <= theta_hi):
+                continue
+            ok = True
+            if dep_E[j] < 0.4:
+                x, y, z = _surface_point(dep_theta[j], dep_phi[j], ecl[0], ecl[1], ecl[2])
+                for k in range(start, stop):
+                    if found[k] and dep_E[k] > 0.0:
+                        tx, ty, tz = _surface_point(dep_theta[k], dep_phi[k], ecl[0], ecl[1], ecl[2])
+                        if (x - tx) ** 2 + (y - ty) ** 2 + (z - tz) ** 2 < 40.0 * 40.0:
+                            ok = False
+                            break
+            use[j] = ok
+
+
+@kernel(parallel=True)
+def photon_counts(offsets, use, dep_E, dep_theta, dep_phi, pi0_lo, pi0_hi, n_pi0, n_extra):
+    """Per event: photon pairs in the pi0 window, and photons above 0.2 GeV in no such pair."""
+    for i in prange(offsets.shape[0] - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        npi = 0
+        extra = 0
+        for j in range(start, stop):
+            if not use[j]:
+                continue
+            in_pair = False
+            for k in range(start, stop):
+                if k == j or not use[k]:
+                    continue
+                sj, sk = np.sin(dep_theta[j]), np.sin(dep_theta[k])
+                cos_a = sj * sk * np.cos(dep_phi[j] - dep_phi[k]) + np.cos(dep_theta[j]) * np.cos(dep_theta[k])
+                m = np.sqrt(max(2.0 * dep_E[j] * dep_E[k] * (1.0 - cos_a), 0.0))
+                if pi0_lo <= m <= pi0_hi:
+                    in_pair = True
+                    if k > j:
+                        npi += 1
+            if not in_pair and dep_E[j] > 0.2:
+                extra += 1
+        n_pi0[i] = npi
+        n_extra[i] = extra
+
+
+@kernel(parallel=True)
+def thrust_3x1(offsets, px, py, pz, use, is_track, thrust, n_side, lone):
+    """Thrust of the used particles (c.m. momenta), the number of tracks on the + side of the
+    axis, and the particle index of the track alone in its hemisphere (-1 if not 3x1)."""
+    for i in prange(offsets.shape[0] - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        idx = np.empty(MAX_THRUST_PARTICLES, dtype=np.int64)
+        n = 0
+        total = 0.0
+        for j in range(start, stop):
+            if use[j] and n < MAX_THRUST_PARTICLES:
+                idx[n] = j
+                n += 1
+                total += np.sqrt(px[j] ** 2 + py[j] ** 2 + pz[j] ** 2)
+        best, ax, ay, az = 0.0, 0.0, 0.0, 1.0
+        for mask in range(1 << max(n - 1, 0)):
+            sx = sy = sz = 0.0
+            for a in range(n):
+                sign = 1.0 if (mask >> a) & 1 else -1.0
+                sx += sign * px[idx[a]]
+                sy += sign * py[idx[a]]
+                sz += sign * pz[idx[a]]
+            norm2 = sx * sx + sy * sy + sz * sz
+            if norm2 > best:
+                best, ax, ay, az = norm2, sx, sy, sz
+        thrust[i] = np.sqrt(best) / total if total > 0 else 0.0
+        plus = 0
+        last_plus = last_minus = -1
+        for a in range(n):
+            j = idx[a]
+            if is_track[j]:
+                if px[j] * ax + py[j] * ay + pz[j] * az > 0:
+                    plus += 1
+                    last_plus = j
+                else:
+                    last_minus = j
+        n_side[i] = plus
+        lone[i] = last_plus if plus == 1 else (last_minus if plus == 3 else -1)
+
+
+def select_2212_03634(batch, chunk, card, params):
+    import vector
+
+    with np.errstate(all="ignore"):
+        lepton = int(params["lepton_pdg"])
+        pt_cuts, thrust_range, e3h_range, m3h_range = CUTS[lepton]
+        t, d = chunk.tracks, chunk.deposits
+        good = obj.good_tracks(chunk, 1.0, 3.0)
+        index, count, net = obj.gather(batch, chunk, good, 4)
+        idx = np.maximum(index, 0)
+        n = batch.n_particles
+        ecl = card.doc["ecl_charged"]
+        photon = np.empty(n, dtype=np.bool_)
+        lo, hi = np.radians(card.doc["tracking"]["polar_acceptance_deg"])
+        photon_flags(batch.offsets, d.is_cluster, t.found, d.energy_GeV, d.theta_rad, d.phi_rad,
+                     np.array([ecl["barrel_radius_cm"], ecl["forward_endcap_z_cm"], ecl["backward_endcap_z_cm"]]),
+                     lo, hi, photon)
+        n_pi0, n_extra = np.empty(len(batch), dtype=np.int64), np.empty(len(batch), dtype=np.int64)
+        photon_counts(batch.offsets, photon, d.energy_GeV, d.theta_rad, d.phi_rad, 0.115, 0.152, n_pi0, n_extra)
+        # c.m. momenta of good tracks (pion mass) and photons, one array over all particles
+        m_pi = pdgdata.mass_GeV(211)
+        tpx, tpy, tpz = (np.nan_to_num(a.astype(float)) for a in (t.px, t.py, t.pz))
+        e_g = d.energy_GeV.astype(float)
+        st = np.sin(np.nan_to_num(d.theta_rad.astype(float)))
+        gpx = e_g * st * np.cos(np.nan_to_num(d.phi_rad.astype(float)))
+        gpy = e_g * st * np.sin(np.nan_to_num(d.phi_rad.astype(float)))
+        gpz = e_g * np.cos(np.nan_to_num(d.theta_rad.astype(float)))
+        px, py, pz = np.where(good, tpx, gpx), np.where(good, tpy, gpy), np.where(good, tpz, gpz)
+        E = np.where(good, np.sqrt(tpx**2 + tpy**2 + tpz**2 + m_pi**2), e_g)
+        cE, cx, cy, cz = obj.to_cm(card, E, px, py, pz)
+        use = good | photon
+        thrust, n_side, lone = (np.empty(len(batch)), np.empty(len(batch), dtype=np.int64),
+                                np.empty(len(batch), dtype=np.int64))
+        thrust_3x1(batch.offsets, cx, cy, cz, use, good, thrust, n_side, lone)
+        sig = np.maximum(lone, 0)
+        tag = np.where(idx == sig[:, None], -1, idx)
+        tag_mask = (tag >= 0)
+        tag_idx = np.maximum(tag, 0)
+        ident = (t.electron_id if lepton == 11 else t.muon_id)[sig]
+        p_tag = np.sqrt(tpx[tag_idx] ** 2 + tpy[tag_idx] ** 2 + tpz[tag_idx] ** 2)
+        eop_ok = np.where(tag_mask, d.energy_GeV[tag_idx] / p_tag <= 0.8, True).all(axis=1)
+        pt_tag = np.where(tag_mask, np.hypot(tpx[tag_idx], tpy[tag_idx]), np.inf)
+        pt_sorted = np.sort(pt_tag, axis=1)[:, :3]
+        pt_ok = np.all(pt_sorted > np.array(pt_cuts), axis=1)
+        # missing momentum: minus the sum of all reconstructed particles (lab), to its polar angle
+        ev = np.repeat(np.arange(len(batch)), np.diff(batch.offsets))
+        miss = [-np.bincount(ev, weights=np.where(use, a, 0.0), minlength=len(batch)) for a in (px, py, pz)]
+        theta_miss = obj.polar_deg(*miss)
+        # three-hadron system (c.m.), pion mass
+        h = [np.where(tag_mask, a[tag_idx], 0.0).sum(axis=1) for a in (cE, cx, cy, cz)]
+        m3h = np.sqrt(np.maximum(h[0] ** 2 - h[1] ** 2 - h[2] ** 2 - h[3] ** 2, 0.0))
+        # lepton energy in the tau pseudo-rest frame: E_tau = sqrt(s)/2 along -p_3h
+        m_tau, m_l = pdgdata.mass_GeV(15), pdgdata.mass_GeV(lepton)
+        b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
+        norm = np.sqrt(h[1] ** 2 + h[2] ** 2 + h[3] ** 2)
+        lep = vector.array({"px": cx[sig], "py": cy[sig], "pz": cz[sig], "mass": np.full(len(batch), m_l)})
+        e_star = np.asarray(lep.boost_beta3(vector.array({"x": h[1] / norm * b_tau, "y": h[2] / norm * b_tau,
+                                                          "z": h[3] / norm * b_tau})).E)
+        expected = (m_tau**2 + m_l**2 - params["mass_GeV"] ** 2) / (2 * m_tau)
+        name = "e" if lepton == 11 else "mu"
+        return {
+            "exactly four tracks (|dz| < 3 cm, dr < 1 cm), zero charge": (count == 4) & (net == 0),
+            "3x1 topology in the thrust hemispheres (c.m.)": lone >= 0,
+            f"signal track identified as {name}": ident,
+            "tag-side tracks E_ECL/p <= 0.8": eop_ok,
+            "no pi0 candidate (115-152 MeV)": n_pi0 == 0,
+            "no other photon above 0.2 GeV": n_extra == 0,
+            "tag-side pT above %s GeV (sorted)" % ", ".join(f"{c:g}" for c in pt_cuts): pt_ok,
+            "thrust in [%g, %g]" % thrust_range: (thrust >= thrust_range[0]) & (thrust <= thrust_range[1]),
+            "missing-momentum polar angle in [20, 160] deg": (theta_miss >= 20.0) & (theta_miss <= 160.0),
+            "E*_3h in [%g, %g] GeV" % e3h_range: (h[0] >= e3h_range[0]) & (h[0] <= e3h_range[1]),
+            "M_3h in [%g, %g] GeV" % m3h_range: (m3h >= m3h_range[0]) & (m3h <= m3h_range[1]),
+            "E*_l within +-%g GeV of the two-body value" % params["estar_window_GeV"]:
+                np.abs(e_star - expected) < params["estar_window_GeV"],
+        }
