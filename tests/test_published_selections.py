@@ -136,3 +136,36 @@ def test_c_eta_is_the_helicity_cosine(card, perfect_card, menu):
     # uniform C_eta: the 0.9 cut keeps 90% (before the other cuts shape it)
     frac = cut(cuts, "C_eta < 0.9")[ok].mean()
     assert abs(frac - 0.9) < 4 * np.sqrt(0.09 / ok.sum()) + 0.01
+
+
+def test_thrust_and_3x1_hemispheres():
+    """Thrust of closed configurations: back to back T = 1; a planar cross T = 1/sqrt(2); a
+    3x1 event has its lone track found."""
+    from belle2sim.channels.tau_alpha_analysis import thrust_3x1
+
+    px = np.array([1.0, -1.0, 1.0, 0.0, -1.0, 0.0, 3.0, -1.0, -1.0, -1.0])
+    py = np.array([0.0, 0.0, 0.0, 1.0, 0.0, -1.0, 0.0, 0.2, -0.2, 0.0])
+    pz = np.zeros(10)
+    offsets = np.array([0, 2, 6, 10])
+    use = np.ones(10, dtype=bool)
+    t, side, lone = np.empty(3), np.empty(3, dtype=np.int64), np.empty(3, dtype=np.int64)
+    thrust_3x1(offsets, px, py, pz, use, use, t, side, lone)
+    np.testing.assert_allclose(t[:2], [1.0, 1 / np.sqrt(2)])
+    assert lone[2] == 6 and lone[0] == -1
+
+
+def test_tau_alpha_selection_on_signal(card, menu):
+    """arXiv:2212.03634: the cut flow runs in the paper's order and the E*_l window holds the
+    two-body line, whose position moves with m_alpha (wrong mass: the window empties)."""
+    ch = get("tau-to-lepton-alpha")
+    p = ch.resolve_parameters({"mass_GeV": 1.0, "lepton_pdg": 13}, card)
+    batch = ch.generate(5, 0, 20000, p, card)
+    chunk = simulate_chunk(batch, card, menu, 5)
+    cuts = ch.select(batch, chunk, card, p)
+    names = list(cuts)
+    assert names[0].startswith("exactly four tracks") and names[-1].startswith("E*_l within")
+    before = passed_before(cuts, "E*_l within")
+    assert before.sum() > 200
+    right = cut(cuts, "E*_l within")[before].mean()
+    wrong = cut(ch.select(batch, chunk, card, {**p, "mass_GeV": 1.6}), "E*_l within")[before].mean()
+    assert right > 0.4 and wrong < 0.5 * right

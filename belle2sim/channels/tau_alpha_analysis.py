@@ -112,18 +112,21 @@ def thrust_3x1(offsets, px, py, pz, use, is_track, thrust, n_side, lone):
             if norm2 > best:
                 best, ax, ay, az = norm2, sx, sy, sz
         thrust[i] = np.sqrt(best) / total if total > 0 else 0.0
-        plus = 0
+        plus = n_tracks = 0
         last_plus = last_minus = -1
         for a in range(n):
             j = idx[a]
             if is_track[j]:
+                n_tracks += 1
                 if px[j] * ax + py[j] * ay + pz[j] * az > 0:
                     plus += 1
                     last_plus = j
                 else:
                     last_minus = j
         n_side[i] = plus
-        lone[i] = last_plus if plus == 1 else (last_minus if plus == 3 else -1)
+        lone[i] = -1
+        if n_tracks == 4:
+            lone[i] = last_plus if plus == 1 else (last_minus if plus == 3 else -1)
 
 
 def select_2212_03634(batch, chunk, card, params):
