@@ -88,3 +88,40 @@ def test_malformed_card_and_menu_fail_without_output(tmp_path):
         out = run("efficiency", "dark-photon-invisible", opt, str(path), "-o", str(target))
         assert out.returncode == 2 and message in out.stderr and str(path) in out.stderr
         assert not target.exists()
+
+
+def test_analysis_and_trigger_options(tmp_path):
+    js = tmp_path / "z.json"
+    out = run("efficiency", "zprime-invisible", "--mass", "3", "--events", "3000", "--analysis", "1912.11276",
+              "--trigger", "ffo or hie", "-o", str(js), "-q")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(js.read_text())
+    assert doc["analysis"] == "1912.11276" and doc["trigger_calibration_period"] == "2018"
+    assert doc["trigger"] == {"logic": "ffo or hie", "source": "user (--trigger)"}
+    assert any("tau suppression" in item for item in doc["not_modelled"])
+    p = doc["points"][0]
+    assert set(p["lines_unique"]) == {"ffo", "hie"}
+    for key in ("trigger_efficiency_selected", "trigger_efficiency_selected_err", "lines_selected"):
+        assert key in p
+    assert "ffo" in out.stdout and "trig|sel" in out.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--analysis", "9999.99999"], "no analysis '9999.99999'"),
+    (["--trigger", "ffo or nosuchbit"], "nosuchbit"),
+    (["--period", "1999"], "no trigger-calibration period '1999'"),
+    (["--param", "isr=2"], "isr: 2 is not one of 0, 1"),
+])
+def test_bad_analysis_trigger_period_fail_clearly(args, message):
+    out = run("efficiency", "zprime-invisible", "--events", "100", *args)
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_validate_writes_the_report(tmp_path):
+    md = tmp_path / "v.md"
+    out = run("validate", "--events", "300", "-o", str(md))
+    assert out.returncode == 0, out.stderr
+    text = md.read_text()
+    for piece in ("## 1. Channels and analyses", "2212.03066", "(79 +- 5)%", "## 3. Closed-form checks"):
+        assert piece in text
