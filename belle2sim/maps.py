@@ -40,6 +40,11 @@ class Counter:
         self.passed_w[name] = self.passed_w.get(name, 0.0) + float(np.sum(w))
         self.passed_w2[name] = self.passed_w2.get(name, 0.0) + float(np.sum(w * w))
 
+    def add_count(self, name, count):
+        """``count`` more passing events of unit weight."""
+        self.passed_w[name] = self.passed_w.get(name, 0.0) + float(count)
+        self.passed_w2[name] = self.passed_w2.get(name, 0.0) + float(count)
+
     def ratio(self, numerator, denominator):
         """(fraction, symmetric 68% error) of ``numerator`` among ``denominator`` events (the
         numerator's events must be a subset); Wilson interval on the denominator's effective

@@ -90,9 +90,15 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
         for name, mask in cuts.items():
             passed &= mask
             counter.add(name, passed, w)
-        for name, line in chunk.ftdl.items():
-            counter.add("line " + name, line, w)
-            counter.add("selected line " + name, passed & chunk.psnm[name], w)
+        if np.all(w == 1.0):  # unweighted: count on the packed lines (popcounts, no unpacking)
+            packed_passed = np.packbits(passed)
+            for name in chunk.ftdl:
+                counter.add_count("line " + name, chunk.ftdl.count(name))
+                counter.add_count("selected line " + name, chunk.psnm.count(name, packed_passed))
+        else:
+            for name in chunk.ftdl:
+                counter.add("line " + name, chunk.ftdl[name], w)
+                counter.add("selected line " + name, passed & chunk.psnm[name], w)
         for name, alone in unique.items():
             counter.add("unique " + name, passed & alone, w)
         counter.add(TRIGGER, fired, w)

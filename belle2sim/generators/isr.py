@@ -9,8 +9,8 @@ Rodrigo et al., Eur. Phys. J. C 24 (2002) 71, arXiv:hep-ph/0112184):
     beta = (2 alpha / pi) (ln(s / m_e^2) - 1),
 
 times the Born cross section of the hard process at the reduced energy, sigma(s (1 - x)) /
-sigma(s) (tabulated per point, linear in x between nodes): x is drawn exactly from
-W(x) sigma(s(1-x)) by accept-reject. The constant factor 1 + (alpha/pi)(pi^2/3 - 1/2) of the
+sigma(s) (tabulated per point, linear in x between nodes, capped at RATIO_CAP): x is drawn
+from W(x) sigma(s(1-x)) by accept-reject. The constant factor 1 + (alpha/pi)(pi^2/3 - 1/2) of the
 radiator changes the rate, not the shape; the cross sections belle2sim quotes stay Born.
 
 Angle: the soft-photon (eikonal) pattern of the e+e- antenna,
@@ -47,12 +47,20 @@ def radiator(x, beta):
     return beta * x ** (beta - 1.0) * (1.0 + 0.75 * beta) - beta * (1.0 - 0.5 * x)
 
 
+# sigma(s') / sigma(s) is capped here: near the threshold of a hard process with its own photon
+# (gamma A'), that photon becomes soft and the tree-level sigma(s') diverges; without the cap the
+# accept-reject would spend its time there. The cap under-weights only the tail s' -> threshold.
+RATIO_CAP = 4.0
+
+
 def ratio_table(sigma_of_s, s_GeV2, x_max):
-    """Nodes x in [0, x_max] and sigma(s (1 - x)) / max(...) for the accept-reject."""
+    """Nodes x in [0, x_max] and min(sigma(s (1 - x)) / sigma(s), RATIO_CAP), scaled to a maximum
+    of one, for the accept-reject."""
     x = np.linspace(0.0, x_max, X_NODES)
-    r = np.array([max(sigma_of_s(s_GeV2 * (1.0 - xi)), 0.0) for xi in x])
-    if r.max() <= 0:
-        raise ValueError("the hard process is closed over the whole ISR range")
+    sigma0 = sigma_of_s(s_GeV2)
+    if sigma0 <= 0:
+        raise ValueError("the hard process is closed at the nominal sqrt(s)")
+    r = np.array([min(max(sigma_of_s(s_GeV2 * (1.0 - xi)), 0.0) / sigma0, RATIO_CAP) for xi in x])
     return x, r / r.max()
 
 

@@ -45,9 +45,11 @@ def resolve(trigger, menu):
     return ast, [n for n in menu.lines if n in names]
 
 
-def _namespace(bits, psnm):
+def _namespace(bits, psnm, names):
+    """Input bits, and the named lines (after prescale) as 0/1 columns; lines are unpacked only
+    when the logic names them."""
     space = dict(bits)
-    space.update({k: v.view(np.int8) if v.dtype == np.bool_ else v for k, v in psnm.items()})
+    space.update({k: psnm[k].view(np.int8) for k in names})
     return space
 
 
@@ -60,7 +62,7 @@ def trigger_terms(ast, lines_used, bits, psnm):
             count += psnm[name]
         fired = count > 0
         return fired, {name: psnm[name] & (count == 1) for name in lines_used}
-    space = _namespace(bits, psnm)
+    space = _namespace(bits, psnm, lines_used)
     fired = logic.evaluate(ast, space)
     unique = {}
     zeros = np.zeros(n, dtype=np.int8)

@@ -16,6 +16,7 @@ from belle2sim.trigger import logic
 from belle2sim.trigger import cdc_bits, grl_bits
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
+from belle2sim.trigger.lines import PackedLines, prescale_packed
 from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
@@ -94,12 +95,36 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
 
 
 def ftdl(bits, menu):
-    """Output lines before prescale: name -> bool array. Sub-expressions shared by several
-    lines (``!bha_veto``, ``!veto``, ...) are computed once, on bit-packed arrays."""
+    """Output lines before prescale (a PackedLines mapping name -> bool array). Sub-expressions
+    shared by several lines (``!bha_veto``, ``!veto``, ...) are computed once, on bit-packed
+    arrays, and the lines stay packed until read."""
     n = len(next(iter(bits.values())))
     cache = {}
-    return {name: np.unpackbits(logic.evaluate(line.ast, bits, cache, packed=True), count=n).view(np.bool_)
-            for name, line in menu.lines.items()}
+    return PackedLines({name: logic.evaluate(line.ast, bits, cache, packed=True)
+                        for name, line in menu.lines.items()}, n)
+
+
+def psnm(lines, menu, seed, numbers):
+    """Lines after prescale. A prescale N keeps a fired line with probability 1/N, drawn from
+    (seed, event number, line name): the same event keeps the same decision in any chunking."""
+    out = {}
+    scaled = []
+    for name, packed in lines.packed.items():
+        n = menu.lines[name].prescale
+        if n == 1:
+            out[name] = packed
+        elif n == 0:
+            out[name] = np.zeros_like(packed)
+        else:
+            scaled.append(name)
+    if scaled:
+        packed = np.stack([lines.packed[name] for name in scaled])
+        kept = np.empty_like(packed)
+        counters = np.array([zlib.crc32(name.encode()) for name in scaled], dtype=np.int64)
+        probability = np.array([1.0 / menu.lines[name].prescale for name in scaled])
+        prescale_packed(np.uint64(seed), numbers, counters, probability, packed, kept)
+        out.update({name: kept[k] for k, name in enumerate(scaled)})
+    return PackedLines({name: out[name] for name in lines.packed}, lines.n_events)
 
 
 @kernel(parallel=True)
@@ -108,20 +133,3 @@ def _keep_pass(seed, numbers, stage, counter, probability, out):
     for i in prange(numbers.shape[0]):
         key = rng.event_key(seed, numbers[i], stage)
         out[i] = rng.uniform(key, counter) < probability
-
-
-def psnm(lines, menu, seed, numbers):
-    """Lines after prescale. A prescale N keeps a fired line with probability 1/N, drawn from
-    (seed, event number, line name): the same event keeps the same decision in any chunking."""
-    out = {}
-    for name, fired in lines.items():
-        n = menu.lines[name].prescale
-        if n == 1:
-            out[name] = fired
-        elif n == 0:
-            out[name] = np.zeros_like(fired)
-        else:
-            keep = np.empty(len(numbers), dtype=np.bool_)
-            _keep_pass(np.uint64(seed), numbers, rng.STAGE_PRESCALE, zlib.crc32(name.encode()), 1.0 / n, keep)
-            out[name] = fired & keep
-    return out
