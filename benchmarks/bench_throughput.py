@@ -73,6 +73,10 @@ def main():
     n_job = min(n, 1_000_000)
     t_job = best_time(lambda: run_point(ch, params, card, menu, n_job, 1), max(2, args.repeat // 2))
     out["efficiency_job_events_per_s"] = n_job / t_job
+    # the same job without initial-state radiation (the generator before ISR existed)
+    no_isr = ch.resolve_parameters({"mass_GeV": 4.0, "isr": 0}, card)
+    t_job = best_time(lambda: run_point(ch, no_isr, card, menu, n_job, 1), max(2, args.repeat // 2))
+    out["efficiency_job_no_isr_events_per_s"] = n_job / t_job
 
     cmd = [sys.executable, "-m", "belle2sim.cli", "efficiency", "dark-photon-invisible", "-q"]
     subprocess.run(cmd, capture_output=True, check=True)  # warm the cache
