@@ -66,3 +66,60 @@ def test_charged_channels_do_not_depend_on_chunking_or_threads(card, menu, name,
         numba.set_num_threads(before)
     assert a == b
     assert 0 < a["efficiency"] < 1
+
+
+def _edge_events(n, rng):
+    """Events that sit on the random decisions: vertices near the 3D/neural z0 cuts, pT in the
+    trigger-track turn-on, photons near the 100 MeV TC threshold, muons near the KLM match."""
+    from belle2sim import pdgdata
+
+    m = pdgdata.mass_GeV(13)
+    events = []
+    for _ in range(n):
+        vz = rng.choice([20.0, 35.0, 15.0]) + rng.normal(0, 1.0)
+        pt = rng.uniform(0.3, 0.55)
+        th = rng.uniform(40, 120)
+        f = rng.uniform(-np.pi, np.pi)
+        p = pt / np.sin(np.radians(th))
+        mu = (13, pt * np.cos(f), pt * np.sin(f), p * np.cos(np.radians(th)), np.hypot(p, m), 0.0, 0.0, vz)
+        mu2 = (-13, 1.5 * np.cos(f + 3), 1.5 * np.sin(f + 3), 0.3, np.sqrt(1.5**2 + 0.09 + m * m), 0.0, 0.0, vz)
+        e = rng.uniform(0.09, 0.115)
+        g = (22, e * np.cos(f + 1.5), e * np.sin(f + 1.5), 0.0, e)
+        events.append([mu, mu2, g])
+    return events
+
+
+def test_random_decisions_do_not_depend_on_chunking_or_threads(card, menu):
+    """Input bits and lines after prescale of events near every random cut are the same for
+    chunks of 1, 997 and 100000 events and for 1 or 2 threads (every draw is keyed by the event
+    number, never by the position in the chunk)."""
+    from belle2sim.simulate import simulate_chunk
+    from conftest import make_batch
+
+    events = _edge_events(1500, np.random.default_rng(21))
+    names = ["t2", "t3", "ty", "typ", "cdcklm", "elow", "clst", "cdcecl"]
+    lines = ["fyo", "tt90", "ttt", "mu1", "stt", "f", "bf", "zzv"]
+
+    def run(chunk, threads):
+        before = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            bits = {k: [] for k in names + lines}
+            for first in range(0, len(events), chunk):
+                c = simulate_chunk(make_batch(events[first:first + chunk], first), card, menu, 5)
+                for k in names:
+                    bits[k].append(np.array(c.bits[k]))
+                for k in lines:
+                    bits[k].append(np.array(c.psnm[k]))
+            return {k: np.concatenate(v) for k, v in bits.items()}
+        finally:
+            numba.set_num_threads(before)
+
+    ref = run(100_000, min(2, numba.config.NUMBA_NUM_THREADS))
+    # the sample does sit on the decisions: none of these is all-or-nothing
+    for k in ("t3", "ty", "cdcklm", "tt90", "f"):
+        assert 0 < np.mean(ref[k] > 0) < 1, k
+    for chunk, threads in ((1, 1), (997, 2), (997, 1)):
+        other = run(chunk, threads)
+        for k in ref:
+            np.testing.assert_array_equal(other[k], ref[k], err_msg=f"{k}, chunk {chunk}, threads {threads}")
