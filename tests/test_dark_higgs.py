@@ -82,9 +82,13 @@ def test_angular_distribution(card):
 def test_dark_photon_branching_fractions(m):
     bf = dark_photon_decays.branching_fractions(m)
     assert sum(bf.values()) == pytest.approx(1.0)
-    if m > 2 * pdgdata.mass_GeV(13) and m > 2:
-        # far above thresholds: e and mu equal, hadrons R times one lepton
-        assert bf["e"] == pytest.approx(bf["mu"], rel=1e-3)
+    # lepton widths: Gamma_l / Gamma_e = sqrt(1 - 4 r) (1 + 2 r), r = m_l^2 / m^2 (vector decay)
+    r = (pdgdata.mass_GeV(13) / m) ** 2
+    expected_mu_over_e = np.sqrt(1 - 4 * r) * (1 + 2 * r) if r < 0.25 else 0.0
+    assert bf.get("mu", 0.0) / bf["e"] == pytest.approx(expected_mu_over_e, rel=1e-3)
+    if m > 2:
+        # far above thresholds: hadrons R times one lepton, R from the parton model (>= 2)
+        assert bf["hadrons"] / bf["mu"] == pytest.approx(dark_photon_decays.r_ratio(m), rel=1e-3)
 
 
 @pytest.mark.parametrize("name,M,h", [("dark-higgs-invisible", 1.0, 0.3), ("dark-higgs-visible", 0.5, 2.0)])

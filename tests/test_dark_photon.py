@@ -108,3 +108,29 @@ def test_selection_window_covers_the_resolution(card, menu):
         frac = cuts["E*_gamma in window"][one].mean()
         expected = erf(n_sigma / np.sqrt(2))
         assert abs(frac - expected) < 0.02, (n_sigma, frac, expected)
+
+
+@pytest.mark.parametrize("mass", [0.5, 2.0, 5.0, 8.0, 10.0])
+def test_cross_section_against_the_drell_yan_form(card, mass):
+    """Independent of the module's formula: e+e- -> gamma A' is q qbar -> g gamma* with the
+    couplings swapped, spin-averaged |M|^2 = 2 e^4 eps^2 (t/u + u/t + 2 M^2 s / (t u)) for
+    massless fermions (Ellis, Stirling, Webber, QCD and collider physics, table 7.1 form), and
+    dsigma/dcos = |M|^2 / (32 pi s) (1 - M^2 / s). Several masses: the mass dependence counts."""
+    from scipy import integrate
+
+    from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
+
+    s = card.beams.s_GeV2
+    e4 = (4 * np.pi * ALPHA_EM) ** 2
+
+    def mandelstam(c):
+        t = -(s - mass**2) * (1 - c) / 2
+        u = -(s - mass**2) * (1 + c) / 2
+        m2 = 2 * e4 * (t / u + u / t + 2 * mass**2 * s / (t * u))
+        return GEV2_TO_FB * m2 / (32 * np.pi * s) * (1 - mass**2 / s)
+
+    for c in (-0.9, -0.3, 0.0, 0.5, 0.95):
+        assert dark_photon.dsigma_dcos_fb(c, s, mass, 1.0) == pytest.approx(mandelstam(c), rel=1e-10)
+    lo, hi = np.cos(np.radians(175)), np.cos(np.radians(5))
+    assert dark_photon.cross_section_fb(s, mass, 1.0, lo, hi) == pytest.approx(
+        integrate.quad(mandelstam, lo, hi, epsabs=0, epsrel=1e-10)[0], rel=1e-8)

@@ -77,7 +77,21 @@ def test_3d_bhabha_veto(card, menu):
     ])
     assert list(b["ecl_3dbha"]) == [1, 0, 0, 0]
     assert list(b["bha_veto"]) == [1, 0, 0, 0]
-    assert list(b["hie"] if "hie" in b else b["ehigh"]) == [1, 1, 1, 1]
+    assert list(b["ehigh"]) == [1, 1, 1, 1]
+
+
+def test_bhabha_veto_removes_the_vetoed_lines(card, menu):
+    """hie = ehigh and !bha_veto: the Bhabha pair fires ehigh but not hie; bha3d (prescaled,
+    checked before prescale) is the Bhabha line itself; lume carries no veto."""
+    from belle2sim.simulate import simulate_chunk
+    from conftest import make_batch, massless
+
+    events = [_b2b_cm(card, 5.2, 5.2), _b2b_cm(card, 4.2, 4.2)]
+    batch = make_batch([[massless(22, e, np.radians(t), np.radians(f)) for e, t, f in ev] for ev in events])
+    lines = simulate_chunk(batch, card, menu, 1, period="ideal").ftdl
+    assert list(lines["hie"]) == [False, True]
+    assert list(lines["bha3d"]) == [True, False]
+    assert list(lines["lume"]) == [True, True]
 
 
 def test_ecl_mumu(card, menu):

@@ -83,3 +83,6 @@ def test_dimuon_peak_in_four_muon_events(card, menu):
     four = cuts["four tracks, zero charge"]
     assert four.mean() > 0.5
     assert cuts["mu+mu- pair mass in window"][four].mean() > 0.9
+    # two-sided: centred 50 MeV away (many resolutions) the window keeps only chance pairings
+    wrong = ch.select(batch, chunk, card, {**params, "mass_GeV": M + 0.05}, "generic")
+    assert wrong["mu+mu- pair mass in window"][four].mean() < 0.2
