@@ -16,19 +16,28 @@ and trigger menu (trigger/belle2_l1.toml) name them table by table (basf2, Belle
 @software{belle2sim, title = {belle2sim}, version = {%s}}""" % __version__
 
 
+MAX_EVENTS = 10**10        # per point: beyond this a run takes days on any machine
+MAX_CHUNK = 10**7          # events held in memory at once
+MAX_SEED = 2**63 - 1       # the seed is a 64-bit key
+
+
 def _fail(exc):
     click.echo(f"belle2sim: error: {exc}", err=True)
     sys.exit(2)
 
 
 def _parse_floats(text, what):
+    items = [x.strip() for x in text.split(",")]
+    if any(not x for x in items):
+        raise click.BadParameter(f"{what} {text!r} has an empty entry")
     try:
-        values = [float(x) for x in text.split(",") if x.strip()]
+        values = [float(x) for x in items]
     except ValueError:
         raise click.BadParameter(f"{what} must be comma-separated numbers, got {text!r}") from None
-    if not values:
-        raise click.BadParameter(f"{what} is empty")
-    return values
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise click.BadParameter(f"{what} {text!r} repeats {', '.join(f'{v:g}' for v in repeated)}")
+    return sorted(values)  # points in order of the scanned value (tables, plots)
 
 
 def _parse_params(items):
@@ -41,17 +50,20 @@ def _parse_params(items):
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="belle2sim")
 @click.option("--cite", is_flag=True, is_eager=True, expose_value=False,
               callback=lambda ctx, p, v: (click.echo(CITATION), ctx.exit()) if v else None,
               help="Print how to cite belle2sim and exit.")
-def main():
+@click.pass_context
+def main(ctx):
     """Fast simulation of Belle II and its L1 trigger for dark-sector searches.
 
     \b
     Typical use:
-      belle2sim channels                                   # what can be simulated
+      belle2sim channels [NAME]                            # what can be simulated
+      belle2sim card -o my_card.toml; belle2sim menu -o my_menu.toml   # copies to edit
+      belle2sim menu --explain fyo                         # what a line reads, and from where
       belle2sim efficiency dark-photon-invisible           # efficiency table, defaults
       belle2sim efficiency dark-photon-invisible --mass 0.5,2,4,6,8 --events 200000 \\
           -o eff.json --plot eff.png
@@ -59,30 +71,8 @@ def main():
     Units: GeV, cm, ns (c = 1). Detector numbers come from a card (geometry/*.toml), trigger
     lines from a menu (trigger/*.toml); both are plain files with a source for every number.
     """
-
-
-@main.command()
-def channels():
-    """List the channels, their analyses (trigger, what is not modelled) and parameters."""
-    from belle2sim.channels import available
-
-    for name, ch in sorted(available().items()):
-        click.echo(f"{name}\n  {ch.description}\n  reference: {ch.reference}")
-        for p in ch.parameters:
-            tag = (f" [scanned with --mass; default scan {', '.join(f'{m:g}' for m in ch.default_scan)}]"
-                   if p.name == ch.scan_parameter else "")
-            click.echo(f"    {p.name:<26} default {p.default:<10g} {p.description}{tag}")
-        for k, a in enumerate(ch.analyses):
-            default = " (default)" if k == 0 else ""
-            click.echo(f"  --analysis {a.key}{default}: {a.title}")
-            click.echo(f"      trigger: {a.trigger}   [{a.trigger_source}]")
-            if a.window:
-                click.echo(f"      signal window: {a.window}")
-            for p in a.parameters:
-                click.echo(f"      {p.name:<24} default {p.default:<10g} {p.description}")
-            for item in a.not_modelled:
-                click.echo(f"      not modelled: {item}")
-        click.echo("")
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @main.command()
@@ -92,10 +82,12 @@ def channels():
                    "see 'belle2sim channels'].")
 @click.option("--events", "n_events", type=int, default=100_000, show_default=True,
               help="Events generated per mass point.")
-@click.option("--seed", type=int, default=1, show_default=True,
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=1, show_default=True,
               help="Random seed: same seed, same numbers, whatever --threads or --chunk-size.")
-@click.option("--detector", default=None, help="Detector card: a path or a shipped name [belle2].")
-@click.option("--menu", default=None, help="Trigger menu: a path or a shipped name [belle2_l1].")
+@click.option("--detector", default=None,
+              help="Detector card: a path or a shipped name [belle2]; 'belle2sim card -o FILE' copies it.")
+@click.option("--menu", default=None,
+              help="Trigger menu: a path or a shipped name [belle2_l1]; 'belle2sim menu -o FILE' copies it.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a channel parameter (repeatable); 'belle2sim channels' lists them.")
 @click.option("--analysis", default=None, metavar="ARXIV_ID",
@@ -133,15 +125,20 @@ def efficiency(channel, masses, n_events, seed, detector, menu, params, analysis
 
     mass_values = _parse_floats(masses, "--mass") if masses is not None else None
     overrides = _parse_params(params)
-    if n_events <= 0:
-        _fail(f"--events must be positive, got {n_events}")
-    if chunk_size <= 0:
-        _fail(f"--chunk-size must be positive, got {chunk_size}")
+    if not 0 < n_events <= MAX_EVENTS:
+        _fail(f"--events must be between 1 and {MAX_EVENTS:.0e} per point, got {n_events}")
+    if not 0 < chunk_size <= MAX_CHUNK:
+        _fail(f"--chunk-size must be between 1 and {MAX_CHUNK:.0e}, got {chunk_size}")
     if output and not output.lower().endswith((".json", ".csv")):
         _fail(f"-o {output}: the output must end in .json or .csv")
     if plot and not plot.lower().endswith((".png", ".pdf", ".svg")):
         _fail(f"--plot {plot}: the plot must end in .png, .pdf or .svg")
     try:
+        from belle2sim.output.atomic import check_writable
+
+        for path, what in ((output, "-o"), (plot, "--plot")):
+            if path:
+                check_writable(path, what)
         _run_efficiency(channel, mass_values, n_events, seed, detector, menu, overrides, threads,
                         chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period)
     except Belle2SimError as exc:
@@ -155,11 +152,15 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
     from belle2sim._jit import set_threads
     from belle2sim.channels import get
     from belle2sim.detector.card import load_card
+    from belle2sim.errors import ParameterError
     from belle2sim.output import tables
+    from belle2sim.output.atomic import OutputSet
     from belle2sim.scan import run_scan, scan_document
     from belle2sim.trigger.menu import load_menu
 
     channel = get(channel_name)
+    if channel.scan_parameter in overrides:
+        raise ParameterError(f"{channel.scan_parameter} is the scanned parameter: set it with --mass, not --param")
     if mass_values is None:
         mass_values = list(channel.default_scan)
     from belle2sim.trigger.analysis import AnalysisTrigger, resolve
@@ -180,45 +181,47 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         results = run_scan(channel, mass_values, overrides, card, menu, n_events, seed,
                            chunk_size, progress=bar.update, analysis=analysis, trigger=trigger, period=period)
     doc = scan_document(channel, results, card, menu, seed, n_events, overrides, analysis, trigger, period)
-    if output:
-        tables.write(doc, output)
-    if plot:
-        from belle2sim.output.plots import plot_scan
+    with OutputSet() as outputs:  # all files are written first, then renamed into place together
+        if output:
+            tables.write(doc, output, outputs)
+        if plot:
+            from belle2sim.output.plots import plot_scan
 
-        plot_scan(doc, plot)
+            plot_scan(doc, plot, outputs)
+        outputs.commit()
     click.echo(tables.to_json(doc) if as_json else tables.terminal_table(doc), nl=not as_json)
 
 
-@main.command()
-@click.option("--events", "n_events", type=int, default=20_000, show_default=True,
-              help="Events per mass point.")
-@click.option("-o", "--output", default="docs/validation.md", show_default=True, help="Markdown file to write.")
-@click.option("--detector", default=None, help="Detector card: a path or a shipped name [belle2].")
-@click.option("--menu", default=None, help="Trigger menu: a path or a shipped name [belle2_l1].")
-def validate(n_events, output, detector, menu):
-    """Write the validation report: every channel's analysis at the paper's mass points beside
-    the published Belle II numbers, the trigger calibrations on their own kind of events, and
-    closed-form checks (markdown, regenerated each time)."""
-    from tqdm import tqdm
+def run():
+    """Console entry point: one error style, SIGINT exits 130, SIGTERM cleans up and exits 143."""
+    import signal
 
-    from belle2sim.detector.card import load_card
-    from belle2sim.errors import Belle2SimError
-    from belle2sim.output.atomic import write_text
-    from belle2sim.trigger.menu import load_menu
-    from belle2sim.validation import n_points, report
+    def _terminate(signum, frame):
+        raise SystemExit(128 + signum)  # unwinds: temporary outputs are removed on the way
 
-    if n_events <= 0:
-        _fail(f"--events must be positive, got {n_events}")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        card, menu_obj = load_card(detector), load_menu(menu)
-        total = n_events * n_points()
-        with tqdm(total=total, unit="ev", unit_scale=True, file=sys.stderr, desc="validate") as bar:
-            text = report(card, menu_obj, n_events, progress=bar.update)
-        write_text(output, text)
-    except Belle2SimError as exc:
-        _fail(exc)
-    click.echo(f"wrote {output}")
+        main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.UsageError as exc:
+        hint = f" (see 'belle2sim {exc.ctx.command.name} --help')" if exc.ctx and exc.ctx.parent else ""
+        click.echo(f"belle2sim: error: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("belle2sim: interrupted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("\nbelle2sim: interrupted", err=True)
+        sys.exit(130)
 
+
+from belle2sim.cli_files import card_command, channels_command, menu_command, validate_command  # noqa: E402
+
+main.add_command(channels_command, "channels")
+main.add_command(card_command, "card")
+main.add_command(menu_command, "menu")
+main.add_command(validate_command, "validate")
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -31,3 +31,7 @@ class UnknownParticleError(Belle2SimError):
 
 class UnknownChannelError(Belle2SimError):
     """The requested analysis channel does not exist."""
+
+
+class OutputError(Belle2SimError):
+    """An output file cannot be written where the user asked."""

@@ -4,6 +4,8 @@ Unweighted events: Wilson score interval (68.27%). Weighted events: the same int
 effective number of entries n_eff = (sum w)^2 / sum w^2 (the usual treatment for weighted MC).
 """
 
+import math
+
 import numpy as np
 from scipy import stats
 
@@ -25,44 +27,71 @@ def wilson_interval(passed, total, z=Z_1SIGMA):
 class Counter:
     """Accumulates weighted pass counts for named selections over chunks."""
 
+    # Sums are exact whatever the chunking: unit weights are counted as integers, and the few
+    # other weights (matrix-element overflows) are kept and summed once with math.fsum (exactly
+    # rounded), so no digit depends on how the events were split into chunks.
+
     def __init__(self):
-        self.sum_w = 0.0
-        self.sum_w2 = 0.0
-        self.passed_w = {}
-        self.passed_w2 = {}
+        self._n = {}       # name -> number of passing events of unit weight
+        self._other = {}   # name -> list of the other weights of passing events
+        self.add_total(np.zeros(0))
+
+    def _accumulate(self, name, weights):
+        unit = weights == 1.0
+        self._n[name] = self._n.get(name, 0) + int(np.count_nonzero(unit))
+        if not unit.all():
+            self._other.setdefault(name, []).extend(weights[~unit].tolist())
+
+    def _sums(self, name):
+        other = self._other.get(name, [])
+        n = self._n.get(name, 0)
+        return n + math.fsum(other), n + math.fsum(w * w for w in other)
 
     def add_total(self, weight):
-        self.sum_w += float(np.sum(weight))
-        self.sum_w2 += float(np.sum(weight**2))
+        self._accumulate(None, np.asarray(weight, dtype=float))
 
     def add(self, name, mask, weight):
-        w = weight[mask]
-        self.passed_w[name] = self.passed_w.get(name, 0.0) + float(np.sum(w))
-        self.passed_w2[name] = self.passed_w2.get(name, 0.0) + float(np.sum(w * w))
+        self._accumulate(name, weight[mask])
 
     def add_count(self, name, count):
         """``count`` more passing events of unit weight."""
-        self.passed_w[name] = self.passed_w.get(name, 0.0) + float(count)
-        self.passed_w2[name] = self.passed_w2.get(name, 0.0) + float(count)
+        self._n[name] = self._n.get(name, 0) + int(count)
+
+    @property
+    def sum_w(self):
+        return self._sums(None)[0]
+
+    @property
+    def sum_w2(self):
+        return self._sums(None)[1]
+
+    @property
+    def passed_w(self):
+        return {name: self._sums(name)[0] for name in self._n if name is not None}
+
+    @property
+    def passed_w2(self):
+        return {name: self._sums(name)[1] for name in self._n if name is not None}
 
     def ratio(self, numerator, denominator):
         """(fraction, symmetric 68% error) of ``numerator`` among ``denominator`` events (the
         numerator's events must be a subset); Wilson interval on the denominator's effective
         entries."""
-        den = self.passed_w.get(denominator, 0.0)
+        den, den2 = self._sums(denominator)
         if den <= 0:
             return 0.0, 0.0
-        frac = self.passed_w.get(numerator, 0.0) / den
-        n_eff = den**2 / self.passed_w2[denominator]
+        frac = self._sums(numerator)[0] / den
+        n_eff = den**2 / den2
         lo, hi = wilson_interval(frac * n_eff, n_eff)
         return frac, float(0.5 * (hi - lo))
 
     def efficiency(self, name):
         """(efficiency, symmetric error, (low, high)) for one selection."""
-        if self.sum_w <= 0:
+        total, total2 = self._sums(None)
+        if total <= 0:
             return 0.0, 0.0, (0.0, 1.0)
-        eff = self.passed_w.get(name, 0.0) / self.sum_w
-        n_eff = self.sum_w**2 / self.sum_w2
+        eff = self._sums(name)[0] / total
+        n_eff = total**2 / total2
         lo, hi = wilson_interval(eff * n_eff, n_eff)
         return eff, float(0.5 * (hi - lo)), (float(lo), float(hi))
 

@@ -33,6 +33,13 @@ def _write(tmp_path, text, name="card.toml"):
     (lambda t: t.replace("[19.05, 25.8], [25.8, 31.4]", "[19.05, 26.8], [25.8, 31.4]"),
      r"theta_ring_edges_deg.*overlaps"),
     (lambda t: t.replace("[beams]", "[beams\n"), r"not valid TOML"),
+    # physical ranges, not only types
+    (lambda t: t.replace("barrel = [-0.0473491, 1.02015, -0.705164, 1.77086]", "barrel = [-5, -1, -1, -1]", 1),
+     r"ecl.energy_resolution.barrel.*resolution .* <= 0"),
+    (lambda t: t.replace('default_period = "2019-2021"', 'default_period = "2030"'),
+     r"trigger_calibration.default_period.*'2030' is not one of the periods"),
+    (lambda t: t.replace("track_efficiency = 0.943", "track_efficiency = 1.2"),
+     r"trigger_calibration.periods.2019-2021.track_efficiency"),
 ])
 def test_malformed_cards(tmp_path, edit, message):
     path = _write(tmp_path, edit(CARD))

@@ -79,3 +79,18 @@ def test_cluster_energy_threshold(card):
     _, dep = _run(card, events)
     assert not dep.is_cluster[0]
     assert dep.is_cluster[1]
+
+
+def test_charged_pions_interact_with_the_card_probability(card):
+    """A charged pion showers in the ECL with probability 1 - exp(-0.8) (0.8 interaction lengths
+    of CsI); otherwise it leaves a MIP deposit near 0.17 GeV."""
+    n = 6000
+    p = 3.0
+    m = pdgdata.mass_GeV(211)
+    events = [[(211, 0.0, p, 0.0, np.hypot(p, m))] for _ in range(n)]
+    _, dep = _run(card, events, seed=5)
+    e = dep.energy_GeV[dep.region > 0]
+    mip = np.abs(e - card.doc["ecl_charged"]["mip_energy_GeV"]) < 0.1
+    expected = np.exp(-card.doc["ecl_charged"]["hadron_interaction_lengths"])
+    # showers deposit 0.2-0.7 of the kinetic energy (0.58-2.0 GeV): well separated from the MIP peak
+    assert abs(mip.mean() - expected) < 4 * np.sqrt(expected * (1 - expected) / len(e))

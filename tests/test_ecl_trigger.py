@@ -140,3 +140,11 @@ def test_multi_cluster_lml_bits(card, menu):
     assert list(b["lml0"]) == [1, 0, 1, 0, 0]
     assert list(b["lml12"]) == [0, 0, 1, 0, 0]
     assert list(b["lml13"]) == [0, 0, 1, 1, 0]  # event 2: the 0.6 GeV cluster is alone above 0.3
+
+
+def test_deposits_in_different_rings_never_share_a_cell(card, menu):
+    """Two photons at the same azimuth in non-adjacent rings (60 and 100 deg) are two trigger
+    cells and two clusters; in one ring and neighbouring phi they are one cluster."""
+    b = bits_for(card, menu, [[(0.5, 60, 47), (0.5, 100, 47)], [(0.5, 100, 47), (0.5, 60, 47)],
+                              [(0.5, 90, 47), (0.5, 90, 52)]])
+    assert list(b["clst"]) == [2, 2, 1]

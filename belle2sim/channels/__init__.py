@@ -27,6 +27,8 @@ class Parameter:
     coupling: bool = False       # reported under "coupling" (cross sections scale with it)
     phase_space: bool = False    # reported under "phase_space" (defines what was generated)
     choices: tuple = None        # the only values allowed (e.g. (0, 1) for a switch)
+    maximum: float = None        # largest allowed value
+    integer: bool = False        # a count: whole numbers only
 
     def check(self, value):
         try:
@@ -35,6 +37,10 @@ class Parameter:
             raise ParameterError(f"parameter {self.name}: {value!r} is not a number") from None
         if not math.isfinite(value):
             raise ParameterError(f"parameter {self.name}: {value} is not a finite number")
+        if self.integer and value != int(value):
+            raise ParameterError(f"parameter {self.name}: {value:g} is not a whole number")
+        if self.maximum is not None and value > self.maximum:
+            raise ParameterError(f"parameter {self.name}: {value:g} is out of range (must be <= {self.maximum:g})")
         if self.choices is not None and value not in self.choices:
             raise ParameterError(f"parameter {self.name}: {value:g} is not one of "
                                  f"{', '.join(f'{c:g}' for c in self.choices)}")

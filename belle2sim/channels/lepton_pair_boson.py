@@ -137,7 +137,8 @@ def generic(four_muons, trigger, trigger_source):
         select=_select_four_muons if four_muons else _select_invisible,
         parameters=(Parameter("window_nsigma", 2.0, "mass window half-width in units of the predicted resolution",
                               strictly_positive=True),
-                    Parameter("min_muon_id", 2.0 if four_muons else 1.0, "tracks that must pass muon ID"),
+                    Parameter("min_muon_id", 2.0 if four_muons else 1.0, "tracks that must pass muon ID",
+                              integer=True, maximum=4.0 if four_muons else 2.0),
                     topology),
         window="+-window_nsigma per-event predicted resolution",
         not_modelled=("background-suppression cuts and multivariate stages of the published analyses",))

@@ -115,7 +115,8 @@ register(Channel(
                  period="2019-2021",
                  parameters=(Parameter("window_nsigma", 3.0, "recoil window in units of the predicted resolution",
                                        strictly_positive=True),
-                             Parameter("min_muon_id", 1.0, "tracks that must pass muon ID")),
+                             Parameter("min_muon_id", 1.0, "tracks that must pass muon ID", integer=True,
+                                       maximum=4.0)),
                  window="+-window_nsigma per-event predicted resolution",
                  not_modelled=("the published cut list (see --analysis 2306.12294)",))),
     generate=_generate_zprime,
@@ -184,7 +185,7 @@ register(Channel(
     description="e+e- -> tau+tau-, tau -> l alpha (alpha invisible): lepton energy in the tau frame, 3x1 events",
     reference="Belle II PRL 130 (2023) 181803",
     parameters=(Parameter("mass_GeV", 0.5, "alpha mass (the scanned parameter)"),
-                Parameter("lepton_pdg", 11.0, "charged lepton of the signal decay: 11 or 13"),
+                Parameter("lepton_pdg", 11.0, "charged lepton of the signal decay: 11 or 13", choices=(11.0, 13.0)),
                 Parameter("br_l_alpha", 1e-3, "branching fraction B(tau -> l alpha) per tau", strictly_positive=True,
                           coupling=True)),
     analyses=(Analysis(

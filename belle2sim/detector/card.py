@@ -255,7 +255,23 @@ def _check_calibration(doc, where):
                         f"one of the periods ({', '.join(periods)})")
 
 
+def _check_resolutions(doc, where):
+    """Each ECL resolution must be positive wherever it is used: from its clamp energy up to the
+    largest photon energy at Belle II (about 10 GeV)."""
+    for quantity in ("energy", "theta", "phi"):
+        table = doc["ecl"][f"{quantity}_resolution"]
+        for k, region in enumerate(REGIONS):
+            a, b, c, d = table[region]
+            e = np.geomspace(table["min_energy_GeV"][k], 10.0, 200)
+            value = a / e + b / np.sqrt(e) + c / e**0.25 + d
+            if np.any(value <= 0):
+                bad = e[np.argmax(value <= 0)]
+                raise CardError(f"{where}: key 'ecl.{quantity}_resolution.{region}' {table[region]} gives a "
+                                f"resolution {value.min():.3g} <= 0 at E = {bad:.3g} GeV: a resolution must be positive")
+
+
 def _check_consistency(doc, where):
+    _check_resolutions(doc, where)
     e = doc["ecl"]
     ranges = [e[f"{r}_theta_deg"] for r in REGIONS]
     for (a, ra), (b, rb) in zip(zip(REGIONS, ranges), zip(REGIONS[1:], ranges[1:])):
@@ -271,7 +287,7 @@ def _check_consistency(doc, where):
 
 def load_card(path_or_name=None):
     """Load, validate and pack a detector card (a path, or the name of a shipped card)."""
-    path = resources.resolve("geometry", path_or_name)
+    path = resources.resolve("geometry", path_or_name, must_exist=True)
     doc, sha = read_toml(path, CardError)
     validate({k: v for k, v in doc.items() if k != "trigger_calibration"}, SCHEMA, str(path), CardError)
     _check_calibration(doc, str(path))

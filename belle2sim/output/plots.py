@@ -5,7 +5,7 @@ from belle2sim.output.atomic import atomic_path
 _LINES_SHOWN = 6
 
 
-def plot_scan(doc, path):
+def plot_scan(doc, path, outputs=None):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -40,7 +40,12 @@ def plot_scan(doc, path):
     # not a Belle II result: say so on the figure
     ax.set_title(f"belle2sim {doc.get('belle2sim_version', '')} fast simulation - not a Belle II result",
                  fontsize=12, loc="left")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=str(path).rsplit(".", 1)[-1] if "." in str(path) else "png", dpi=110,
-                    bbox_inches="tight")
-    plt.close(fig)
+    fmt = str(path).rsplit(".", 1)[-1] if "." in str(path) else "png"
+    try:
+        if outputs is None:
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=110, bbox_inches="tight")
+        else:
+            fig.savefig(outputs.temporary(path), format=fmt, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)

@@ -29,10 +29,13 @@ def to_csv(doc):
     return buf.getvalue()
 
 
-def write(doc, path):
-    """Write JSON or CSV by the file's suffix."""
+def write(doc, path, outputs=None):
+    """Write JSON or CSV by the file's suffix (into ``outputs``, an OutputSet, if given)."""
     text = to_csv(doc) if str(path).lower().endswith(".csv") else to_json(doc)
-    write_text(path, text)
+    if outputs is None:
+        write_text(path, text)
+    else:
+        outputs.temporary(path).write_text(text)
 
 
 def best_lines(point, n=_MAX_LINES_SHOWN, key="lines"):

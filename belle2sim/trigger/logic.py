@@ -36,17 +36,24 @@ def _tokenize(text):
             raise LogicSyntaxError(f"unexpected character {text[at]!r} at position {at}")
         kind = m.lastgroup
         value = m.group(kind)
+        start = m.start(kind)  # before "and"/"or"/"not" become operators: the user's position
         if kind == "name" and value in ("and", "or", "not"):
             kind, value = "op", {"and": "&", "or": "|", "not": "!"}[value]
-        tokens.append((kind, value, m.start(kind)))
+        tokens.append((kind, value, start))
         pos = m.end()
     return tokens
 
 
 class _Parser:
     def __init__(self, text):
+        self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+
+    def shown(self, value, pos):
+        """The token as the user wrote it ('and', not '&')."""
+        m = _TOKEN.match(self.text, pos) if pos >= 0 else None
+        return m.group(m.lastgroup) if m else value
 
     def peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None, -1)
@@ -62,7 +69,7 @@ class _Parser:
         node = self.expr()
         kind, value, pos = self.peek()
         if kind is not None:
-            raise LogicSyntaxError(f"unexpected {value!r} at position {pos}")
+            raise LogicSyntaxError(f"unexpected {self.shown(value, pos)!r} at position {pos}")
         return node
 
     def expr(self):
@@ -92,7 +99,7 @@ class _Parser:
             self.take()
             k2, v2, p2 = self.take()
             if k2 != "num":
-                raise LogicSyntaxError(f"expected an integer after {value!r} at position {pos}")
+                raise LogicSyntaxError(f"expected an integer after {self.shown(value, pos)!r} at position {pos}")
             node = ("cmp", value, node, int(v2))
         return node
 
@@ -108,7 +115,7 @@ class _Parser:
             return node
         if kind is None:
             raise LogicSyntaxError("expression ends too early")
-        raise LogicSyntaxError(f"unexpected {value!r} at position {pos}")
+        raise LogicSyntaxError(f"unexpected {self.shown(value, pos)!r} at position {pos}")
 
 
 def parse(text):

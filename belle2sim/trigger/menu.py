@@ -120,7 +120,7 @@ class Menu:
 
 def load_menu(path_or_name=None):
     """Load and validate a trigger menu (a path, or the name of a shipped menu)."""
-    path = resources.resolve("trigger", path_or_name)
+    path = resources.resolve("trigger", path_or_name, must_exist=True)
     doc, sha = read_toml(path, MenuError)
     where = str(path)
     lines_doc = doc.get("lines")

@@ -1,0 +1,109 @@
+"""What a new user trips over: bad seeds, output paths, silent misuse of options, the shipped
+card and menu, one error style, interrupts."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "belle2sim.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--seed", "-1"], "--seed"),
+    (["--seed", "18446744073709551616"], "--seed"),
+    (["--mass", "1", "--param", "mass_GeV=3"], "mass_GeV is the scanned parameter: set it with --mass"),
+    (["--param", "mass_GeV=3"], "mass_GeV is the scanned parameter"),
+    (["--mass", "1,,2"], "has an empty entry"),
+    (["--mass", "2,1,2"], "repeats 2"),
+    (["--events", "99999999999999999999"], "--events must be between 1 and"),
+    (["--analysis", "generic", "--param", "min_muon_id=7"], "min_muon_id: 7 is out of range"),
+    (["--analysis", "generic", "--param", "min_muon_id=2.5"], "not a whole number"),
+    (["--detector", "nosuchcard"], "no detector card 'nosuchcard'"),
+    (["-o", "/proc/x.json"], "cannot write"),
+])
+def test_bad_options_fail_before_any_work(tmp_path, args, message):
+    out = run("efficiency", "zprime-invisible", "--events", "200", *args, cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert message in out.stderr and out.stderr.startswith("belle2sim: error:")
+    assert "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_under_a_file_fails_before_the_run(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    t0 = time.time()
+    out = run("efficiency", "zprime-invisible", "--events", "1000000", "-o", str(tmp_path / "afile" / "x.json"))
+    assert out.returncode == 2 and "is a file, not a directory" in out.stderr
+    assert time.time() - t0 < 60  # failed before generating a million events per point
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_outputs_follow_the_umask_and_points_are_sorted(tmp_path):
+    out = run("efficiency", "dark-photon-invisible", "--mass", "6,1,4", "--events", "500", "-q",
+              "-o", "e.json", "--plot", "e.png", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("e.json", "e.png"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask
+    doc = json.loads((tmp_path / "e.json").read_text())
+    assert [p["mass_GeV"] for p in doc["points"]] == [1.0, 4.0, 6.0]
+
+
+def test_bare_command_prints_help_and_exits_0():
+    out = run()
+    assert out.returncode == 0 and "efficiency" in out.stdout and "Usage" in out.stdout
+
+
+def test_shipped_card_and_menu_can_be_copied_and_used(tmp_path):
+    assert run("card", "-o", str(tmp_path / "c.toml")).returncode == 0
+    assert run("menu", "-o", str(tmp_path / "m.toml")).returncode == 0
+    text = (tmp_path / "c.toml").read_text()
+    assert "[trigger_calibration]" in text
+    printed = run("menu")
+    assert printed.returncode == 0 and "[lines.fyo]" in printed.stdout
+    out = run("efficiency", "dark-photon-invisible", "--mass", "2", "--events", "300", "-q",
+              "--detector", str(tmp_path / "c.toml"), "--menu", str(tmp_path / "m.toml"))
+    assert out.returncode == 0, out.stderr
+    bad = run("card", "nosuch")
+    assert bad.returncode == 2 and "shipped: belle2" in bad.stderr
+
+
+def test_menu_explain_names_parameters_values_and_sources():
+    out = run("menu", "--explain", "fyo")
+    assert out.returncode == 0, out.stderr
+    for piece in ("line fyo: t2 >= 2 and ty >= 1 and cdc_open90", "inputs.cdc.ty_z0_cut_cm", "= 20.0",
+                  "source: basf2", "trigger_calibration.periods.2019-2021.track_efficiency"):
+        assert piece in out.stdout
+    bit = run("menu", "--explain", "typ", "--period", "2018")
+    assert "typ_omega_bin_per_m" in bit.stdout and "periods.2018" in bit.stdout
+    bad = run("menu", "--explain", "nosuchline")
+    assert bad.returncode == 2 and "neither a line" in bad.stderr
+
+
+def test_channels_with_a_name_shows_one():
+    out = run("channels", "zprime-mumu")
+    assert out.returncode == 0 and "2403.02841" in out.stdout and "dark-photon-invisible" not in out.stdout
+    bad = run("channels", "nope")
+    assert bad.returncode == 2 and "unknown channel" in bad.stderr
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_leaves_no_output(tmp_path, sig, code):
+    proc = subprocess.Popen([sys.executable, "-m", "belle2sim.cli", "efficiency", "zprime-invisible", "--events",
+                             "5000000", "-q", "-o", "z.json", "--plot", "z.png"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
