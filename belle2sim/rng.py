@@ -59,7 +59,13 @@ def event_key(seed, event_number, stage):
 @inline
 def uniform(key, counter):
     """Uniform double in the open interval (0, 1) for draw number ``counter`` of ``key``."""
-    bits = mix64(key ^ mix64(np.uint64(counter)))
+    return uniform_mixed(key, mix64(np.uint64(counter)))
+
+
+@inline
+def uniform_mixed(key, mixed_counter):
+    """:func:`uniform` with ``mix64(counter)`` already computed (a counter drawn for many keys)."""
+    bits = mix64(key ^ mixed_counter)
     return ((bits >> _S11) + 0.5) * _INV53
 
 

@@ -6,6 +6,8 @@ linear in r between its rows). Low-pT tracks curl before the outer layers; track
 the end-plates. Tracks produced outside a layer's radius can still cross it on the way in.
 """
 
+import numpy as np
+
 from belle2sim._jit import inline
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, first_crossing
 
@@ -30,24 +32,36 @@ def z_extent(r, geo):
 @inline
 def crosses_layer(vx, vy, vz, px, py, pz, q, geo, r):
     """True if the track crosses the CDC layer at radius r inside the wire volume."""
-    reached, z, _ = first_crossing(vx, vy, vz, px, py, pz, q, geo[G_B], r)
-    if not reached:
-        return False
     lo, hi = z_extent(r, geo)
-    return lo <= z <= hi
+    return crosses_between(vx, vy, vz, px, py, pz, q, geo[G_B], r, lo, hi)
 
 
 @inline
-def count_axial_superlayers(vx, vy, vz, px, py, pz, q, geo, axial_radii, enough):
-    """Axial superlayers crossed inside the wire volume, counting stops at ``enough``.
+def crosses_between(vx, vy, vz, px, py, pz, q, field_T, r, z_lo, z_hi):
+    """True if the track reaches radius r with z_lo <= z <= z_hi at its first crossing."""
+    reached, z, _ = first_crossing(vx, vy, vz, px, py, pz, q, field_T, r)
+    return reached and z_lo <= z <= z_hi
+
+
+def axial_layers(card):
+    """(5, 3) rows (radius, z_low, z_high) of the axial superlayers: the end-plate table read
+    once, so the trigger does not interpolate it per track."""
+    geo, radii = card.cdc_geometry(), card.cdc_axial_radii_cm()
+    return np.array([(r, *z_extent(r, geo)) for r in radii])
+
+
+@inline
+def count_axial_superlayers(vx, vy, vz, px, py, pz, q, field_T, layers, enough):
+    """Axial superlayers crossed inside the wire volume (``layers``: rows of
+    :func:`axial_layers`), counting stops at ``enough``.
 
     Superlayers are tried inside out: once a track has left the volume (beyond its reach or
     through an end-plate) the outer ones cannot be crossed either, except by a track produced
     off the axis, for which every layer is tried."""
     n = 0
     from_axis = vx * vx + vy * vy < AXIS_TOLERANCE_CM2
-    for k in range(axial_radii.shape[0]):
-        if crosses_layer(vx, vy, vz, px, py, pz, q, geo, axial_radii[k]):
+    for k in range(layers.shape[0]):
+        if crosses_between(vx, vy, vz, px, py, pz, q, field_T, layers[k, 0], layers[k, 1], layers[k, 2]):
             n += 1
             if n >= enough:
                 return n

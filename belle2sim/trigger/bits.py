@@ -12,6 +12,7 @@ from numba import prange
 from belle2sim import rng
 from belle2sim._jit import kernel
 from belle2sim._workspace import scratch
+from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import logic
 from belle2sim.trigger import cdc_bits, grl_bits
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
@@ -68,18 +69,20 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     trk_particle = scratch("trg_trk_particle", n, np.int32)
     trk_phi0 = scratch("trg_trk_phi0", n, np.float32)
     trk_3d = scratch("trg_trk_3d", n, np.bool_)
+    trk_in = scratch("trg_trk_in", n, np.bool_)
+    trk_face_bin = scratch("trg_trk_face_bin", n, np.int32)
     c0 = _N_ECL
     cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
-                     batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, card.cdc_geometry(),
-                     card.cdc_axial_radii_cm(), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
-                         menu.inputs["cdc"], field_T)), calib, trk_particle, trk_phi0, trk_3d,
+                     batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
+                     card.cached("axial_layers", lambda: axial_layers(card)), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
+                         menu.inputs["cdc"], field_T)), calib, trk_particle, trk_phi0, trk_3d, trk_in,
                      matrix[:, c0:c0 + N_CDC_BITS])
     c0 += N_CDC_BITS
     grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
                       matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
                       w_E, w_ring, w_phi, segments, offsets, deposits.theta_rad, tracks.klm_hit, bha_pair,
                       menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"], field_T)),
-                      calib, matrix[:, c0:c0 + N_GRL_BITS])
+                      calib, trk_face_bin, matrix[:, c0:c0 + N_GRL_BITS])
     # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
     # nested thresholds stay nested
     if calib[K_ESUM_EFF] < 1.0:
@@ -120,7 +123,7 @@ def psnm(lines, menu, seed, numbers):
     if scaled:
         packed = np.stack([lines.packed[name] for name in scaled])
         kept = np.empty_like(packed)
-        counters = np.array([zlib.crc32(name.encode()) for name in scaled], dtype=np.int64)
+        counters = np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in scaled], dtype=np.uint64)
         probability = np.array([1.0 / menu.lines[name].prescale for name in scaled])
         prescale_packed(np.uint64(seed), numbers, counters, probability, packed, kept)
         out.update({name: kept[k] for k, name in enumerate(scaled)})

@@ -37,7 +37,7 @@ CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "
 N_CDC_BITS = len(CDC_BITS)
 (P_PT, P_AXIAL, P_T3_CUT, P_T3_RES, P_TY_CUT, P_TY_RES, P_TYP_CUT, P_TYP_P, P_BIN,
  P_O90_LO, P_O90_HI, P_F30_LO, P_F30_HI, P_B2B_LO, P_B2B_HI, P_TYP_OMEGA_BIN, P_TYP_THETA_BIN,
- P_RESTRICT_LO, P_RESTRICT_HI) = range(19)
+ P_RESTRICT_COS_LO, P_RESTRICT_COS_HI) = range(19)  # cos of the restricted range's low / high angle
 # layout of DetectorCard.trigger_calibration()
 (K_TRK_EFF, K_TRK_PT_LO, K_TRK_PT_HI, K_ESUM_EFF, K_KLM_EFF, K_KLM_LO, K_KLM_HI) = range(7)
 B_TO_CURVATURE = 0.299792458  # pT [GeV] = 0.3 B [T] R [m]
@@ -49,7 +49,7 @@ def pack_parameters(cdc, magnetic_field_T):
                      cdc["typ_z0_cut_cm"], cdc["typ_min_momentum_GeV"], cdc["phi_bin_deg"],
                      *cdc["open90_bins"], *cdc["f2f30_bins"], *cdc["b2b5_bins"],
                      cdc["typ_omega_bin_per_m"], cdc["typ_theta_bin_rad"],
-                     *np.radians(cdc["restricted_theta_deg"]), magnetic_field_T], dtype=np.float64)
+                     *np.cos(np.radians(cdc["restricted_theta_deg"])), magnetic_field_T], dtype=np.float64)
 
 
 @inline
@@ -88,10 +88,10 @@ def typ_momentum_estimate(pt, pz, omega_bin, theta_bin, field_T):
 
 
 @kernel(parallel=True)
-def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, geo, axial_radii,
-                     params, calib, trk_particle, trk_phi0, trk_3d, bits):
+def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, layers,
+                     params, calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     n_events = offsets.shape[0] - 1
-    field_T = params[P_RESTRICT_HI + 1]
+    field_T = params[P_RESTRICT_COS_HI + 1]
     for i in prange(n_events):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start = offsets[i]
@@ -104,7 +104,7 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
             if pt < params[P_PT]:
                 continue
             n_ax = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
-                                           geo, axial_radii, params[P_AXIAL])
+                                           field_T, layers, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
             local = j - start
@@ -115,6 +115,9 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
             phi0 = np.arctan2(py[j], px[j])
             trk_particle[slot] = j
             trk_phi0[slot] = phi0
+            # restricted polar range from the cosine (no atan2 per pair below)
+            cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
+            trk_in[slot] = params[P_RESTRICT_COS_HI] <= cos_t <= params[P_RESTRICT_COS_LO]
             z0 = vz[j] - (vx[j] * px[j] + vy[j] * py[j]) / pt * pz[j] / pt
             z3 = z0 + params[P_T3_RES] * rng.normal(key, 4 * local)
             znn = z0 + params[P_TY_RES] * rng.normal(key, 4 * local + 1)
@@ -123,7 +126,7 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
                 n3d += 1
             if abs(znn) < params[P_TY_CUT]:
                 nnn += 1
-            if abs(znn) < params[P_TYP_CUT] and typ_momentum_estimate(
+            if typ == 0 and abs(znn) < params[P_TYP_CUT] and typ_momentum_estimate(
                     pt, pz[j], params[P_TYP_OMEGA_BIN], params[P_TYP_THETA_BIN], field_T) >= params[P_TYP_P] - 1e-9:
                 typ = 1
         open90 = f30 = b2b = 0
@@ -131,16 +134,12 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
         b_open90 = b_open30 = False
         for a in range(start, start + n2d):
             ba = phi_bin(trk_phi0[a], params[P_BIN])
-            ja = trk_particle[a]
-            theta_a = np.arctan2(np.sqrt(px[ja] * px[ja] + py[ja] * py[ja]), pz[ja])
-            in_a = params[P_RESTRICT_LO] <= theta_a <= params[P_RESTRICT_HI]
+            in_a = trk_in[a]
             if in_a:
                 nb += 1
             for b in range(a + 1, start + n2d):
                 bb = phi_bin(trk_phi0[b], params[P_BIN])
-                jb = trk_particle[b]
-                theta_b = np.arctan2(np.sqrt(px[jb] * px[jb] + py[jb] * py[jb]), pz[jb])
-                both = in_a and params[P_RESTRICT_LO] <= theta_b <= params[P_RESTRICT_HI]
+                both = in_a and trk_in[b]
                 if _in_window(ba, bb, params[P_O90_LO], params[P_O90_HI]):
                     open90 = 1
                     b_open90 = b_open90 or both

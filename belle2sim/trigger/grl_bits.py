@@ -82,7 +82,9 @@ def _cluster_phi(slot, w_ring, w_phi, phi_segments, phi_offsets):
 
 @kernel(parallel=True)
 def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-             w_E, w_ring, w_phi, phi_segments, phi_offsets, dep_theta, klm_hit, bha_pair, params, calib, bits):
+             w_E, w_ring, w_phi, phi_segments, phi_offsets, dep_theta, klm_hit, bha_pair, params, calib,
+             trk_face_bin, bits):
+    cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
     for i in prange(offsets.shape[0] - 1):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start, stop = offsets[i], offsets[i + 1]
@@ -99,9 +101,13 @@ def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk
                     cdcecl += 1
                     if w_E[head] >= params[G_C2GEV]:
                         c2gev += 1
+            pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
+            # the track's phi bin where it crosses the ECL face (for p5), once per track
+            phi_face = phi_at_ecl_face(trk_phi0[a], pt, charge[j], params[G_FIELD], params[G_ECL_R])
+            trk_face_bin[a] = -1000 if np.isnan(phi_face) else _bin(phi_face, params[G_BIN])
             if klm_hit[j] == 1:
-                theta = np.arctan2(np.sqrt(px[j] * px[j] + py[j] * py[j]), pz[j])
-                if (calib[K_KLM_LO] <= theta <= calib[K_KLM_HI]
+                cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
+                if (cos_klm_hi <= cos_t <= cos_klm_lo
                         and rng.uniform(key, 4 * (j - start) + 3) < calib[K_KLM_EFF]):
                     cdcklm += 1
             if trk_3d[a]:
@@ -136,10 +142,8 @@ def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk
                 tc = dep_tc[j]
                 if tc >= 0 and w_label[tc] == c:
                     continue  # the track's own cluster
-                phi_face = phi_at_ecl_face(trk_phi0[a], np.sqrt(px[j] * px[j] + py[j] * py[j]), charge[j],
-                                           params[G_FIELD], params[G_ECL_R])
-                if not np.isnan(phi_face):
-                    d = abs(_bin(phi_face, params[G_BIN]) - bin_c)
+                if trk_face_bin[a] > -1000:
+                    d = abs(trk_face_bin[a] - bin_c)
                     if params[G_P5_LO] <= d <= params[G_P5_HI]:
                         p5 = 1
                 d = _dphi_deg(trk_phi0[a], phi_c)

@@ -39,10 +39,10 @@ class PackedLines(Mapping):
 
 
 @kernel(parallel=True)
-def prescale_packed(seed, numbers, counters, keep_probability, packed, out):
+def prescale_packed(seed, numbers, mixed_counters, keep_probability, packed, out):
     """out[l] = packed[l] with each fired event kept with keep_probability[l], drawn from (seed,
-    event number, counters[l]); only fired events draw, and each event's key is made once for
-    all prescaled lines."""
+    event number, counter of line l; ``mixed_counters`` holds rng.mix64 of each counter); only
+    fired events draw, and each event's key is made once for all prescaled lines."""
     n_lines, n_bytes = packed.shape
     for b in prange(n_bytes):
         keys = np.zeros(8, dtype=np.uint64)
@@ -57,6 +57,6 @@ def prescale_packed(seed, numbers, counters, keep_probability, packed, out):
                         if not (have & bit):
                             keys[k] = rng.event_key(seed, numbers[8 * b + k], rng.STAGE_PRESCALE)
                             have |= bit
-                        if rng.uniform(keys[k], counters[line]) < keep_probability[line]:
+                        if rng.uniform_mixed(keys[k], mixed_counters[line]) < keep_probability[line]:
                             kept |= bit
             out[line, b] = kept
