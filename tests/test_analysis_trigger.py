@@ -106,3 +106,18 @@ def test_analysis_choice_and_errors(card):
     with pytest.raises(ParameterError, match="no parameter min_muon_id"):
         ch.resolve_parameters({"min_muon_id": 2}, card, "2212.03066")
     assert ch.resolve_parameters({"min_muon_id": 2}, card, "generic")["min_muon_id"] == 2
+
+
+def test_any_trigger_unique_lines():
+    """'any' (the OR of the unprescaled lines): an event fired by two lines is unique to neither,
+    one fired by a single line is unique to it, an unfired event to none."""
+    from belle2sim.trigger.lines import PackedLines
+
+    n = 3
+    a = np.array([True, True, False])
+    b = np.array([True, False, False])
+    psnm = PackedLines({"a": np.packbits(a), "b": np.packbits(b)}, n)
+    fired, unique = trigger_terms(None, ["a", "b"], {"t2": np.zeros(n, dtype=np.int8)}, psnm)
+    assert list(fired) == [True, True, False]
+    assert list(unique["a"]) == [False, True, False]
+    assert list(unique["b"]) == [False, False, False]

@@ -171,6 +171,7 @@ def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges,
         n2 = n2_414 = n2_2316 = n2_117 = n1_415 = n1_2316 = 0
         for j in range(start, stop):
             if w_label[j] != j:
+                w_ecm[j] = w_tcm[j] = w_pcm[j] = np.nan  # not a cluster: no stale values in the pair loop
                 continue
             r = w_ring[j]
             tid = r + 1
