@@ -55,7 +55,7 @@ def _namespace(bits, psnm, names):
 
 def trigger_terms(ast, lines_used, bits, psnm):
     """(fired, {line: fired by this line alone}) for every event of a chunk."""
-    n = len(bits)
+    n = psnm.n_events
     if ast is None:  # the OR of the unprescaled lines
         count = np.zeros(n, dtype=np.int32)
         for name in lines_used:
