@@ -79,7 +79,7 @@ class Counter:
         entries."""
         den, den2 = self._sums(denominator)
         if den <= 0:
-            return 0.0, 0.0
+            return math.nan, math.nan  # no denominator events: undefined, not zero
         frac = self._sums(numerator)[0] / den
         n_eff = den**2 / den2
         lo, hi = wilson_interval(frac * n_eff, n_eff)

@@ -21,6 +21,12 @@ from belle2sim.simulate import simulate_chunk
 from belle2sim.trigger.analysis import resolve, trigger_terms
 
 TRIGGER = "trigger"
+
+
+def _defined(x):
+    """JSON has no NaN: an undefined fraction (no selected events) is null."""
+    return None if x != x else x
+
 SELECTED = "offline selection"
 TOTAL = "selection and trigger"
 
@@ -50,11 +56,11 @@ class PointResult:
             "selection_efficiency": c.efficiency(SELECTED)[0],
             "trigger_efficiency": trig,
             "trigger_efficiency_err": trig_err,
-            "trigger_efficiency_selected": sel_trig,
-            "trigger_efficiency_selected_err": sel_trig_err,
+            "trigger_efficiency_selected": _defined(sel_trig),
+            "trigger_efficiency_selected_err": _defined(sel_trig_err),
             "lines": {name: c.efficiency("line " + name)[0] for name in self.lines},
-            "lines_selected": {name: c.ratio("selected line " + name, SELECTED)[0] for name in self.lines},
-            "lines_unique": {name: c.ratio("unique " + name, SELECTED)[0] for name in self.trigger_lines},
+            "lines_selected": {name: _defined(c.ratio("selected line " + name, SELECTED)[0]) for name in self.lines},
+            "lines_unique": {name: _defined(c.ratio("unique " + name, SELECTED)[0]) for name in self.trigger_lines},
             "cut_flow": {name: c.efficiency(name)[0] for name in self.cut_flow},
             "cross_section_fb": self.cross_section_fb,
             "branching_fraction": self.branching_fraction,

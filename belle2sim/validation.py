@@ -197,8 +197,9 @@ def report(card, menu, n_events=20000, progress=None):
             lines += ["Not modelled: " + "; ".join(analysis.not_modelled) + ".", ""]
         lines += ["| mass [GeV] | sel | eff | trig\\|sel | lines on selected events (alone) |", "|---|---|---|---|---|"]
         for p in points:
+            ts = p["trigger_efficiency_selected"]
             lines.append(f"| {p['mass_GeV']:g} | {p['selection_efficiency']:.4f} | {p['efficiency']:.4f} +- "
-                         f"{p['efficiency_err']:.4f} | {p['trigger_efficiency_selected']:.3f} | {carrying_lines(p)} |")
+                         f"{p['efficiency_err']:.4f} | {'n/a' if ts is None else f'{ts:.3f}'} | {carrying_lines(p)} |")
         lines += ["", "Published: " + PUBLISHED.get(analysis.key, "no Belle II analysis of this channel "
                                                 "was available; generic selection."), ""]
     lines += ["## 2. Trigger objects on the events they were calibrated with", "",

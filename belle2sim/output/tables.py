@@ -23,8 +23,8 @@ def to_csv(doc):
                      "cross_section_fb", "branching_fraction"] + [f"line_{n}_efficiency" for n in lines])
     for p in points:
         writer.writerow([p["mass_GeV"], p["n_generated"], f"{p['efficiency']:.6g}", f"{p['efficiency_err']:.3g}",
-                         f"{p['trigger_efficiency']:.6g}", f"{p['trigger_efficiency_selected']:.6g}",
-                         f"{p['trigger_efficiency_selected_err']:.3g}", f"{p['cross_section_fb']:.6g}",
+                         f"{p['trigger_efficiency']:.6g}", _fmt(p["trigger_efficiency_selected"], ".6g"),
+                         _fmt(p["trigger_efficiency_selected_err"], ".3g"), f"{p['cross_section_fb']:.6g}",
                          f"{p['branching_fraction']:.6g}"] + [f"{p['lines'][n]:.6g}" for n in lines])
     return buf.getvalue()
 
@@ -43,10 +43,16 @@ def best_lines(point, n=_MAX_LINES_SHOWN, key="lines"):
     return [(k, v) for k, v in ranked[:n] if v > 0]
 
 
+def _fmt(x, spec):
+    return format("n/a", spec.split(".")[0]) if x is None else format(x, spec)  # keep the column width
+
+
 def carrying_lines(point, n=3):
     """The trigger's lines ranked by their efficiency on selected events (the lines that carry
     it), each with what it alone contributes."""
     names = list(point["lines_unique"])
+    if point["trigger_efficiency_selected"] is None:
+        return "no selected events"
     ranked = sorted(names, key=lambda k: -point["lines_selected"][k])[:n]
     return ", ".join(f"{k} {point['lines_selected'][k]:.3f} (alone {point['lines_unique'][k]:.3f})"
                      for k in ranked)
@@ -65,7 +71,7 @@ def terminal_table(doc):
     for p in doc["points"]:
         out.append(f"{p['mass_GeV']:>10.4g} {p['cross_section_fb']:>11.4g} {p['branching_fraction']:>8.3g} "
                    f"{p['selection_efficiency']:>6.4f} {p['efficiency']:>7.4f} {p['efficiency_err']:>7.4f} "
-                   f"{p['trigger_efficiency_selected']:>8.4f}  {carrying_lines(p)}")
+                   f"{_fmt(p['trigger_efficiency_selected'], '>8.4f')}  {carrying_lines(p)}")
     out.append("")
     out.append("sel = offline selection; eff = selection AND trigger, per generated event; trig|sel = trigger "
                "efficiency of selected events; yield = sigma x L x eff x BF")
