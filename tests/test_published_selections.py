@@ -169,3 +169,42 @@ def test_tau_alpha_selection_on_signal(card, menu):
     right = cut(cuts, "E*_l within")[before].mean()
     wrong = cut(ch.select(batch, chunk, card, {**p, "mass_GeV": 1.6}), "E*_l within")[before].mean()
     assert right > 0.4 and wrong < 0.5 * right
+
+
+def _recoil_events(card, recoil_mass, thetas_deg, p_recoil=2.0):
+    """Two muons whose recoil (nominal beams minus the pair) has the given mass and lab polar
+    angles: the pair is beams - recoil, split back to back (perpendicular to its motion)."""
+    import vector
+
+    bx, by, bz, bE = card.beams.total_fourvector
+    beams = vector.obj(px=bx, py=by, pz=bz, E=bE)
+    m_mu = pdgdata.mass_GeV(13)
+    events = []
+    for th in thetas_deg:
+        t = np.radians(th)
+        rec = vector.obj(px=p_recoil * np.sin(t) * np.cos(0.3), py=p_recoil * np.sin(t) * np.sin(0.3),
+                         pz=p_recoil * np.cos(t), mass=recoil_mass)
+        pair = beams - rec
+        q = np.sqrt(pair.mass**2 / 4 - m_mu**2)
+        ev = []
+        for sign, pdg in ((1, 13), (-1, -13)):
+            mu = vector.obj(px=0.0, py=sign * q, pz=0.0, mass=m_mu).boost_p4(pair)
+            ev.append((pdg, mu.px, mu.py, mu.pz, mu.E))
+        events.append(ev)
+    return make_batch(events)
+
+
+@pytest.mark.parametrize("analysis,prefix,thetas,expected", [
+    ("1912.11276", "recoil theta in [32, 125]", (31.5, 32.5, 124.5, 125.5), (False, True, True, False)),
+    ("2212.03066", "recoil theta in [34, 123]", (33.5, 34.5, 88.5, 90.0, 91.5, 122.5, 123.5),
+     (False, True, True, False, True, True, False)),
+])
+def test_recoil_polar_angle_cuts_at_their_edges(card, perfect_card, menu, analysis, prefix, thetas, expected):
+    """arXiv:1912.11276 cut 2 (32-125 deg when M_recoil < 3 GeV) and arXiv:2212.03066 cut 3
+    (34-123 deg minus the 89-91 deg ECL gap when M2_recoil < 4 GeV2), half a degree either side."""
+    ch = get("zprime-invisible")
+    p = ch.resolve_parameters({"mass_GeV": 1.0}, card, analysis)
+    batch = _recoil_events(card, 1.0, thetas)
+    cuts = ch.select(batch, simulate_chunk(batch, perfect_card, menu, 2, period="ideal"), card, p, analysis)
+    assert cut(cuts, "exactly two good tracks").all()
+    assert tuple(cut(cuts, prefix)) == expected
