@@ -208,3 +208,20 @@ def test_recoil_polar_angle_cuts_at_their_edges(card, perfect_card, menu, analys
     cuts = ch.select(batch, simulate_chunk(batch, perfect_card, menu, 2, period="ideal"), card, p, analysis)
     assert cut(cuts, "exactly two good tracks").all()
     assert tuple(cut(cuts, prefix)) == expected
+
+
+@pytest.mark.parametrize("channel,analysis,prefix,extra", [
+    ("dark-higgs-invisible", "2207.00509", "track quality", {"h_mass_GeV": 1.0}),
+    ("zprime-invisible", "2212.03066", "exactly two good tracks", {}),
+    ("zprime-invisible", "1912.11276", "exactly two good tracks", {}),
+])
+def test_exactly_two_opposite_tracks(card, perfect_card, menu, channel, analysis, prefix, extra):
+    """Two opposite tracks pass; four tracks of zero charge, two of one sign, or one track do not."""
+    ch = get(channel)
+    p = ch.resolve_parameters({"mass_GeV": 4.0, **extra}, card, analysis)
+    mp, mm = _muon(13, 2.0, 70, 0), _muon(-13, 2.0, 100, 170)
+    events = [[mp, mm], [mp, mm, _muon(13, 1.5, 80, 90), _muon(-13, 1.5, 95, 260)], [mp, _muon(13, 2.0, 100, 170)],
+              [mp]]
+    batch = make_batch(events)
+    cuts = ch.select(batch, simulate_chunk(batch, perfect_card, menu, 2, period="ideal"), card, p, analysis)
+    assert list(cut(cuts, prefix)) == [True, False, False, False]
