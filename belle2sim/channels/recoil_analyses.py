@@ -10,7 +10,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Parameter
 from belle2sim.channels import objects as obj
-from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total
+from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, pair_and_recoil_covariance
 
 MUON = 13
 
@@ -148,8 +148,6 @@ def c_eta(card, chunk, i_neg, i_pos):
 
 def select_2207_00509(batch, chunk, card, params):
     """arXiv:2207.00509v4 pp. 3-4 (A4): A' -> mu+mu-, h' invisible."""
-    from belle2sim.channels.track_selection import pair_and_recoil_covariance
-
     with np.errstate(all="ignore"):
         good, count, net, i0, i1 = _pair(batch, chunk)
         t, d = chunk.tracks, chunk.deposits
@@ -159,7 +157,7 @@ def select_2207_00509(batch, chunk, card, params):
         ref, _ = _recoil_direction_cm(card, *rec)
         e_gamma, _, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref)
         _, cx, cy, _ = obj.to_cm(card, *dimuon)
-        m2, r2, s_m, s_r, cov = pair_and_recoil_covariance(t, [i0, i1], m_mu, card, _nominal(card, len(batch)))
+        m2, r2, s_m, s_r, cov = pair_and_recoil_covariance(t, [i0, i1], m_mu, card, nominal_total(card, len(batch)))
         dm, dr = m2 - params["mass_GeV"] ** 2, r2 - params["h_mass_GeV"] ** 2
         det = s_m**2 * s_r**2 - cov**2
         chi2 = (dm**2 * s_r**2 - 2 * dm * dr * cov + dr**2 * s_m**2) / det
@@ -177,12 +175,6 @@ def select_2207_00509(batch, chunk, card, params):
             "inside the 2-sigma ellipse in (M2_mumu, M2_recoil)": chi2 < params["window_nsigma"] ** 2,
             "C_eta < %g (typical per-window value)" % params["c_eta_max"]: c_eta(card, chunk, neg, pos) < params["c_eta_max"],
         }
-
-
-def _nominal(card, n):
-    from belle2sim.channels.track_selection import nominal_total
-
-    return nominal_total(card, n)
 
 
 A4 = Analysis(

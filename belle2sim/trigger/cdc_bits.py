@@ -32,6 +32,7 @@ from numba import prange
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
 from belle2sim.detector.cdc import count_axial_superlayers
+from belle2sim.detector.helix import PT_PER_TESLA_CM
 
 CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30")
 N_CDC_BITS = len(CDC_BITS)
@@ -40,7 +41,7 @@ N_CDC_BITS = len(CDC_BITS)
  P_RESTRICT_COS_LO, P_RESTRICT_COS_HI) = range(19)  # cos of the restricted range's low / high angle
 # layout of DetectorCard.trigger_calibration()
 (K_TRK_EFF, K_TRK_PT_LO, K_TRK_PT_HI, K_ESUM_EFF, K_KLM_EFF, K_KLM_LO, K_KLM_HI) = range(7)
-B_TO_CURVATURE = 0.299792458  # pT [GeV] = 0.3 B [T] R [m]
+B_TO_CURVATURE = PT_PER_TESLA_CM * 100.0  # pT [GeV] = 0.3 B [T] R [m]
 
 
 def pack_parameters(cdc, magnetic_field_T):
