@@ -136,3 +136,34 @@ def test_cross_section_two_phase_space_methods(kind, M):
     second, err2 = w2.mean(), w2.std() / np.sqrt(n)
     assert abs(first - second) < 4 * np.hypot(err1, err2), (first, err1, second, err2)
     assert err1 / first < 0.01
+
+
+def test_soft_scalar_emission_factorises():
+    """Independent of the amplitude code: a soft scalar radiated with Yukawa coupling y = 1 from
+    the muon and the antimuon multiplies |M_2|^2 by m_mu^2 (1/(k1.q) + 1/(k2.q))^2. Derived from
+    the Feynman rules: u-bar(k1) (k1-slash + m) = 2 m u-bar(k1) and (-k2-slash + m) v(k2) = 2 m v(k2),
+    so both legs enter with the same sign (a vector's eikonal factor has opposite signs)."""
+    M = 1e-4
+    k1, _, _ = _points(50, 1.0)
+    ratio = []
+    g = np.diag(helicity.METRIC)
+
+    def dot(x, y):
+        return x @ g @ y
+
+    for a in k1:
+        pa = a[1:] / np.linalg.norm(a[1:]) * np.sqrt((SQRT_S / 2) ** 2 - MMU**2)
+        k1s = np.array([SQRT_S / 2, *pa])
+        k2s = np.array([SQRT_S / 2, *-pa])
+        d = np.array([0.3, -0.2, 0.5])
+        qv = 1e-3 * d / np.linalg.norm(d)
+        q = np.array([np.sqrt(qv @ qv + M**2), *qv])
+        m3 = rb.me2_at(k1s[None], k2s[None], q[None], rb.physical_polarisations(q[None], M), SQRT_S, ME, MMU, M,
+                       rb.SCALAR)[0]
+        soft = MMU**2 * (1 / dot(k1s, q) + 1 / dot(k2s, q)) ** 2
+        s = SQRT_S**2
+        beam = np.array([SQRT_S / 2, 0, 0, SQRT_S / 2])
+        t, u = dot(beam - k1s, beam - k1s), dot(beam - k2s, beam - k2s)
+        m2 = 2 * ((t - MMU**2) ** 2 + (u - MMU**2) ** 2 + 2 * MMU**2 * s) / s**2
+        ratio.append(m3 / (m2 * soft))
+    np.testing.assert_allclose(ratio, 1.0, rtol=5e-3)
