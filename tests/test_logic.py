@@ -37,8 +37,8 @@ def test_every_menu_line_matches_reference(menu):
     rng = np.random.default_rng(5)
     n = 400
     bits = {name: rng.integers(0, 2, n).astype(np.int16) for name in INPUT_BITS}
-    bits["clst"] = rng.integers(0, 7, n).astype(np.int16)
-    bits["t2"] = rng.integers(0, 5, n).astype(np.int16)
+    for count in ("clst", "t2", "t3", "ty", "t2b", "cdcecl", "c2gev", "cdcklm", "klm", "eklm"):
+        bits[count] = rng.integers(0, 6, n).astype(np.int16)  # counts: every comparison in the menu is reached
     fired = ftdl(bits, menu)
     for name, line in menu.lines.items():
         expected = [_reference(line.logic, {k: int(v[i]) for k, v in bits.items()}) for i in range(n)]
