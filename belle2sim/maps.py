@@ -57,21 +57,6 @@ class Counter:
         """``count`` more passing events of unit weight."""
         self._n[name] = self._n.get(name, 0) + int(count)
 
-    @property
-    def sum_w(self):
-        return self._sums(None)[0]
-
-    @property
-    def sum_w2(self):
-        return self._sums(None)[1]
-
-    @property
-    def passed_w(self):
-        return {name: self._sums(name)[0] for name in self._n if name is not None}
-
-    @property
-    def passed_w2(self):
-        return {name: self._sums(name)[1] for name in self._n if name is not None}
 
     def ratio(self, numerator, denominator):
         """(fraction, symmetric 68% error) of ``numerator`` among ``denominator`` events (the

@@ -41,7 +41,7 @@ POINTS = {
 
 
 # --- the events each calibration was measured with --------------------------------------------
-def _particle(pdg, p, theta_deg, phi_deg):
+def particle(pdg, p, theta_deg, phi_deg):
     m = pdgdata.mass_GeV(abs(pdg)) if pdg != 22 else 0.0
     t, f = np.radians(theta_deg), np.radians(phi_deg)
     return (pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m))
@@ -65,10 +65,10 @@ def mumu_gamma_events(n, rng, photon=True):
     events = []
     for _ in range(n):
         f1 = rng.uniform(-180, 180)
-        ev = [_particle(13, rng.uniform(1.5, 4), rng.uniform(40, 115), f1),
-              _particle(-13, rng.uniform(1.5, 4), rng.uniform(40, 115), f1 + 180 + rng.uniform(-70, 70))]
+        ev = [particle(13, rng.uniform(1.5, 4), rng.uniform(40, 115), f1),
+              particle(-13, rng.uniform(1.5, 4), rng.uniform(40, 115), f1 + 180 + rng.uniform(-70, 70))]
         if photon:
-            ev.append(_particle(22, rng.uniform(1.2, 3.0), rng.uniform(45, 115), f1 + 90))
+            ev.append(particle(22, rng.uniform(1.2, 3.0), rng.uniform(45, 115), f1 + 90))
         events.append(ev)
     return batch_of(events)
 
@@ -80,13 +80,13 @@ def four_track_events(n, rng, pt_soft):
         phis = rng.uniform(-180, 180) + np.array([0, 95, 185, 275])
         thetas = rng.uniform(50, 110, 4)
         pts = (pt_soft, pt_soft, 1.5, 2.0)
-        events.append([_particle(211 if k % 2 else -211, pt / np.sin(np.radians(t)), t, f)
+        events.append([particle(211 if k % 2 else -211, pt / np.sin(np.radians(t)), t, f)
                        for k, (pt, t, f) in enumerate(zip(pts, thetas, phis))])
     return batch_of(events)
 
 
 def single_muon_events(n, rng, theta_deg):
-    return batch_of([[_particle(13, 2.5, theta_deg, f)] for f in rng.uniform(-180, 180, n)])
+    return batch_of([[particle(13, 2.5, theta_deg, f)] for f in rng.uniform(-180, 180, n)])
 
 
 def calibration_checks(card, menu, n=20000):

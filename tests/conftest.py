@@ -47,3 +47,13 @@ def perfect_card(card):
     doc["tracking"]["finding_efficiency"] = 1.0
     doc["klm"]["muon_efficiency"] = 1.0
     return DetectorCard(path=card.path, sha256="perfect", doc=doc)
+
+
+def particle(pdg, p, theta_deg, phi_deg=10.0, vz=0.0):
+    """(pdg, px, py, pz, E, vx, vy, vz) of a particle of momentum p (GeV) at polar / azimuthal angles
+    in degrees, with its PDG mass (photons massless), produced at z = vz (cm) on the axis."""
+    from belle2sim import pdgdata
+
+    m = pdgdata.mass_GeV(abs(pdg)) if pdg != 22 else 0.0
+    t, f = np.radians(theta_deg), np.radians(phi_deg)
+    return (pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m), 0.0, 0.0, vz)

@@ -4,19 +4,12 @@ trigger efficiencies, and the --analysis / --trigger options."""
 import numpy as np
 import pytest
 
-from belle2sim import pdgdata
 from belle2sim.channels import get
 from belle2sim.errors import MenuError, ParameterError
 from belle2sim.scan import run_point
 from belle2sim.simulate import simulate_chunk
 from belle2sim.trigger.analysis import AnalysisTrigger, resolve, trigger_terms
-from conftest import make_batch
-
-
-def mu(charge_pdg, p, theta_deg, phi_deg):
-    m = pdgdata.mass_GeV(13)
-    t, f = np.radians(theta_deg), np.radians(phi_deg)
-    return (charge_pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m))
+from conftest import make_batch, particle as mu
 
 
 def fire(card, menu, logic, events):

@@ -4,16 +4,9 @@ audit's own cases (C-numbers) where it gives one. Ideal calibration: geometry an
 import numpy as np
 import pytest
 
-from belle2sim import pdgdata
 from belle2sim.simulate import simulate_chunk
 from belle2sim.trigger.cdc_bits import typ_momentum_estimate
-from conftest import make_batch
-
-
-def part(pdg, p, theta_deg, phi_deg):
-    m = pdgdata.mass_GeV(abs(pdg)) if pdg != 22 else 0.0
-    t, f = np.radians(theta_deg), np.radians(phi_deg)
-    return (pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m))
+from conftest import make_batch, particle as part
 
 
 def run(card, menu, events):

@@ -30,7 +30,7 @@ def test_radiator_normalisation_and_positivity():
 
 def test_photon_energy_follows_the_radiator():
     s = 10.58**2
-    table = isr.packed(None, s, pdgdata.mass_GeV(11), lambda s_: 1.0, 3.0)
+    table = isr.packed(s, pdgdata.mass_GeV(11), lambda s_: 1.0, 3.0)
     beta, x_max = table[0], table[2]
     key = _key(5, 0)
     xs = np.array([isr.draw_x(_key(5, i), table, 0) for i in range(20000)])
@@ -44,7 +44,7 @@ def test_photon_energy_follows_the_radiator():
 def test_cross_section_ratio_reweights_the_spectrum():
     """With sigma(s') / sigma(s) = 1 - x (say), the spectrum is W(x)(1 - x), normalised."""
     s = 10.58**2
-    table = isr.packed(None, s, pdgdata.mass_GeV(11), lambda s_: s_ / s, 3.0)
+    table = isr.packed(s, pdgdata.mass_GeV(11), lambda s_: s_ / s, 3.0)
     beta, x_max = table[0], table[2]
     xs = np.array([isr.draw_x(_key(6, i), table, 0) for i in range(20000)])
 

@@ -9,7 +9,7 @@ from belle2sim import pdgdata
 from belle2sim.channels import get
 from belle2sim.channels.recoil_analyses import c_eta
 from belle2sim.simulate import simulate_chunk
-from conftest import make_batch
+from conftest import make_batch, particle as _muon
 
 
 def cut(cuts, prefix):
@@ -53,12 +53,6 @@ def test_window_keeps_its_predicted_containment(card, menu, channel, analysis, p
     for shift in (-0.3, 0.3):
         wrong = ch.select(batch, chunk, card, {**p, "mass_GeV": p["mass_GeV"] + shift}, analysis)
         assert cut(wrong, window)[before].mean() < 0.1
-
-
-def _muon(pdg, p, theta_deg, phi_deg):
-    m = pdgdata.mass_GeV(13)
-    t, f = np.radians(theta_deg), np.radians(phi_deg)
-    return (pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m))
 
 
 def test_2212_03066_muon_pt_threshold(card, perfect_card, menu):

@@ -3,17 +3,9 @@ angles where lab and CM, p and pT, barrel and endcap differ. Each row says what 
 (TrgEclMaster.cc, TrgEclBhabha.cc, CDCTrigger2DFinderModule, AcceptanceVariables.cc) defines."""
 
 import numpy as np
-import pytest
 
-from belle2sim import pdgdata
 from belle2sim.simulate import simulate_chunk
-from conftest import make_batch
-
-
-def part(pdg, p, theta_deg, phi_deg=10.0):
-    m = pdgdata.mass_GeV(abs(pdg)) if pdg != 22 else 0.0
-    t, f = np.radians(theta_deg), np.radians(phi_deg)
-    return (pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m))
+from conftest import make_batch, particle as part
 
 
 def cm_pair(card, pdg, e_cm, e_cm2, theta_cm_deg, phi_deg=30.0):

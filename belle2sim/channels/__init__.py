@@ -62,10 +62,6 @@ class Analysis:
     parameters: tuple = ()      # selection parameters of this analysis
     window: str = ""            # how the signal window is defined
 
-    def describe(self):
-        return {"key": self.key, "title": self.title, "period": self.period, "window": self.window,
-                "not_modelled": list(self.not_modelled)}
-
 
 @dataclass
 class Channel:

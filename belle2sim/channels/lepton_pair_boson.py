@@ -103,16 +103,8 @@ def _select_four_muons(batch, chunk, card, params):
     m_mu = pdgdata.mass_GeV(MUON)
     m2_all, _ = mass_squared_and_sigma(chunk.tracks, [idx[:, k] for k in range(4)], m_mu, card)
     near = np.abs(np.sqrt(np.maximum(m2_all, 0)) - card.beams.sqrt_s_GeV) < params["m4_window_GeV"]
-    # opposite-charge pairings: (a, b) with a the first negative track
-    q = chunk.charge[idx]
-    neg = np.argsort(q, axis=1, kind="stable")  # two negatives first
-    rows = np.arange(len(batch))[:, None]
-    ordered = idx[rows, neg]
-    window = np.zeros(len(batch), dtype=bool)
-    M2 = params["mass_GeV"] ** 2
-    for a, b in ((0, 2), (0, 3), (1, 2), (1, 3)):
-        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], m_mu, card)
-        window |= np.abs(m2 - M2) < params["window_nsigma"] * sig
+    window = four_muon_analyses.pair_window(chunk, card, four_muon_analyses.opposite_sign_order(chunk, idx),
+                                            params["mass_GeV"], params["window_nsigma"])
     return {"four tracks, zero charge": four,
             "muon ID": _muon_ids(chunk.tracks, index) >= params["min_muon_id"],
             "four-track mass near sqrt(s)": near,

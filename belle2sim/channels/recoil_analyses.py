@@ -152,7 +152,8 @@ def select_2207_00509(batch, chunk, card, params):
         good, count, net, i0, i1 = _pair(batch, chunk)
         t, d = chunk.tracks, chunk.deposits
         m_mu = pdgdata.mass_GeV(MUON)
-        dimuon, rec, _, _ = _kinematics(batch, chunk, card, i0, i1)
+        dimuon = obj.system(chunk, [i0, i1], [m_mu, m_mu])
+        rec = obj.recoil(card, *dimuon)  # its mass and width come with the covariance below
         theta_rec = obj.polar_deg(rec[1], rec[2], rec[3])
         ref, _ = _recoil_direction_cm(card, *rec)
         e_gamma, _, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref)

@@ -15,7 +15,6 @@ from numba import prange
 from belle2sim import pdgdata
 from belle2sim._jit import inline, kernel
 from belle2sim.channels import objects as obj
-from belle2sim.kinematics import boost
 
 MAX_THRUST_PARTICLES = 12
 
@@ -129,9 +128,24 @@ def thrust_3x1(offsets, px, py, pz, use, is_track, thrust, n_side, lone):
             lone[i] = last_plus if plus == 1 else (last_minus if plus == 3 else -1)
 
 
-def select_2212_03634(batch, chunk, card, params):
+def lepton_energy_in_tau_frame(card, lepton_pdg, lepton_cm, three_prong_cm):
+    """E*_l in the tau pseudo-rest frame: the signal tau has E = sqrt(s)/2 and flies along minus
+    the three-prong c.m. momentum (ISR neglected, as the paper does). Arguments are (px, py, pz)
+    arrays in the c.m. frame; returns (E*_l, the two-body value for m_alpha as a function)."""
     import vector
 
+    m_tau, m_l = pdgdata.mass_GeV(15), pdgdata.mass_GeV(lepton_pdg)
+    b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
+    hx, hy, hz = three_prong_cm
+    norm = np.sqrt(hx**2 + hy**2 + hz**2)
+    lep = vector.array({"px": lepton_cm[0], "py": lepton_cm[1], "pz": lepton_cm[2],
+                        "mass": np.full(len(norm), m_l)})
+    e_star = np.asarray(lep.boost_beta3(vector.array({"x": hx / norm * b_tau, "y": hy / norm * b_tau,
+                                                      "z": hz / norm * b_tau})).E)
+    return e_star, lambda m_alpha: (m_tau**2 + m_l**2 - m_alpha**2) / (2 * m_tau)
+
+
+def select_2212_03634(batch, chunk, card, params):
     with np.errstate(all="ignore"):
         lepton = int(params["lepton_pdg"])
         pt_cuts, thrust_range, e3h_range, m3h_range = CUTS[lepton]
@@ -180,14 +194,8 @@ def select_2212_03634(batch, chunk, card, params):
         # three-hadron system (c.m.), pion mass
         h = [np.where(tag_mask, a[tag_idx], 0.0).sum(axis=1) for a in (cE, cx, cy, cz)]
         m3h = np.sqrt(np.maximum(h[0] ** 2 - h[1] ** 2 - h[2] ** 2 - h[3] ** 2, 0.0))
-        # lepton energy in the tau pseudo-rest frame: E_tau = sqrt(s)/2 along -p_3h
-        m_tau, m_l = pdgdata.mass_GeV(15), pdgdata.mass_GeV(lepton)
-        b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
-        norm = np.sqrt(h[1] ** 2 + h[2] ** 2 + h[3] ** 2)
-        lep = vector.array({"px": cx[sig], "py": cy[sig], "pz": cz[sig], "mass": np.full(len(batch), m_l)})
-        e_star = np.asarray(lep.boost_beta3(vector.array({"x": h[1] / norm * b_tau, "y": h[2] / norm * b_tau,
-                                                          "z": h[3] / norm * b_tau})).E)
-        expected = (m_tau**2 + m_l**2 - params["mass_GeV"] ** 2) / (2 * m_tau)
+        e_star, two_body = lepton_energy_in_tau_frame(card, lepton, (cx[sig], cy[sig], cz[sig]), h[1:])
+        expected = two_body(params["mass_GeV"])
         name = "e" if lepton == 11 else "mu"
         return {
             "exactly four tracks (|dz| < 3 cm, dr < 1 cm), zero charge": (count == 4) & (net == 0),

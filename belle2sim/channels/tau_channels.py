@@ -16,8 +16,8 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Channel, Parameter, register
 from belle2sim.channels import objects as obj
-from belle2sim.channels.four_muon_analyses import PAIRINGS, opposite_sign_order
-from belle2sim.channels.tau_alpha_analysis import select_2212_03634
+from belle2sim.channels.four_muon_analyses import PAIRINGS, opposite_sign_order, pair_window
+from belle2sim.channels.tau_alpha_analysis import lepton_energy_in_tau_frame, select_2212_03634
 from belle2sim.channels import ISR
 from belle2sim.channels.lepton_pair_boson import MUON, PDG_ZPRIME, generate_with_isr
 from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, track_arrays
@@ -43,16 +43,8 @@ def _generate_zprime(seed, first, n, params, card):
 def _select_zprime(batch, chunk, card, params):
     index, count, net = track_arrays(batch, chunk, 4)
     idx = np.maximum(index, 0)
-    order = np.argsort(chunk.charge[idx], axis=1, kind="stable")
-    rows = np.arange(len(batch))[:, None]
-    ordered = idx[rows, order]
-    total = nominal_total(card, len(batch))
-    M2 = params["mass_GeV"] ** 2
-    window = np.zeros(len(batch), dtype=bool)
-    for a, b in ((0, 2), (0, 3), (1, 2), (1, 3)):
-        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], pdgdata.mass_GeV(MUON), card,
-                                         total=total)
-        window |= np.abs(m2 - M2) < params["window_nsigma"] * sig
+    window = pair_window(chunk, card, opposite_sign_order(chunk, idx), params["mass_GeV"], params["window_nsigma"],
+                         total=nominal_total(card, len(batch)))
     n_mu = np.where(index >= 0, chunk.tracks.muon_id[idx], False).sum(axis=1)
     return {"four tracks, zero charge": (count == 4) & (net == 0),
             "muon ID": n_mu >= params["min_muon_id"],
@@ -166,15 +158,9 @@ def _alpha_cuts(batch, chunk, card, params):
     rows, s = np.arange(len(batch)), np.maximum(lone, 0)
     lepton = _lepton(params)
     ident = (tr.electron_id if lepton == 11 else tr.muon_id)[idx[rows, s]]
-    # tau along minus the three-prong momentum, E_tau = sqrt(s) / 2
     p3 = [np.sum(np.where(np.arange(4) != s[:, None], c, 0), axis=1) for c in (px, py, pz)]
-    norm = np.sqrt(p3[0] ** 2 + p3[1] ** 2 + p3[2] ** 2)
-    m_tau, m_l = pdgdata.mass_GeV(TAU), pdgdata.mass_GeV(lepton)
-    b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
-    lep = vector.array({"px": px[rows, s], "py": py[rows, s], "pz": pz[rows, s], "mass": np.full(len(batch), m_l)})
-    e_star = np.asarray(lep.boost_beta3(vector.array({"x": p3[0] / norm * b_tau, "y": p3[1] / norm * b_tau,
-                                                      "z": p3[2] / norm * b_tau})).E)
-    expected = (m_tau**2 + m_l**2 - params["mass_GeV"] ** 2) / (2 * m_tau)
+    e_star, two_body = lepton_energy_in_tau_frame(card, lepton, (px[rows, s], py[rows, s], pz[rows, s]), p3)
+    expected = two_body(params["mass_GeV"])
     return {"3x1 topology": (count == 4) & (net == 0) & (lone >= 0),
             "lepton ID on the lone track": ident,
             "E* of the lepton in window": np.abs(e_star - expected) < params["estar_window_GeV"]}

@@ -175,15 +175,7 @@ class DetectorCard:
     def tc_phi_offsets_rad(self):
         return self._cached("tc_phi_offsets", lambda: np.radians(self.doc["ecl_trigger"]["phi_offset_deg"]))
 
-    def tc_ring_theta_rad(self):
-        """Polar angle (rad) of the centre of each TC theta ring."""
-        return self._cached("tc_ring_theta", lambda: self.tc_theta_edges_rad().mean(axis=1))
-
     # --- trigger-object calibration ---------------------------------------------------------
-    @property
-    def periods(self):
-        return list(self.doc["trigger_calibration"]["periods"])
-
     def resolve_period(self, period=None):
         """The name of a calibration period (None: the card's default); unknown names are errors."""
         cal = self.doc["trigger_calibration"]
@@ -255,23 +247,23 @@ def _check_calibration(doc, where):
                         f"one of the periods ({', '.join(periods)})")
 
 
-def _check_resolutions(doc, where):
+def _check_resolutions(card):
     """Each ECL resolution must be positive wherever it is used: from its clamp energy up to the
-    largest photon energy at Belle II (about 10 GeV)."""
+    largest photon energy at Belle II (about 10 GeV). Evaluated with the kernels' own formula."""
+    from belle2sim.detector.ecl import resolution
+
     for quantity in ("energy", "theta", "phi"):
-        table = doc["ecl"][f"{quantity}_resolution"]
+        params = card.ecl_resolution(quantity)
         for k, region in enumerate(REGIONS):
-            a, b, c, d = table[region]
-            e = np.geomspace(table["min_energy_GeV"][k], 10.0, 200)
-            value = a / e + b / np.sqrt(e) + c / e**0.25 + d
-            if np.any(value <= 0):
-                bad = e[np.argmax(value <= 0)]
-                raise CardError(f"{where}: key 'ecl.{quantity}_resolution.{region}' {table[region]} gives a "
-                                f"resolution {value.min():.3g} <= 0 at E = {bad:.3g} GeV: a resolution must be positive")
+            for e in np.geomspace(params[k, 4], 10.0, 200):
+                value = resolution(params, k + 1, e)
+                if value <= 0:
+                    raise CardError(f"{card.path}: key 'ecl.{quantity}_resolution.{region}' "
+                                    f"{card.doc['ecl'][f'{quantity}_resolution'][region]} gives a resolution "
+                                    f"{value:.3g} <= 0 at E = {e:.3g} GeV: a resolution must be positive")
 
 
 def _check_consistency(doc, where):
-    _check_resolutions(doc, where)
     e = doc["ecl"]
     ranges = [e[f"{r}_theta_deg"] for r in REGIONS]
     for (a, ra), (b, rb) in zip(zip(REGIONS, ranges), zip(REGIONS[1:], ranges[1:])):
@@ -292,4 +284,6 @@ def load_card(path_or_name=None):
     validate({k: v for k, v in doc.items() if k != "trigger_calibration"}, SCHEMA, str(path), CardError)
     _check_calibration(doc, str(path))
     _check_consistency(doc, str(path))
-    return DetectorCard(path=path, sha256=sha, doc=doc)
+    card = DetectorCard(path=path, sha256=sha, doc=doc)
+    _check_resolutions(card)
+    return card

@@ -30,13 +30,6 @@ def z_extent(r, geo):
 
 
 @inline
-def crosses_layer(vx, vy, vz, px, py, pz, q, geo, r):
-    """True if the track crosses the CDC layer at radius r inside the wire volume."""
-    lo, hi = z_extent(r, geo)
-    return crosses_between(vx, vy, vz, px, py, pz, q, geo[G_B], r, lo, hi)
-
-
-@inline
 def crosses_between(vx, vy, vz, px, py, pz, q, field_T, r, z_lo, z_hi):
     """True if the track reaches radius r with z_lo <= z <= z_hi at its first crossing."""
     reached, z, _ = first_crossing(vx, vy, vz, px, py, pz, q, field_T, r)

@@ -107,7 +107,7 @@ def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, mod
 def generate(seed, first_event, n_events, beams, m_a, m_h, visible, modes, isr=False):
     """Events of e+e- -> A' h'; ``modes`` maps A' decay PDG (11, 13, 211) -> relative weight."""
     per_event = (12 if visible else 6) + (1 if isr else 0)
-    table = (isr_mod.packed(beams.packed(), beams.s_GeV2, pdgdata.mass_GeV(11),
+    table = (isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11),
                             lambda s: cross_section_fb(s, m_a, m_h, 1.0, 1.0), m_a + m_h + 1e-3)
              if isr else np.zeros(0))
     batch = EventBatch.empty(n_events, per_event, first_number=first_event)

@@ -112,7 +112,7 @@ def _generate(seed, numbers, mass, cos_min, cos_max, beam, isr, per_event, pdg, 
 def isr_table(beams, mass_GeV, cos_min, cos_max):
     from belle2sim import pdgdata
 
-    return isr_mod.packed(beams.packed(), beams.s_GeV2, pdgdata.mass_GeV(11),
+    return isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11),
                           lambda s: cross_section_fb(s, mass_GeV, 1.0, cos_min, cos_max) if s > mass_GeV**2 else 0.0,
                           mass_GeV + 1e-3)
 

@@ -64,7 +64,7 @@ def ratio_table(sigma_of_s, s_GeV2, x_max):
     return x, r / r.max()
 
 
-def packed(beam_params, s_GeV2, m_e_GeV, sigma_of_s, threshold_GeV):
+def packed(s_GeV2, m_e_GeV, sigma_of_s, threshold_GeV):
     """Everything the kernels need: [beta, gamma_e, x_max, nodes..., ratios...]. ``threshold_GeV``:
     the smallest sqrt(s') at which the hard process is open (x stays 1 % of x_max below it)."""
     beta = beta_radiator(s_GeV2, m_e_GeV)

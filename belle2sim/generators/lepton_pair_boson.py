@@ -39,7 +39,7 @@ def pilot(seed, sqrt_s, m_l, M, kind, n=PILOT_EVENTS):
 
 def isr_table(beams, m_l, M):
     """The radiator alone (the hard cross section enters through the matrix element)."""
-    return isr_mod.packed(beams.packed(), beams.s_GeV2, pdgdata.mass_GeV(11), lambda s: 1.0, M + 2 * m_l + 1e-3)
+    return isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11), lambda s: 1.0, M + 2 * m_l + 1e-3)
 
 
 def pilot_isr(seed, sqrt_s, m_l, M, kind, table, n=PILOT_EVENTS // 4):
