@@ -192,14 +192,49 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
     click.echo(tables.to_json(doc) if as_json else tables.terminal_table(doc), nl=not as_json)
 
 
+def _force_exit(exit_code):
+    import os
+
+    from belle2sim.output.atomic import remove_live_temporaries
+
+    remove_live_temporaries()
+    sys.stderr.write("\nbelle2sim: interrupted\n")
+    sys.stderr.flush()
+    os._exit(exit_code)
+
+
+def _arm_watchdog(exit_code, grace_s=3.0):
+    """Exit for sure after a signal. The exception a signal handler raises is swallowed when it lands
+    inside a ctypes callback (numba's compiler runs in them) and the run would go on: such an
+    exception reaches ``sys.unraisablehook``, which exits at once; and if the normal unwinding has
+    not ended the process within ``grace_s`` for any other reason, a timer does."""
+    import threading
+
+    def _unraisable(info):
+        if issubclass(info.exc_type, (KeyboardInterrupt, SystemExit)):
+            _force_exit(exit_code)
+        sys.__unraisablehook__(info)
+
+    sys.unraisablehook = _unraisable
+    timer = threading.Timer(grace_s, _force_exit, args=(exit_code,))
+    timer.daemon = True
+    timer.start()
+
+
 def run():
     """Console entry point: one error style, SIGINT exits 130, SIGTERM cleans up and exits 143."""
     import signal
 
     def _terminate(signum, frame):
+        _arm_watchdog(128 + signum)
         raise SystemExit(128 + signum)  # unwinds: temporary outputs are removed on the way
 
+    def _interrupt(signum, frame):
+        _arm_watchdog(130)
+        raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         main(standalone_mode=False)
     except click.exceptions.Exit as exc:

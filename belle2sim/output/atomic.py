@@ -19,12 +19,35 @@ def _umask_mode():
     return 0o666 & ~mask
 
 
+# Every temporary not yet renamed or removed: the interrupt watchdog removes them before a hard exit.
+_LIVE_TEMPORARIES = set()
+
+
 def _temporary(path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; a user's output follows the umask
+    _LIVE_TEMPORARIES.add(Path(tmp))
     return Path(tmp)
+
+
+def _settle(tmp, path=None):
+    """Rename ``tmp`` over ``path`` (or remove it when ``path`` is None) and forget it."""
+    if path is not None:
+        os.replace(tmp, path)
+    elif tmp.exists():
+        tmp.unlink()
+    _LIVE_TEMPORARIES.discard(tmp)
+
+
+def remove_live_temporaries():
+    """Remove every temporary still pending (called just before a forced exit)."""
+    for tmp in list(_LIVE_TEMPORARIES):
+        try:
+            _settle(tmp)
+        except OSError:
+            pass
 
 
 @contextmanager
@@ -34,10 +57,9 @@ def atomic_path(path):
     tmp = _temporary(path)
     try:
         yield tmp
-        os.replace(tmp, path)
+        _settle(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        _settle(tmp)
 
 
 def write_text(path, text):
@@ -59,13 +81,12 @@ class OutputSet:
 
     def commit(self):
         for tmp, path in self._pending:
-            os.replace(tmp, path)
+            _settle(tmp, path)
         self._pending = []
 
     def discard(self):
         for tmp, _ in self._pending:
-            if tmp.exists():
-                tmp.unlink()
+            _settle(tmp)
         self._pending = []
 
     def __enter__(self):
