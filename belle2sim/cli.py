@@ -80,6 +80,10 @@ def main(ctx):
 @click.option("--mass", "masses", default=None,
               help="Comma-separated masses in GeV (the scanned parameter) [the channel's default scan, "
                    "see 'belle2sim channels'].")
+@click.option("--ctau", "lifetimes", default=None, metavar="LIST",
+              help="Comma-separated proper decay lengths c*tau in cm, for a channel with a long-lived "
+                   "particle: a mass x c*tau map from one sample per mass, reweighted exactly to each "
+                   "c*tau [the c*tau its couplings give].")
 @click.option("--events", "n_events", type=int, default=100_000, show_default=True,
               help="Events generated per mass point.")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=1, show_default=True,
@@ -105,7 +109,7 @@ def main(ctx):
 @click.option("--plot", default=None, help="Plot efficiency vs mass to FILE.png/.pdf/.svg.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def efficiency(channel, masses, n_events, seed, detector, menu, params, analysis, trigger_logic, period,
+def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, params, analysis, trigger_logic, period,
                threads, chunk_size, output, plot, as_json, quiet):
     """Efficiency of CHANNEL vs mass: selection, trigger lines and their OR.
 
@@ -124,6 +128,9 @@ def efficiency(channel, masses, n_events, seed, detector, menu, params, analysis
     from belle2sim.errors import Belle2SimError
 
     mass_values = _parse_floats(masses, "--mass") if masses is not None else None
+    ctau_values = _parse_floats(lifetimes, "--ctau") if lifetimes is not None else None
+    if ctau_values is not None and min(ctau_values) <= 0:
+        _fail(f"--ctau: every c*tau must be > 0 cm, got {min(ctau_values):g}")
     overrides = _parse_params(params)
     if not 0 < n_events <= MAX_EVENTS:
         _fail(f"--events must be between 1 and {MAX_EVENTS:.0e} per point, got {n_events}")
@@ -140,13 +147,14 @@ def efficiency(channel, masses, n_events, seed, detector, menu, params, analysis
             if path:
                 check_writable(path, what)
         _run_efficiency(channel, mass_values, n_events, seed, detector, menu, overrides, threads,
-                        chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period)
+                        chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period, ctau_values)
     except Belle2SimError as exc:
         _fail(exc)
 
 
 def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_name, overrides,
-                    threads, chunk_size, output, plot, as_json, quiet, analysis_key, trigger_logic, period):
+                    threads, chunk_size, output, plot, as_json, quiet, analysis_key, trigger_logic, period,
+                    ctau_values=None):
     from tqdm import tqdm
 
     from belle2sim._jit import set_threads
@@ -163,6 +171,9 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         raise ParameterError(f"{channel.scan_parameter} is the scanned parameter: set it with --mass, not --param")
     if mass_values is None:
         mass_values = list(channel.default_scan)
+    if ctau_values is not None and channel.long_lived_pdg is None:
+        raise ParameterError(f"--ctau: channel {channel.name} has no long-lived particle (channels with one: "
+                             "'belle2sim channels' marks them)")
     from belle2sim.trigger.analysis import AnalysisTrigger, resolve
 
     card = load_card(detector)
@@ -179,7 +190,8 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
     with tqdm(total=total, unit="ev", unit_scale=True, disable=quiet or total < 200_000,
               file=sys.stderr, desc=channel.name) as bar:
         results = run_scan(channel, mass_values, overrides, card, menu, n_events, seed,
-                           chunk_size, progress=bar.update, analysis=analysis, trigger=trigger, period=period)
+                           chunk_size, progress=bar.update, analysis=analysis, trigger=trigger, period=period,
+                           lifetimes_cm=ctau_values)
     doc = scan_document(channel, results, card, menu, seed, n_events, overrides, analysis, trigger, period)
     with OutputSet() as outputs:  # all files are written first, then renamed into place together
         if output:

@@ -47,8 +47,15 @@ class PointResult:
         eff, err, (lo, hi) = c.efficiency(TOTAL)
         trig, trig_err, _ = c.efficiency(TRIGGER)
         sel_trig, sel_trig_err = c.ratio(TOTAL, SELECTED)
+        total, total2 = c._sums(None)
+        lifetime = {}
+        if "ctau_cm" in self.params:
+            lifetime = {"ctau_cm": self.params["ctau_cm"],
+                        "lifetime_from": self.params.get("lifetime_from", "model"),
+                        "n_effective": total * total / total2 if total2 > 0 else 0.0}
         return {
             scan_parameter: self.params[scan_parameter],
+            **lifetime,
             "n_generated": self.n_generated,
             "efficiency": eff,
             "efficiency_err": err,
@@ -69,23 +76,38 @@ class PointResult:
 
 
 def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, progress=None,
-              analysis=None, trigger=None, period=None):
-    """Simulate one parameter point; returns a PointResult.
+              analysis=None, trigger=None, period=None, lifetimes_cm=None):
+    """Simulate one parameter point; returns a PointResult, or with ``lifetimes_cm`` a list of
+    them, one per proper decay length (one sample, reweighted: propagation.py).
 
     ``analysis``: an Analysis of the channel (None: its default); ``trigger``: an
     AnalysisTrigger replacing the analysis's; ``period``: the trigger-calibration preset
-    (None: the analysis's period, else the card's default)."""
+    (None: the analysis's period, else the card's default). A channel with a long-lived particle
+    decays it in flight at the model's c tau, or at each of ``lifetimes_cm``."""
+    from belle2sim import propagation
+    from belle2sim.maps import LifetimeCounter
     from belle2sim.trigger.analysis import AnalysisTrigger
 
     analysis = analysis or channel.analysis()
     trigger = trigger or AnalysisTrigger(analysis.trigger, analysis.trigger_source)
     period = period or analysis.period
     ast, trigger_lines = resolve(trigger, menu)
-    counter = Counter()
+    llp = channel.long_lived_pdg
+    if lifetimes_cm is not None and llp is None:
+        from belle2sim.errors import ParameterError
+
+        raise ParameterError(f"channel {channel.name} has no long-lived particle: --ctau does not apply")
+    lifetime_axis = lifetimes_cm is not None
+    counter = LifetimeCounter(len(lifetimes_cm)) if lifetime_axis else Counter()
+    model_ctau = float(channel.ctau_cm(params, card)) if llp is not None else None
     cut_names = None
     for first in range(0, n_events, chunk_size):
         n = min(chunk_size, n_events - first)
         batch = channel.generate(seed, first, n, params, card)
+        if llp is not None:
+            ell = propagation.propagate(batch, llp, card, seed, None if lifetime_axis else model_ctau)
+            if lifetime_axis:
+                counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm) * batch.weight)
         chunk = simulate_chunk(batch, card, menu, seed, period)
         w = batch.weight
         counter.add_total(w)
@@ -96,7 +118,7 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
         for name, mask in cuts.items():
             passed &= mask
             counter.add(name, passed, w)
-        if np.all(w == 1.0):  # unweighted: count on the packed lines (popcounts, no unpacking)
+        if np.all(w == 1.0) and not lifetime_axis:  # unweighted: popcounts on the packed lines
             packed_passed = np.packbits(passed)
             for name in chunk.ftdl:
                 counter.add_count("line " + name, chunk.ftdl.count(name))
@@ -112,22 +134,35 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
         counter.add(TOTAL, passed & fired, w)
         if progress is not None:
             progress(n)
-    return PointResult(
-        params=params, n_generated=n_events, counter=counter,
-        cut_flow=cut_names + [TOTAL], lines=list(menu.lines), trigger_lines=trigger_lines,
-        cross_section_fb=float(channel.cross_section_fb(params, card)),
-        branching_fraction=float(channel.branching_fraction(params, card)),
-    )
+    def result(point_params, point_counter):
+        return PointResult(
+            params=point_params, n_generated=n_events, counter=point_counter,
+            cut_flow=cut_names + [TOTAL], lines=list(menu.lines), trigger_lines=trigger_lines,
+            cross_section_fb=float(channel.cross_section_fb(params, card)),
+            branching_fraction=float(channel.branching_fraction(params, card)),
+        )
+
+    if lifetime_axis:
+        return [result({**params, "ctau_cm": float(ct), "lifetime_from": "reweighted"}, counter.view(k))
+                for k, ct in enumerate(lifetimes_cm)]
+    if llp is not None:
+        return result({**params, "ctau_cm": model_ctau, "lifetime_from": "model"}, counter)
+    return result(params, counter)
 
 
 def run_scan(channel, scan_values, overrides, card, menu, n_events, seed, chunk_size=100_000,
-             progress=None, analysis=None, trigger=None, period=None):
-    """All points of a scan; parameters are validated for every point before anything runs."""
+             progress=None, analysis=None, trigger=None, period=None, lifetimes_cm=None):
+    """All points of a scan (with ``lifetimes_cm``: mass x lifetime, mass-major); parameters are
+    validated for every point before anything runs."""
     analysis = analysis or channel.analysis()
     points = [channel.resolve_parameters({**overrides, channel.scan_parameter: value}, card, analysis.key)
               for value in scan_values]
-    return [run_point(channel, p, card, menu, n_events, seed, chunk_size, progress, analysis, trigger, period)
-            for p in points]
+    results = []
+    for p in points:
+        r = run_point(channel, p, card, menu, n_events, seed, chunk_size, progress, analysis, trigger, period,
+                      lifetimes_cm)
+        results.extend(r if isinstance(r, list) else [r])
+    return results
 
 
 def scan_document(channel, results, card, menu, seed, n_events, overrides, analysis=None, trigger=None,
@@ -160,7 +195,14 @@ def scan_document(channel, results, card, menu, seed, n_events, overrides, analy
         "phase_space": channel.phase_space(first),
         "cross_section": channel.cross_section_kind(first),
         "parameters_set": dict(overrides),
-        "units": {"mass_GeV": "GeV", "cross_section_fb": "fb", "efficiency": "fraction of generated events",
+        "long_lived": None if channel.long_lived_pdg is None else {
+            "pdg": channel.long_lived_pdg,
+            "decays_outside": "a decay beyond the ECL inner surface (r > barrel radius or z outside the endcap "
+                              "planes) leaves only the invisible long-lived particle; such events count as "
+                              "generated and fail any selection that needs its decay products",
+            "lifetime_axis": "ctau_cm per point; 'reweighted': one sample per mass, exact lifetime weights "
+                             "(propagation.py), uncertainties from n_effective"},
+        "units": {"mass_GeV": "GeV", "cross_section_fb": "fb", "ctau_cm": "cm", "efficiency": "fraction of generated events",
                   "trigger_efficiency_selected": "fraction of events passing the offline selection"},
         "points": [r.to_dict(channel.scan_parameter) for r in results],
     }

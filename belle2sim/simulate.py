@@ -11,6 +11,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.detector.ecl import EclDeposits, simulate_ecl
 from belle2sim.detector.tracking import Tracks, simulate_tracks
+from belle2sim.detector.vertexing import Vertices, simulate_vertices
 from belle2sim.trigger.bits import InputBits, compute_input_bits, ftdl, psnm
 
 
@@ -19,6 +20,7 @@ class ChunkResult:
     charge: np.ndarray
     deposits: EclDeposits
     tracks: Tracks
+    vertices: Vertices
     bits: InputBits
     ftdl: dict
     psnm: dict
@@ -29,6 +31,7 @@ def simulate_chunk(batch, card, menu, seed, period=None):
     response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed, charge)
     tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
+    vertices = simulate_vertices(batch, charge, tracks, card, seed)
     bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period)
     lines = ftdl(bits, menu)
-    return ChunkResult(charge, deposits, tracks, bits, lines, psnm(lines, menu, seed, batch.number))
+    return ChunkResult(charge, deposits, tracks, vertices, bits, lines, psnm(lines, menu, seed, batch.number))

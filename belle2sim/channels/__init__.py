@@ -76,6 +76,8 @@ class Channel:
     branching_fraction: Callable = field(default=lambda params, card: 1.0)
     scan_parameter: str = "mass_GeV"
     default_scan: tuple = (0.5, 2.0, 4.0, 6.0, 8.0)  # masses (GeV) when --mass is not given
+    long_lived_pdg: int = None  # |pdg| of the particle that decays in flight (propagation.py)
+    ctau_cm: Callable = None    # (params, card) -> its proper decay length from the model (cm)
 
     def analysis(self, key=None):
         """The analysis ``key`` (arXiv id or 'generic'); None: the default (newest) one."""
@@ -138,7 +140,7 @@ def register(channel):
 
 def _load_all():
     from belle2sim.channels import (  # noqa: F401
-        dark_higgs, dark_photon_invisible, lepton_pair_boson, tau_channels,
+        alp_photons, dark_higgs, dark_photon_invisible, lepton_pair_boson, tau_channels,
     )
 
 

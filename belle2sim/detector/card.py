@@ -16,7 +16,7 @@ from belle2sim import resources
 from belle2sim.beams import Beams
 from belle2sim.errors import CardError
 from belle2sim.schema import (
-    integers, interval, intervals, number, numbers, positive, read_toml, text, validate, z_table,
+    Spec, integer, integers, interval, intervals, number, numbers, positive, read_toml, text, validate, z_table,
 )
 
 _RESOLUTION = {
@@ -26,6 +26,9 @@ _RESOLUTION = {
     "backward": numbers(4),
     "min_energy_GeV": numbers(3, each=positive()),
 }
+
+_INCREASING = Spec("an increasing list of numbers >= 0", lambda v: numbers(each=number(0.0))(v) or (
+    None if len(v) >= 2 and all(a < b for a, b in zip(v, v[1:])) else f"need >= 2 increasing values, got {v}"))
 
 SCHEMA = {
     "card": {"name": text(), "version": text(), "description": text()},
@@ -69,6 +72,20 @@ SCHEMA = {
         "phi_resolution_rad": number(0.0),
         "d0_resolution_cm": number(0.0),
         "z0_resolution_cm": number(0.0),
+    },
+    "displaced": {
+        "source": text(),
+        "vxd_outer_radius_cm": positive(),
+        "cdc_outer_radius_cm": positive(),
+        "min_axial_superlayers": integer(1),
+        "efficiency_radius_cm": _INCREASING,
+        "relative_efficiency": numbers(each=number(0.0, 1.0)),
+        "cdc_only_d0_resolution_cm": number(0.0),
+        "cdc_only_z0_resolution_cm": number(0.0),
+        "vertex_min_radius_cm": number(0.0),
+        "vertex_radius_cm": _INCREASING,
+        "vertex_efficiency": numbers(each=number(0.0, 1.0)),
+        "vertex_radius_resolution_cm": numbers(2, each=number(0.0)),
     },
     "ecl_charged": {
         "source": text(),
@@ -203,6 +220,17 @@ class DetectorCard:
             t["theta_resolution_rad"], t["phi_resolution_rad"], t["d0_resolution_cm"],
             t["z0_resolution_cm"], lo, hi, self.doc["cdc"]["magnetic_field_T"]]))
 
+    def displaced_params(self):
+        """[vxd_r, cdc_r, min_axial_SL, sig_d0, sig_z0, vtx_min_r, vtx_sig_in, vtx_sig_out, n, r_1..r_n,
+        eff_1..eff_n, m, vr_1..vr_m, veff_1..veff_m]: the displaced-track and vertex numbers."""
+        d = self.doc["displaced"]
+        return self._cached("displaced", lambda: np.array([
+            d["vxd_outer_radius_cm"], d["cdc_outer_radius_cm"], d["min_axial_superlayers"],
+            d["cdc_only_d0_resolution_cm"], d["cdc_only_z0_resolution_cm"], d["vertex_min_radius_cm"],
+            *d["vertex_radius_resolution_cm"], len(d["efficiency_radius_cm"]), *d["efficiency_radius_cm"],
+            *d["relative_efficiency"], len(d["vertex_radius_cm"]), *d["vertex_radius_cm"],
+            *d["vertex_efficiency"]], dtype=np.float64))
+
     def ecl_charged_params(self):
         """[r_barrel, z_fwd, z_bwd, mip_E, mip_spread, p_interact, f_lo, f_hi, B]."""
         c = self.doc["ecl_charged"]
@@ -275,6 +303,11 @@ def _check_consistency(doc, where):
         if not inside:
             raise CardError(f"{where}: key 'ecl_trigger.theta_ring_edges_deg': ring {i + 1} {ring} "
                             f"is not inside one ECL region {ranges}")
+    d = doc["displaced"]
+    for radii, values in (("efficiency_radius_cm", "relative_efficiency"), ("vertex_radius_cm", "vertex_efficiency")):
+        if len(d[radii]) != len(d[values]):
+            raise CardError(f"{where}: keys 'displaced.{radii}' ({len(d[radii])} values) and "
+                            f"'displaced.{values}' ({len(d[values])} values) must have the same length")
 
 
 def load_card(path_or_name=None):

@@ -25,8 +25,11 @@ Deposits closer than ``merge_angle_rad`` merge (energies add, the more energetic
 direction). Every deposit feeds the trigger cells; only merged deposits above
 ``cluster_min_energy_GeV`` become offline clusters.
 
-Photon directions are taken from the origin: fine for particles from the beam spot (displaced
-photons need the ECL surface geometry: left to the long-lived-particle work).
+Photons from the beam spot point to the origin. Photons produced more than 5 mm from it (decays
+in flight) are not pointing: their deposit sits where the straight line leaves the cylinder
+r < barrel_radius_cm, backward_endcap_z_cm < z < forward_endcap_z_cm, and it is reconstructed at
+that point's angles seen from the origin, as a pointing reconstruction would do. Two photons
+closer than ``merge_angle_rad`` there (light boosted ALPs) merge into one cluster.
 """
 
 import numpy as np
@@ -34,7 +37,7 @@ from numba import prange
 
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
-from belle2sim.detector.helix import calorimeter_entry
+from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
 # layout of DetectorCard.ecl_charged_params()
@@ -110,7 +113,8 @@ def ecl_response(seed, numbers, offsets, status, response, charge, px, py, pz, E
             cls = response[j]
             if status[j] != 1 or cls == INVISIBLE:
                 continue
-            if cls == PHOTON:  # the common case, straight from the origin
+            if cls == PHOTON and vx[j] * vx[j] + vy[j] * vy[j] + vz[j] * vz[j] < DISPLACED_CM2:
+                # the common case, straight from the origin
                 pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
                 theta = np.arctan2(pt, pz[j])
                 phi0 = np.arctan2(py[j], px[j])

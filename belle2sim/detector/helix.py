@@ -17,6 +17,10 @@ PT_PER_TESLA_CM = constants.c / 1e9 * 1e-2
 # displaced vertices are millimetres and more) take the closed-form path of a circle through
 # the origin; the error is below 100 um in z and 1e-4 rad in angle, far below the resolutions
 AXIS_TOLERANCE_CM2 = 1e-2 ** 2
+# neutral particles produced farther than this from the origin (5 mm: beyond the beam spot, whose
+# length is about 0.35 mm) enter the calorimeter at the angles of their entry point, not of
+# their momentum; closer ones keep the pointing approximation
+DISPLACED_CM2 = 0.5 ** 2
 
 
 @inline
@@ -81,13 +85,62 @@ def position_at_arc(vx, vy, px, py, q, b_field, arc):
 
 
 @inline
+def straight_entry(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd):
+    """(reached, theta, phi) of the point where a straight line from (vx, vy, vz) along p leaves
+    the cylinder r < r_barrel, z_bwd < z < z_fwd, seen from the origin (a non-pointing photon
+    is reconstructed at the angles of its shower position). Not reached if it starts outside."""
+    r2 = vx * vx + vy * vy
+    if r2 >= r_barrel * r_barrel or not z_bwd < vz < z_fwd:
+        return False, 0.0, 0.0
+    pt2 = px * px + py * py
+    t = 1e30  # path parameter along p (cm per GeV) to the exit
+    if pt2 > 0.0:
+        b = vx * px + vy * py
+        t = (-b + np.sqrt(b * b + pt2 * (r_barrel * r_barrel - r2))) / pt2
+    if pz > 0.0:
+        t = min(t, (z_fwd - vz) / pz)
+    elif pz < 0.0:
+        t = min(t, (z_bwd - vz) / pz)
+    x, y, z = vx + t * px, vy + t * py, vz + t * pz
+    return True, np.arctan2(np.sqrt(x * x + y * y), z), np.arctan2(y, x)
+
+
+@inline
+def impact_parameters(vx, vy, vz, px, py, pz, q, b_field):
+    """(d0, z0) in cm of the helix's point of closest approach to the z axis: d0 = signed
+    transverse distance (positive when the axis lies to the left of the motion), z0 = z there.
+    Exact for a helix in a uniform field; a straight line for neutral or very stiff tracks."""
+    pt = np.sqrt(px * px + py * py)
+    if pt <= 0.0:
+        return 0.0, vz
+    ux, uy = px / pt, py / pt
+    if q == 0.0:
+        s_ca = -(vx * ux + vy * uy)  # transverse path to closest approach (may be negative)
+        return vx * uy - vy * ux, vz + s_ca * pz / pt
+    R = curvature_radius_cm(pt, b_field)
+    s = 1.0 if q > 0 else -1.0
+    cx = vx + s * R * uy
+    cy = vy - s * R * ux
+    d = np.sqrt(cx * cx + cy * cy)
+    d0 = s * (d - R)
+    # closest point lies on the line from the centre to the axis; turn angle from the vertex to it
+    psi0 = np.arctan2(vy - cy, vx - cx)
+    psi1 = np.arctan2(-cy, -cx) if d > 0.0 else psi0
+    dpsi = (psi0 - psi1) if s > 0 else (psi1 - psi0)
+    dpsi = (dpsi + np.pi) % (2.0 * np.pi) - np.pi  # the nearer way, backwards or forwards
+    return d0, vz + R * dpsi * pz / pt
+
+
+@inline
 def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns):
     """Where a particle enters the calorimeter envelope: (reached, theta, phi) of the entry point
     seen from the origin. Neutral particles fly straight; charged ones follow the helix and must
     get there within ``max_turns`` turns (loopers lose their energy first)."""
     pt = np.sqrt(px * px + py * py)
     if q == 0.0:
-        return True, np.arctan2(pt, pz), np.arctan2(py, px)
+        if vx * vx + vy * vy + vz * vz < DISPLACED_CM2:
+            return True, np.arctan2(pt, pz), np.arctan2(py, px)
+        return straight_entry(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd)
     reached, z, arc = first_crossing(vx, vy, vz, px, py, pz, q, b_field, r_barrel)
     if reached and z_bwd < z < z_fwd:
         if vx * vx + vy * vy < AXIS_TOLERANCE_CM2:

@@ -3,8 +3,12 @@
 Finding (card table ``tracking``): a charged final-state particle is found if its polar angle is
 inside the CDC acceptance and its pT above ``min_pt_GeV``, with an efficiency that rises
 linearly from zero at ``min_pt_GeV`` to ``finding_efficiency`` at ``full_efficiency_pt_GeV``.
-Tracks produced away from the beam spot are treated like prompt ones (displaced-track
-efficiency vs production radius comes with the long-lived-particle work).
+Displaced tracks (card table ``displaced``; production point more than 100 um off the beam
+axis): not found if produced beyond the outermost sense wire or if the helix crosses fewer than
+``min_axial_superlayers`` axial superlayers inside the wire volume; otherwise found with the
+prompt efficiency times ``relative_efficiency`` (linear in the production radius). Produced
+beyond the VXD (``vxd_outer_radius_cm``) a track has CDC-only impact-parameter resolutions.
+Impact parameters of displaced tracks follow the helix to its closest approach to the beam axis.
 
 Smearing: sigma(pT)/pT = a pT (+) b/beta, Gaussian theta, phi, d0, z0 with the card's widths
 (PHENO fallbacks, see the card). Charge is kept.
@@ -23,18 +27,38 @@ import numpy as np
 from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import inline, kernel
+from belle2sim.detector.cdc import count_axial_superlayers
+from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
+from belle2sim.detector.cdc import axial_layers
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
 
 (T_PT_MIN, T_EFF, T_PT_FULL, T_A, T_B, T_SIG_THETA, T_SIG_PHI, T_SIG_D0, T_SIG_Z0,
  T_THETA_LO, T_THETA_HI, T_B_FIELD) = range(12)
+# layout of DetectorCard.displaced_params()
+(D_VXD_R, D_CDC_R, D_MIN_AXIAL, D_SIG_D0, D_SIG_Z0, D_VTX_MIN_R, D_VTX_SIG_IN, D_VTX_SIG_OUT,
+ D_TABLE) = range(9)
 (K_BAR_LO, K_BAR_HI, K_FWD_LO, K_FWD_HI, K_BWD_LO, K_BWD_HI, K_BAR_PT, K_MU_P, K_MU_EFF,
  K_PI_FAKE, K_PI_HIT, E_EFF, E_PI_FAKE, E_P_MIN, E_EOP_LO, E_EOP_HI) = range(16)
 
 
+@inline
+def piecewise_linear(x, table, at):
+    """Linear interpolation in a packed table at ``at``: n, x_1..x_n, y_1..y_n (clamped)."""
+    n = int(table[at])
+    xs, ys = at + 1, at + 1 + n
+    if x <= table[xs]:
+        return table[ys]
+    for k in range(1, n):
+        if x <= table[xs + k]:
+            f = (x - table[xs + k - 1]) / (table[xs + k] - table[xs + k - 1])
+            return table[ys + k - 1] + f * (table[ys + k] - table[ys + k - 1])
+    return table[ys + n - 1]
+
+
 @kernel(parallel=True)
 def track_response(seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
-                   dep_E, tp, pid, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
+                   dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
     for i in prange(numbers.shape[0]):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
         kid = rng.event_key(seed, numbers[i], rng.STAGE_KLM)
@@ -67,6 +91,18 @@ def track_response(seed, numbers, offsets, status, response, charge, px, py, pz,
             if not (tp[T_THETA_LO] <= theta <= tp[T_THETA_HI]) or pt < tp[T_PT_MIN]:
                 continue
             ramp = min(1.0, (pt - tp[T_PT_MIN]) / (tp[T_PT_FULL] - tp[T_PT_MIN]))
+            r2 = vx[j] * vx[j] + vy[j] * vy[j]
+            displaced = r2 >= AXIS_TOLERANCE_CM2
+            sig_d0, sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]
+            if displaced:
+                r_prod = np.sqrt(r2)
+                if r_prod > disp[D_CDC_R] or count_axial_superlayers(
+                        vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], tp[T_B_FIELD], layers,
+                        disp[D_MIN_AXIAL]) < disp[D_MIN_AXIAL]:
+                    continue
+                ramp *= piecewise_linear(r_prod, disp, D_TABLE)
+                if r_prod > disp[D_VXD_R]:
+                    sig_d0, sig_z0 = disp[D_SIG_D0], disp[D_SIG_Z0]
             if rng.uniform(key, 8 * local) >= tp[T_EFF] * ramp:
                 continue
             found[j] = True
@@ -78,10 +114,14 @@ def track_response(seed, numbers, offsets, status, response, charge, px, py, pz,
             rpx[j] = pt_r * np.cos(ph_r)
             rpy[j] = pt_r * np.sin(ph_r)
             rpz[j] = pt_r / np.tan(th_r)
-            # impact parameters of the straight-line extrapolation to the z axis
-            d0[j] = vx[j] * np.sin(phi) - vy[j] * np.cos(phi) + tp[T_SIG_D0] * rng.normal(key, 8 * local + 4)
-            z0[j] = (vz[j] - (vx[j] * np.cos(phi) + vy[j] * np.sin(phi)) * pz[j] / pt
-                     + tp[T_SIG_Z0] * rng.normal(key, 8 * local + 5))
+            if displaced:
+                d0_true, z0_true = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
+                                                     tp[T_B_FIELD])
+            else:  # from the beam spot: the straight-line extrapolation to the z axis
+                d0_true = vx[j] * np.sin(phi) - vy[j] * np.cos(phi)
+                z0_true = vz[j] - (vx[j] * np.cos(phi) + vy[j] * np.sin(phi)) * pz[j] / pt
+            d0[j] = d0_true + sig_d0 * rng.normal(key, 8 * local + 4)
+            z0[j] = z0_true + sig_z0 * rng.normal(key, 8 * local + 5)
             # lepton identification
             if reaches_klm:
                 if cls == MUON and rng.uniform(kid, 4 * local) < pid[K_MU_EFF]:
@@ -118,6 +158,7 @@ def simulate_tracks(batch, response, charge, deposits, card, seed):
     track_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                    batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                    deposits.energy_GeV, card.tracking_params(), card.pid_params(),
+                   card.cached("axial_layers", lambda: axial_layers(card)), card.displaced_params(),
                    out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,
                    out.electron_id, out.klm_hit)
     return out

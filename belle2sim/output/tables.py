@@ -18,11 +18,13 @@ def to_csv(doc):
     lines = list(points[0]["lines"]) if points else []
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["mass_GeV", "n_generated", "efficiency", "efficiency_err", "trigger_efficiency",
+    ctau = any("ctau_cm" in p for p in points)
+    writer.writerow(["mass_GeV"] + (["ctau_cm", "n_effective"] if ctau else []) + ["n_generated", "efficiency", "efficiency_err", "trigger_efficiency",
                      "trigger_efficiency_selected", "trigger_efficiency_selected_err",
                      "cross_section_fb", "branching_fraction"] + [f"line_{n}_efficiency" for n in lines])
     for p in points:
-        writer.writerow([p["mass_GeV"], p["n_generated"], f"{p['efficiency']:.6g}", f"{p['efficiency_err']:.3g}",
+        writer.writerow([p["mass_GeV"]] + ([f"{p['ctau_cm']:.6g}", f"{p['n_effective']:.6g}"] if ctau else [])
+                        + [p["n_generated"], f"{p['efficiency']:.6g}", f"{p['efficiency_err']:.3g}",
                          f"{p['trigger_efficiency']:.6g}", _fmt(p["trigger_efficiency_selected"], ".6g"),
                          _fmt(p["trigger_efficiency_selected_err"], ".3g"), f"{p['cross_section_fb']:.6g}",
                          f"{p['branching_fraction']:.6g}"] + [f"{p['lines'][n]:.6g}" for n in lines])
@@ -65,11 +67,13 @@ def terminal_table(doc):
            f"{doc['seed']}, {doc['events_per_point']} events/point)",
            f"trigger: {trig['logic']}   [{trig['source']}; calibration {doc['trigger_calibration_period']}]",
            f"coupling {doc['coupling']}   phase space {doc['phase_space']}", ""]
-    head = (f"{'mass [GeV]':>10} {'sigma [fb]':>11} {'BF':>8} {'sel':>6} {'eff':>7} {'+-':>7} {'trig|sel':>8}  "
+    ctau = any("ctau_cm" in p for p in doc["points"])
+    head = (f"{'mass [GeV]':>10} " + (f"{'ctau [cm]':>10} " if ctau else "") + f"{'sigma [fb]':>11} {'BF':>8} {'sel':>6} {'eff':>7} {'+-':>7} {'trig|sel':>8}  "
             f"lines on selected events (alone)")
     out += [head, "-" * len(head)]
     for p in doc["points"]:
-        out.append(f"{p['mass_GeV']:>10.4g} {p['cross_section_fb']:>11.4g} {p['branching_fraction']:>8.3g} "
+        out.append(f"{p['mass_GeV']:>10.4g} " + (f"{p['ctau_cm']:>10.3g} " if ctau else "") +
+                   f"{p['cross_section_fb']:>11.4g} {p['branching_fraction']:>8.3g} "
                    f"{p['selection_efficiency']:>6.4f} {p['efficiency']:>7.4f} {p['efficiency_err']:>7.4f} "
                    f"{_fmt(p['trigger_efficiency_selected'], '>8.4f')}  {carrying_lines(p)}")
     out.append("")

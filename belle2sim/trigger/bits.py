@@ -75,7 +75,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
                      batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
                      card.cached("axial_layers", lambda: axial_layers(card)), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
-                         menu.inputs["cdc"], field_T)), calib, trk_particle, trk_phi0, trk_3d, trk_in,
+                         menu.inputs["cdc"], field_T, menu.inputs.get("displaced"))), calib, trk_particle, trk_phi0, trk_3d, trk_in,
                      matrix[:, c0:c0 + N_CDC_BITS])
     c0 += N_CDC_BITS
     grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,

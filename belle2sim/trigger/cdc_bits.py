@@ -21,6 +21,15 @@
   2019-2021 analyses (arXiv:2212.03066, 2207.00509, 2306.12294, 2403.02841). The hardware
   measures theta with the 3D fitter; here the true polar angle is used.
 
+* 2D acceptance in d0: the Hough finder assumes tracks from the origin; a displaced track
+  (production point off the beam axis) whose helix passes farther than ``t2_max_d0_cm`` from
+  the axis is not found. z0 of displaced tracks follows the helix to its closest approach.
+* tdv, dvtx (proposed displaced-vertex bit; only in a menu with ``[inputs.displaced]``, e.g.
+  trigger/belle2_l1_displaced.toml, else 0): tdv counts tracks of a displaced 2D finder
+  (pT >= ``min_pt_GeV``, d0 inside ``d0_window_cm``, at least ``min_axial_superlayers`` axial
+  superlayers, the calibrated per-track efficiency); dvtx = at least one opposite-charge pair of
+  them. See the menu for the design and its sources.
+
 The 2D tracks of each event are also written, packed at the front of the event's particle
 slots, to ``trk_particle`` (their particle index) and ``trk_phi0``, for the GRL matching (the
 t2 column says how many there are).
@@ -32,25 +41,32 @@ from numba import prange
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
 from belle2sim.detector.cdc import count_axial_superlayers
-from belle2sim.detector.helix import PT_PER_TESLA_CM
+from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_parameters
 
-CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30")
+CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30",
+            "tdv", "dvtx")
 N_CDC_BITS = len(CDC_BITS)
 (P_PT, P_AXIAL, P_T3_CUT, P_T3_RES, P_TY_CUT, P_TY_RES, P_TYP_CUT, P_TYP_P, P_BIN,
  P_O90_LO, P_O90_HI, P_F30_LO, P_F30_HI, P_B2B_LO, P_B2B_HI, P_TYP_OMEGA_BIN, P_TYP_THETA_BIN,
- P_RESTRICT_COS_LO, P_RESTRICT_COS_HI) = range(19)  # cos of the restricted range's low / high angle
+ P_RESTRICT_COS_LO, P_RESTRICT_COS_HI,  # cos of the restricted range's low / high angle
+ P_FIELD, P_T2_MAX_D0, P_DV_ON, P_DV_PT, P_DV_AXIAL, P_DV_D0_LO, P_DV_D0_HI) = range(26)
+DV_COUNTER = 1 << 41  # draw counters of the displaced finder: DV_COUNTER + particle slot
 # layout of DetectorCard.trigger_calibration()
 (K_TRK_EFF, K_TRK_PT_LO, K_TRK_PT_HI, K_ESUM_EFF, K_KLM_EFF, K_KLM_LO, K_KLM_HI) = range(7)
 B_TO_CURVATURE = PT_PER_TESLA_CM * 100.0  # pT [GeV] = 0.3 B [T] R [m]
 
 
-def pack_parameters(cdc, magnetic_field_T):
+def pack_parameters(cdc, magnetic_field_T, displaced=None):
+    """The menu's [inputs.cdc] (and, for a menu with the displaced-vertex bit, [inputs.displaced])."""
+    dv = [0.0] * 5 if displaced is None else [
+        1.0, displaced["min_pt_GeV"], displaced["min_axial_superlayers"], *displaced["d0_window_cm"]]
     return np.array([cdc["t2_min_pt_GeV"], cdc["t2_min_axial_superlayers"], cdc["t3_z0_cut_cm"],
                      cdc["t3_z0_resolution_cm"], cdc["ty_z0_cut_cm"], cdc["ty_z0_resolution_cm"],
                      cdc["typ_z0_cut_cm"], cdc["typ_min_momentum_GeV"], cdc["phi_bin_deg"],
                      *cdc["open90_bins"], *cdc["f2f30_bins"], *cdc["b2b5_bins"],
                      cdc["typ_omega_bin_per_m"], cdc["typ_theta_bin_rad"],
-                     *np.cos(np.radians(cdc["restricted_theta_deg"])), magnetic_field_T], dtype=np.float64)
+                     *np.cos(np.radians(cdc["restricted_theta_deg"])), magnetic_field_T, cdc["t2_max_d0_cm"],
+                     *dv], dtype=np.float64)
 
 
 @inline
@@ -92,23 +108,38 @@ def typ_momentum_estimate(pt, pz, omega_bin, theta_bin, field_T):
 def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, layers,
                      params, calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     n_events = offsets.shape[0] - 1
-    field_T = params[P_RESTRICT_COS_HI + 1]
+    field_T = params[P_FIELD]
     for i in prange(n_events):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start = offsets[i]
         n2d = n3d = nnn = 0
         typ = 0
+        n_dv = n_dv_pos = 0
         for j in range(start, offsets[i + 1]):
             if status[j] != 1 or charge[j] == 0.0:
                 continue
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
-            if pt < params[P_PT]:
+            local = j - start
+            displaced = vx[j] * vx[j] + vy[j] * vy[j] >= AXIS_TOLERANCE_CM2
+            d0 = 0.0
+            z0 = vz[j] - (vx[j] * px[j] + vy[j] * py[j]) / pt * pz[j] / pt
+            if displaced:
+                d0, z0 = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T)
+                # the proposed displaced finder (a Hough plane with d0): its own tracks
+                if params[P_DV_ON] > 0.0 and pt >= params[P_DV_PT] and \
+                        params[P_DV_D0_LO] <= abs(d0) <= params[P_DV_D0_HI] and \
+                        count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T,
+                                                layers, params[P_DV_AXIAL]) >= params[P_DV_AXIAL] and \
+                        rng.uniform(key, DV_COUNTER + local) < trigger_track_efficiency(pt, calib):
+                    n_dv += 1
+                    if charge[j] > 0:
+                        n_dv_pos += 1
+            if pt < params[P_PT] or abs(d0) > params[P_T2_MAX_D0]:
                 continue
             n_ax = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
                                            field_T, layers, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
-            local = j - start
             if rng.uniform(key, 4 * local + 2) >= trigger_track_efficiency(pt, calib):
                 continue
             slot = start + n2d
@@ -119,7 +150,6 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
             # restricted polar range from the cosine (no atan2 per pair below)
             cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
             trk_in[slot] = params[P_RESTRICT_COS_HI] <= cos_t <= params[P_RESTRICT_COS_LO]
-            z0 = vz[j] - (vx[j] * px[j] + vy[j] * py[j]) / pt * pz[j] / pt
             z3 = z0 + params[P_T3_RES] * rng.normal(key, 4 * local)
             znn = z0 + params[P_TY_RES] * rng.normal(key, 4 * local + 1)
             trk_3d[slot] = abs(z3) < params[P_T3_CUT]
@@ -159,3 +189,5 @@ def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy,
         bits[i, 7] = min(nb, 127)
         bits[i, 8] = b_open90
         bits[i, 9] = b_open30
+        bits[i, 10] = min(n_dv, 127)
+        bits[i, 11] = 1 if 0 < n_dv_pos < n_dv else 0  # an opposite-charge pair of displaced tracks

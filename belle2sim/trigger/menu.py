@@ -24,7 +24,7 @@ _BINS = Spec("[low, high] bin counts", lambda v: integers(2, minimum=0)(v) or (
     None if v[0] <= v[1] else f"bin window {v} is empty (need low <= high)"))
 
 SCHEMA = {
-    "menu": {"name": text(), "source": text()},
+    "menu": {"name": text(), "source": text(), "extends": text()},
     "inputs": {
         "ecl": {
             "source": text(),
@@ -64,6 +64,13 @@ SCHEMA = {
             "typ_omega_bin_per_m": positive(),
             "typ_theta_bin_rad": positive(),
             "restricted_theta_deg": interval(0.0, 180.0),
+            "t2_max_d0_cm": positive(),
+        },
+        "displaced": {
+            "source": text(),
+            "min_pt_GeV": number(0.0),
+            "min_axial_superlayers": integer(1),
+            "d0_window_cm": interval(0.0),
         },
         "grl": {
             "source": text(),
@@ -118,15 +125,46 @@ class Menu:
         return [n for n, line in self.lines.items() if line.prescale == 1]
 
 
+def _merge(base, child):
+    """``child`` over ``base``: tables merge key by key, everything else is replaced."""
+    out = dict(base)
+    for key, value in child.items():
+        out[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return out
+
+
+def _read_with_base(path, seen=()):
+    """A menu document with its ``[menu] extends = "OTHER.toml"`` base merged under it (the base
+    is looked up next to the menu, then among the shipped menus)."""
+    doc, sha = read_toml(path, MenuError)
+    base_name = doc.get("menu", {}).get("extends") if isinstance(doc.get("menu"), dict) else None
+    if base_name is None:
+        return doc, sha
+    if not isinstance(base_name, str):
+        raise MenuError(f"{path}: key 'menu.extends' must be the name or path of a menu, got {base_name!r}")
+    local = path.parent / base_name
+    base_path = local if local.exists() else resources.resolve("trigger", base_name, must_exist=True)
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise MenuError(f"{path}: 'menu.extends' = {base_name!r} makes a cycle")
+    base, base_sha = _read_with_base(base_path, seen + (path.resolve(),))
+    merged = _merge(base, doc)
+    merged["menu"] = {k: v for k, v in merged["menu"].items() if k != "extends"}
+    merged["menu"]["extends"] = str(base_name)
+    import hashlib
+
+    return merged, hashlib.sha256((sha + base_sha).encode()).hexdigest()
+
+
 def load_menu(path_or_name=None):
     """Load and validate a trigger menu (a path, or the name of a shipped menu)."""
     path = resources.resolve("trigger", path_or_name, must_exist=True)
-    doc, sha = read_toml(path, MenuError)
+    doc, sha = _read_with_base(path)
     where = str(path)
     lines_doc = doc.get("lines")
     if not isinstance(lines_doc, dict) or not lines_doc:
         raise MenuError(f"{where}: no [lines.NAME] tables: a menu needs at least one output line")
-    validate({k: v for k, v in doc.items() if k != "lines"}, SCHEMA, where, MenuError)
+    validate({k: v for k, v in doc.items() if k != "lines"}, SCHEMA, where, MenuError,
+             optional=("menu.extends", "inputs.displaced"))
     lines = {}
     for name, body in lines_doc.items():
         if not isinstance(body, dict):
@@ -140,5 +178,8 @@ def load_menu(path_or_name=None):
         if unknown:
             raise MenuError(f"{where}: line '{name}' uses unknown input bit(s) {', '.join(unknown)} "
                             f"(known: {', '.join(INPUT_BITS)})")
+        if {"tdv", "dvtx"} & logic.names(ast) and "displaced" not in doc["inputs"]:
+            raise MenuError(f"{where}: line '{name}' uses the displaced-vertex bits (tdv, dvtx) but the menu has no "
+                            f"[inputs.displaced] table (see trigger/belle2_l1_displaced.toml)")
         lines[name] = Line(name, body["logic"], body["prescale"], ast)
     return Menu(path=path, sha256=sha, doc=doc, lines=lines)

@@ -1,0 +1,138 @@
+"""Decay in flight of long-lived particles, and the lifetime axis at the cost of one sample.
+
+Generators decay every unstable particle at its production point (daughters in the parent's rest
+frame, boosted: the kinematics does not depend on where the decay happens). :func:`propagate`
+then moves each long-lived particle's decay point along its flight direction by its lab decay
+length L = (proper decay length) x |p| / m, and every descendant's production vertex with it
+(particles are stored parents first, so one pass in order carries nested decays).
+
+Proper decay lengths come from one of two laws:
+
+* direct (``ctau_cm`` given): the exponential law, l = -c tau ln(u);
+* reference (``ctau_cm`` None): a broad mixture from which any c tau is reached by exact
+  reweighting (DESIGN.md, "lifetime scans"). With probability ``P_PROMPT`` the particle decays at
+  its production point (l = 0: it stands for every l < ``ELL_MIN_CM``, 1 um, far below the
+  impact-parameter resolution), with ``P_BEYOND`` it never decays inside the detector
+  (l = inf: every l > ``ELL_MAX_CM``, 1 km of proper length), otherwise l is log-uniform between
+  the two. :func:`lifetime_weights` gives each event its exact weight for every c tau:
+  the ratio of the exponential law's probability (density) to the reference's, multiplied over
+  the long-lived particles of the event (at most ``MAX_LONG_LIVED``). The weights average to
+  one for any c tau, so an efficiency is sum(w passed) / sum(w), with the effective number of
+  entries (sum w)^2 / sum w^2 for its uncertainty (maps.py).
+
+What the detector sees of a particle that decays outside it: a decay point outside the ECL's
+inner surface (radius ``barrel_radius_cm``, endcap planes ``forward/backward_endcap_z_cm`` of the
+card's ``[ecl_charged]``) counts as a decay outside the detector. The long-lived particle then
+becomes a final-state particle (status 1; the registry of new particles makes it invisible) and
+its descendants are marked not produced (status 0: no kernel looks at them). Such an event is
+still a generated event: it counts in every efficiency's denominator and passes a selection only
+if the selection accepts an invisible final state. (Decays inside the ECL or KLM volume would
+leave energy there; they are treated as outside: stated in the channel's ``not_modelled``.)
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim import rng
+from belle2sim._jit import kernel
+from belle2sim.events import STATUS_DECAYED, STATUS_FINAL
+
+MAX_LONG_LIVED = 2
+P_PROMPT = 0.05
+P_BEYOND = 0.05
+ELL_MIN_CM = 1e-4
+ELL_MAX_CM = 1e5
+STATUS_NOT_PRODUCED = 0
+_LOG_SPAN = np.log(ELL_MAX_CM / ELL_MIN_CM)
+_COUNTER = 64  # draw counter of the k-th long-lived particle: 2 * (k + _COUNTER) (+1)
+
+
+@kernel(parallel=True)
+def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, r_max, z_fwd, z_bwd,
+               px, py, pz, E, vx, vy, vz, parent, status, decay_x, decay_y, decay_z, gone, ell_out):
+    for i in prange(numbers.shape[0]):
+        key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
+        start = offsets[i]
+        n_llp = 0
+        for k in range(ell_out.shape[1]):
+            ell_out[i, k] = np.nan
+        for j in range(start, offsets[i + 1]):
+            gone[j] = False
+            m = parent[j]
+            if m >= 0:
+                mother = start + m
+                vx[j], vy[j], vz[j] = decay_x[mother], decay_y[mother], decay_z[mother]
+                if gone[mother]:
+                    gone[j] = True
+                    status[j] = STATUS_NOT_PRODUCED
+            decay_x[j], decay_y[j], decay_z[j] = vx[j], vy[j], vz[j]
+            if status[j] != STATUS_DECAYED or abs(pdg[j]) != llp_pdg or n_llp >= ell_out.shape[1]:
+                continue
+            u = rng.uniform(key, 2 * (n_llp + _COUNTER))
+            if ctau_cm > 0.0:
+                ell = -ctau_cm * np.log1p(-u)
+            elif u < P_PROMPT:
+                ell = 0.0
+            elif u < P_PROMPT + P_BEYOND:
+                ell = np.inf
+            else:
+                v = rng.uniform(key, 2 * (n_llp + _COUNTER) + 1)
+                ell = ELL_MIN_CM * np.exp(v * _LOG_SPAN)
+            ell_out[i, n_llp] = ell
+            n_llp += 1
+            p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])
+            mass = np.sqrt(max(E[j] * E[j] - p * p, 0.0))
+            if ell == 0.0 or p == 0.0:
+                continue
+            if ell == np.inf or mass <= 0.0:
+                gone[j] = True
+            else:
+                length = ell * p / mass
+                x = vx[j] + length * px[j] / p
+                y = vy[j] + length * py[j] / p
+                z = vz[j] + length * pz[j] / p
+                if x * x + y * y > r_max * r_max or z > z_fwd or z < z_bwd:
+                    gone[j] = True
+                else:
+                    decay_x[j], decay_y[j], decay_z[j] = x, y, z
+            if gone[j]:
+                status[j] = STATUS_FINAL  # flies out: seen as itself (invisible), never its decay
+
+
+def propagate(batch, llp_pdg, card, seed, ctau_cm=None):
+    """Move the decays of the particles with |pdg| == ``llp_pdg`` (in place) and return the
+    proper decay lengths drawn, shape (n_events, MAX_LONG_LIVED), NaN where an event has fewer.
+    ``ctau_cm`` None draws from the reference law (reweight with :func:`lifetime_weights`)."""
+    ecl = card.doc["ecl_charged"]
+    n = batch.n_particles
+    ell = np.empty((len(batch), MAX_LONG_LIVED))
+    decay = [np.empty(n) for _ in range(3)]
+    gone = np.empty(n, dtype=np.bool_)
+    _propagate(np.uint64(seed), batch.number, batch.offsets, batch.pdg, int(llp_pdg),
+               float(ctau_cm) if ctau_cm is not None else -1.0, float(ecl["barrel_radius_cm"]),
+               float(ecl["forward_endcap_z_cm"]), float(ecl["backward_endcap_z_cm"]),
+               batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, batch.parent,
+               batch.status, *decay, gone, ell)
+    return ell
+
+
+def lifetime_weights(ell, ctau_cm):
+    """Exact weights, shape (len(ctau_cm), n_events), that turn events drawn with the reference
+    law into events of each proper decay length c tau (cm). Events without a long-lived particle
+    have weight 1."""
+    ctau = np.asarray(ctau_cm, dtype=float)[:, None, None]
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        prompt = -np.expm1(-ELL_MIN_CM / ctau) / P_PROMPT
+        beyond = np.exp(-ELL_MAX_CM / ctau) / P_BEYOND
+        density = np.exp(-ell[None] / ctau) / ctau
+        reference = (1.0 - P_PROMPT - P_BEYOND) / (ell[None] * _LOG_SPAN)
+        w = np.where(ell[None] == 0.0, prompt, np.where(np.isinf(ell[None]), beyond, density / reference))
+    w = np.where(np.isnan(ell[None]), 1.0, w)
+    return np.prod(w, axis=2)
+
+
+def decay_probability_between(r1_cm, r2_cm, beta_gamma, ctau_cm):
+    """Closed form: probability that a particle of boost beta*gamma decays between lab flight
+    distances r1 and r2: exp(-r1 / (beta gamma c tau)) - exp(-r2 / (beta gamma c tau))."""
+    lam = beta_gamma * ctau_cm
+    return np.exp(-r1_cm / lam) - np.exp(-r2_cm / lam)
