@@ -9,16 +9,17 @@ length L = (proper decay length) x |p| / m, and every descendant's production ve
 Proper decay lengths come from one of two laws:
 
 * direct (``ctau_cm`` given): the exponential law, l = -c tau ln(u);
-* reference (``ctau_cm`` None): a broad mixture from which any c tau is reached by exact
-  reweighting (DESIGN.md, "lifetime scans"). With probability ``P_PROMPT`` the particle decays at
-  its production point (l = 0: it stands for every l < ``ELL_MIN_CM``, 1 um, far below the
-  impact-parameter resolution), with ``P_BEYOND`` it never decays inside the detector
-  (l = inf: every l > ``ELL_MAX_CM``, 1 km of proper length), otherwise l is log-uniform between
-  the two. :func:`lifetime_weights` gives each event its exact weight for every c tau:
-  the ratio of the exponential law's probability (density) to the reference's, multiplied over
-  the long-lived particles of the event (at most ``MAX_LONG_LIVED``). The weights average to
-  one for any c tau, so an efficiency is sum(w passed) / sum(w), with the effective number of
-  entries (sum w)^2 / sum w^2 for its uncertainty (maps.py).
+* reference (``reference_cm``, the c tau values of a lifetime axis): a mixture from which every
+  c tau is reached by exact reweighting (DESIGN.md, "lifetime scans"): with probability
+  ``P_BROAD`` l is log-uniform between ``ELL_MIN_CM`` (1 um) and ``ELL_MAX_CM`` (1 km), otherwise
+  exponential with one of the requested c tau (chosen uniformly): defensive importance sampling.
+  Its density g is positive on all of (0, inf), so the weight w = f / g of the exponential law f
+  of any c tau is exact; each requested c tau keeps at least (1 - P_BROAD) / K of the sample's
+  effective entries, and values in between are covered by the broad part (a smooth curve).
+  :func:`lifetime_weights` multiplies the weights of the long-lived particles of an event (at
+  most ``MAX_LONG_LIVED``). The weights average to one for any c tau, so an efficiency is
+  sum(w passed) / sum(w), with the effective number of entries (sum w)^2 / sum w^2 for its
+  uncertainty (maps.py).
 
 What the detector sees of a particle that decays outside it: a decay point outside the ECL's
 inner surface (radius ``barrel_radius_cm``, endcap planes ``forward/backward_endcap_z_cm`` of the
@@ -38,8 +39,7 @@ from belle2sim._jit import kernel
 from belle2sim.events import STATUS_DECAYED, STATUS_FINAL
 
 MAX_LONG_LIVED = 2
-P_PROMPT = 0.05
-P_BEYOND = 0.05
+P_BROAD = 0.25
 ELL_MIN_CM = 1e-4
 ELL_MAX_CM = 1e5
 STATUS_NOT_PRODUCED = 0
@@ -48,7 +48,7 @@ _COUNTER = 64  # draw counter of the k-th long-lived particle: 2 * (k + _COUNTER
 
 
 @kernel(parallel=True)
-def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, r_max, z_fwd, z_bwd,
+def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, reference, r_max, z_fwd, z_bwd,
                px, py, pz, E, vx, vy, vz, parent, status, decay_x, decay_y, decay_z, gone, ell_out):
     for i in prange(numbers.shape[0]):
         key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
@@ -71,20 +71,20 @@ def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, r_max, z_fwd, z_bw
             u = rng.uniform(key, 2 * (n_llp + _COUNTER))
             if ctau_cm > 0.0:
                 ell = -ctau_cm * np.log1p(-u)
-            elif u < P_PROMPT:
-                ell = 0.0
-            elif u < P_PROMPT + P_BEYOND:
-                ell = np.inf
             else:
                 v = rng.uniform(key, 2 * (n_llp + _COUNTER) + 1)
-                ell = ELL_MIN_CM * np.exp(v * _LOG_SPAN)
+                if u < P_BROAD:
+                    ell = ELL_MIN_CM * np.exp(v * _LOG_SPAN)
+                else:
+                    k = min(int((u - P_BROAD) / (1.0 - P_BROAD) * reference.shape[0]), reference.shape[0] - 1)
+                    ell = -reference[k] * np.log1p(-v)
             ell_out[i, n_llp] = ell
             n_llp += 1
             p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])
             mass = np.sqrt(max(E[j] * E[j] - p * p, 0.0))
             if ell == 0.0 or p == 0.0:
                 continue
-            if ell == np.inf or mass <= 0.0:
+            if mass <= 0.0:
                 gone[j] = True
             else:
                 length = ell * p / mass
@@ -99,35 +99,51 @@ def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, r_max, z_fwd, z_bw
                 status[j] = STATUS_FINAL  # flies out: seen as itself (invisible), never its decay
 
 
-def propagate(batch, llp_pdg, card, seed, ctau_cm=None):
+def propagate(batch, llp_pdg, card, seed, ctau_cm=None, reference_cm=None):
     """Move the decays of the particles with |pdg| == ``llp_pdg`` (in place) and return the
     proper decay lengths drawn, shape (n_events, MAX_LONG_LIVED), NaN where an event has fewer.
-    ``ctau_cm`` None draws from the reference law (reweight with :func:`lifetime_weights`)."""
+    Either ``ctau_cm`` (the exponential law) or ``reference_cm`` (the c tau values of a lifetime
+    axis: the reference law, reweight with :func:`lifetime_weights`)."""
+    if (ctau_cm is None) == (reference_cm is None):
+        raise ValueError("propagate: give exactly one of ctau_cm and reference_cm")
     ecl = card.doc["ecl_charged"]
     n = batch.n_particles
     ell = np.empty((len(batch), MAX_LONG_LIVED))
     decay = [np.empty(n) for _ in range(3)]
     gone = np.empty(n, dtype=np.bool_)
     _propagate(np.uint64(seed), batch.number, batch.offsets, batch.pdg, int(llp_pdg),
-               float(ctau_cm) if ctau_cm is not None else -1.0, float(ecl["barrel_radius_cm"]),
+               float(ctau_cm) if ctau_cm is not None else -1.0,
+               np.asarray(reference_cm if reference_cm is not None else [1.0], dtype=np.float64),
+               float(ecl["barrel_radius_cm"]),
                float(ecl["forward_endcap_z_cm"]), float(ecl["backward_endcap_z_cm"]),
                batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, batch.parent,
                batch.status, *decay, gone, ell)
     return ell
 
 
-def lifetime_weights(ell, ctau_cm):
+def reference_log_density(ell, reference_cm):
+    """log g(l) of the reference law drawn with ``reference_cm`` (l > 0, any shape)."""
+    from scipy.special import logsumexp
+
+    ref = np.asarray(reference_cm, dtype=float)
+    ell = np.asarray(ell, dtype=float)
+    with np.errstate(divide="ignore"):
+        broad = np.where((ell >= ELL_MIN_CM) & (ell <= ELL_MAX_CM),
+                         np.log(P_BROAD / _LOG_SPAN) - np.log(ell), -np.inf)
+        terms = np.log((1.0 - P_BROAD) / len(ref)) - np.log(ref) - ell[..., None] / ref
+    return np.logaddexp(broad, logsumexp(terms, axis=-1))
+
+
+def lifetime_weights(ell, ctau_cm, reference_cm):
     """Exact weights, shape (len(ctau_cm), n_events), that turn events drawn with the reference
-    law into events of each proper decay length c tau (cm). Events without a long-lived particle
-    have weight 1."""
+    law of ``reference_cm`` into events of each proper decay length c tau (cm). Events without
+    a long-lived particle have weight 1."""
+    present = ~np.isnan(ell)
+    safe = np.where(present, ell, 1.0)
+    log_g = reference_log_density(safe, reference_cm)
     ctau = np.asarray(ctau_cm, dtype=float)[:, None, None]
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        prompt = -np.expm1(-ELL_MIN_CM / ctau) / P_PROMPT
-        beyond = np.exp(-ELL_MAX_CM / ctau) / P_BEYOND
-        density = np.exp(-ell[None] / ctau) / ctau
-        reference = (1.0 - P_PROMPT - P_BEYOND) / (ell[None] * _LOG_SPAN)
-        w = np.where(ell[None] == 0.0, prompt, np.where(np.isinf(ell[None]), beyond, density / reference))
-    w = np.where(np.isnan(ell[None]), 1.0, w)
+    log_w = -np.log(ctau) - safe[None] / ctau - log_g[None]
+    w = np.where(present[None], np.exp(log_w), 1.0)
     return np.prod(w, axis=2)
 
 

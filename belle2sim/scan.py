@@ -105,9 +105,11 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
         n = min(chunk_size, n_events - first)
         batch = channel.generate(seed, first, n, params, card)
         if llp is not None:
-            ell = propagation.propagate(batch, llp, card, seed, None if lifetime_axis else model_ctau)
             if lifetime_axis:
-                counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm) * batch.weight)
+                ell = propagation.propagate(batch, llp, card, seed, reference_cm=lifetimes_cm)
+                counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm, lifetimes_cm) * batch.weight)
+            else:
+                propagation.propagate(batch, llp, card, seed, ctau_cm=model_ctau)
         chunk = simulate_chunk(batch, card, menu, seed, period)
         w = batch.weight
         counter.add_total(w)

@@ -23,6 +23,9 @@ PUBLISHED = {
     "2403.02841": "Three-track plateau close to 100% for the two softest pT > 0.5 GeV/c; single "
     "muon ~90% in 51-117 deg; hard ISR outside MadGraph's reach lowers the efficiency by 2.8% (relative).",
     "2306.12294": "Trigger: three-track OR single muon; no signal efficiency in the text read.",
+    "2007.13071": "Signal efficiency and resolution are shown only as figures (not read); the trigger (1 GeV "
+    "barrel energy sums, no QED veto) is studied with radiative Bhabha events, its efficiency not printed in the "
+    "text read. The ALP is assumed prompt; here it decays in flight at the c tau of g_agg = 1e-3 / GeV.",
     "2212.03634": "Trigger efficiency measured in data with CDC-based reference triggers "
     "(value not printed in the text read).",
 }
@@ -37,6 +40,7 @@ POINTS = {
     "tau-to-lepton-alpha": (0.0, 1.0, 1.5),
     "dark-photon-invisible": (1.0, 4.0, 8.0),
     "dark-higgs-visible": (0.5, 1.0),
+    "alp-photons": (0.2, 1.0, 4.0, 8.0),
 }
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from belle2sim._jit import inline
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, first_crossing
 
+OUTER_MARGIN_CM = 1.0  # the outermost axial superlayer's mid radius to the last sense wire, about
 G_B, G_N = 0, 1  # layout of DetectorCard.cdc_geometry(): B, rows, then (r, z_low, z_high) rows
 
 
@@ -48,16 +49,28 @@ def count_axial_superlayers(vx, vy, vz, px, py, pz, q, field_T, layers, enough):
     """Axial superlayers crossed inside the wire volume (``layers``: rows of
     :func:`axial_layers`), counting stops at ``enough``.
 
-    Superlayers are tried inside out: once a track has left the volume (beyond its reach or
-    through an end-plate) the outer ones cannot be crossed either, except by a track produced
-    off the axis, for which every layer is tried."""
+    Superlayers are tried inside out: once a track from the axis has left the volume (beyond its
+    reach or through an end-plate) the outer ones cannot be crossed either. For a track produced
+    off the axis every layer is tried, counting only crossings before the helix first leaves the
+    chamber through its outer radius (a decay inside the CDC sends its daughters outward)."""
     n = 0
     from_axis = vx * vx + vy * vy < AXIS_TOLERANCE_CM2
+    if from_axis:
+        for k in range(layers.shape[0]):
+            if crosses_between(vx, vy, vz, px, py, pz, q, field_T, layers[k, 0], layers[k, 1], layers[k, 2]):
+                n += 1
+                if n >= enough:
+                    return n
+            else:
+                return n
+        return n
+    # off the axis: only crossings before the track leaves the chamber through its outer wall
+    # (a circle larger than the chamber would otherwise "come back" after a turn outside it)
+    left, _, arc_out = first_crossing(vx, vy, vz, px, py, pz, q, field_T, layers[layers.shape[0] - 1, 0] + OUTER_MARGIN_CM)
     for k in range(layers.shape[0]):
-        if crosses_between(vx, vy, vz, px, py, pz, q, field_T, layers[k, 0], layers[k, 1], layers[k, 2]):
+        reached, z, arc = first_crossing(vx, vy, vz, px, py, pz, q, field_T, layers[k, 0])
+        if reached and layers[k, 1] <= z <= layers[k, 2] and (not left or arc <= arc_out):
             n += 1
             if n >= enough:
                 return n
-        elif from_axis:
-            return n
     return n
