@@ -26,6 +26,8 @@ PUBLISHED = {
     "2007.13071": "Signal efficiency and resolution are shown only as figures (not read); the trigger (1 GeV "
     "barrel energy sums, no QED veto) is studied with radiative Bhabha events, its efficiency not printed in the "
     "text read. The ALP is assumed prompt; here it decays in flight at the c tau of g_agg = 1e-3 / GeV.",
+    "2306.02830": "The paper's text was not available (abstract only): limits at the 1e-7 level on B(B -> K(*) S) x "
+    "B(S -> x x) vs mass and lifetime; no efficiency to compare with. Scalar c tau = 1 cm here.",
     "2212.03634": "Trigger efficiency measured in data with CDC-based reference triggers "
     "(value not printed in the text read).",
 }
@@ -41,6 +43,7 @@ POINTS = {
     "dark-photon-invisible": (1.0, 4.0, 8.0),
     "dark-higgs-visible": (0.5, 1.0),
     "alp-photons": (0.2, 1.0, 4.0, 8.0),
+    "b-to-k-scalar": (0.5, 1.0, 2.0, 4.0),
 }
 
 
