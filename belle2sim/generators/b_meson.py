@@ -110,13 +110,16 @@ def _generate(seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi
                 ch = 2.0 * rng.uniform(kd, 2 * attempt + 10) - 1.0
                 if rng.uniform(kd, 2 * attempt + 11) < ch * ch:
                     break
-            kin_e = kaon[3]
-            vk = (kaon[0] / kin_e, kaon[1] / kin_e, kaon[2] / kin_e)
-            pk = np.sqrt(kaon[0] ** 2 + kaon[1] ** 2 + kaon[2] ** 2)
-            hx, hy, hz = direction(kaon[0] / pk, kaon[1] / pk, kaon[2] / pk, ch, 2.0 * np.pi * rng.uniform(kd, 5))
+            # helicity axis: the K*0 direction in the B rest frame (u); decay in the K*0 frame,
+            # then K*0 frame -> B frame -> lab
+            e_ks = np.sqrt(qk * qk + m_kaon_system ** 2)
+            hx, hy, hz = direction(ux, uy, uz, ch, 2.0 * np.pi * rng.uniform(kd, 5))
             qd = two_body_momentum(m_kaon_system, m_k, m_pi)
-            k_p = boost(qd * hx, qd * hy, qd * hz, np.sqrt(qd * qd + m_k * m_k), vk[0], vk[1], vk[2])
-            pi_p = boost(-qd * hx, -qd * hy, -qd * hz, np.sqrt(qd * qd + m_pi * m_pi), vk[0], vk[1], vk[2])
+            vkb = (qk * ux / e_ks, qk * uy / e_ks, qk * uz / e_ks)
+            k_b = boost(qd * hx, qd * hy, qd * hz, np.sqrt(qd * qd + m_k * m_k), vkb[0], vkb[1], vkb[2])
+            pi_b = boost(-qd * hx, -qd * hy, -qd * hz, np.sqrt(qd * qd + m_pi * m_pi), vkb[0], vkb[1], vkb[2])
+            k_p = boost(k_b[0], k_b[1], k_b[2], k_b[3], vb[0], vb[1], vb[2])
+            pi_p = boost(pi_b[0], pi_b[1], pi_b[2], pi_b[3], vb[0], vb[1], vb[2])
             _set(arrays, j + 6, sign * 321, STATUS_FINAL, n, k_p, vtx)
             _set(arrays, j + 7, -sign * 211, STATUS_FINAL, n, pi_p, vtx)
             n = 8

@@ -1,0 +1,104 @@
+"""B -> K(*) S at the Upsilon(4S): kinematics, conservation laws, the other B, the selection."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from belle2sim import pdgdata
+from belle2sim.channels import get
+from belle2sim.generators import b_meson
+from belle2sim.kinematics import two_body_momentum
+from belle2sim.scan import run_point
+
+
+def _p4(batch, idx):
+    return np.stack([batch.px[idx], batch.py[idx], batch.pz[idx], batch.E[idx]])
+
+
+def _mass(p):
+    return np.sqrt(np.maximum(p[3] ** 2 - p[0] ** 2 - p[1] ** 2 - p[2] ** 2, 0.0))
+
+
+def _to_rest(p, frame):
+    """Boost four-vectors p (4, n) into the rest frame of ``frame`` (4, n)."""
+    b = frame[:3] / frame[3]
+    b2 = np.sum(b * b, axis=0)
+    g = 1.0 / np.sqrt(1.0 - b2)
+    bp = np.sum(b * p[:3], axis=0)
+    g2 = np.where(b2 > 0, (g - 1.0) / np.where(b2 > 0, b2, 1.0), 0.0)
+    space = p[:3] + (g2 * bp - g * p[3]) * b
+    return np.vstack([space, g * (p[3] - bp)])
+
+
+@pytest.fixture(scope="module")
+def kstar_events(card):
+    return b_meson.generate_batch(5, 0, 20000, "K*0", 1.5, 13, card.beams)
+
+
+def test_b_momentum_and_angle_in_the_upsilon_frame(kstar_events):
+    b = kstar_events
+    start = b.offsets[:-1]
+    ups = _p4(b, start + 2)
+    m_b = pdgdata.mass_GeV(511)
+    b_rest = _to_rest(_p4(b, start + 3), ups)
+    p_star = np.linalg.norm(b_rest[:3], axis=0)
+    np.testing.assert_allclose(p_star, [two_body_momentum(m, m_b, m_b) for m in _mass(ups)], rtol=1e-6, atol=1e-7)
+    # sin^2 theta about the e- beam, in the Upsilon(4S) frame: dN/dcos = 3/4 (1 - c^2)
+    beam = _to_rest(_p4(b, start), ups)
+    cos = np.sum(beam[:3] * b_rest[:3], axis=0) / (np.linalg.norm(beam[:3], axis=0) * p_star)
+    cdf = lambda c: 0.5 + 0.75 * (c - c**3 / 3)  # noqa: E731
+    assert stats.kstest(cos, cdf).pvalue > 0.01
+    assert stats.kstest(cos, stats.uniform(-1, 2).cdf).pvalue < 1e-6  # a flat law would be told apart
+
+
+def test_two_body_momenta_and_daughter_masses(kstar_events):
+    b = kstar_events
+    start = b.offsets[:-1]
+    m_b, m_ks, m_s = pdgdata.mass_GeV(511), pdgdata.mass_GeV(313), 1.5
+    bsig = _p4(b, start + 3)
+    kstar, scalar = _p4(b, start + 5), _p4(b, start + 8)
+    np.testing.assert_allclose(np.linalg.norm(_to_rest(kstar, bsig)[:3], axis=0), two_body_momentum(m_b, m_ks, m_s),
+                               rtol=1e-6)
+    np.testing.assert_allclose(_mass(kstar + scalar), m_b, rtol=1e-9)
+    np.testing.assert_allclose(_mass(_p4(b, start + 6) + _p4(b, start + 7)), m_ks, rtol=1e-9)
+    np.testing.assert_allclose(_mass(_p4(b, start + 9) + _p4(b, start + 10)), m_s, rtol=1e-9)
+    # K*0 -> K+ pi- is longitudinal: cos^2 of the helicity angle
+    k_rest = _to_rest(_p4(b, start + 6), kstar)
+    ks_dir = _to_rest(kstar, bsig)[:3]
+    cos_h = np.sum(k_rest[:3] * ks_dir, axis=0) / (np.linalg.norm(k_rest[:3], axis=0) * np.linalg.norm(ks_dir, axis=0))
+    assert stats.kstest(cos_h, lambda c: 0.5 * (1 + c**3)).pvalue > 0.01
+
+
+def test_every_event_conserves_four_momentum_and_charge(kstar_events):
+    b = kstar_events
+    ev = np.repeat(np.arange(len(b)), np.diff(b.offsets))
+    final, beams = b.status == 1, b.status == 4
+    for comp in ("px", "py", "pz", "E"):
+        x = getattr(b, comp)
+        diff = np.bincount(ev[final], x[final], len(b)) - np.bincount(ev[beams], x[beams], len(b))
+        assert np.abs(diff).max() < 1e-3  # Pythia's and the PDG's B masses differ by ~1e-5 GeV
+    charge = pdgdata.charges(b.pdg)
+    assert np.all(np.bincount(ev[final], charge[final], len(b)) == 0)
+    # both flavours of signal B, in equal numbers
+    flavour = np.sign(b.pdg[b.offsets[:-1] + 3])
+    assert abs(flavour.mean()) < 4 / np.sqrt(len(b))
+
+
+def test_mass_range_is_checked(card):
+    ch = get("b-to-k-scalar")
+    with pytest.raises(Exception, match="must be between"):
+        ch.resolve_parameters({"mass_GeV": 0.2, "decay_pdg": 211}, card)  # below 2 m_pi
+    with pytest.raises(Exception, match="must be between"):
+        ch.resolve_parameters({"mass_GeV": 5.0}, card)  # above m_B - m_K
+
+
+def test_selection_falls_with_lifetime_and_finds_the_b(card, menu):
+    ch = get("b-to-k-scalar")
+    params = ch.resolve_parameters({"mass_GeV": 2.0, "decay_pdg": 211}, card)
+    points = [p.to_dict("mass_GeV") for p in run_point(ch, params, card, menu, 8000, 2, lifetimes_cm=[1.0, 300.0])]
+    assert points[0]["efficiency"] > 5 * points[1]["efficiency"]
+    flow = points[0]["cut_flow"]
+    # a truth-matched B candidate has Mbc at the B mass: the B cut keeps most events that reach it
+    names = list(flow)
+    assert flow[names[3]] > 0.9 * flow[names[2]]
+    assert points[0]["cross_section_fb"] == pytest.approx(1.110e6 * 0.514 * 2)
