@@ -7,7 +7,10 @@ effective number of entries n_eff = (sum w)^2 / sum w^2 (the usual treatment for
 import math
 
 import numpy as np
+from numba import prange
 from scipy import stats
+
+from belle2sim._jit import kernel as _kernel
 
 Z_1SIGMA = stats.norm.ppf(0.5 + 0.6827 / 2)
 
@@ -81,41 +84,77 @@ class Counter:
         return eff, float(0.5 * (hi - lo)), (float(lo), float(hi))
 
 
+@_kernel(parallel=True)
+def _weighted_line_sums(w, packed, mask, out):
+    """out[l, c] = sum of w[i, c] over events i set in packed[l] (and in ``mask``); integers."""
+    n_c = w.shape[1]
+    for line in prange(packed.shape[0]):
+        for c in range(n_c):
+            out[line, c] = 0
+        for b in range(packed.shape[1]):
+            byte = packed[line, b] & mask[b]
+            if byte == 0:
+                continue
+            for k in range(8):
+                if byte & (128 >> k):  # np.packbits order: the first event is the top bit
+                    i = 8 * b + k
+                    for c in range(n_c):
+                        out[line, c] += w[i, c]
+
+
 class LifetimeCounter:
     """Pass counts for every c tau of a lifetime axis at once (events weighted by
     :func:`belle2sim.propagation.lifetime_weights`).
 
     Each weight is rounded to a multiple of 2^-24 (w^2 to 2^-16) and summed as an integer, so the
     sums are exact and no digit depends on the chunking; the rounding (6e-8 of a unit weight) is
-    far below any statistical error."""
+    far below any statistical error. Pass arrays are bit-packed; one parallel kernel sums the
+    weights of all lifetimes for many selections at once."""
 
-    _SCALE = float(2**24)
-    _SCALE2 = float(2**16)
-
+    SCALE = float(2**24)
+    SCALE2 = float(2**16)
     def __init__(self, n_lifetimes):
         self.n = n_lifetimes
         self._sum = {}
         self._sum2 = {}
-        self._w = self._w2 = None
+        self._w_int = self._w2_int = None
+        self._n_events = 0
 
     def begin_chunk(self, weights):
         """The (n_lifetimes, n_events) weights of the events of the next calls."""
-        self._w = np.rint(weights * self._SCALE).astype(np.int64)
-        self._w2 = np.rint(weights * weights * self._SCALE2).astype(np.int64)
+        if not np.all(weights < 2.0**20):
+            raise OverflowError("lifetime weight above 2^20: the reference law cannot reach this c tau")
+        self.begin_chunk_fixed(np.rint(weights.T * self.SCALE).astype(np.int64),
+                               np.rint((weights * weights).T * self.SCALE2).astype(np.int64))
 
-    def _accumulate(self, name, mask):
-        w = self._w if mask is None else self._w[:, mask]
-        w2 = self._w2 if mask is None else self._w2[:, mask]
-        add, add2 = w.sum(axis=1), w2.sum(axis=1)
-        old, old2 = self._sum.get(name, [0] * self.n), self._sum2.get(name, [0] * self.n)
-        self._sum[name] = [a + int(b) for a, b in zip(old, add)]
-        self._sum2[name] = [a + int(b) for a, b in zip(old2, add2)]
+    def begin_chunk_fixed(self, w_int, w2_int):
+        """The weights already in fixed point, shape (n_events, n_lifetimes): w 2^24, w^2 2^16."""
+        self._w_int = np.ascontiguousarray(w_int)
+        self._w2_int = np.ascontiguousarray(w2_int)
+        self._n_events = w_int.shape[0]
+
+    def add_matrix(self, names, passed):
+        """Add, for each column k of the (n_events, len(names)) boolean ``passed``, the weights of
+        the events passing it to ``names[k]``."""
+        self.add_packed(names, np.packbits(np.asarray(passed, dtype=np.bool_).T, axis=1))
+
+    def add_packed(self, names, packed, packed_mask=None):
+        """As :meth:`add_matrix` for bit-packed pass arrays (rows of ``packed``, np.packbits order),
+        ANDed with ``packed_mask``: integer sums in a kernel, no unpacking."""
+        if packed_mask is None:
+            packed_mask = np.full(packed.shape[1], 255, dtype=np.uint8)
+        for w, store in ((self._w_int, self._sum), (self._w2_int, self._sum2)):
+            out = np.empty((len(names), self.n), dtype=np.int64)
+            _weighted_line_sums(w, packed, packed_mask, out)
+            for k, name in enumerate(names):
+                old = store.get(name, [0] * self.n)
+                store[name] = [a + int(b) for a, b in zip(old, out[k].tolist())]
 
     def add_total(self, _weight=None):
-        self._accumulate(None, None)
+        self.add_matrix([None], np.ones((self._n_events, 1), dtype=np.bool_))
 
     def add(self, name, mask, _weight=None):
-        self._accumulate(name, np.asarray(mask, dtype=np.bool_))
+        self.add_matrix([name], np.asarray(mask, dtype=np.bool_)[:, None])
 
     def view(self, k):
         """A Counter-like view of the k-th lifetime (efficiency, ratio)."""
@@ -128,8 +167,8 @@ class _LifetimeView(Counter):
 
     def _sums(self, name):
         p = self._parent
-        return (p._sum.get(name, [0] * p.n)[self._k] / p._SCALE,
-                p._sum2.get(name, [0] * p.n)[self._k] / p._SCALE2)
+        return (p._sum.get(name, [0] * p.n)[self._k] / p.SCALE,
+                p._sum2.get(name, [0] * p.n)[self._k] / p.SCALE2)
 
 
 def efficiency_map(masses_GeV, efficiencies, errors, label="efficiency"):

@@ -35,7 +35,7 @@ import numpy as np
 from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import inline, kernel
 from belle2sim.events import STATUS_DECAYED, STATUS_FINAL
 
 MAX_LONG_LIVED = 2
@@ -134,17 +134,86 @@ def reference_log_density(ell, reference_cm):
     return np.logaddexp(broad, logsumexp(terms, axis=-1))
 
 
+def fixed_point_weights(ell, ctau_cm, reference_cm, scale, scale2):
+    """The lifetime weights as integers (maps.LifetimeCounter): shape (n_events, n_lifetimes),
+    round(w x scale) and round(w^2 x scale2); the same numbers as :func:`lifetime_weights`."""
+    ctau = np.asarray(ctau_cm, dtype=np.float64)
+    n = ell.shape[0]
+    w_int = np.empty((n, len(ctau)), dtype=np.int64)
+    w2_int = np.empty_like(w_int)
+    ok = _fixed_weights(np.ascontiguousarray(ell, dtype=np.float64), ctau, np.asarray(reference_cm, dtype=np.float64),
+                        np.log(P_BROAD / _LOG_SPAN), float(scale), float(scale2), w_int, w2_int)
+    if not ok:
+        raise OverflowError("lifetime weight above 2^20: the reference law cannot reach this c tau")
+    return w_int, w2_int
+
+
+@inline
+def _log_weight_base(x, reference, log_broad):
+    """log g(x) of the reference law (log-sum-exp of its components)."""
+    n_ref = reference.shape[0]
+    log_ref_norm = np.log((1.0 - P_BROAD) / n_ref)
+    top = -np.inf
+    for r in range(n_ref):
+        top = max(top, log_ref_norm - np.log(reference[r]) - x / reference[r])
+    broad = log_broad - np.log(x) if ELL_MIN_CM <= x <= ELL_MAX_CM else -np.inf
+    top = max(top, broad)
+    acc = np.exp(broad - top) if broad > -np.inf else 0.0
+    for r in range(n_ref):
+        acc += np.exp(log_ref_norm - np.log(reference[r]) - x / reference[r] - top)
+    return top + np.log(acc)
+
+
+@kernel(parallel=True)
+def _fixed_weights(ell, ctau, reference, log_broad, scale, scale2, w_int, w2_int):
+    bad = 0
+    for i in prange(ell.shape[0]):
+        log_g0 = log_g1 = 0.0
+        x0, x1 = ell[i, 0], ell[i, 1]
+        if x0 == x0:
+            log_g0 = _log_weight_base(x0, reference, log_broad)
+        if x1 == x1:
+            log_g1 = _log_weight_base(x1, reference, log_broad)
+        for c in range(ctau.shape[0]):
+            log_ct = np.log(ctau[c])
+            log_w = 0.0
+            if x0 == x0:
+                log_w += -log_ct - x0 / ctau[c] - log_g0
+            if x1 == x1:
+                log_w += -log_ct - x1 / ctau[c] - log_g1
+            w = np.exp(log_w)
+            if not w < 1048576.0:
+                bad += 1
+            w_int[i, c] = np.int64(np.rint(w * scale))
+            w2_int[i, c] = np.int64(np.rint(w * w * scale2))
+    return bad == 0
+
+
+@kernel(parallel=True)
+def _weights(ell, ctau, reference, log_broad, out):
+    for i in prange(ell.shape[0]):
+        for c in range(ctau.shape[0]):
+            out[c, i] = 0.0
+        for k in range(ell.shape[1]):
+            x = ell[i, k]
+            if x != x:  # no k-th long-lived particle
+                continue
+            log_g = _log_weight_base(x, reference, log_broad)
+            for c in range(ctau.shape[0]):
+                out[c, i] += -np.log(ctau[c]) - x / ctau[c] - log_g
+        for c in range(ctau.shape[0]):
+            out[c, i] = np.exp(out[c, i])
+
+
 def lifetime_weights(ell, ctau_cm, reference_cm):
     """Exact weights, shape (len(ctau_cm), n_events), that turn events drawn with the reference
-    law of ``reference_cm`` into events of each proper decay length c tau (cm). Events without
-    a long-lived particle have weight 1."""
-    present = ~np.isnan(ell)
-    safe = np.where(present, ell, 1.0)
-    log_g = reference_log_density(safe, reference_cm)
-    ctau = np.asarray(ctau_cm, dtype=float)[:, None, None]
-    log_w = -np.log(ctau) - safe[None] / ctau - log_g[None]
-    w = np.where(present[None], np.exp(log_w), 1.0)
-    return np.prod(w, axis=2)
+    law of ``reference_cm`` into events of each proper decay length c tau (cm): the product over
+    the event's long-lived particles of f(l; c tau) / g(l). Events without one have weight 1."""
+    ctau = np.asarray(ctau_cm, dtype=np.float64)
+    out = np.empty((len(ctau), ell.shape[0]))
+    _weights(np.ascontiguousarray(ell, dtype=np.float64), ctau, np.asarray(reference_cm, dtype=np.float64),
+             np.log(P_BROAD / _LOG_SPAN), out)
+    return out
 
 
 def decay_probability_between(r1_cm, r2_cm, beta_gamma, ctau_cm):

@@ -107,7 +107,11 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
         if llp is not None:
             if lifetime_axis:
                 ell = propagation.propagate(batch, llp, card, seed, reference_cm=lifetimes_cm)
-                counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm, lifetimes_cm) * batch.weight)
+                if np.all(batch.weight == 1.0):
+                    counter.begin_chunk_fixed(*propagation.fixed_point_weights(
+                        ell, lifetimes_cm, lifetimes_cm, counter.SCALE, counter.SCALE2))
+                else:
+                    counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm, lifetimes_cm) * batch.weight)
             else:
                 propagation.propagate(batch, llp, card, seed, ctau_cm=model_ctau)
         chunk = simulate_chunk(batch, card, menu, seed, period)
@@ -125,6 +129,11 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
             for name in chunk.ftdl:
                 counter.add_count("line " + name, chunk.ftdl.count(name))
                 counter.add_count("selected line " + name, chunk.psnm.count(name, packed_passed))
+        elif lifetime_axis:  # every line at every c tau: integer sums over the packed lines
+            names = list(chunk.ftdl)
+            counter.add_packed(["line " + name for name in names], np.stack([chunk.ftdl.packed[n] for n in names]))
+            counter.add_packed(["selected line " + name for name in names],
+                               np.stack([chunk.psnm.packed[n] for n in names]), np.packbits(passed))
         else:
             for name in chunk.ftdl:
                 counter.add("line " + name, chunk.ftdl[name], w)

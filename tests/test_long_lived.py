@@ -84,10 +84,28 @@ def test_lifetime_weights_are_normalised_and_exact(card, ctau):
     assert abs(w.mean() - 1.0) < 5 * w.std() / np.sqrt(n)
     beyond = np.sum(w * (l0 > 10.0)) / n
     assert abs(beyond - np.exp(-10.0 / ctau)) < 5 * np.sqrt(np.mean((w * (l0 > 10.0)) ** 2) / n) + 1e-6
+    # the kernel's weights are f / g with g the reference density written out independently
+    f = np.exp(-l0 / ctau) / ctau
+    np.testing.assert_allclose(w, f / np.exp(propagation.reference_log_density(l0, reference)), rtol=1e-9,
+                               atol=1e-300)  # denormal tails
     # the reference density integrates to one
     grid = np.logspace(-9, 9, 200_001)
     integral = np.trapezoid(np.exp(propagation.reference_log_density(grid, reference)) * grid, np.log(grid))
     assert integral == pytest.approx(1.0, abs=1e-4)
+
+
+def test_fixed_point_weights_are_the_float_weights(card):
+    from belle2sim.maps import LifetimeCounter
+
+    reference = [0.01, 1.0, 100.0]
+    batch = _llp_batch(5000, 0.7, 2.0)
+    ell = propagation.propagate(batch, alp.PDG_ALP, card, seed=9, reference_cm=reference)
+    ell[::7, 1] = ell[::7, 0] * 3.0  # a second long-lived particle in some events
+    w = propagation.lifetime_weights(ell, reference, reference)
+    w_int, w2_int = propagation.fixed_point_weights(ell, reference, reference, LifetimeCounter.SCALE,
+                                                    LifetimeCounter.SCALE2)
+    np.testing.assert_array_equal(w_int, np.rint(w.T * LifetimeCounter.SCALE).astype(np.int64))
+    np.testing.assert_array_equal(w2_int, np.rint((w * w).T * LifetimeCounter.SCALE2).astype(np.int64))
 
 
 def test_lifetime_axis_agrees_with_a_direct_sample(card, menu):
