@@ -102,15 +102,19 @@ def main(ctx):
                    "'tt90 or hie'; 'any' = OR of all unprescaled lines.")
 @click.option("--period", default=None,
               help="Trigger-object calibration of the card (2018, 2019-2021, ideal) [the analysis's data period].")
+@click.option("--compare-menu", "compare_menu", default=None, metavar="MENU",
+              help="Run the scan again with this menu (path or shipped name, e.g. belle2_l1_displaced), the "
+                   "analysis trigger OR the lines it adds, and show both with their ratio.")
 @click.option("--threads", type=int, default=None, help="Numba threads [all cores].")
 @click.option("--chunk-size", type=int, default=100_000, show_default=True,
               help="Events per chunk (memory only; results do not depend on it).")
-@click.option("-o", "--output", default=None, help="Write the scan to FILE.json or FILE.csv.")
+@click.option("-o", "--output", default=None,
+              help="Write the scan to FILE.json, FILE.csv or FILE.root (efficiency maps as histograms).")
 @click.option("--plot", default=None, help="Plot efficiency vs mass to FILE.png/.pdf/.svg.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, params, analysis, trigger_logic, period,
-               threads, chunk_size, output, plot, as_json, quiet):
+               compare_menu, threads, chunk_size, output, plot, as_json, quiet):
     """Efficiency of CHANNEL vs mass: selection, trigger lines and their OR.
 
     \b
@@ -136,8 +140,8 @@ def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, param
         _fail(f"--events must be between 1 and {MAX_EVENTS:.0e} per point, got {n_events}")
     if not 0 < chunk_size <= MAX_CHUNK:
         _fail(f"--chunk-size must be between 1 and {MAX_CHUNK:.0e}, got {chunk_size}")
-    if output and not output.lower().endswith((".json", ".csv")):
-        _fail(f"-o {output}: the output must end in .json or .csv")
+    if output and not output.lower().endswith((".json", ".csv", ".root")):
+        _fail(f"-o {output}: the output must end in .json, .csv or .root")
     if plot and not plot.lower().endswith((".png", ".pdf", ".svg")):
         _fail(f"--plot {plot}: the plot must end in .png, .pdf or .svg")
     try:
@@ -147,14 +151,15 @@ def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, param
             if path:
                 check_writable(path, what)
         _run_efficiency(channel, mass_values, n_events, seed, detector, menu, overrides, threads,
-                        chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period, ctau_values)
+                        chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period, ctau_values,
+                        compare_menu)
     except Belle2SimError as exc:
         _fail(exc)
 
 
 def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_name, overrides,
                     threads, chunk_size, output, plot, as_json, quiet, analysis_key, trigger_logic, period,
-                    ctau_values=None):
+                    ctau_values=None, compare_menu=None):
     from tqdm import tqdm
 
     from belle2sim._jit import set_threads
@@ -185,14 +190,27 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
     card.resolve_period(period or analysis.period)
     for value in mass_values:  # validate every point before spending time
         channel.resolve_parameters({**overrides, channel.scan_parameter: value}, card, analysis.key)
+    runs = [(menu, trigger)]
+    if compare_menu is not None:
+        from belle2sim.trigger.analysis import extended
+
+        other = load_menu(compare_menu)
+        runs.append((other, extended(trigger, menu, other)))
+        resolve(runs[1][1], other)
     set_threads(threads)
-    total = n_events * len(mass_values)
+    total = n_events * len(mass_values) * len(runs)
+    docs = []
     with tqdm(total=total, unit="ev", unit_scale=True, disable=quiet or total < 200_000,
               file=sys.stderr, desc=channel.name) as bar:
-        results = run_scan(channel, mass_values, overrides, card, menu, n_events, seed,
-                           chunk_size, progress=bar.update, analysis=analysis, trigger=trigger, period=period,
-                           lifetimes_cm=ctau_values)
-    doc = scan_document(channel, results, card, menu, seed, n_events, overrides, analysis, trigger, period)
+        for run_menu, run_trigger in runs:
+            results = run_scan(channel, mass_values, overrides, card, run_menu, n_events, seed,
+                               chunk_size, progress=bar.update, analysis=analysis, trigger=run_trigger,
+                               period=period, lifetimes_cm=ctau_values)
+            docs.append(scan_document(channel, results, card, run_menu, seed, n_events, overrides, analysis,
+                                      run_trigger, period))
+    doc = docs[0]
+    if len(docs) > 1:
+        doc["comparison"] = docs[1]
     with OutputSet() as outputs:  # all files are written first, then renamed into place together
         if output:
             tables.write(doc, output, outputs)

@@ -343,3 +343,30 @@ def test_efficiency_cli_map_and_refusals(tmp_path):
     assert bad.returncode != 0 and "no long-lived particle" in bad.stderr
     neg = cli("efficiency", "alp-photons", "--ctau", "-1", "--events", "100", "-q")
     assert neg.returncode != 0 and "must be > 0" in neg.stderr
+
+
+def test_root_maps_and_menu_comparison(tmp_path, card, menu):
+    """-o FILE.root holds the map as a TH2 (mass x log10 c tau) with the JSON's values and errors;
+    --compare-menu runs the displaced menu with the analysis trigger OR the line it adds."""
+    import json
+    import subprocess
+    import sys
+
+    import uproot
+
+    out = subprocess.run([sys.executable, "-m", "belle2sim.cli", "efficiency", "b-to-k-scalar", "--mass", "1,3",
+                          "--ctau", "1,30", "--param", "decay_pdg=211", "--events", "3000", "-q", "--trigger", "ffo",
+                          "--compare-menu", "belle2_l1_displaced", "-o", "m.root", "--json"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["comparison"]["trigger"]["logic"] == "(ffo) or dv"
+    h = uproot.open(tmp_path / "m.root")["efficiency"]
+    values, errors = h.values(), h.errors()
+    for p in doc["points"]:
+        i, j = [1, 3].index(p["mass_GeV"]), [1, 30].index(p["ctau_cm"])
+        assert values[i, j] == pytest.approx(p["efficiency"]) and errors[i, j] == pytest.approx(p["efficiency_err"])
+        # adding a line can only add events
+        q = doc["comparison"]["points"][doc["points"].index(p)]
+        assert q["efficiency"] >= p["efficiency"]
+    np.testing.assert_allclose(h.axes[1].centers(), np.log10([1, 30]))

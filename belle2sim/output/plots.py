@@ -35,6 +35,11 @@ def plot_scan(doc, path, outputs=None):
     for ys, names in ranked:
         label = " = ".join(names[:4]) + (" = ..." if len(names) > 4 else "")
         ax.plot(masses, ys, marker=".", lw=1.2, label=f"line {label} (selected events)")
+    if "comparison" in doc:
+        other = sorted(doc["comparison"]["points"], key=lambda p: p["mass_GeV"])
+        ax.errorbar(masses, [p["efficiency"] for p in other], yerr=[p["efficiency_err"] for p in other],
+                    marker="D", lw=2.5, ls=":", color="tab:green",
+                    label=f"selection and trigger, {doc['comparison']['trigger']['logic']}")
     ax.set_xlabel("mass [GeV]")
     ax.set_ylabel("efficiency (fraction of generated events)")
     ax.set_ylim(0, 1.05)
@@ -45,8 +50,40 @@ def plot_scan(doc, path, outputs=None):
     _save(fig, path, outputs)
 
 
+def _map(doc):
+    import numpy as np
+
+    masses = sorted({p["mass_GeV"] for p in doc["points"]})
+    ctaus = sorted({p["ctau_cm"] for p in doc["points"]})
+    eff = np.full((len(ctaus), len(masses)), np.nan)
+    for p in doc["points"]:
+        eff[ctaus.index(p["ctau_cm"]), masses.index(p["mass_GeV"])] = p["efficiency"]
+    return masses, ctaus, eff
+
+
+def _draw_map(fig, ax, masses, ctaus, eff, label, vmax=None, cmap="viridis", levels=(0.01, 0.05, 0.1, 0.2, 0.4)):
+    import numpy as np
+
+    mesh = ax.pcolormesh(masses, ctaus, eff, shading="nearest", cmap=cmap, vmin=0.0, vmax=vmax)
+    cbar = fig.colorbar(mesh, ax=ax)
+    cbar.set_label(label, fontsize=12)
+    if len(masses) > 1 and len(ctaus) > 1 and np.nanmax(eff) > 0:
+        drawn = [x for x in levels if x < np.nanmax(eff)]
+        if drawn:
+            cs = ax.contour(masses, ctaus, eff, levels=drawn, colors="white", linewidths=1.2)
+            ax.clabel(cs, fontsize=9)
+    ax.set_yscale("log")
+    if len(ctaus) > 1:  # the cells of the first and last c*tau, half a (log) step beyond them
+        ax.set_ylim(ctaus[0] ** 1.5 / ctaus[1] ** 0.5, ctaus[-1] ** 1.5 / ctaus[-2] ** 0.5)
+    if len(masses) > 1:
+        ax.set_xlim(1.5 * masses[0] - 0.5 * masses[1], 1.5 * masses[-1] - 0.5 * masses[-2])
+    ax.set_xlabel("mass [GeV]")
+    ax.set_ylabel(r"$c\tau$ [cm]")
+
+
 def plot_lifetime_map(doc, path, outputs=None):
-    """Efficiency over mass x c*tau: colour scale, log c*tau axis, contours."""
+    """Efficiency over mass x c*tau: colour scale, log c*tau axis, contours; with a comparison
+    menu, both maps and their ratio side by side."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,25 +92,25 @@ def plot_lifetime_map(doc, path, outputs=None):
     import numpy as np
 
     plt.style.use(mplhep.style.ROOT)
-    masses = sorted({p["mass_GeV"] for p in doc["points"]})
-    ctaus = sorted({p["ctau_cm"] for p in doc["points"]})
-    eff = np.full((len(ctaus), len(masses)), np.nan)
-    for p in doc["points"]:
-        eff[ctaus.index(p["ctau_cm"]), masses.index(p["mass_GeV"])] = p["efficiency"]
-    fig, ax = plt.subplots(figsize=(9, 6.5))
-    mesh = ax.pcolormesh(masses, ctaus, eff, shading="nearest", cmap="viridis", vmin=0.0)
-    cbar = fig.colorbar(mesh, ax=ax)
-    cbar.set_label("efficiency (selection and trigger)", fontsize=16)
-    if len(masses) > 1 and len(ctaus) > 1 and np.nanmax(eff) > 0:
-        levels = [x for x in (0.01, 0.05, 0.1, 0.2, 0.4) if x < np.nanmax(eff)]
-        if levels:
-            cs = ax.contour(masses, ctaus, eff, levels=levels, colors="white", linewidths=1.2)
-            ax.clabel(cs, fontsize=9)
-    ax.set_yscale("log")
-    ax.set_xlabel("mass [GeV]")
-    ax.set_ylabel(r"$c\tau$ [cm]")
-    ax.set_title(f"{doc['channel']} ({doc['analysis']}), trigger {doc['trigger']['logic']}: belle2sim fast "
-                 "simulation - not a Belle II result", fontsize=10, loc="left")
+    masses, ctaus, eff = _map(doc)
+    other = doc.get("comparison")
+    fig, axes = plt.subplots(1, 3 if other else 1, figsize=(27 if other else 9, 6.5), squeeze=False)
+    axes = axes[0]
+    vmax = np.nanmax(eff) if not other else max(np.nanmax(eff), np.nanmax(_map(other)[2]))
+    _draw_map(fig, axes[0], masses, ctaus, eff, "efficiency (selection and trigger)", vmax)
+    axes[0].set_title(f"trigger {doc['trigger']['logic']}", fontsize=11, loc="left")
+    if other:
+        eff2 = _map(other)[2]
+        _draw_map(fig, axes[1], masses, ctaus, eff2, "efficiency (selection and trigger)", vmax)
+        axes[1].set_title(f"{other['trigger_menu']['file'].rsplit('/', 1)[-1]}: {other['trigger']['logic']}",
+                          fontsize=11, loc="left")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = eff2 / eff
+        _draw_map(fig, axes[2], masses, ctaus, ratio, "ratio (compared / standard)", None, "magma",
+                  levels=(1.05, 1.5, 2.0, 5.0))
+        axes[2].set_title("ratio", fontsize=11, loc="left")
+    fig.suptitle(f"{doc['channel']} ({doc['analysis']}): belle2sim fast simulation - not a Belle II result",
+                 fontsize=12)
     _save(fig, path, outputs)
 
 

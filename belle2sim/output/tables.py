@@ -32,7 +32,17 @@ def to_csv(doc):
 
 
 def write(doc, path, outputs=None):
-    """Write JSON or CSV by the file's suffix (into ``outputs``, an OutputSet, if given)."""
+    """Write JSON, CSV or ROOT by the file's suffix (into ``outputs``, an OutputSet, if given)."""
+    if str(path).lower().endswith(".root"):
+        from belle2sim.output.atomic import atomic_path
+        from belle2sim.output.root_maps import write_root
+
+        if outputs is None:
+            with atomic_path(path) as tmp:
+                write_root(doc, tmp)
+        else:
+            write_root(doc, outputs.temporary(path))
+        return
     text = to_csv(doc) if str(path).lower().endswith(".csv") else to_json(doc)
     if outputs is None:
         write_text(path, text)
@@ -81,4 +91,22 @@ def terminal_table(doc):
                "efficiency of selected events; yield = sigma x L x eff x BF")
     if doc["not_modelled"]:
         out.append("not modelled: " + "; ".join(doc["not_modelled"]))
+    if "comparison" in doc:
+        out += ["", comparison_table(doc)]
+    return "\n".join(out)
+
+
+def comparison_table(doc):
+    """The scan against the same scan on the comparison menu: efficiencies and their ratio."""
+    other = doc["comparison"]
+    ctau = any("ctau_cm" in p for p in doc["points"])
+    out = [f"compared with menu {other['trigger_menu']['file']}: trigger {other['trigger']['logic']}", ""]
+    head = (f"{'mass [GeV]':>10} " + (f"{'ctau [cm]':>10} " if ctau else "") +
+            f"{'eff':>8} {'eff cmp':>8} {'ratio':>7} {'trig|sel':>8} {'cmp':>8}")
+    out += [head, "-" * len(head)]
+    for a, b in zip(doc["points"], other["points"]):
+        ratio = b["efficiency"] / a["efficiency"] if a["efficiency"] > 0 else float("nan")
+        out.append(f"{a['mass_GeV']:>10.4g} " + (f"{a['ctau_cm']:>10.3g} " if ctau else "") +
+                   f"{a['efficiency']:>8.4f} {b['efficiency']:>8.4f} {ratio:>7.3f} "
+                   f"{_fmt(a['trigger_efficiency_selected'], '>8.4f')} {_fmt(b['trigger_efficiency_selected'], '>8.4f')}")
     return "\n".join(out)

@@ -28,6 +28,17 @@ class AnalysisTrigger:
         return {"logic": self.logic, "source": self.source}
 
 
+def extended(trigger, base_menu, menu):
+    """The trigger on ``menu`` that also takes every line ``menu`` has and ``base_menu`` lacks
+    (what a menu that adds lines, such as a displaced-vertex line, gains): the analysis trigger
+    OR the new lines. 'any' stays 'any' (the OR of unprescaled lines already includes them)."""
+    added = [n for n in menu.lines if n not in base_menu.lines and menu.lines[n].prescale > 0]
+    if trigger.logic.strip() == ANY or not added:
+        return trigger
+    return AnalysisTrigger(f"({trigger.logic}) or {' or '.join(added)}",
+                           f"{trigger.source}; OR the lines {menu.path.name} adds: {', '.join(added)}")
+
+
 def resolve(trigger, menu):
     """(AST or None for 'any', the lines the trigger uses) for this menu; unknown names and
     syntax errors raise MenuError naming the logic and the name."""
