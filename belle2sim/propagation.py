@@ -45,10 +45,11 @@ ELL_MAX_CM = 1e5
 STATUS_NOT_PRODUCED = 0
 _LOG_SPAN = np.log(ELL_MAX_CM / ELL_MIN_CM)
 _COUNTER = 64  # draw counter of the k-th long-lived particle: 2 * (k + _COUNTER) (+1)
+_OTHER_COUNTER = 1 << 20  # other long-lived species: 2 * (particle slot) + _OTHER_COUNTER
 
 
 @kernel(parallel=True)
-def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, reference, r_max, z_fwd, z_bwd,
+def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, reference, other_pdg, other_ctau, r_max, z_fwd, z_bwd,
                px, py, pz, E, vx, vy, vz, parent, status, decay_x, decay_y, decay_z, gone, ell_out):
     for i in prange(numbers.shape[0]):
         key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
@@ -66,20 +67,29 @@ def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, reference, r_max, 
                     gone[j] = True
                     status[j] = STATUS_NOT_PRODUCED
             decay_x[j], decay_y[j], decay_z[j] = vx[j], vy[j], vz[j]
-            if status[j] != STATUS_DECAYED or abs(pdg[j]) != llp_pdg or n_llp >= ell_out.shape[1]:
+            if status[j] != STATUS_DECAYED:
                 continue
-            u = rng.uniform(key, 2 * (n_llp + _COUNTER))
-            if ctau_cm > 0.0:
-                ell = -ctau_cm * np.log1p(-u)
+            other = -1
+            for o in range(other_pdg.shape[0]):
+                if abs(pdg[j]) == other_pdg[o]:
+                    other = o
+            if other < 0 and (abs(pdg[j]) != llp_pdg or n_llp >= ell_out.shape[1]):
+                continue
+            if other >= 0:  # a long-lived particle at its own (model) c tau, not on the lifetime axis
+                ell = -other_ctau[other] * np.log1p(-rng.uniform(key, 2 * (j - start) + _OTHER_COUNTER))
+            elif ctau_cm > 0.0:
+                ell = -ctau_cm * np.log1p(-rng.uniform(key, 2 * (n_llp + _COUNTER)))
             else:
+                u = rng.uniform(key, 2 * (n_llp + _COUNTER))
                 v = rng.uniform(key, 2 * (n_llp + _COUNTER) + 1)
                 if u < P_BROAD:
                     ell = ELL_MIN_CM * np.exp(v * _LOG_SPAN)
                 else:
                     k = min(int((u - P_BROAD) / (1.0 - P_BROAD) * reference.shape[0]), reference.shape[0] - 1)
                     ell = -reference[k] * np.log1p(-v)
-            ell_out[i, n_llp] = ell
-            n_llp += 1
+            if other < 0:
+                ell_out[i, n_llp] = ell
+                n_llp += 1
             p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])
             mass = np.sqrt(max(E[j] * E[j] - p * p, 0.0))
             if ell == 0.0 or p == 0.0:
@@ -99,11 +109,12 @@ def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, reference, r_max, 
                 status[j] = STATUS_FINAL  # flies out: seen as itself (invisible), never its decay
 
 
-def propagate(batch, llp_pdg, card, seed, ctau_cm=None, reference_cm=None):
+def propagate(batch, llp_pdg, card, seed, ctau_cm=None, reference_cm=None, others=()):
     """Move the decays of the particles with |pdg| == ``llp_pdg`` (in place) and return the
     proper decay lengths drawn, shape (n_events, MAX_LONG_LIVED), NaN where an event has fewer.
     Either ``ctau_cm`` (the exponential law) or ``reference_cm`` (the c tau values of a lifetime
-    axis: the reference law, reweight with :func:`lifetime_weights`)."""
+    axis: the reference law, reweight with :func:`lifetime_weights`). ``others``: (pdg, c tau)
+    of further long-lived species, decayed in the same pass at their own c tau (exponential law)."""
     if (ctau_cm is None) == (reference_cm is None):
         raise ValueError("propagate: give exactly one of ctau_cm and reference_cm")
     ecl = card.doc["ecl_charged"]
@@ -114,6 +125,8 @@ def propagate(batch, llp_pdg, card, seed, ctau_cm=None, reference_cm=None):
     _propagate(np.uint64(seed), batch.number, batch.offsets, batch.pdg, int(llp_pdg),
                float(ctau_cm) if ctau_cm is not None else -1.0,
                np.asarray(reference_cm if reference_cm is not None else [1.0], dtype=np.float64),
+               np.array([abs(int(p)) for p, _ in others], dtype=np.int64),
+               np.array([float(c) for _, c in others], dtype=np.float64),
                float(ecl["barrel_radius_cm"]),
                float(ecl["forward_endcap_z_cm"]), float(ecl["backward_endcap_z_cm"]),
                batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, batch.parent,

@@ -105,15 +105,16 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
         n = min(chunk_size, n_events - first)
         batch = channel.generate(seed, first, n, params, card)
         if llp is not None:
+            others = channel.other_long_lived(params, card) if channel.other_long_lived else ()
             if lifetime_axis:
-                ell = propagation.propagate(batch, llp, card, seed, reference_cm=lifetimes_cm)
+                ell = propagation.propagate(batch, llp, card, seed, reference_cm=lifetimes_cm, others=others)
                 if np.all(batch.weight == 1.0):
                     counter.begin_chunk_fixed(*propagation.fixed_point_weights(
                         ell, lifetimes_cm, lifetimes_cm, counter.SCALE, counter.SCALE2))
                 else:
                     counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm, lifetimes_cm) * batch.weight)
             else:
-                propagation.propagate(batch, llp, card, seed, ctau_cm=model_ctau)
+                propagation.propagate(batch, llp, card, seed, ctau_cm=model_ctau, others=others)
         chunk = simulate_chunk(batch, card, menu, seed, period)
         w = batch.weight
         counter.add_total(w)

@@ -78,6 +78,7 @@ class Channel:
     default_scan: tuple = (0.5, 2.0, 4.0, 6.0, 8.0)  # masses (GeV) when --mass is not given
     long_lived_pdg: int = None  # |pdg| of the particle that decays in flight (propagation.py)
     ctau_cm: Callable = None    # (params, card) -> its proper decay length from the model (cm)
+    other_long_lived: Callable = None  # (params, card) -> ((pdg, c tau cm), ...) decayed at their own c tau
 
     def analysis(self, key=None):
         """The analysis ``key`` (arXiv id or 'generic'); None: the default (newest) one."""
@@ -140,7 +141,7 @@ def register(channel):
 
 def _load_all():
     from belle2sim.channels import (  # noqa: F401
-        alp_photons, b_to_k_scalar, dark_higgs, dark_photon_invisible, lepton_pair_boson, tau_channels,
+        alp_photons, b_to_k_scalar, dark_higgs, idm_dark_higgs, dark_photon_invisible, lepton_pair_boson, tau_channels,
     )
 
 
