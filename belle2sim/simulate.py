@@ -20,10 +20,19 @@ class ChunkResult:
     charge: np.ndarray
     deposits: EclDeposits
     tracks: Tracks
-    vertices: Vertices
     bits: InputBits
     ftdl: dict
     psnm: dict
+    _vertex_inputs: tuple = None
+    _vertices: Vertices = None
+
+    @property
+    def vertices(self):
+        """Displaced two-track vertices, reconstructed the first time a selection asks for them
+        (prompt channels never pay for them)."""
+        if self._vertices is None:
+            self._vertices = simulate_vertices(*self._vertex_inputs)
+        return self._vertices
 
 
 def simulate_chunk(batch, card, menu, seed, period=None):
@@ -31,7 +40,7 @@ def simulate_chunk(batch, card, menu, seed, period=None):
     response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed, charge)
     tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
-    vertices = simulate_vertices(batch, charge, tracks, card, seed)
     bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period)
     lines = ftdl(bits, menu)
-    return ChunkResult(charge, deposits, tracks, vertices, bits, lines, psnm(lines, menu, seed, batch.number))
+    return ChunkResult(charge, deposits, tracks, bits, lines, psnm(lines, menu, seed, batch.number),
+                       _vertex_inputs=(batch, charge, tracks, card, seed))

@@ -125,13 +125,24 @@ def test_lifetime_axis_agrees_with_a_direct_sample(card, menu):
     assert 0.25 * 30000 < mapped["n_effective"] < 30000  # each requested c tau keeps >= 3/4 / 3 of the sample
 
 
-def test_lifetime_map_does_not_depend_on_chunk_size(card, menu):
-    channel = get("alp-photons")
-    params = channel.resolve_parameters({"mass_GeV": 0.5}, card)
-    a = [p.to_dict("mass_GeV") for p in run_point(channel, params, card, menu, 6000, 3, chunk_size=997,
-                                                   lifetimes_cm=[0.1, 10.0])]
-    b = [p.to_dict("mass_GeV") for p in run_point(channel, params, card, menu, 6000, 3, chunk_size=6000,
-                                                   lifetimes_cm=[0.1, 10.0])]
+@pytest.mark.parametrize("name,mass", [("alp-photons", 0.5), ("idm-dark-higgs", 1.0)])
+def test_lifetime_map_does_not_depend_on_chunk_size_or_threads(card, menu, name, mass):
+    import numba
+
+    channel = get(name)
+    params = channel.resolve_parameters({"mass_GeV": mass}, card)
+
+    def points(chunk_size):
+        return [p.to_dict("mass_GeV") for p in run_point(channel, params, card, menu, 6000, 3, chunk_size=chunk_size,
+                                                         lifetimes_cm=[0.1, 10.0])]
+
+    a = points(997)
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        b = points(6000)
+    finally:
+        numba.set_num_threads(before)
     assert a == b
 
 
