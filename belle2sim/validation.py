@@ -45,6 +45,7 @@ POINTS = {
     "alp-photons": (0.2, 1.0, 4.0, 8.0),
     "b-to-k-scalar": (0.5, 1.0, 2.0, 4.0),
     "idm-dark-higgs": (0.6, 1.0, 2.0),
+    "b-to-k-alp": (0.5, 2.0),
 }
 
 

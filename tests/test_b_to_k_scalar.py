@@ -102,3 +102,22 @@ def test_selection_falls_with_lifetime_and_finds_the_b(card, menu):
     names = list(flow)
     assert flow[names[3]] > 0.9 * flow[names[2]]
     assert points[0]["cross_section_fb"] == pytest.approx(1.110e6 * 0.514 * 2)
+
+
+def test_b_to_k_alp_resolution_matches_the_ecl_model_and_lifetime_drops_it(card, menu):
+    from belle2sim.channels.b_to_k_alp import _energy_resolution_percent
+    from belle2sim.detector.ecl import resolution
+
+    table = card.ecl_resolution("energy")
+    energies = np.array([0.05, 0.3, 1.0, 3.0], dtype=np.float32)
+    for region in (1, 2, 3):
+        got = _energy_resolution_percent(table, np.full(4, region), energies)
+        np.testing.assert_allclose(got, [resolution(table, region, float(e)) for e in energies], rtol=1e-6)
+    ch = get("b-to-k-alp")
+    params = ch.resolve_parameters({"mass_GeV": 1.0}, card)
+    batch = ch.generate(4, 0, 2000, params, card)
+    a = batch.offsets[:-1] + 6
+    assert np.all(batch.pdg[a] == 9000005) and np.all(batch.pdg[a + 1] == 22) and np.all(batch.pdg[a + 2] == 22)
+    np.testing.assert_allclose(_mass(_p4(batch, a + 1) + _p4(batch, a + 2)), 1.0, rtol=1e-9, atol=1e-9)
+    points = [p.to_dict("mass_GeV") for p in run_point(ch, params, card, menu, 6000, 2, lifetimes_cm=[0.01, 100.0])]
+    assert points[0]["efficiency"] > 0.5 and points[1]["efficiency"] < 0.1 * points[0]["efficiency"]

@@ -17,8 +17,7 @@ search [OURS], named as such in the JSON; the paper's numbers are not used.
 import numpy as np
 
 from belle2sim import pdgdata
-from belle2sim.channels import Analysis, Channel, Parameter, register
-from belle2sim.channels.objects import to_cm
+from belle2sim.channels import Analysis, Channel, Parameter, b_candidates, register
 from belle2sim.errors import ParameterError
 from belle2sim.generators import b_meson
 
@@ -27,7 +26,6 @@ SIGMA_UPSILON4S_FB = 1.110e6   # nb -> fb; Belle II Physics Book arXiv:1808.1056
 # in the data sheet]
 UPSILON_TO_PAIR = {"K+": 0.514, "K*0": 0.486}
 KSTAR_TO_K_PI = 2.0 / 3.0      # isospin: K*0 -> K+ pi- is 2/3 of K*0 -> K pi (K*0 -> K pi ~ 100 %)
-MODE_NAMES = ("K+", "K*0")
 
 PARAMETERS = (
     Parameter("mass_GeV", 1.0, "scalar mass (the scanned parameter)"),
@@ -42,15 +40,11 @@ SELECTION = (
     Parameter("window_nsigma", 2.0, "half-width of the M(x x) window in predicted resolution units",
               strictly_positive=True),
 )
-MBC_MIN_GeV = 5.27          # [OURS]
-DELTA_E_MAX_GeV = 0.1       # [OURS]
-KSTAR_WINDOW_GeV = 0.05     # [OURS] |M(K pi) - m_K*|
 VERTEX_RADIUS_CM = (0.05, 60.0)  # [OURS]; the card's vertex_min_radius_cm applies too
-PROMPT_TRACK_CM = (0.5, 2.0)     # |d0|, |z0| of the kaon (and pion) [OURS]
 
 
 def _mode(params):
-    return MODE_NAMES[int(params["mode"])]
+    return b_candidates.mode(params)
 
 
 def _check(params, card):
@@ -63,19 +57,11 @@ def _check(params, card):
                              f"m_B - m_K = {hi:.4f} GeV for B -> {mode} S, S -> x x (x = {int(params['decay_pdg'])})")
 
 
-def _slots(params):
-    """Positions in each event (generator layout): kaon (and pion), S, x+, x-."""
-    if _mode(params) == "K+":
-        return (5,), 6
-    return (6, 7), 8
-
-
 def _select(batch, chunk, card, params):
     start = batch.offsets[:-1]
-    kaon_slots, s_slot = _slots(params)
+    _, s_slot = b_candidates.slots(params)
     s_idx = start + s_slot
     x_idx = (s_idx + 1, s_idx + 2)
-    k_idx = [start + k for k in kaon_slots]
     t, v = chunk.tracks, chunk.vertices
     # 1. a displaced vertex of the S: two found tracks, radius in range
     vertex = v.found[s_idx] & (v.radius_cm[s_idx] > VERTEX_RADIUS_CM[0]) & (v.radius_cm[s_idx] < VERTEX_RADIUS_CM[1])
@@ -88,27 +74,10 @@ def _select(batch, chunk, card, params):
         ident = t.muon_id[x_idx[0]] & t.muon_id[x_idx[1]]
     else:
         ident = np.ones(len(batch), dtype=np.bool_)
-    # 3. prompt kaon (and pion) tracks
-    prompt = np.ones(len(batch), dtype=np.bool_)
-    for k in k_idx:
-        prompt &= t.found[k] & (np.abs(t.d0_cm[k]) < PROMPT_TRACK_CM[0]) & (np.abs(t.z0_cm[k]) < PROMPT_TRACK_CM[1])
-    masses = [pdgdata.mass_GeV(321)] + ([pdgdata.mass_GeV(211)] if len(k_idx) > 1 else [])
-    comp = [np.zeros(len(batch)) for _ in range(4)]  # E, px, py, pz of the kaon system (lab)
-    for k, m in zip(k_idx, masses):
-        p = [np.nan_to_num(np.asarray(getattr(t, c)[k], dtype=float)) for c in ("px", "py", "pz")]
-        comp[0] += np.sqrt(p[0] ** 2 + p[1] ** 2 + p[2] ** 2 + m * m)
-        for c in range(3):
-            comp[c + 1] += p[c]
-    if len(k_idx) > 1:
-        m_kpi = np.sqrt(np.maximum(comp[0] ** 2 - comp[1] ** 2 - comp[2] ** 2 - comp[3] ** 2, 0.0))
-        prompt &= np.abs(m_kpi - pdgdata.mass_GeV(313)) < KSTAR_WINDOW_GeV
-    # 4. B candidate: K(*) + vertex, Mbc and Delta E in the c.m. frame
-    E_b = comp[0] + np.nan_to_num(v.E[s_idx])
-    e_cm, px_cm, py_cm, pz_cm = to_cm(card, E_b, comp[1] + np.nan_to_num(v.px[s_idx]),
+    # 3. prompt kaon (and pion) tracks; 4. B candidate: K(*) + vertex
+    prompt, comp = b_candidates.kaon_system(batch, chunk, params)
+    b_cand = b_candidates.b_candidate(card, comp[0] + np.nan_to_num(v.E[s_idx]), comp[1] + np.nan_to_num(v.px[s_idx]),
                                       comp[2] + np.nan_to_num(v.py[s_idx]), comp[3] + np.nan_to_num(v.pz[s_idx]))
-    e_beam = 0.5 * card.beams.sqrt_s_GeV
-    mbc = np.sqrt(np.maximum(e_beam**2 - px_cm**2 - py_cm**2 - pz_cm**2, 0.0))
-    b_cand = (mbc > MBC_MIN_GeV) & (np.abs(e_cm - e_beam) < DELTA_E_MAX_GeV)
     # 5. M(x x) window: predicted resolution from the tracks' pT resolution [OURS]
     a, b = card.doc["tracking"]["pt_resolution"]
     rel2 = np.zeros(len(batch))

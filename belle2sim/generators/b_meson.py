@@ -4,7 +4,7 @@
   frame; B and Bbar back to back with the two-body momentum, polar angle distributed as
   sin^2(theta) about the beam axis (a vector decaying to two pseudoscalars, produced with
   helicity +-1 along the beams).
-* The signal B (B+ or B0, or their antiparticles, half each) decays to K+ S (spin 0 -> 0 0:
+* The signal B (B+ or B0, or their antiparticles, half each) decays to K+ S (or an ALP a) (spin 0 -> 0 0:
   isotropic) or K*0 S with K*0 -> K+ pi- (a vector from a pseudoscalar with a scalar is
   longitudinal: the K*0 decay angle follows cos^2 of the helicity angle; the K*0 is at its PDG mass,
   its width is not modelled). S -> x+ x- is isotropic (spin 0); the S is the long-lived particle.
@@ -68,7 +68,7 @@ def sign_flip(pdg, sign):
 
 
 @kernel(parallel=True)
-def _generate(seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi, m_s, m_x, x_pdg, b_pdg,
+def _generate(seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi, m_s, m_x, x_pdg, llp_pdg, b_pdg,
               k_pdg, pool_off, pool_pdg, pool_px, pool_py, pool_pz, pool_E, pool_choice,
               pdg, px, py, pz, E, vx, vy, vz, parent, status):
     arrays = (pdg, px, py, pz, E, vx, vy, vz, parent, status)
@@ -125,7 +125,7 @@ def _generate(seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi
             n = 8
         else:
             n = 6
-        _set(arrays, j + n, PDG_SCALAR, STATUS_DECAYED, 3, scal, vtx)
+        _set(arrays, j + n, llp_pdg, STATUS_DECAYED, 3, scal, vtx)
         # S -> x+ x-, isotropic
         wx, wy, wz = _iso(kd, 2)
         qx = two_body_momentum(m_s, m_x, m_x)
@@ -133,7 +133,8 @@ def _generate(seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi
         vs = (scal[0] / scal[3], scal[1] / scal[3], scal[2] / scal[3])
         # leptons: pdg 11/13 is the negative one; mesons: 211/321 the positive one
         neg = x_pdg if x_pdg < 100 else -x_pdg
-        _set(arrays, j + n + 1, -neg, STATUS_FINAL, n, boost(qx * wx, qx * wy, qx * wz, ex_, vs[0], vs[1], vs[2]), vtx)
+        pos = x_pdg if x_pdg == 22 else -neg  # photons are their own antiparticle
+        _set(arrays, j + n + 1, pos, STATUS_FINAL, n, boost(qx * wx, qx * wy, qx * wz, ex_, vs[0], vs[1], vs[2]), vtx)
         _set(arrays, j + n + 2, neg, STATUS_FINAL, n, boost(-qx * wx, -qx * wy, -qx * wz, ex_, vs[0], vs[1], vs[2]), vtx)
         # the other B: one pool decay, rotated and boosted
         vo = (b_oth[0] / b_oth[3], b_oth[1] / b_oth[3], b_oth[2] / b_oth[3])
@@ -147,8 +148,9 @@ def _generate(seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi
             _set(arrays, first + m, pool_pdg[src] * sign_flip(pool_pdg[src], sign), STATUS_FINAL, 4, p4, vtx)
 
 
-def generate_batch(seed, first_event, n_events, mode, mass_GeV, decay_pdg, beams):
-    """EventBatch of ``n_events`` signal events (lab frame)."""
+def generate_batch(seed, first_event, n_events, mode, mass_GeV, decay_pdg, beams, llp_pdg=PDG_SCALAR):
+    """EventBatch of ``n_events`` signal events (lab frame); the long-lived boson has id ``llp_pdg``
+    (the dark scalar, or the ALP 9000005) and decays to x x (``decay_pdg``; 22: two photons)."""
     b_pdg, k_pdg, kstar = MODES[mode]
     # the pool holds decays of the *other* B when the signal is the particle (sign +1): its antiparticle
     pool = b_decay_pool(-b_pdg, int(seed))
@@ -163,7 +165,8 @@ def generate_batch(seed, first_event, n_events, mode, mass_GeV, decay_pdg, beams
         offsets=np.concatenate([[0], np.cumsum(counts)]), weight=np.ones(n_events), number=numbers)
     m = pdgdata.mass_GeV
     _generate(np.uint64(seed), batch.number, batch.offsets, beams.packed(), m(b_pdg), m(k_pdg), kstar, m(321),
-              m(211), float(mass_GeV), m(decay_pdg), int(decay_pdg), b_pdg, k_pdg, *pool, choice,
+              m(211), float(mass_GeV), 0.0 if decay_pdg == 22 else m(decay_pdg), int(decay_pdg), int(llp_pdg), b_pdg,
+              k_pdg, *pool, choice,
               batch.pdg, batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, batch.parent,
               batch.status)
     return batch
