@@ -46,6 +46,7 @@ POINTS = {
     "b-to-k-scalar": (0.5, 1.0, 2.0, 4.0),
     "idm-dark-higgs": (0.6, 1.0, 2.0),
     "b-to-k-alp": (0.5, 2.0),
+    "alp-tautau": (4.0, 6.0, 8.0),
 }
 
 

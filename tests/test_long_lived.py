@@ -9,7 +9,6 @@ from belle2sim.channels import get
 from belle2sim.detector.ecl import simulate_ecl
 from belle2sim.detector.tracking import simulate_tracks
 from belle2sim.detector.vertexing import simulate_vertices
-from belle2sim.events import EventBatch
 from belle2sim.generators import alp
 from belle2sim.pdgdata import classify
 from belle2sim.scan import run_point

@@ -155,3 +155,35 @@ def test_soft_scalar_emission_factorises():
         return MMU**2 * (1 / _dot(k1, q) + 1 / _dot(k2, q)) ** 2
 
     np.testing.assert_allclose(_soft_ratios(rb.SCALAR, scalar), 1.0, rtol=5e-3)
+
+
+def test_pseudoscalar_yukawa_equals_the_derivative_coupling():
+    """The ALP amplitude with i y gamma5 and with (y / 2m) q-slash gamma5 agree for on-shell leptons
+    (two independent vertex forms through the same spinor code), point by point; and for a light
+    radiating lepton the pseudoscalar and the scalar rates coincide (chirality), for a heavy one
+    they differ by terms of order m_l^2."""
+    from belle2sim import pdgdata
+
+    m_e, m_mu = pdgdata.mass_GeV(11), pdgdata.mass_GeV(13)
+    for M in (0.3, 4.0, 8.0):
+        w_p = rb.weights(np.uint64(5), 91, 1500, 10.58, m_e, m_mu, M, rb.PSEUDOSCALAR)
+        w_d = rb.weights(np.uint64(5), 91, 1500, 10.58, m_e, m_mu, M, rb.PSEUDOSCALAR_DERIVATIVE)
+        np.testing.assert_allclose(w_p, w_d, rtol=1e-9, atol=0)
+    light = [rb.weights(np.uint64(6), 92, 4000, 10.58, m_e, 1e-3, 2.0, kind).sum()
+             for kind in (rb.PSEUDOSCALAR, rb.SCALAR)]
+    assert light[0] / light[1] == pytest.approx(1.0, abs=2e-3)
+    heavy = [rb.weights(np.uint64(6), 92, 4000, 10.58, m_e, 1.777, 6.0, kind).sum()
+             for kind in (rb.PSEUDOSCALAR, rb.SCALAR)]
+    assert abs(heavy[0] / heavy[1] - 1.0) > 0.05
+
+
+def test_alp_tau_branching_fraction():
+    from belle2sim.channels.alp_tautau import tau_fraction
+    from belle2sim import pdgdata
+
+    m_tau, m_mu = pdgdata.mass_GeV(15), pdgdata.mass_GeV(13)
+    assert tau_fraction(3.0) == 0.0  # below 2 m_tau
+    assert 0.95 < tau_fraction(4.0) < 1
+    beta = lambda m, M: np.sqrt(1 - 4 * m * m / M**2)  # noqa: E731
+    ratio_mu = m_mu**2 * beta(m_mu, 8.0) / (m_tau**2 * beta(m_tau, 8.0))
+    assert 1 / tau_fraction(8.0) - 1 == pytest.approx(ratio_mu, rel=1e-3)  # electrons add 2e-5 of it

@@ -141,7 +141,7 @@ def register(channel):
 
 def _load_all():
     from belle2sim.channels import (  # noqa: F401
-        alp_photons, b_to_k_alp, b_to_k_scalar, dark_higgs, idm_dark_higgs, dark_photon_invisible, lepton_pair_boson, tau_channels,
+        alp_photons, alp_tautau, b_to_k_alp, b_to_k_scalar, dark_higgs, idm_dark_higgs, dark_photon_invisible, lepton_pair_boson, tau_channels,
     )
 
 

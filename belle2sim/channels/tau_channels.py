@@ -83,14 +83,9 @@ def _select_2306_12294(batch, chunk, card, params):
         }
 
 
-register(Channel(
-    name="zprime-tautau",
-    description="e+e- -> mu+mu- Z', Z' -> tau+tau-: recoil mass against a muon pair in four-track events",
-    reference="Belle II PRL 131 (2023) 121802",
-    parameters=(Parameter("mass_GeV", 5.0, "Z' mass (the scanned parameter)"),
-                Parameter("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", strictly_positive=True, coupling=True),
-                ISR),
-    analyses=(Analysis(
+def zprime_tautau_analysis():
+    """The A5 analysis (arXiv:2306.12294), shared with the ALP reinterpretation (alp_tautau.py)."""
+    return Analysis(
         key="2306.12294", title="Belle II, tau+tau- resonance in e+e- -> mu+mu- tau+tau-, 62.8 fb^-1 (PRL 131 (2023) 121802)",
         trigger="ttt or mu1", trigger_source="arXiv:2306.12294v2 p. 3: three tracks in 37-120 deg OR single muon "
         "(CDC track matched to KLM signals in 51-117 deg)",
@@ -101,7 +96,17 @@ register(Channel(
                "predicted resolution [OURS: stands in for the unbinned fit over 40 resolutions]",
         not_modelled=("MLP selection (8 MLPs, 14 inputs) [MVA]",
                       "one-prong-only tau decays are not required explicitly (the four-track cut does it)",
-                      "muon ID below 0.7 GeV/c (CDC/ECL): only KLM muon ID is modelled")),
+                      "muon ID below 0.7 GeV/c (CDC/ECL): only KLM muon ID is modelled"))
+
+
+register(Channel(
+    name="zprime-tautau",
+    description="e+e- -> mu+mu- Z', Z' -> tau+tau-: recoil mass against a muon pair in four-track events",
+    reference="Belle II PRL 131 (2023) 121802",
+    parameters=(Parameter("mass_GeV", 5.0, "Z' mass (the scanned parameter)"),
+                Parameter("g_prime", 0.01, "L_mu - L_tau gauge coupling g'", strictly_positive=True, coupling=True),
+                ISR),
+    analyses=(zprime_tautau_analysis(),
         Analysis(key="generic", title="simplified selection: four tracks, muon ID, recoil window",
                  trigger="ttt or mu1", trigger_source="arXiv:2306.12294v2 p. 3", select=_select_zprime,
                  period="2019-2021",

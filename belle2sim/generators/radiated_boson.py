@@ -1,13 +1,17 @@
 """e+ e- -> l+ l- X with X radiated from the final-state lepton line, tree level.
 
-X is a vector (coupling g' l-bar gamma^mu l X_mu: the L_mu - L_tau Z') or a scalar (coupling
-y l-bar l S: muonphilic / leptophilic scalars). X does not couple to electrons, so the two
+X is a vector (coupling g' l-bar gamma^mu l X_mu: the L_mu - L_tau Z'), a scalar (coupling
+y l-bar l S: muonphilic / leptophilic scalars) or a pseudoscalar (an ALP: i y l-bar gamma5 l a;
+PSEUDOSCALAR_DERIVATIVE is the same ALP written with the derivative coupling
+(y / 2m) d_mu a l-bar gamma^mu gamma5 l, which for on-shell leptons gives the same amplitude: the
+tests use it as an independent check). X does not couple to electrons, so the two
 diagrams are emission from the l- and from the l+ leg of e+e- -> gamma* -> l+l-:
 
     M = e^2 g / s' * [vbar(p2) gamma_rho u(p1)] * ubar(k1) [ G (k1s + qs + m) gamma^rho / D1
                                                            + gamma^rho (-k2s - qs + m) G / D2 ] v(k2)
 
-with G = eps*slash (vector) or 1 (scalar), D_i = M^2 + 2 k_i.q, s' = (p1 + p2)^2 (Bollini et al.,
+with G = eps*slash (vector), 1 (scalar), gamma5 (pseudoscalar; the overall i drops out of |M|^2) or
+q-slash gamma5 / (2 m) (derivative form), D_i = M^2 + 2 k_i.q, s' = (p1 + p2)^2 (Bollini et al.,
 and e.g. the L_mu - L_tau analysis of Belle II, PRL 124 (2020) 141801, which uses the same
 two diagrams). Lepton and electron masses are kept. The squared amplitude is summed numerically
 over spins and X polarisations (generators/helicity.py).
@@ -28,7 +32,7 @@ from belle2sim.generators.helicity import (
 )
 from belle2sim.kinematics import boost, two_body_momentum
 
-VECTOR, SCALAR = 0, 1
+VECTOR, SCALAR, PSEUDOSCALAR, PSEUDOSCALAR_DERIVATIVE = 0, 1, 2, 3
 
 
 @inline
@@ -44,6 +48,24 @@ def workspace():
             np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128),
             np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128),
             np.zeros(4, np.complex128), np.zeros(4, np.complex128), np.zeros((3, 4)))
+
+
+@inline
+def _gamma5_vertex(q, m_l, derivative, out, scratch):
+    """gamma5 (Dirac representation: off-diagonal identity blocks), or q-slash gamma5 / (2 m_l)."""
+    for x in range(4):
+        for y in range(4):
+            out[x, y] = 0.0
+    for d in range(2):
+        out[d, d + 2] = 1.0
+        out[d + 2, d] = 1.0
+    if derivative:
+        slash(q[0], q[1], q[2], q[3], scratch)
+        g5 = out.copy()
+        matmul(scratch, g5, out)
+        for x in range(4):
+            for y in range(4):
+                out[x, y] = out[x, y] / (2.0 * m_l)
 
 
 @inline
@@ -74,13 +96,23 @@ def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
         S1[d, d] += m_l
         S2[d, d] += m_l
     total = 0.0
-    n = 1 if kind == SCALAR else n_pol
+    n = n_pol if kind == VECTOR else 1
     for p in range(n):
         if kind == SCALAR:
             for x in range(4):
                 for y in range(4):
                     B1[x, y] = S1[x, y] / d1
                     B2[x, y] = S2[x, y] / d2
+        elif kind == PSEUDOSCALAR or kind == PSEUDOSCALAR_DERIVATIVE:
+            _gamma5_vertex(q, m_l, kind == PSEUDOSCALAR_DERIVATIVE, G, T)
+            matmul(G, S1, T)
+            for x in range(4):
+                for y in range(4):
+                    B1[x, y] = T[x, y] / d1
+            matmul(S2, G, T)
+            for x in range(4):
+                for y in range(4):
+                    B2[x, y] = T[x, y] / d2
         else:
             slash(pols[p, 0], pols[p, 1], pols[p, 2], pols[p, 3], G)  # real polarisations
             matmul(G, S1, T)
