@@ -31,6 +31,11 @@ def channels_command(name):
         _fail(exc)
     for cname, ch in chosen.items():
         click.echo(f"{cname}\n  {ch.description}\n  reference: {ch.reference}")
+        if ch.long_lived_pdg is not None:
+            from belle2sim import pdgdata
+
+            click.echo(f"  long-lived: {pdgdata.name(ch.long_lived_pdg)} ({ch.long_lived_pdg}), decays in flight at the "
+                       f"c tau its parameters give; --ctau LIST maps efficiency over mass x c tau")
         for p in ch.parameters:
             tag = (f" [scanned with --mass; default scan {', '.join(f'{m:g}' for m in ch.default_scan)}]"
                    if p.name == ch.scan_parameter else "")

@@ -79,6 +79,7 @@ class Channel:
     long_lived_pdg: int = None  # |pdg| of the particle that decays in flight (propagation.py)
     ctau_cm: Callable = None    # (params, card) -> its proper decay length from the model (cm)
     other_long_lived: Callable = None  # (params, card) -> ((pdg, c tau cm), ...) decayed at their own c tau
+    cross_section_note: str = None  # what cross_section_fb is, when it is not a Born cross section
 
     def analysis(self, key=None):
         """The analysis ``key`` (arXiv id or 'generic'); None: the default (newest) one."""
@@ -113,7 +114,10 @@ class Channel:
         return params
 
     def cross_section_kind(self, params):
-        """What ``cross_section_fb`` is: always the Born cross section at the nominal sqrt(s)."""
+        """What ``cross_section_fb`` is: the Born cross section at the nominal sqrt(s), unless the
+        channel says otherwise."""
+        if self.cross_section_note:
+            return self.cross_section_note
         if params.get("isr"):
             return ("Born at the nominal sqrt(s); initial-state radiation (structure function) shapes the "
                     "events, its correction to the rate is not applied")

@@ -119,6 +119,8 @@ CHANNEL = register(Channel(
     analyses=(ANALYSIS,),
     check=_check,
     default_scan=(0.2, 0.5, 1.0, 2.0, 3.0, 4.0),
+    cross_section_note="sigma(e+e- -> Upsilon(4S)) = 1.110 nb (Belle II Physics Book, measured line shape at the "
+    "nominal sqrt(s)) x B(Upsilon(4S) -> B Bbar of the mode's charge) x 2 (either B can decay to the signal)",
     long_lived_pdg=alp.PDG_ALP,
     ctau_cm=lambda params, card: alp.ctau_cm(params["mass_GeV"], params["g_agg_per_GeV"]),
 ))
