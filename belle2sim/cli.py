@@ -106,6 +106,11 @@ def main(ctx):
               help="Run the scan again with this menu (path or shipped name, e.g. belle2_l1_displaced), the "
                    "analysis trigger OR the lines it adds, and show both with their ratio.")
 @click.option("--threads", type=int, default=None, help="Numba threads [all cores].")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="Run the scan's points and event ranges on a dask.distributed LocalCluster of N worker "
+                   "processes (same numbers as one process for the same seed).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on an existing dask.distributed cluster (e.g. tcp://host:8786) instead.")
 @click.option("--chunk-size", type=int, default=100_000, show_default=True,
               help="Events per chunk (memory only; results do not depend on it).")
 @click.option("-o", "--output", default=None,
@@ -114,7 +119,7 @@ def main(ctx):
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, params, analysis, trigger_logic, period,
-               compare_menu, threads, chunk_size, output, plot, as_json, quiet):
+               compare_menu, threads, workers, scheduler, chunk_size, output, plot, as_json, quiet):
     """Efficiency of CHANNEL vs mass: selection, trigger lines and their OR.
 
     \b
@@ -152,14 +157,14 @@ def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, param
                 check_writable(path, what)
         _run_efficiency(channel, mass_values, n_events, seed, detector, menu, overrides, threads,
                         chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period, ctau_values,
-                        compare_menu)
+                        compare_menu, workers, scheduler)
     except Belle2SimError as exc:
         _fail(exc)
 
 
 def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_name, overrides,
                     threads, chunk_size, output, plot, as_json, quiet, analysis_key, trigger_logic, period,
-                    ctau_values=None, compare_menu=None):
+                    ctau_values=None, compare_menu=None, workers=None, scheduler=None):
     from tqdm import tqdm
 
     from belle2sim._jit import set_threads
@@ -200,14 +205,28 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
     set_threads(threads)
     total = n_events * len(mass_values) * len(runs)
     docs = []
-    with tqdm(total=total, unit="ev", unit_scale=True, disable=quiet or total < 200_000,
-              file=sys.stderr, desc=channel.name) as bar:
-        for run_menu, run_trigger in runs:
-            results = run_scan(channel, mass_values, overrides, card, run_menu, n_events, seed,
-                               chunk_size, progress=bar.update, analysis=analysis, trigger=run_trigger,
-                               period=period, lifetimes_cm=ctau_values)
-            docs.append(scan_document(channel, results, card, run_menu, seed, n_events, overrides, analysis,
-                                      run_trigger, period))
+    client = None
+    if workers or scheduler:
+        from belle2sim.distributed import client_for
+
+        client = client_for(workers or 1, scheduler)
+        where = scheduler or f"a local cluster of {workers} worker processes"
+        if not quiet:
+            click.echo(f"belle2sim: running on {where} ({client.dashboard_link or 'no dashboard'})", err=True)
+    try:
+        with tqdm(total=total, unit="ev", unit_scale=True, disable=quiet or total < 200_000,
+                  file=sys.stderr, desc=channel.name) as bar:
+            for run_menu, run_trigger in runs:
+                results = run_scan(channel, mass_values, overrides, card, run_menu, n_events, seed,
+                                   chunk_size, progress=bar.update, analysis=analysis, trigger=run_trigger,
+                                   period=period, lifetimes_cm=ctau_values, client=client, threads=threads or 1)
+                docs.append(scan_document(channel, results, card, run_menu, seed, n_events, overrides, analysis,
+                                          run_trigger, period))
+    finally:
+        if client is not None:
+            from belle2sim.distributed import close_client
+
+            close_client(client)
     doc = docs[0]
     if len(docs) > 1:
         doc["comparison"] = docs[1]

@@ -60,6 +60,14 @@ class Counter:
         """``count`` more passing events of unit weight."""
         self._n[name] = self._n.get(name, 0) + int(count)
 
+    def merge(self, other):
+        """Add another counter's events (exact: integer counts, and weights summed once at the end)."""
+        for name, n in other._n.items():
+            self._n[name] = self._n.get(name, 0) + n
+        for name, ws in other._other.items():
+            self._other.setdefault(name, []).extend(ws)
+        return self
+
 
     def ratio(self, numerator, denominator):
         """(fraction, symmetric 68% error) of ``numerator`` among ``denominator`` events (the
@@ -155,6 +163,14 @@ class LifetimeCounter:
 
     def add(self, name, mask, _weight=None):
         self.add_matrix([name], np.asarray(mask, dtype=np.bool_)[:, None])
+
+    def merge(self, other):
+        """Add another lifetime counter's sums (integers: exact in any order)."""
+        for mine, theirs in ((self._sum, other._sum), (self._sum2, other._sum2)):
+            for name, values in theirs.items():
+                old = mine.get(name, [0] * self.n)
+                mine[name] = [a + b for a, b in zip(old, values)]
+        return self
 
     def view(self, k):
         """A Counter-like view of the k-th lifetime (efficiency, ratio)."""

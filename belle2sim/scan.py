@@ -75,52 +75,70 @@ class PointResult:
         }
 
 
-def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, progress=None,
-              analysis=None, trigger=None, period=None, lifetimes_cm=None):
-    """Simulate one parameter point; returns a PointResult, or with ``lifetimes_cm`` a list of
-    them, one per proper decay length (one sample, reweighted: propagation.py).
+class PointJob:
+    """One parameter point of a scan, runnable in pieces: :meth:`run_range` simulates events
+    [first, last) into a counter (any process, any order; counters merge exactly), :meth:`results`
+    turns the merged counter into PointResults.
 
-    ``analysis``: an Analysis of the channel (None: its default); ``trigger``: an
-    AnalysisTrigger replacing the analysis's; ``period``: the trigger-calibration preset
-    (None: the analysis's period, else the card's default). A channel with a long-lived particle
-    decays it in flight at the model's c tau, or at each of ``lifetimes_cm``."""
-    from belle2sim import propagation
-    from belle2sim.maps import LifetimeCounter
-    from belle2sim.trigger.analysis import AnalysisTrigger
+    ``analysis``: an Analysis of the channel (None: its default); ``trigger``: an AnalysisTrigger
+    replacing the analysis's; ``period``: the trigger-calibration preset (None: the analysis's
+    period, else the card's default). A channel with a long-lived particle decays it in flight at
+    the model's c tau, or at each of ``lifetimes_cm`` (one sample, reweighted: propagation.py)."""
 
-    analysis = analysis or channel.analysis()
-    trigger = trigger or AnalysisTrigger(analysis.trigger, analysis.trigger_source)
-    period = period or analysis.period
-    ast, trigger_lines = resolve(trigger, menu)
-    llp = channel.long_lived_pdg
-    if lifetimes_cm is not None and llp is None:
-        from belle2sim.errors import ParameterError
+    def __init__(self, channel, params, card, menu, seed, analysis=None, trigger=None, period=None,
+                 lifetimes_cm=None):
+        from belle2sim.trigger.analysis import AnalysisTrigger
 
-        raise ParameterError(f"channel {channel.name} has no long-lived particle: --ctau does not apply")
-    lifetime_axis = lifetimes_cm is not None
-    counter = LifetimeCounter(len(lifetimes_cm)) if lifetime_axis else Counter()
-    model_ctau = float(channel.ctau_cm(params, card)) if llp is not None else None
-    cut_names = None
-    for first in range(0, n_events, chunk_size):
-        n = min(chunk_size, n_events - first)
+        self.channel, self.params, self.card, self.menu, self.seed = channel, params, card, menu, seed
+        self.analysis = analysis or channel.analysis()
+        self.trigger = trigger or AnalysisTrigger(self.analysis.trigger, self.analysis.trigger_source)
+        self.period = period or self.analysis.period
+        self.ast, self.trigger_lines = resolve(self.trigger, menu)
+        self.llp = channel.long_lived_pdg
+        if lifetimes_cm is not None and self.llp is None:
+            from belle2sim.errors import ParameterError
+
+            raise ParameterError(f"channel {channel.name} has no long-lived particle: --ctau does not apply")
+        self.lifetimes_cm = None if lifetimes_cm is None else [float(x) for x in lifetimes_cm]
+        self.model_ctau = float(channel.ctau_cm(params, card)) if self.llp is not None else None
+
+    def new_counter(self):
+        from belle2sim.maps import LifetimeCounter
+
+        return LifetimeCounter(len(self.lifetimes_cm)) if self.lifetimes_cm is not None else Counter()
+
+    def run_range(self, first_event, last_event, chunk_size, counter, progress=None):
+        """Simulate events [first_event, last_event) in chunks into ``counter``; returns the cut names."""
+        cut_names = None
+        for first in range(first_event, last_event, chunk_size):
+            cut_names = self._chunk(first, min(chunk_size, last_event - first), counter)
+            if progress is not None:
+                progress(min(chunk_size, last_event - first))
+        return cut_names
+
+    def _chunk(self, first, n, counter):
+        from belle2sim import propagation
+
+        channel, params, card, seed = self.channel, self.params, self.card, self.seed
+        lifetimes_cm = self.lifetimes_cm
+        lifetime_axis = lifetimes_cm is not None
         batch = channel.generate(seed, first, n, params, card)
-        if llp is not None:
+        if self.llp is not None:
             others = channel.other_long_lived(params, card) if channel.other_long_lived else ()
             if lifetime_axis:
-                ell = propagation.propagate(batch, llp, card, seed, reference_cm=lifetimes_cm, others=others)
+                ell = propagation.propagate(batch, self.llp, card, seed, reference_cm=lifetimes_cm, others=others)
                 if np.all(batch.weight == 1.0):
                     counter.begin_chunk_fixed(*propagation.fixed_point_weights(
                         ell, lifetimes_cm, lifetimes_cm, counter.SCALE, counter.SCALE2))
                 else:
                     counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm, lifetimes_cm) * batch.weight)
             else:
-                propagation.propagate(batch, llp, card, seed, ctau_cm=model_ctau, others=others)
-        chunk = simulate_chunk(batch, card, menu, seed, period)
+                propagation.propagate(batch, self.llp, card, seed, ctau_cm=self.model_ctau, others=others)
+        chunk = simulate_chunk(batch, card, self.menu, seed, self.period)
         w = batch.weight
         counter.add_total(w)
-        fired, unique = trigger_terms(ast, trigger_lines, chunk.bits, chunk.psnm)
-        cuts = analysis.select(batch, chunk, card, params)
-        cut_names = list(cuts)
+        fired, unique = trigger_terms(self.ast, self.trigger_lines, chunk.bits, chunk.psnm)
+        cuts = self.analysis.select(batch, chunk, card, params)
         passed = np.ones(n, dtype=np.bool_)
         for name, mask in cuts.items():
             passed &= mask
@@ -144,35 +162,58 @@ def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, p
         counter.add(TRIGGER, fired, w)
         counter.add(SELECTED, passed, w)
         counter.add(TOTAL, passed & fired, w)
-        if progress is not None:
-            progress(n)
-    def result(point_params, point_counter):
-        return PointResult(
-            params=point_params, n_generated=n_events, counter=point_counter,
-            cut_flow=cut_names + [TOTAL], lines=list(menu.lines), trigger_lines=trigger_lines,
-            cross_section_fb=float(channel.cross_section_fb(params, card)),
-            branching_fraction=float(channel.branching_fraction(params, card)),
-        )
+        return list(cuts)
 
-    if lifetime_axis:
-        return [result({**params, "ctau_cm": float(ct), "lifetime_from": "reweighted"}, counter.view(k))
-                for k, ct in enumerate(lifetimes_cm)]
-    if llp is not None:
-        return result({**params, "ctau_cm": model_ctau, "lifetime_from": "model"}, counter)
-    return result(params, counter)
+    def results(self, counter, cut_names, n_events):
+        """PointResult (a list of them, one per c tau, on a lifetime axis) from a merged counter."""
+        channel, params, card = self.channel, self.params, self.card
+
+        def result(point_params, point_counter):
+            return PointResult(
+                params=point_params, n_generated=n_events, counter=point_counter,
+                cut_flow=cut_names + [TOTAL], lines=list(self.menu.lines), trigger_lines=self.trigger_lines,
+                cross_section_fb=float(channel.cross_section_fb(params, card)),
+                branching_fraction=float(channel.branching_fraction(params, card)),
+            )
+
+        if self.lifetimes_cm is not None:
+            return [result({**params, "ctau_cm": ct, "lifetime_from": "reweighted"}, counter.view(k))
+                    for k, ct in enumerate(self.lifetimes_cm)]
+        if self.llp is not None:
+            return result({**params, "ctau_cm": self.model_ctau, "lifetime_from": "model"}, counter)
+        return result(params, counter)
+
+
+def run_point(channel, params, card, menu, n_events, seed, chunk_size=100_000, progress=None,
+              analysis=None, trigger=None, period=None, lifetimes_cm=None):
+    """Simulate one parameter point in this process; returns a PointResult, or with
+    ``lifetimes_cm`` a list of them, one per proper decay length (see :class:`PointJob`)."""
+    job = PointJob(channel, params, card, menu, seed, analysis, trigger, period, lifetimes_cm)
+    counter = job.new_counter()
+    cut_names = job.run_range(0, n_events, chunk_size, counter, progress)
+    return job.results(counter, cut_names, n_events)
 
 
 def run_scan(channel, scan_values, overrides, card, menu, n_events, seed, chunk_size=100_000,
-             progress=None, analysis=None, trigger=None, period=None, lifetimes_cm=None):
+             progress=None, analysis=None, trigger=None, period=None, lifetimes_cm=None, client=None,
+             threads=1):
     """All points of a scan (with ``lifetimes_cm``: mass x lifetime, mass-major); parameters are
-    validated for every point before anything runs."""
+    validated for every point before anything runs. With a dask.distributed ``client`` the
+    points' event ranges run as tasks on its workers (belle2sim/distributed.py), with identical
+    numbers."""
     analysis = analysis or channel.analysis()
     points = [channel.resolve_parameters({**overrides, channel.scan_parameter: value}, card, analysis.key)
               for value in scan_values]
+    if client is not None:
+        from belle2sim.distributed import run_jobs
+
+        jobs = [PointJob(channel, p, card, menu, seed, analysis, trigger, period, lifetimes_cm) for p in points]
+        per_point = run_jobs(client, jobs, n_events, chunk_size, progress, threads=threads)
+    else:
+        per_point = [run_point(channel, p, card, menu, n_events, seed, chunk_size, progress, analysis, trigger,
+                               period, lifetimes_cm) for p in points]
     results = []
-    for p in points:
-        r = run_point(channel, p, card, menu, n_events, seed, chunk_size, progress, analysis, trigger, period,
-                      lifetimes_cm)
+    for r in per_point:
         results.extend(r if isinstance(r, list) else [r])
     return results
 
