@@ -87,7 +87,7 @@ def main(ctx):
 @click.option("--events", "n_events", type=int, default=100_000, show_default=True,
               help="Events generated per mass point.")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=1, show_default=True,
-              help="Random seed: same seed, same numbers, whatever --threads or --chunk-size.")
+              help="Random seed: same seed, same numbers, whatever --threads, --chunk-size or --workers.")
 @click.option("--detector", default=None,
               help="Detector card: a path or a shipped name [belle2]; 'belle2sim card -o FILE' copies it.")
 @click.option("--menu", default=None,
@@ -203,6 +203,12 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         runs.append((other, extended(trigger, menu, other)))
         resolve(runs[1][1], other)
     set_threads(threads)
+    if not quiet:
+        from belle2sim.warmup import needs_compiling
+
+        if needs_compiling():
+            click.echo("belle2sim: first run on this installation: compiling the numba kernels (once, about "
+                       "20-60 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
     total = n_events * len(mass_values) * len(runs)
     docs = []
     client = None
@@ -300,12 +306,15 @@ def run():
         sys.exit(130)
 
 
-from belle2sim.cli_files import card_command, channels_command, menu_command, validate_command  # noqa: E402
+from belle2sim.cli_files import (  # noqa: E402
+    card_command, channels_command, menu_command, validate_command, warm_up_command,
+)
 
 main.add_command(channels_command, "channels")
 main.add_command(card_command, "card")
 main.add_command(menu_command, "menu")
 main.add_command(validate_command, "validate")
+main.add_command(warm_up_command, "warm-up")
 
 if __name__ == "__main__":
     run()

@@ -118,3 +118,19 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     assert proc.returncode == code, err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_first_run_says_it_compiles(tmp_path, card, menu):
+    """With an empty numba cache the kernels' cache index is missing (a first run: the CLI says it
+    compiles); once a channel has run, it is there."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "empty"))
+    probe = subprocess.run([sys.executable, "-c", "from belle2sim.warmup import needs_compiling; "
+                            "print(needs_compiling())"], capture_output=True, text=True, env=env)
+    assert probe.stdout.strip() == "True", probe.stderr
+    from belle2sim.channels import get
+    from belle2sim.scan import run_point
+    from belle2sim.warmup import needs_compiling
+
+    ch = get("dark-photon-invisible")
+    run_point(ch, ch.resolve_parameters({"mass_GeV": 1.0}, card), card, menu, 200, 1)
+    assert needs_compiling() is False
