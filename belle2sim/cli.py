@@ -76,7 +76,12 @@ def main(ctx):
 
 
 @main.command()
-@click.argument("channel")
+@click.argument("channel", required=False)
+@click.option("--input", "input_path", default=None, metavar="FILE",
+              help="Events from a file (HepMC3 or LHE, optionally .gz) instead of the channel's generator; "
+                   "the channel (or --selection) gives the selection and trigger.")
+@click.option("--selection", default=None, metavar="CHANNEL",
+              help="With --input: the built-in channel whose analysis is applied (same as CHANNEL).")
 @click.option("--mass", "masses", default=None,
               help="Comma-separated masses in GeV (the scanned parameter) [the channel's default scan, "
                    "see 'belle2sim channels'].")
@@ -84,8 +89,8 @@ def main(ctx):
               help="Comma-separated proper decay lengths c*tau in cm, for a channel with a long-lived "
                    "particle: a mass x c*tau map from one sample per mass, reweighted exactly to each "
                    "c*tau [the c*tau its couplings give].")
-@click.option("--events", "n_events", type=int, default=100_000, show_default=True,
-              help="Events generated per mass point.")
+@click.option("--events", "n_events", type=int, default=None,
+              help="Events generated per mass point [100000]; with --input, read at most this many [all].")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=1, show_default=True,
               help="Random seed: same seed, same numbers, whatever --threads, --chunk-size or --workers.")
 @click.option("--detector", default=None,
@@ -118,7 +123,7 @@ def main(ctx):
 @click.option("--plot", default=None, help="Plot efficiency vs mass to FILE.png/.pdf/.svg.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, params, analysis, trigger_logic, period,
+def efficiency(channel, input_path, selection, masses, lifetimes, n_events, seed, detector, menu, params, analysis, trigger_logic, period,
                compare_menu, threads, workers, scheduler, chunk_size, output, plot, as_json, quiet):
     """Efficiency of CHANNEL vs mass: selection, trigger lines and their OR.
 
@@ -136,6 +141,15 @@ def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, param
     """
     from belle2sim.errors import Belle2SimError
 
+    if selection and channel and selection != channel:
+        _fail(f"CHANNEL {channel} and --selection {selection} disagree: give one")
+    channel = channel or selection
+    if not channel:
+        _fail("missing CHANNEL (or --selection CHANNEL with --input FILE); 'belle2sim channels' lists them")
+    if selection and not input_path:
+        _fail("--selection goes with --input FILE (without a file, give the channel as CHANNEL)")
+    max_events = n_events if input_path else None
+    n_events = 100_000 if n_events is None else n_events
     mass_values = _parse_floats(masses, "--mass") if masses is not None else None
     ctau_values = _parse_floats(lifetimes, "--ctau") if lifetimes is not None else None
     if ctau_values is not None and min(ctau_values) <= 0:
@@ -157,14 +171,15 @@ def efficiency(channel, masses, lifetimes, n_events, seed, detector, menu, param
                 check_writable(path, what)
         _run_efficiency(channel, mass_values, n_events, seed, detector, menu, overrides, threads,
                         chunk_size, output, plot, as_json, quiet, analysis, trigger_logic, period, ctau_values,
-                        compare_menu, workers, scheduler)
+                        compare_menu, workers, scheduler, input_path, max_events)
     except Belle2SimError as exc:
         _fail(exc)
 
 
 def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_name, overrides,
                     threads, chunk_size, output, plot, as_json, quiet, analysis_key, trigger_logic, period,
-                    ctau_values=None, compare_menu=None, workers=None, scheduler=None):
+                    ctau_values=None, compare_menu=None, workers=None, scheduler=None, input_path=None,
+                    max_events=None):
     from tqdm import tqdm
 
     from belle2sim._jit import set_threads
@@ -209,7 +224,9 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         if needs_compiling():
             click.echo("belle2sim: first run on this installation: compiling the numba kernels (once, about "
                        "20-60 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
-    total = n_events * len(mass_values) * len(runs)
+    total = None if input_path else n_events * len(mass_values) * len(runs)
+    if input_path and (workers or scheduler):
+        raise ParameterError("--input reads the file in this process: --workers / --scheduler do not apply")
     docs = []
     client = None
     if workers or scheduler:
@@ -220,9 +237,21 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         if not quiet:
             click.echo(f"belle2sim: running on {where} ({client.dashboard_link or 'no dashboard'})", err=True)
     try:
-        with tqdm(total=total, unit="ev", unit_scale=True, disable=quiet or total < 200_000,
+        with tqdm(total=total, unit="ev", unit_scale=True, disable=quiet or (total is not None and total < 200_000),
                   file=sys.stderr, desc=channel.name) as bar:
             for run_menu, run_trigger in runs:
+                if input_path:
+                    from belle2sim.external import run_input
+
+                    results, info = run_input(input_path, channel, mass_values, overrides, card, run_menu, seed,
+                                              chunk_size, bar.update, analysis, run_trigger, period, ctau_values,
+                                              max_events)
+                    docs.append(scan_document(channel, results, card, run_menu, seed, info.n_events, overrides,
+                                              analysis, run_trigger, period))
+                    docs[-1]["input"] = info.to_dict()
+                    for warning in info.warnings:
+                        click.echo(f"belle2sim: warning: {input_path}: {warning}", err=True)
+                    continue
                 results = run_scan(channel, mass_values, overrides, card, run_menu, n_events, seed,
                                    chunk_size, progress=bar.update, analysis=analysis, trigger=run_trigger,
                                    period=period, lifetimes_cm=ctau_values, client=client, threads=threads or 1)

@@ -116,13 +116,25 @@ class PointJob:
                 progress(min(chunk_size, last_event - first))
         return cut_names
 
+    def run_source(self, source, counter, progress=None):
+        """Events from an external file (belle2sim.inputs.EventSource) instead of the generator."""
+        cut_names = None
+        for batch in source:
+            cut_names = self._process(batch, counter)
+            if progress is not None:
+                progress(len(batch))
+        return cut_names
+
     def _chunk(self, first, n, counter):
+        return self._process(self.channel.generate(self.seed, first, n, self.params, self.card), counter)
+
+    def _process(self, batch, counter):
         from belle2sim import propagation
 
         channel, params, card, seed = self.channel, self.params, self.card, self.seed
         lifetimes_cm = self.lifetimes_cm
         lifetime_axis = lifetimes_cm is not None
-        batch = channel.generate(seed, first, n, params, card)
+        n = len(batch)
         if self.llp is not None:
             others = channel.other_long_lived(params, card) if channel.other_long_lived else ()
             if lifetime_axis:

@@ -61,6 +61,7 @@ class Analysis:
     not_modelled: tuple = ()    # what the paper does that this selection leaves out
     parameters: tuple = ()      # selection parameters of this analysis
     window: str = ""            # how the signal window is defined
+    needs_generator_layout: bool = False  # selects truth-matched candidates by the generator's slots
 
 
 @dataclass

@@ -92,7 +92,7 @@ ANALYSIS = Analysis(
     "after the strategy of BaBar arXiv:2111.01800",
     trigger="fff or ffo or hie",
     trigger_source="[OURS] B Bbar events fire the standard three-track, two-track and ECL energy-sum lines",
-    select=_select, parameters=SELECTION,
+    select=_select, parameters=SELECTION, needs_generator_layout=True,
     window="+-window_nsigma predicted M^2(gamma gamma) resolutions (photon energies) around m_a^2 [OURS]",
     not_modelled=("no Belle II B -> K a(gamma gamma) paper was available: generic selection [OURS]",
                   "BaBar's pi0 / eta / eta' vetoes and BDT", "B0 -> K0S a (the K0S flight is not propagated)",

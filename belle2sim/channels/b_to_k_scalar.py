@@ -100,7 +100,7 @@ ANALYSIS = Analysis(
     trigger="fff or ffo or hie",
     trigger_source="[OURS] the paper's trigger was not read; B Bbar events fire the standard three-track, two-track "
     "and ECL energy-sum lines",
-    select=_select, parameters=SELECTION,
+    select=_select, parameters=SELECTION, needs_generator_layout=True,
     window="+-window_nsigma predicted M(x x) resolutions around m_S [OURS]",
     not_modelled=("the paper's cut values (text not available): vertex radius, B-candidate windows, particle ID "
                   "and prompt-track definitions are belle2sim's choices [OURS]",

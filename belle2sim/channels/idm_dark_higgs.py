@@ -93,7 +93,7 @@ ANALYSIS = Analysis(
     trigger_source="[OURS] no Belle II paper was available: the track lines (two- and three-track, single neural "
     "track) and the ECL energy sum a displaced search can use (the looser lines c2, klmhit, klm2 would saturate the "
     "OR: --trigger any shows them); --compare-menu belle2_l1_displaced adds the proposed displaced-vertex line",
-    select=_select, parameters=SELECTION,
+    select=_select, parameters=SELECTION, needs_generator_layout=True,
     window="+-window_nsigma predicted M(mu mu) resolutions around m_h' [OURS]",
     not_modelled=("no published Belle II selection (arXiv:2505.09705 not available): generic selection",
                   "photon-conversion and K0S / Lambda vertex backgrounds and their vetoes",

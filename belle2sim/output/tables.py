@@ -26,7 +26,7 @@ def to_csv(doc):
         writer.writerow([p["mass_GeV"]] + ([f"{p['ctau_cm']:.6g}", f"{p['n_effective']:.6g}"] if ctau else [])
                         + [p["n_generated"], f"{p['efficiency']:.6g}", f"{p['efficiency_err']:.3g}",
                          f"{p['trigger_efficiency']:.6g}", _fmt(p["trigger_efficiency_selected"], ".6g"),
-                         _fmt(p["trigger_efficiency_selected_err"], ".3g"), f"{p['cross_section_fb']:.6g}",
+                         _fmt(p["trigger_efficiency_selected_err"], ".3g"), _fmt(p["cross_section_fb"], ".6g"),
                          f"{p['branching_fraction']:.6g}"] + [f"{p['lines'][n]:.6g}" for n in lines])
     return buf.getvalue()
 
@@ -83,7 +83,7 @@ def terminal_table(doc):
     out += [head, "-" * len(head)]
     for p in doc["points"]:
         out.append(f"{p['mass_GeV']:>10.4g} " + (f"{p['ctau_cm']:>10.3g} " if ctau else "") +
-                   f"{p['cross_section_fb']:>11.4g} {p['branching_fraction']:>8.3g} "
+                   f"{_fmt(p['cross_section_fb'], '>11.4g')} {p['branching_fraction']:>8.3g} "
                    f"{p['selection_efficiency']:>6.4f} {p['efficiency']:>7.4f} {p['efficiency_err']:>7.4f} "
                    f"{_fmt(p['trigger_efficiency_selected'], '>8.4f')}  {carrying_lines(p)}")
     out.append("")

@@ -1,0 +1,81 @@
+"""EventSource: file rows -> validated, lab-frame EventBatch chunks (see belle2sim/inputs)."""
+
+import numpy as np
+
+from belle2sim import pdgdata
+from belle2sim.errors import InputFileError, UnknownParticleError
+from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
+from belle2sim.inputs import SourceInfo
+from belle2sim.inputs.frames import classify_frame, to_lab
+
+# final-state particles we decay here; anything else unstable must come decayed
+DECAYED_HERE = {15}
+STABLE_CTAU_CM = 100.0  # longer-lived than 1 m (pi+-, K+-, K_L, mu, n): final state as it is
+
+
+class EventSource:
+    def __init__(self, path, fmt, reader, card, chunk_size, seed, max_events):
+        self.path, self.card, self.chunk_size, self.seed, self.max_events = path, card, chunk_size, seed, max_events
+        self.reader = reader
+        self.info = SourceInfo(str(path), fmt)
+
+    def __iter__(self):
+        rows, first = [], 0
+        for k, event in enumerate(self.reader(self.path, self.info)):
+            if self.max_events is not None and k >= self.max_events:
+                break
+            rows.append(event)
+            if len(rows) == self.chunk_size:
+                yield self._batch(rows, first)
+                first += len(rows)
+                rows = []
+        if rows:
+            yield self._batch(rows, first)
+        self.info.n_events = first + len(rows)
+
+    def _batch(self, rows, first):
+        counts = [len(r["pdg"]) for r in rows]
+        cat = {f: np.concatenate([r[f] for r in rows]) for f in rows[0]}
+        n = len(rows)
+        batch = EventBatch(pdg=cat["pdg"], px=cat["px"], py=cat["py"], pz=cat["pz"], E=cat["E"],
+                           vx=cat["vx"], vy=cat["vy"], vz=cat["vz"], parent=cat["parent"], status=cat["status"],
+                           offsets=np.concatenate([[0], np.cumsum(counts)]), weight=np.ones(n),
+                           number=np.arange(first, first + n))
+        batch.validate(str(self.path))
+        self._check_particles(batch)
+        frame = classify_frame(batch, self.card, str(self.path))
+        if self.info.frame is None:
+            self.info.frame, self.info.sqrt_s_GeV = frame.name, frame.sqrt_s_GeV
+            self.info.warnings.extend(frame.warnings)
+        elif frame.name != self.info.frame:
+            raise InputFileError(f"{self.path}: events from {first} are in the {frame.name} frame, earlier ones in "
+                                 f"the {self.info.frame} frame")
+        if frame.name == "c.m.":
+            to_lab(batch, self.card)
+        if np.any((np.abs(batch.pdg) == 15) & (batch.status == STATUS_FINAL)):
+            from belle2sim.generators import tau_decays
+
+            batch = tau_decays.decay_taus(batch, self.seed)
+        return batch
+
+    def _check_particles(self, batch):
+        ids = np.unique(batch.pdg[batch.status == STATUS_FINAL])
+        for pid in ids:
+            try:
+                pdgdata.response_class(int(pid))
+                stable = abs(pid) in pdgdata.NEW_PARTICLES or abs(pid) in DECAYED_HERE or \
+                    pdgdata.ctau_cm(abs(int(pid))) > STABLE_CTAU_CM
+            except UnknownParticleError as exc:
+                i = int(np.argmax(batch.pdg == pid))
+                ev = int(np.searchsorted(batch.offsets, i, side="right") - 1)
+                raise InputFileError(f"{self.path}: event {batch.number[ev]}: {exc}") from None
+            if not stable:
+                i = int(np.argmax((batch.pdg == pid) & (batch.status == STATUS_FINAL)))
+                ev = int(np.searchsorted(batch.offsets, i, side="right") - 1)
+                raise InputFileError(
+                    f"{self.path}: event {batch.number[ev]}: {pdgdata.name(int(pid))} ({pid}) is final state but "
+                    f"decays within {pdgdata.ctau_cm(abs(int(pid))):.3g} cm: decay it in the generator "
+                    f"(belle2sim decays only taus)")
+        if not np.any(batch.status == STATUS_BEAM):
+            raise InputFileError(f"{self.path}: events {batch.number[0]}-{batch.number[-1]} have no beam particles "
+                                 f"(HepMC status 4 / LHE incoming): the frame cannot be determined")

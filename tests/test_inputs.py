@@ -1,0 +1,157 @@
+"""Events from files: HepMC3 and LHE give the generator's efficiencies, frames, broken files."""
+
+import gzip
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from belle2sim.channels import get
+from belle2sim.errors import InputFileError
+from belle2sim.external import run_input
+from belle2sim.inputs import open_events
+from belle2sim.output.hepmc_writer import write_hepmc
+from belle2sim.scan import run_scan, scan_document
+
+pytest.importorskip("pyhepmc")
+
+
+def _generated(card, n=3000, mass=2.0, name="zprime-mumu"):
+    ch = get(name)
+    params = ch.resolve_parameters({"mass_GeV": mass}, card)
+    return ch, [ch.generate(1, first, 1000, params, card) for first in range(0, n, 1000)]
+
+
+def _doc(ch, results, card, menu, n):
+    doc = scan_document(ch, results, card, menu, 1, n, {})
+    for p in doc["points"]:
+        for key in ("cross_section_fb", "branching_fraction"):
+            p.pop(key)
+    doc.pop("cross_section")
+    return doc
+
+
+def test_hepmc_file_of_our_events_gives_the_generator_numbers(tmp_path, card, menu):
+    ch, batches = _generated(card)
+    write_hepmc(batches, tmp_path / "z.hepmc3")
+    direct = run_scan(ch, [2.0], {}, card, menu, 3000, 1)
+    from_file, info = run_input(tmp_path / "z.hepmc3", ch, [2.0], {}, card, menu, 1, chunk_size=700)
+    assert info.frame == "lab" and info.n_events == 3000 and not info.warnings
+    assert _doc(ch, direct, card, menu, 3000) == _doc(ch, from_file, card, menu, 3000)
+
+
+def _lhe(events, beams=(5.29, 5.29)):
+    lines = ["<LesHouchesEvents version=\"3.0\">", "<init>",
+             f"11 -11 {beams[0]} {beams[1]} 0 0 0 0 3 1", "1.5 0.01 1.0 1", "</init>"]
+    for ev in events:
+        lines.append("<event>")
+        lines.append(f"{len(ev)} 1 1.0 10.58 0.0078 0.118")
+        for pdg, status, m1, px, py, pz, e, m in ev:
+            lines.append(f"{pdg} {status} {m1} 0 0 0 {px:.16e} {py:.16e} {pz:.16e} {e:.16e} {m:.16e} 0 9")
+        lines.append("</event>")
+    lines.append("</LesHouchesEvents>")
+    return "\n".join(lines) + "\n"
+
+
+def test_cm_frame_events_are_boosted_to_the_superkekb_lab(tmp_path, card):
+    half = card.beams.sqrt_s_GeV / 2
+    u = np.array([3.0, 1.0, 2.0]) / np.sqrt(14.0) * half
+    e = [(11, -1, 0, 0.0, 0.0, half, half, 0.0), (-11, -1, 0, 0.0, 0.0, -half, half, 0.0),
+         (22, 1, 1, *u, half, 0.0), (22, 1, 1, *(-u), half, 0.0)]
+    path = tmp_path / "cm.lhe.gz"
+    with gzip.open(path, "wt") as f:
+        f.write(_lhe([e] * 3, (half, half)))
+    source = open_events(path, card)
+    (batch,) = list(source)
+    assert source.info.frame == "c.m." and source.info.cross_section_pb == pytest.approx(1.5)
+    her, ler = card.beams.nominal_fourvectors()
+    for k, beam in ((0, her), (1, ler)):
+        got = [batch.px[k], batch.py[k], batch.pz[k], batch.E[k]]
+        np.testing.assert_allclose(got, beam, atol=1e-9)
+    total = [batch.px[2] + batch.px[3], batch.py[2] + batch.py[3], batch.pz[2] + batch.pz[3], batch.E[2] + batch.E[3]]
+    np.testing.assert_allclose(total, card.beams.total_fourvector, atol=1e-9)  # the photons carry all of it
+
+
+def test_lhe_of_our_lab_events_gives_statistically_the_same_efficiency(tmp_path, card, menu):
+    ch, batches = _generated(card, n=4000)
+    events = []
+    for b in batches:
+        for i in range(len(b)):
+            rows = []
+            for j in range(b.offsets[i], b.offsets[i + 1]):
+                status = -1 if b.status[j] == 4 else int(b.status[j])
+                m = np.sqrt(max(b.E[j] ** 2 - b.px[j] ** 2 - b.py[j] ** 2 - b.pz[j] ** 2, 0.0))
+                mother = b.parent[j] + 1 if b.parent[j] >= 0 else (1 if status != -1 else 0)
+                rows.append((int(b.pdg[j]), status, mother, b.px[j], b.py[j], b.pz[j], b.E[j], m))
+            events.append(rows)
+    (tmp_path / "z.lhe").write_text(_lhe(events, (7.0, 4.0)))
+    direct = run_scan(ch, [2.0], {}, card, menu, 4000, 1)[0].to_dict("mass_GeV")
+    (from_file,), info = run_input(tmp_path / "z.lhe", ch, [2.0], {}, card, menu, 1)
+    point = from_file.to_dict("mass_GeV")
+    assert info.frame == "lab"
+    # the same events, from the origin instead of the beam spot: equal within a couple of events
+    assert abs(point["efficiency"] - direct["efficiency"]) < 3 / 4000
+
+
+def _nan_momentum(text):
+    """The px of the first outgoing particle (a 'P' line with status 1) set to nan."""
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        fields = line.split()
+        if fields and fields[0] == "P" and fields[-1] == "1":
+            fields[4] = "nan"
+            lines[k] = " ".join(fields)
+            break
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda text: text[: len(text) // 2], "event"),
+    (lambda text: "this is not an event file\n", "not a readable|no HepMC events"),
+    (lambda text: _nan_momentum(text), "non-finite"),
+    (lambda text: text.replace(" 22 ", " 99999 ", 1), "PDG id 99999"),
+])
+def test_broken_hepmc_files_are_errors_naming_the_file(tmp_path, card, mutate, message):
+    ch, batches = _generated(card, n=1000, name="dark-photon-invisible", mass=1.0)
+    good = tmp_path / "good.hepmc3"
+    write_hepmc(batches, good)
+    bad = tmp_path / "bad.hepmc3"
+    bad.write_text(mutate(good.read_text()))
+    with pytest.raises(InputFileError, match=message) as err:
+        list(open_events(bad, card))
+    assert "bad.hepmc3" in str(err.value)
+
+
+def test_missing_beams_and_undecayed_particles_are_errors(tmp_path, card):
+    no_beams = [[(22, 1, 0, 1.0, 0.0, 0.0, 1.0, 0.0), (22, 1, 0, -1.0, 0.0, 0.0, 1.0, 0.0)]]
+    (tmp_path / "nb.lhe").write_text(_lhe(no_beams))
+    with pytest.raises(InputFileError, match="beam"):
+        list(open_events(tmp_path / "nb.lhe", card))
+    half = card.beams.sqrt_s_GeV / 2
+    pi0 = [[(11, -1, 0, 0, 0, half, half, 0), (-11, -1, 0, 0, 0, -half, half, 0),
+            (111, 1, 1, 1.0, 0.0, 0.0, np.hypot(1.0, 0.135), 0.135), (22, 1, 1, -1.0, 0.0, 0.0, 1.0, 0.0)]]
+    (tmp_path / "pi0.lhe").write_text(_lhe(pi0, (half, half)))
+    with pytest.raises(InputFileError, match=r"pi0 \(111\) is final state but decays"):
+        list(open_events(tmp_path / "pi0.lhe", card))
+
+
+def test_cli_input_runs_refuses_layout_selections_and_leaves_no_file(tmp_path, card):
+    ch, batches = _generated(card, n=1000)
+    write_hepmc(batches, tmp_path / "z.hepmc3")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "belle2sim.cli", "efficiency", *args], capture_output=True,
+                              text=True, cwd=tmp_path)
+
+    ok = cli("--input", "z.hepmc3", "--selection", "zprime-mumu", "--mass", "2", "-q", "--json")
+    assert ok.returncode == 0, ok.stderr
+    doc = json.loads(ok.stdout)
+    assert doc["input"]["frame"] == "lab" and doc["points"][0]["cross_section_fb"] is None
+    layout = cli("--input", "z.hepmc3", "--selection", "b-to-k-scalar", "-q")
+    assert layout.returncode == 2 and "cannot run on events from a file" in layout.stderr
+    (tmp_path / "broken.hepmc3").write_text((tmp_path / "z.hepmc3").read_text()[:5000])
+    broken = cli("--input", "broken.hepmc3", "--selection", "zprime-mumu", "--mass", "2", "-q", "-o", "out.json")
+    assert broken.returncode == 2 and "broken.hepmc3" in broken.stderr and "Traceback" not in broken.stderr
+    assert not (tmp_path / "out.json").exists()
