@@ -108,7 +108,7 @@ def _nan_momentum(text):
 
 
 @pytest.mark.parametrize("mutate,message", [
-    (lambda text: text[: len(text) // 2], "event"),
+    (lambda text: text[: len(text) // 2], "truncated"),
     (lambda text: "this is not an event file\n", "not a readable|no HepMC events"),
     (lambda text: _nan_momentum(text), "non-finite"),
     (lambda text: text.replace(" 22 ", " 99999 ", 1), "PDG id 99999"),
