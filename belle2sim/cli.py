@@ -336,7 +336,8 @@ def run():
 
 
 from belle2sim.cli_files import (  # noqa: E402
-    card_command, channels_command, menu_command, validate_command, warm_up_command,
+    background_command, card_command, channels_command, menu_command, rates_command, validate_command,
+    warm_up_command,
 )
 
 main.add_command(channels_command, "channels")
@@ -344,6 +345,8 @@ main.add_command(card_command, "card")
 main.add_command(menu_command, "menu")
 main.add_command(validate_command, "validate")
 main.add_command(warm_up_command, "warm-up")
+main.add_command(rates_command, "rates")
+main.add_command(background_command, "background")
 
 if __name__ == "__main__":
     run()

@@ -126,3 +126,36 @@ def _save(fig, path, outputs):
             fig.savefig(outputs.temporary(path), format=fmt, dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
+
+
+def plot_rates(doc, path, name_for_format):
+    """Horizontal bars: each line's rate and what it alone adds, log scale, against the budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import mplhep
+
+    plt.style.use(mplhep.style.ROOT)
+    lines = sorted(((n, r) for n, r in doc["lines"].items() if r["rate_Hz"] > 0), key=lambda kv: kv[1]["rate_Hz"])
+    lines = lines[-30:]
+    fig, ax = plt.subplots(figsize=(9, max(4, 0.3 * len(lines) + 2)))
+    y = range(len(lines))
+    ax.barh(y, [r["rate_Hz"] for _, r in lines], xerr=[r["rate_err_Hz"] for _, r in lines], color="tab:blue",
+            label="line rate (after prescale)")
+    ax.barh(y, [r["unique_rate_Hz"] if r["unique_rate_Hz"] > 0 else float("nan") for _, r in lines],
+            color="tab:orange", label="fired by this line alone")
+    ax.set_yticks(list(y), [n for n, _ in lines], fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlim(left=max(0.1, 0.3 * min(r["rate_Hz"] for _, r in lines)))
+    ax.axvline(doc["budget_Hz"], color="red", ls="--", label="30 kHz budget")
+    ax.axvline(doc["total_rate_Hz"], color="black", ls=":", label=f"total {doc['total_rate_Hz']:.3g} Hz")
+    ax.set_xlabel(f"rate [Hz] at L = {doc['lumi_cm2s']:.2g} cm$^{{-2}}$s$^{{-1}}$")
+    ax.legend(fontsize=9, loc="lower right")
+    ax.set_title("belle2sim: Bhabha, gamma gamma, mu mu, tau tau only (no beam background) - not a Belle II result",
+                 fontsize=9, loc="left")
+    fmt = str(name_for_format).rsplit(".", 1)[-1]
+    try:
+        fig.savefig(path, format=fmt, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)

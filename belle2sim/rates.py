@@ -1,0 +1,130 @@
+"""L1 rates of a menu: Standard Model processes through the detector and the trigger.
+
+For each process (built-in tree-level generators, generators/qed.py; taus decayed by the Pythia 8
+bank) N events are simulated; a line's rate is sum over processes of sigma x L x (fraction of
+events that fire it after prescale), its statistical error the binomial one; its unique rate counts
+events that no other line fires (what dropping it would save); the overlap matrix holds the rate
+of events firing both lines; the total L1 rate is the rate of events that fire any line. Compare
+with Iwasaki et al., IEEE TNS (2011) Table I (data sheet sec. 7a).
+
+Not simulated (said in the output): beam-induced background (the dominant L1 rate in practice),
+two-photon processes e+e- -> e+e- X (about 15 kHz at 8e35 in Iwasaki's table) and hadronic events
+(q qbar, B Bbar): the total is a lower bound on the physics rate.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BUDGET_HZ = 30_000.0  # Belle II L1 output budget (data sheet; Iwasaki et al. 2011)
+FB_TO_CM2 = 1e-39
+THETA_RANGE_DEG = (10.0, 170.0)  # c.m. generation range: covers the ECL acceptance (12.4-155.1 deg lab)
+DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau")
+IWASAKI_HZ_AT_8E35 = {"bhabha": "350 (after a 1/100 prescale)", "gammagamma": "19 (after a 1/100 prescale)",
+                      "mumu": "640", "tautau": "640"}
+NOT_SIMULATED = ("beam-induced background", "two-photon processes e+e- -> e+e- X (~15 kHz at 8e35, Iwasaki 2011)",
+                 "q qbar continuum and B Bbar (~3.2 kHz at 8e35)", "radiative corrections (Born cross sections)")
+
+
+@dataclass
+class ProcessCounts:
+    name: str
+    cross_section_fb: float
+    n_generated: int
+    fired: np.ndarray      # per line
+    unique: np.ndarray     # per line: fired and no other line
+    overlap: np.ndarray    # line x line
+    any_line: int
+
+
+def _events(process, card, n, seed, chunk_size):
+    from belle2sim.generators import qed, tau_decays
+
+    for first in range(0, n, chunk_size):
+        batch = qed.generate(seed, first, min(chunk_size, n - first), card.beams, process, *THETA_RANGE_DEG)
+        if process == "tautau":
+            batch = tau_decays.decay_taus(batch, seed)
+        yield batch
+
+
+def count_process(process, card, menu, n_events, seed=1, chunk_size=100_000, progress=None):
+    from belle2sim.generators import qed
+    from belle2sim.simulate import simulate_chunk
+
+    names = list(menu.lines)
+    fired = np.zeros(len(names), dtype=np.int64)
+    unique = np.zeros(len(names), dtype=np.int64)
+    overlap = np.zeros((len(names), len(names)), dtype=np.int64)
+    any_line = 0
+    for batch in _events(process, card, n_events, seed, chunk_size):
+        chunk = simulate_chunk(batch, card, menu, seed)
+        m = np.column_stack([chunk.psnm[name] for name in names]).astype(np.float32)
+        fired += m.sum(axis=0).astype(np.int64)
+        n_fired = m.sum(axis=1)
+        unique += m[n_fired == 1].sum(axis=0).astype(np.int64)
+        overlap += np.rint(m.T @ m).astype(np.int64)  # counts below 2^24 per chunk: exact in float32
+        any_line += int(np.count_nonzero(n_fired))
+        if progress:
+            progress(len(batch))
+    sigma = qed.cross_section_fb(card.beams.s_GeV2, process, *THETA_RANGE_DEG)
+    return ProcessCounts(process, float(sigma), n_events, fired, unique, overlap, any_line)
+
+
+def rate_document(counts, menu, lumi_cm2s):
+    """The JSON-ready rate table (layout in the issue: lines, processes, total, overlaps)."""
+    names = list(menu.lines)
+    line_rate = np.zeros(len(names))
+    line_var = np.zeros(len(names))
+    unique_rate = np.zeros(len(names))
+    overlap = np.zeros((len(names), len(names)))
+    total = total_var = 0.0
+    processes, process_rates = {}, {}
+    for c in counts:
+        scale = c.cross_section_fb * FB_TO_CM2 * lumi_cm2s / c.n_generated  # Hz per simulated event
+        f = c.fired / c.n_generated
+        line_rate += scale * c.fired
+        line_var += (scale * c.n_generated) ** 2 * f * (1 - f) / c.n_generated
+        unique_rate += scale * c.unique
+        overlap += scale * c.overlap
+        a = c.any_line / c.n_generated
+        process_rates[c.name] = scale * c.any_line
+        total += scale * c.any_line
+        total_var += (scale * c.n_generated) ** 2 * a * (1 - a) / c.n_generated
+        processes[c.name] = {"cross_section_nb": c.cross_section_fb * 1e-6, "n_generated": c.n_generated,
+                             "generated_cm_theta_deg": list(THETA_RANGE_DEG),
+                             "iwasaki_2011_Hz_at_8e35": IWASAKI_HZ_AT_8E35.get(c.name)}
+    active = [k for k in range(len(names)) if line_rate[k] > 0]
+    return {
+        "lumi_cm2s": lumi_cm2s,
+        "menu": {"file": str(menu.path), "sha256": menu.sha256},
+        "processes": processes,
+        "lines": {names[k]: {"rate_Hz": float(line_rate[k]), "rate_err_Hz": float(np.sqrt(line_var[k])),
+                             "unique_rate_Hz": float(unique_rate[k]), "prescale": menu.lines[names[k]].prescale}
+                  for k in range(len(names))},
+        "overlap_Hz": {"lines": [names[k] for k in active],
+                       "rate_Hz": [[float(overlap[a, b]) for b in active] for a in active]},
+        "process_rates_Hz": process_rates,
+        "total_rate_Hz": total,
+        "total_rate_err_Hz": float(np.sqrt(total_var)),
+        "budget_Hz": BUDGET_HZ,
+        "not_simulated": list(NOT_SIMULATED),
+    }
+
+
+def rate_table(doc, n_lines=15):
+    lines = sorted(doc["lines"].items(), key=lambda kv: -kv[1]["rate_Hz"])
+    out = [f"L1 rates at L = {doc['lumi_cm2s']:.3g} cm^-2 s^-1, menu {doc['menu']['file']}", ""]
+    out.append(f"{'process':<12} {'sigma [nb]':>10} {'events':>9} {'rate [Hz]':>11}   Iwasaki 2011 at 8e35 [Hz]")
+    for name, p in doc["processes"].items():
+        out.append(f"{name:<12} {p['cross_section_nb']:>10.4g} {p['n_generated']:>9d} "
+                   f"{doc['process_rates_Hz'][name]:>11.4g}   {p['iwasaki_2011_Hz_at_8e35']}")
+    out += ["", f"{'line':<12} {'prescale':>8} {'rate [Hz]':>11} {'+-':>8} {'unique [Hz]':>12}"]
+    for name, r in lines[:n_lines]:
+        if r["rate_Hz"] <= 0:
+            break
+        out.append(f"{name:<12} {r['prescale']:>8d} {r['rate_Hz']:>11.4g} {r['rate_err_Hz']:>8.2g} "
+                   f"{r['unique_rate_Hz']:>12.4g}")
+    out += ["", f"total L1 rate {doc['total_rate_Hz']:.4g} +- {doc['total_rate_err_Hz']:.2g} Hz "
+            f"({100 * doc['total_rate_Hz'] / doc['budget_Hz']:.1f} % of the {doc['budget_Hz'] / 1e3:.0f} kHz budget)",
+            "not simulated (the total is a lower bound): " + "; ".join(doc["not_simulated"])]
+    return "\n".join(out)

@@ -1,0 +1,90 @@
+"""Standard Model two-body processes and menu rates."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from belle2sim import rates
+from belle2sim.generators import qed
+
+
+@pytest.mark.parametrize("process", list(qed.PROCESSES))
+def test_cross_sections_and_angular_laws(card, process):
+    s = card.beams.s_GeV2
+    lo, hi = 20.0, 160.0
+    c_lo, c_hi = np.cos(np.radians(hi)), np.cos(np.radians(lo))
+    closed = qed.cross_section_fb(s, process, lo, hi)
+    numeric = integrate.quad(lambda c: qed.dsigma_dcos_fb(c, s, process), c_lo, c_hi, epsrel=1e-10)[0]
+    assert closed == pytest.approx(numeric, rel=1e-9)
+    # generated c.m. angles of the first particle follow dsigma/dcos (KS against the closed-form CDF)
+    batch = qed.generate(3, 0, 20000, card.beams, process, lo, hi)
+    import vector
+
+    first = vector.array({"px": batch.px[2::4], "py": batch.py[2::4], "pz": batch.pz[2::4], "E": batch.E[2::4]})
+    beam = vector.array({"px": batch.px[0::4], "py": batch.py[0::4], "pz": batch.pz[0::4], "E": batch.E[0::4]})
+    total = vector.array({c: getattr(batch, c)[0::4] + getattr(batch, c)[1::4] for c in ("px", "py", "pz", "E")})
+    cm_first, cm_beam = first.boostCM_of(total), beam.boostCM_of(total)
+    cos = cm_first.to_3D().unit().dot(cm_beam.to_3D().unit())
+    cdf = lambda c: (qed._primitive(np.clip(c, c_lo, c_hi), s, process) - qed._primitive(c_lo, s, process)) / (  # noqa: E731
+        qed._primitive(c_hi, s, process) - qed._primitive(c_lo, s, process))
+    assert stats.kstest(np.asarray(cos), cdf).pvalue > 0.001
+
+
+def test_born_numbers_against_the_physics_book(card):
+    """Born cross sections below the radiatively corrected Physics Book ones (data sheet 7b), within 10 %."""
+    s = card.beams.s_GeV2
+    assert qed.cross_section_fb(s, "bhabha", 10, 170) / 300e6 == pytest.approx(1.0, abs=0.10)
+    assert qed.cross_section_fb(s, "gammagamma", 10, 170) / 4.99e6 == pytest.approx(0.95, abs=0.06)
+    assert qed.cross_section_fb(s, "mumu", 0.0001, 179.9999) == pytest.approx(4 * np.pi * 0.0072973525 ** 2 / (3 * s)
+                                                                           * 0.3893794e12 * 1.0, rel=2e-3)
+
+
+def test_rates_are_consistent_and_chunk_independent(card, menu):
+    a = [rates.count_process(p, card, menu, 4000, seed=2, chunk_size=4000) for p in ("bhabha", "mumu")]
+    b = [rates.count_process(p, card, menu, 4000, seed=2, chunk_size=777) for p in ("bhabha", "mumu")]
+    doc_a, doc_b = rates.rate_document(a, menu, 6e35), rates.rate_document(b, menu, 6e35)
+    assert doc_a == doc_b
+    lines = doc_a["lines"]
+    assert all(r["unique_rate_Hz"] <= r["rate_Hz"] + 1e-9 for r in lines.values())
+    top = max(r["rate_Hz"] for r in lines.values())
+    # the total (any line) is at least the largest line and at most the sum of lines
+    assert top - 1e-6 <= doc_a["total_rate_Hz"] <= sum(r["rate_Hz"] for r in lines.values()) + 1e-6
+    names = doc_a["overlap_Hz"]["lines"]
+    matrix = np.array(doc_a["overlap_Hz"]["rate_Hz"])
+    np.testing.assert_allclose(np.diag(matrix), [lines[n]["rate_Hz"] for n in names])
+    assert np.allclose(matrix, matrix.T)
+    # a prescale of 0 removes a line's rate
+    from belle2sim.trigger.menu import Menu
+
+    busiest = max(lines, key=lambda n: lines[n]["rate_Hz"])
+    off = Menu(path=menu.path, sha256="x", doc=menu.doc, lines=dict(menu.lines))
+    from dataclasses import replace
+
+    off.lines[busiest] = replace(menu.lines[busiest], prescale=0)
+    doc_off = rates.rate_document([rates.count_process("bhabha", card, off, 2000, seed=2)], off, 6e35)
+    assert doc_off["lines"][busiest]["rate_Hz"] == 0.0
+
+
+def test_rates_and_background_commands(tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "belle2sim.cli", *args], capture_output=True, text=True,
+                              cwd=tmp_path)
+
+    out = cli("rates", "--events", "2000", "--processes", "bhabha,mumu", "-q", "-o", "r.json", "--plot", "r.png")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert set(doc["processes"]) == {"bhabha", "mumu"} and doc["lumi_cm2s"] == 6e35
+    assert "30 kHz budget" in out.stdout and (tmp_path / "r.png").stat().st_size > 0
+    bad = cli("rates", "--processes", "qqbar")
+    assert bad.returncode == 2 and "unknown" in bad.stderr
+    bg = cli("background", "gammagamma", "--events", "50", "-o", "gg.hepmc3")
+    assert bg.returncode == 0, bg.stderr
+    from belle2sim.detector.card import load_card
+    from belle2sim.inputs import open_events
+
+    (batch,) = list(open_events(tmp_path / "gg.hepmc3", load_card()))
+    assert len(batch) == 50 and np.all(batch.pdg[2::4] == 22)
