@@ -245,3 +245,41 @@ def background_command(process, n_events, seed, detector, output):
         _fail(exc)
     sigma = cross_section_fb(card.beams.s_GeV2, process, *rates.THETA_RANGE_DEG) * 1e-6
     click.echo(f"wrote {n} {process} events to {output} (sigma = {sigma:.4g} nb in {rates.THETA_RANGE_DEG} deg c.m.)")
+
+
+@click.command()
+@click.argument("events_file", metavar="FILE")
+@click.option("-o", "--output", required=True, help="ROOT file for the per-event tree 'events'.")
+@click.option("--menu", default=None, help="Trigger menu: a path or a shipped name [belle2_l1].")
+@click.option("--detector", default=None, help="Detector card: a path or a shipped name [belle2].")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
+@click.option("--events", "max_events", type=click.IntRange(1, 10**9), default=None, help="Read at most N events.")
+@click.option("--chunk-size", type=click.IntRange(1, 10**7), default=100_000, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def simulate_command(events_file, output, menu, detector, seed, max_events, chunk_size, quiet):
+    """Run detector and trigger on FILE (HepMC3 or LHE, optionally .gz) and write per-event results:
+    input bits, output lines before and after prescale, reconstructed tracks and clusters (ROOT tree).
+    Prints the trigger cut flow and each line's fraction of events."""
+    import json
+
+    from tqdm import tqdm
+
+    from belle2sim.detector.card import load_card
+    from belle2sim.errors import Belle2SimError
+    from belle2sim.output.atomic import atomic_path, check_writable
+    from belle2sim.simulate_file import simulate_file
+    from belle2sim.trigger.menu import load_menu
+
+    if not output.lower().endswith(".root"):
+        _fail(f"-o {output}: the per-event output is a ROOT file (.root)")
+    try:
+        check_writable(output, "-o")
+        card, menu_ = load_card(detector), load_menu(menu)
+        with atomic_path(output) as tmp, tqdm(unit="ev", unit_scale=True, disable=quiet, file=sys.stderr,
+                                              desc="simulate") as bar:
+            summary = simulate_file(events_file, card, menu_, str(tmp), seed, chunk_size, bar.update, max_events)
+    except Belle2SimError as exc:
+        _fail(exc)
+    for warning in summary["input"]["warnings"]:
+        click.echo(f"belle2sim: warning: {events_file}: {warning}", err=True)
+    click.echo(json.dumps(summary, indent=2))

@@ -155,3 +155,40 @@ def test_cli_input_runs_refuses_layout_selections_and_leaves_no_file(tmp_path, c
     broken = cli("--input", "broken.hepmc3", "--selection", "zprime-mumu", "--mass", "2", "-q", "-o", "out.json")
     assert broken.returncode == 2 and "broken.hepmc3" in broken.stderr and "Traceback" not in broken.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_simulate_writes_one_entry_per_event_with_the_chunk_numbers(tmp_path, card, menu):
+    import uproot
+
+    from belle2sim.simulate import simulate_chunk
+    from belle2sim.simulate_file import simulate_file
+
+    ch, batches = _generated(card, n=2000)
+    write_hepmc(batches, tmp_path / "z.hepmc3")
+    summary = simulate_file(tmp_path / "z.hepmc3", card, menu, str(tmp_path / "z.root"), chunk_size=300)
+    tree = uproot.open(tmp_path / "z.root")["events"]
+    assert tree.num_entries == 2000
+    flow = list(summary["cut_flow"].values())
+    assert flow[0] == 2000 and flow[3] >= flow[4]
+    direct = simulate_chunk(batches[0], card, menu, 1)
+    arrays = tree.arrays(["bit_t2", "psnm_mu1", "track_px"], entry_stop=1000, library="np")
+    np.testing.assert_array_equal(arrays["bit_t2"], direct.bits["t2"])
+    np.testing.assert_array_equal(arrays["psnm_mu1"], direct.psnm["mu1"])
+    n_tracks = np.add.reduceat((direct.tracks.found & (direct.charge != 0)).astype(int), batches[0].offsets[:-1])
+    assert [len(x) for x in arrays["track_px"]] == list(n_tracks)
+
+
+def test_memory_stays_flat_when_streaming(tmp_path, card):
+    import tracemalloc
+
+    ch, batches = _generated(card, n=3000, name="dark-photon-invisible", mass=1.0)
+    write_hepmc(batches[:1] * 1, tmp_path / "small.hepmc3")   # 1000 events
+    write_hepmc(batches, tmp_path / "large.hepmc3")           # 3000 events
+    peaks = []
+    for name in ("small", "large"):
+        tracemalloc.start()
+        for _ in open_events(tmp_path / f"{name}.hepmc3", card, chunk_size=250):
+            pass
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.5 * peaks[0]  # three times the events, the same chunks in memory
