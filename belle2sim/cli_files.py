@@ -166,8 +166,9 @@ def warm_up_command(detector, menu):
               help="Instantaneous luminosity in cm^-2 s^-1.")
 @click.option("--events", "n_events", type=click.IntRange(1, 10**8), default=100_000, show_default=True,
               help="Events simulated per process.")
-@click.option("--processes", default=",".join(("bhabha", "gammagamma", "mumu", "tautau")), show_default=True,
-              help="Comma-separated processes (bhabha, gammagamma, mumu, tautau).")
+@click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar", show_default=True,
+              help="Comma-separated processes: bhabha, gammagamma, mumu, tautau (built-in, tree level), qqbar, "
+                   "mumu-pythia (Pythia 8).")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
 @click.option("-o", "--output", default=None, help="Write the rate table as JSON.")
 @click.option("--plot", default=None, help="Bar chart of the line rates (FILE.png/.pdf/.svg).")
@@ -180,8 +181,8 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
     Example:
       belle2sim rates --menu my_menu.toml --lumi 6e35 -o rates.json --plot rates.png
 
-    Tree-level Bhabha, gamma gamma, mu mu and tau tau only: beam background, two-photon and hadronic
-    events are not simulated, so the total is a lower bound (the output says so)."""
+    Tree-level Bhabha, gamma gamma, mu mu, tau tau and Pythia 8 q qbar: beam background, two-photon
+    and B Bbar events are not simulated, so the total is a lower bound (the output says so)."""
     import json
 
     from tqdm import tqdm
@@ -189,14 +190,16 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
     from belle2sim import rates
     from belle2sim.detector.card import load_card
     from belle2sim.errors import Belle2SimError
-    from belle2sim.generators.qed import PROCESSES
+    from belle2sim.generators.qed import PROCESSES as BUILT_IN
+    from belle2sim.inputs.pythia_sm import PROCESSES as PYTHIA
     from belle2sim.output.atomic import OutputSet, check_writable
     from belle2sim.trigger.menu import load_menu
 
     names = [p.strip() for p in processes.split(",") if p.strip()]
-    unknown = [p for p in names if p not in PROCESSES]
+    known = list(BUILT_IN) + list(PYTHIA)
+    unknown = [p for p in names if p not in known]
     if unknown or not names:
-        _fail(f"--processes: unknown {', '.join(unknown) or 'empty list'} (known: {', '.join(PROCESSES)})")
+        _fail(f"--processes: unknown {', '.join(unknown) or 'empty list'} (known: {', '.join(known)})")
     try:
         for path, what in ((output, "-o"), (plot, "--plot")):
             if path:
@@ -226,25 +229,28 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
 @click.option("--detector", default=None, help="Detector card (its beams): a path or a shipped name [belle2].")
 @click.option("-o", "--output", required=True, help="HepMC3 file to write.")
 def background_command(process, n_events, seed, detector, output):
-    """Write Standard Model events (PROCESS: bhabha, gammagamma, mumu, tautau; tree level, c.m. polar
-    range 10-170 deg, SuperKEKB lab frame) as HepMC3, for reuse elsewhere."""
+    """Write Standard Model events as HepMC3 for reuse elsewhere (SuperKEKB lab frame). PROCESS:
+    bhabha, gammagamma, mumu, tautau (tree level, c.m. polar range 10-170 deg) or qqbar,
+    mumu-pythia (Pythia 8)."""
     from belle2sim import rates
     from belle2sim.detector.card import load_card
     from belle2sim.errors import Belle2SimError
-    from belle2sim.generators.qed import PROCESSES, cross_section_fb
+    from belle2sim.generators.qed import PROCESSES as BUILT_IN
+    from belle2sim.inputs.pythia_sm import PROCESSES as PYTHIA
     from belle2sim.output.atomic import check_writable
     from belle2sim.output.hepmc_writer import write_hepmc
 
-    if process not in PROCESSES:
-        _fail(f"unknown process '{process}' (known: {', '.join(PROCESSES)})")
+    if process not in BUILT_IN and process not in PYTHIA:
+        _fail(f"unknown process '{process}' (known: {', '.join(list(BUILT_IN) + list(PYTHIA))})")
     try:
         check_writable(output, "-o")
         card = load_card(detector)
-        n = write_hepmc(rates._events(process, card, n_events, seed, 50_000), output)
+        source = rates._Source(process, card)
+        n = write_hepmc(source.events(n_events, seed, 50_000), output)
     except Belle2SimError as exc:
         _fail(exc)
-    sigma = cross_section_fb(card.beams.s_GeV2, process, *rates.THETA_RANGE_DEG) * 1e-6
-    click.echo(f"wrote {n} {process} events to {output} (sigma = {sigma:.4g} nb in {rates.THETA_RANGE_DEG} deg c.m.)")
+    where = "" if process in PYTHIA else f" in {rates.THETA_RANGE_DEG} deg c.m."
+    click.echo(f"wrote {n} {process} events to {output} (sigma = {source.cross_section_fb() * 1e-6:.4g} nb{where})")
 
 
 @click.command()

@@ -1,15 +1,15 @@
 """L1 rates of a menu: Standard Model processes through the detector and the trigger.
 
-For each process (built-in tree-level generators, generators/qed.py; taus decayed by the Pythia 8
-bank) N events are simulated; a line's rate is sum over processes of sigma x L x (fraction of
+For each process (built-in tree-level generators, generators/qed.py, taus decayed by the Pythia 8
+bank; q qbar from Pythia 8, inputs/pythia_sm.py) N events are simulated; a line's rate is sum over processes of sigma x L x (fraction of
 events that fire it after prescale), its statistical error the binomial one; its unique rate counts
 events that no other line fires (what dropping it would save); the overlap matrix holds the rate
 of events firing both lines; the total L1 rate is the rate of events that fire any line. Compare
 with Iwasaki et al., IEEE TNS (2011) Table I (data sheet sec. 7a).
 
 Not simulated (said in the output): beam-induced background (the dominant L1 rate in practice),
-two-photon processes e+e- -> e+e- X (about 15 kHz at 8e35 in Iwasaki's table) and hadronic events
-(q qbar, B Bbar): the total is a lower bound on the physics rate.
+two-photon processes e+e- -> e+e- X (about 15 kHz at 8e35 in Iwasaki's table) and B Bbar: the
+total is a lower bound on the physics rate.
 """
 
 from dataclasses import dataclass
@@ -19,11 +19,13 @@ import numpy as np
 BUDGET_HZ = 30_000.0  # Belle II L1 output budget (data sheet; Iwasaki et al. 2011)
 FB_TO_CM2 = 1e-39
 THETA_RANGE_DEG = (10.0, 170.0)  # c.m. generation range: covers the ECL acceptance (12.4-155.1 deg lab)
-DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau")
+DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau", "qqbar")
 IWASAKI_HZ_AT_8E35 = {"bhabha": "350 (after a 1/100 prescale)", "gammagamma": "19 (after a 1/100 prescale)",
-                      "mumu": "640", "tautau": "640"}
+                      "mumu": "640", "tautau": "640", "qqbar": "2200 (2.8 nb continuum)",
+                      "mumu-pythia": "640"}
 NOT_SIMULATED = ("beam-induced background", "two-photon processes e+e- -> e+e- X (~15 kHz at 8e35, Iwasaki 2011)",
-                 "q qbar continuum and B Bbar (~3.2 kHz at 8e35)", "radiative corrections (Born cross sections)")
+                 "Upsilon(4S) -> B Bbar (~960 Hz at 8e35)",
+                 "radiative corrections of the built-in two-body processes (Born cross sections)")
 
 
 @dataclass
@@ -37,18 +39,40 @@ class ProcessCounts:
     any_line: int
 
 
-def _events(process, card, n, seed, chunk_size):
-    from belle2sim.generators import qed, tau_decays
+class _Source:
+    """Chunks of a process's events and its cross section (built-in tree level, or Pythia 8)."""
 
-    for first in range(0, n, chunk_size):
-        batch = qed.generate(seed, first, min(chunk_size, n - first), card.beams, process, *THETA_RANGE_DEG)
-        if process == "tautau":
-            batch = tau_decays.decay_taus(batch, seed)
-        yield batch
+    def __init__(self, process, card):
+        from belle2sim.generators import qed
+        from belle2sim.inputs import pythia_sm
+
+        if process not in qed.PROCESSES and process not in pythia_sm.PROCESSES:
+            raise ValueError(f"unknown process {process!r}")
+        self.process, self.card = process, card
+        self.pythia = pythia_sm.PythiaSample(process, card) if process in pythia_sm.PROCESSES else None
+
+    def events(self, n, seed, chunk_size):
+        from belle2sim.generators import qed, tau_decays
+
+        for first in range(0, n, chunk_size):
+            m = min(chunk_size, n - first)
+            if self.pythia is not None:
+                yield self.pythia.generate(seed, first, m)
+                continue
+            batch = qed.generate(seed, first, m, self.card.beams, self.process, *THETA_RANGE_DEG)
+            if self.process == "tautau":
+                batch = tau_decays.decay_taus(batch, seed)
+            yield batch
+
+    def cross_section_fb(self):
+        from belle2sim.generators import qed
+
+        if self.pythia is not None:
+            return self.pythia.cross_section_fb()
+        return qed.cross_section_fb(self.card.beams.s_GeV2, self.process, *THETA_RANGE_DEG)
 
 
 def count_process(process, card, menu, n_events, seed=1, chunk_size=100_000, progress=None):
-    from belle2sim.generators import qed
     from belle2sim.simulate import simulate_chunk
 
     names = list(menu.lines)
@@ -56,7 +80,8 @@ def count_process(process, card, menu, n_events, seed=1, chunk_size=100_000, pro
     unique = np.zeros(len(names), dtype=np.int64)
     overlap = np.zeros((len(names), len(names)), dtype=np.int64)
     any_line = 0
-    for batch in _events(process, card, n_events, seed, chunk_size):
+    source = _Source(process, card)
+    for batch in source.events(n_events, seed, chunk_size):
         chunk = simulate_chunk(batch, card, menu, seed)
         m = np.column_stack([chunk.psnm[name] for name in names]).astype(np.float32)
         fired += m.sum(axis=0).astype(np.int64)
@@ -66,7 +91,7 @@ def count_process(process, card, menu, n_events, seed=1, chunk_size=100_000, pro
         any_line += int(np.count_nonzero(n_fired))
         if progress:
             progress(len(batch))
-    sigma = qed.cross_section_fb(card.beams.s_GeV2, process, *THETA_RANGE_DEG)
+    sigma = source.cross_section_fb()
     return ProcessCounts(process, float(sigma), n_events, fired, unique, overlap, any_line)
 
 

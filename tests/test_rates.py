@@ -79,7 +79,7 @@ def test_rates_and_background_commands(tmp_path):
     doc = json.loads((tmp_path / "r.json").read_text())
     assert set(doc["processes"]) == {"bhabha", "mumu"} and doc["lumi_cm2s"] == 6e35
     assert "30 kHz budget" in out.stdout and (tmp_path / "r.png").stat().st_size > 0
-    bad = cli("rates", "--processes", "qqbar")
+    bad = cli("rates", "--processes", "two-photon")
     assert bad.returncode == 2 and "unknown" in bad.stderr
     bg = cli("background", "gammagamma", "--events", "50", "-o", "gg.hepmc3")
     assert bg.returncode == 0, bg.stderr
@@ -88,3 +88,29 @@ def test_rates_and_background_commands(tmp_path):
 
     (batch,) = list(open_events(tmp_path / "gg.hepmc3", load_card()))
     assert len(batch) == 50 and np.all(batch.pdg[2::4] == 22)
+
+
+def test_pythia_samples_chunk_independent_and_cross_sections_match(card):
+    from belle2sim.inputs.pythia_sm import PythiaSample
+
+    qq = PythiaSample("qqbar", card)
+    whole = qq.generate(4, 0, 600)
+    part = qq.generate(4, 300, 300)
+    np.testing.assert_array_equal(whole.pdg[whole.offsets[300]:], part.pdg)
+    np.testing.assert_array_equal(whole.px[whole.offsets[300]:], part.px)
+    # beams at SuperKEKB's nominal energies, crossing angle included; final states conserve four-momentum
+    her, ler = card.beams.nominal_fourvectors()
+    beams = whole.status == 4
+    np.testing.assert_allclose(whole.E[beams][0::2], her[3], rtol=1e-9)
+    ev = np.repeat(np.arange(len(whole)), np.diff(whole.offsets))
+    final = whole.status == 1
+    for comp, total in zip(("px", "py", "pz", "E"), card.beams.total_fourvector):
+        x = getattr(whole, comp)
+        np.testing.assert_allclose(np.bincount(ev[final], x[final], len(whole)), total, atol=2e-3)
+    assert 10 < np.diff(whole.offsets).mean() < 40
+    # Pythia's mu mu cross section (ISR, Z included) against the Born closed form
+    for name, ours in (("mumu-pythia", "mumu"),):
+        sample = PythiaSample(name, card)
+        sample.generate(1, 0, 3000)
+        born = qed.cross_section_fb(card.beams.s_GeV2, ours, 1e-4, 180 - 1e-4)
+        assert sample.cross_section_fb() == pytest.approx(born, rel=0.06)
