@@ -336,8 +336,8 @@ def run():
 
 
 from belle2sim.cli_files import (  # noqa: E402
-    background_command, card_command, channels_command, menu_command, rates_command, simulate_command,
-    validate_command, warm_up_command,
+    background_command, card_command, channels_command, compare_menus_command, menu_command, rates_command,
+    scan_threshold_command, simulate_command, validate_command, warm_up_command,
 )
 
 main.add_command(channels_command, "channels")
@@ -348,6 +348,8 @@ main.add_command(warm_up_command, "warm-up")
 main.add_command(rates_command, "rates")
 main.add_command(background_command, "background")
 main.add_command(simulate_command, "simulate")
+main.add_command(compare_menus_command, "compare-menus")
+main.add_command(scan_threshold_command, "scan-threshold")
 
 if __name__ == "__main__":
     run()

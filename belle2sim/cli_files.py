@@ -289,3 +289,113 @@ def simulate_command(events_file, output, menu, detector, seed, max_events, chun
     for warning in summary["input"]["warnings"]:
         click.echo(f"belle2sim: warning: {events_file}: {warning}", err=True)
     click.echo(json.dumps(summary, indent=2))
+
+
+def _study_options(f):
+    for opt in reversed((
+        click.option("--channel", required=True, help="Channel whose analysis trigger gives the signal efficiency."),
+        click.option("--mass", "masses", default=None, help="Comma-separated masses [the channel's default scan]."),
+        click.option("--lumi", type=click.FloatRange(min=0.0, min_open=True), default=6e35, show_default=True,
+                     help="Luminosity for the rates, cm^-2 s^-1."),
+        click.option("--rate-events", type=click.IntRange(1, 10**8), default=50_000, show_default=True,
+                     help="Events per Standard Model process."),
+        click.option("--events", "signal_events", type=click.IntRange(1, 10**8), default=50_000, show_default=True,
+                     help="Signal events per mass."),
+        click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar", show_default=True),
+        click.option("--detector", default=None, help="Detector card [belle2]."),
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True),
+        click.option("-o", "--output", default=None, help="Write the study as JSON."),
+    )):
+        f = opt(f)
+    return f
+
+
+def _study_setup(channel, masses, processes, detector):
+    from belle2sim.channels import get
+    from belle2sim.detector.card import load_card
+
+    ch = get(channel)
+    mass_values = sorted(float(x) for x in masses.split(",")) if masses else list(ch.default_scan)
+    return ch, mass_values, [p.strip() for p in processes.split(",") if p.strip()], load_card(detector)
+
+
+def _write_json(output, doc):
+    import json
+
+    from belle2sim.output.atomic import write_text
+
+    if output:
+        write_text(output, json.dumps(doc, indent=2) + "\n")
+
+
+@click.command()
+@click.argument("menu_a")
+@click.argument("menu_b")
+@_study_options
+def compare_menus_command(menu_a, menu_b, channel, masses, lumi, rate_events, signal_events, processes, detector,
+                          seed, output):
+    """Two menus side by side: L1 rates (total, and the lines whose rate changed) and the signal
+    efficiency of CHANNEL with its analysis trigger, on the same events.
+
+    \b
+    Example:
+      belle2sim menu -o mine.toml      # edit a threshold in mine.toml, then
+      belle2sim compare-menus belle2_l1 mine.toml --channel zprime-mumu --mass 1,4"""
+    from belle2sim import menu_study
+    from belle2sim.errors import Belle2SimError
+    from belle2sim.trigger.menu import load_menu
+
+    try:
+        if output:
+            from belle2sim.output.atomic import check_writable
+
+            check_writable(output, "-o")
+        ch, mass_values, names, card = _study_setup(channel, masses, processes, detector)
+        menus = [load_menu(menu_a), load_menu(menu_b)]
+        rows = menu_study.compare(card, menus, ch, mass_values, names, rate_events, signal_events, seed, lumi)
+        _write_json(output, {"channel": ch.name, "lumi_cm2s": lumi, "menus": rows})
+    except Belle2SimError as exc:
+        _fail(exc)
+    click.echo(menu_study.comparison_table(rows, ch, [menu_a, menu_b]))
+
+
+@click.command()
+@click.argument("menu")
+@click.argument("key")
+@click.option("--values", required=True, help="Comma-separated values of KEY (e.g. 0.5,1.0,1.5).")
+@click.option("--plot", default=None, help="Rate vs signal efficiency (FILE.png/.pdf/.svg).")
+@_study_options
+def scan_threshold_command(menu, key, values, plot, channel, masses, lumi, rate_events, signal_events, processes,
+                           detector, seed, output):
+    """L1 rate and CHANNEL's signal efficiency versus one menu parameter KEY (a dotted key of the
+    menu file, e.g. inputs.ecl.ehigh_threshold_GeV or lines.lml4.prescale): the trade-off curve.
+
+    \b
+    Example:
+      belle2sim scan-threshold belle2_l1 inputs.ecl.ehigh_threshold_GeV --values 0.5,1,1.5,2 \\
+          --channel alp-photons --mass 1 --plot ehigh.png"""
+    from belle2sim import menu_study
+    from belle2sim.errors import Belle2SimError
+    from belle2sim.trigger.menu import load_menu
+
+    try:
+        value_list = [float(v) for v in values.split(",")]
+    except ValueError:
+        _fail(f"--values must be comma-separated numbers, got {values!r}")
+    try:
+        for path, what in ((output, "-o"), (plot, "--plot")):
+            if path:
+                from belle2sim.output.atomic import check_writable
+
+                check_writable(path, what)
+        ch, mass_values, names, card = _study_setup(channel, masses, processes, detector)
+        rows = menu_study.scan_threshold(card, load_menu(menu), key, value_list, ch, mass_values, names, rate_events,
+                                         signal_events, seed, lumi)
+        _write_json(output, {"channel": ch.name, "key": key, "lumi_cm2s": lumi, "points": rows})
+        if plot:
+            from belle2sim.output.plots import plot_threshold_scan
+
+            plot_threshold_scan(rows, key, ch.name, plot)
+    except Belle2SimError as exc:
+        _fail(exc)
+    click.echo(menu_study.comparison_table(rows, ch, [f"{key.rsplit('.', 1)[-1]}={v:g}" for v in value_list]))

@@ -159,3 +159,35 @@ def plot_rates(doc, path, name_for_format):
         fig.savefig(path, format=fmt, dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
+
+
+def plot_threshold_scan(rows, key, channel_name, path):
+    """Signal efficiency against the L1 rate, one point per value of the scanned key."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import mplhep
+
+    from belle2sim.output.atomic import atomic_path
+
+    plt.style.use(mplhep.style.ROOT)
+    fig, ax = plt.subplots(figsize=(8, 6))
+    rate = [r["total_rate_Hz"] for r in rows]
+    for k, point in enumerate(rows[0]["signal"]):
+        eff = [r["signal"][k]["efficiency"] for r in rows]
+        err = [r["signal"][k]["efficiency_err"] for r in rows]
+        ax.errorbar(rate, eff, yerr=err, marker="o", label=f"{channel_name}, m = {point['mass_GeV']:g} GeV")
+        for r, e in zip(rows, eff):
+            ax.annotate(f"{r['value']:g}", (r["total_rate_Hz"], e), textcoords="offset points", xytext=(4, 4),
+                        fontsize=9)
+    ax.set_xlabel("L1 rate [Hz] (Standard Model processes, no beam background)")
+    ax.set_ylabel("signal efficiency (selection and analysis trigger)")
+    ax.set_title(f"scan of {key}: belle2sim fast simulation - not a Belle II result", fontsize=10, loc="left")
+    ax.legend(fontsize=10)
+    fmt = str(path).rsplit(".", 1)[-1]
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)

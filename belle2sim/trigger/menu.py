@@ -159,6 +159,30 @@ def load_menu(path_or_name=None):
     """Load and validate a trigger menu (a path, or the name of a shipped menu)."""
     path = resources.resolve("trigger", path_or_name, must_exist=True)
     doc, sha = _read_with_base(path)
+    return build_menu(doc, path, sha)
+
+
+def with_value(menu, key, value):
+    """A copy of ``menu`` with the dotted ``key`` (e.g. 'inputs.ecl.ehigh_threshold_GeV' or
+    'lines.hie.prescale') set to ``value``, validated like a file (a menu study without a file)."""
+    import copy
+
+    doc = copy.deepcopy(menu.doc)
+    parts = key.split(".")
+    node = doc
+    for part in parts[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            raise MenuError(f"{menu.path}: no key '{key}' (no table '{part}')")
+        node = node[part]
+    if not isinstance(node, dict) or parts[-1] not in node:
+        raise MenuError(f"{menu.path}: no key '{key}'")
+    old = node[parts[-1]]
+    node[parts[-1]] = type(old)(value) if isinstance(old, (int, float)) and not isinstance(old, bool) else value
+    return build_menu(doc, menu.path, f"{menu.sha256}+{key}={value}")
+
+
+def build_menu(doc, path, sha):
+    """Validate a menu document and build its lines (errors name ``path``)."""
     where = str(path)
     lines_doc = doc.get("lines")
     if not isinstance(lines_doc, dict) or not lines_doc:
