@@ -130,11 +130,27 @@ def test_missing_beams_and_undecayed_particles_are_errors(tmp_path, card):
     with pytest.raises(InputFileError, match="beam"):
         list(open_events(tmp_path / "nb.lhe", card))
     half = card.beams.sqrt_s_GeV / 2
-    pi0 = [[(11, -1, 0, 0, 0, half, half, 0), (-11, -1, 0, 0, 0, -half, half, 0),
-            (111, 1, 1, 1.0, 0.0, 0.0, np.hypot(1.0, 0.135), 0.135), (22, 1, 1, -1.0, 0.0, 0.0, 1.0, 0.0)]]
-    (tmp_path / "pi0.lhe").write_text(_lhe(pi0, (half, half)))
-    with pytest.raises(InputFileError, match=r"pi0 \(111\) is final state but decays"):
-        list(open_events(tmp_path / "pi0.lhe", card))
+    m_pi0, m_ks = 0.1349768, 0.497611
+    e_pi0, e_ks = np.hypot(1.0, m_pi0), np.hypot(2.0, m_ks)
+    events = [[(11, -1, 0, 0, 0, half, half, 0), (-11, -1, 0, 0, 0, -half, half, 0),
+               (111, 1, 1, 1.0, 0.0, 0.0, e_pi0, m_pi0), (310, 1, 1, 0.0, 2.0, 0.0, e_ks, m_ks),
+               (22, 1, 1, -1.0, -2.0, 0.0, 2 * half - e_pi0 - e_ks, 0.0)]] * 400
+    (tmp_path / "undecayed.lhe").write_text(_lhe(events, (half, half)))
+    (batch,) = list(open_events(tmp_path / "undecayed.lhe", card))
+    # the pi0 and the K0S are decayed by Pythia: their products carry their four-momentum
+    assert np.all(batch.status[batch.offsets[:-1] + 2] == 2) and np.all(batch.status[batch.offsets[:-1] + 3] == 2)
+    ev = np.repeat(np.arange(len(batch)), np.diff(batch.offsets))
+    local_parent = batch.parent
+    for slot in (2, 3):
+        kids = (local_parent == slot) & (np.arange(batch.n_particles) >= batch.offsets[ev] + 5)
+        for comp in ("px", "py", "pz", "E"):
+            x = getattr(batch, comp)
+            np.testing.assert_allclose(np.bincount(ev[kids], x[kids], len(batch)), x[batch.offsets[:-1] + slot],
+                                       atol=1e-6)
+    # K0S daughters start where it decayed: along its flight, exponential in its lab decay length
+    ks_kids = (local_parent == 3) & (batch.status == 1)
+    r = np.hypot(batch.vx[ks_kids], batch.vy[ks_kids])
+    assert np.all(r > 0) and abs(np.median(r) / (np.log(2) * 2.0 / m_ks * 2.6844) - 1) < 0.25
 
 
 def test_cli_input_runs_refuses_layout_selections_and_leaves_no_file(tmp_path, card):

@@ -6,8 +6,8 @@ numbers = position in the file, so randomness and results do not depend on the c
 Frames: events in the c.m. frame (beams back to back with equal energies, as MadGraph writes them)
 are rotated and boosted to the SuperKEKB lab (the card's beams, crossing angle included); events
 with SuperKEKB's beam energies are kept as they are; anything else is kept with a warning. Final-
-state taus are decayed (Pythia 8 bank, generators/tau_decays.py); any other unstable particle left
-undecayed is an error naming it. A broken file (truncated, wrong format, non-finite momenta,
+state taus are decayed (Pythia 8 bank, generators/tau_decays.py), any other unstable particle left
+undecayed (c tau < 1 m: pi0, eta, K0S, charm...) by Pythia 8 with its own vertices (inputs/decayer.py). A broken file (truncated, wrong format, non-finite momenta,
 unknown PDG id, no beams) is an error naming the file and the event.
 """
 

@@ -8,9 +8,6 @@ from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
 from belle2sim.inputs import SourceInfo
 from belle2sim.inputs.frames import classify_frame, to_lab
 
-# final-state particles we decay here; anything else unstable must come decayed
-DECAYED_HERE = {15}
-STABLE_CTAU_CM = 100.0  # longer-lived than 1 m (pi+-, K+-, K_L, mu, n): final state as it is
 
 
 class EventSource:
@@ -52,6 +49,9 @@ class EventSource:
                                  f"the {self.info.frame} frame")
         if frame.name == "c.m.":
             to_lab(batch, self.card)
+        from belle2sim.inputs.decayer import decay_unstable
+
+        batch = decay_unstable(batch, self.seed)  # pi0, eta, K0S, D... left undecayed by the generator
         if np.any((np.abs(batch.pdg) == 15) & (batch.status == STATUS_FINAL)):
             from belle2sim.generators import tau_decays
 
@@ -59,23 +59,13 @@ class EventSource:
         return batch
 
     def _check_particles(self, batch):
-        ids = np.unique(batch.pdg[batch.status == STATUS_FINAL])
-        for pid in ids:
+        for pid in np.unique(batch.pdg[batch.status == STATUS_FINAL]):
             try:
                 pdgdata.response_class(int(pid))
-                stable = abs(pid) in pdgdata.NEW_PARTICLES or abs(pid) in DECAYED_HERE or \
-                    pdgdata.ctau_cm(abs(int(pid))) > STABLE_CTAU_CM
             except UnknownParticleError as exc:
                 i = int(np.argmax(batch.pdg == pid))
                 ev = int(np.searchsorted(batch.offsets, i, side="right") - 1)
                 raise InputFileError(f"{self.path}: event {batch.number[ev]}: {exc}") from None
-            if not stable:
-                i = int(np.argmax((batch.pdg == pid) & (batch.status == STATUS_FINAL)))
-                ev = int(np.searchsorted(batch.offsets, i, side="right") - 1)
-                raise InputFileError(
-                    f"{self.path}: event {batch.number[ev]}: {pdgdata.name(int(pid))} ({pid}) is final state but "
-                    f"decays within {pdgdata.ctau_cm(abs(int(pid))):.3g} cm: decay it in the generator "
-                    f"(belle2sim decays only taus)")
         if not np.any(batch.status == STATUS_BEAM):
             raise InputFileError(f"{self.path}: events {batch.number[0]}-{batch.number[-1]} have no beam particles "
                                  f"(HepMC status 4 / LHE incoming): the frame cannot be determined")
