@@ -166,9 +166,9 @@ def warm_up_command(detector, menu):
               help="Instantaneous luminosity in cm^-2 s^-1.")
 @click.option("--events", "n_events", type=click.IntRange(1, 10**8), default=100_000, show_default=True,
               help="Events simulated per process.")
-@click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar", show_default=True,
+@click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar,bbbar", show_default=True,
               help="Comma-separated processes: bhabha, gammagamma, mumu, tautau (built-in, tree level), qqbar, "
-                   "mumu-pythia (Pythia 8).")
+                   "mumu-pythia (Pythia 8), bbbar (Upsilon(4S), Pythia 8 B decays).")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
 @click.option("-o", "--output", default=None, help="Write the rate table as JSON.")
 @click.option("--plot", default=None, help="Bar chart of the line rates (FILE.png/.pdf/.svg).")
@@ -181,8 +181,8 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
     Example:
       belle2sim rates --menu my_menu.toml --lumi 6e35 -o rates.json --plot rates.png
 
-    Tree-level Bhabha, gamma gamma, mu mu, tau tau and Pythia 8 q qbar: beam background, two-photon
-    and B Bbar events are not simulated, so the total is a lower bound (the output says so)."""
+    Tree-level Bhabha, gamma gamma, mu mu, tau tau, Pythia 8 q qbar and B Bbar: beam background and
+    two-photon events are not simulated, so the total is a lower bound (the output says so)."""
     import json
 
     from tqdm import tqdm
@@ -196,7 +196,7 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
     from belle2sim.trigger.menu import load_menu
 
     names = [p.strip() for p in processes.split(",") if p.strip()]
-    known = list(BUILT_IN) + list(PYTHIA)
+    known = list(BUILT_IN) + list(PYTHIA) + ["bbbar"]
     unknown = [p for p in names if p not in known]
     if unknown or not names:
         _fail(f"--processes: unknown {', '.join(unknown) or 'empty list'} (known: {', '.join(known)})")
@@ -231,7 +231,7 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
 def background_command(process, n_events, seed, detector, output):
     """Write Standard Model events as HepMC3 for reuse elsewhere (SuperKEKB lab frame). PROCESS:
     bhabha, gammagamma, mumu, tautau (tree level, c.m. polar range 10-170 deg) or qqbar,
-    mumu-pythia (Pythia 8)."""
+    mumu-pythia (Pythia 8), bbbar (Upsilon(4S) -> B Bbar, Pythia 8 B decays)."""
     from belle2sim import rates
     from belle2sim.detector.card import load_card
     from belle2sim.errors import Belle2SimError
@@ -240,8 +240,8 @@ def background_command(process, n_events, seed, detector, output):
     from belle2sim.output.atomic import check_writable
     from belle2sim.output.hepmc_writer import write_hepmc
 
-    if process not in BUILT_IN and process not in PYTHIA:
-        _fail(f"unknown process '{process}' (known: {', '.join(list(BUILT_IN) + list(PYTHIA))})")
+    if process not in BUILT_IN and process not in PYTHIA and process != "bbbar":
+        _fail(f"unknown process '{process}' (known: {', '.join(list(BUILT_IN) + list(PYTHIA) + ['bbbar'])})")
     try:
         check_writable(output, "-o")
         card = load_card(detector)
@@ -301,7 +301,7 @@ def _study_options(f):
                      help="Events per Standard Model process."),
         click.option("--events", "signal_events", type=click.IntRange(1, 10**8), default=50_000, show_default=True,
                      help="Signal events per mass."),
-        click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar", show_default=True),
+        click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar,bbbar", show_default=True),
         click.option("--detector", default=None, help="Detector card [belle2]."),
         click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True),
         click.option("-o", "--output", default=None, help="Write the study as JSON."),

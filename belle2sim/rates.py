@@ -1,15 +1,16 @@
 """L1 rates of a menu: Standard Model processes through the detector and the trigger.
 
 For each process (built-in tree-level generators, generators/qed.py, taus decayed by the Pythia 8
-bank; q qbar from Pythia 8, inputs/pythia_sm.py) N events are simulated; a line's rate is sum over processes of sigma x L x (fraction of
+bank; q qbar from Pythia 8, inputs/pythia_sm.py; B Bbar with Pythia 8 B decays, generators/bbbar.py)
+N events are simulated; a line's rate is sum over processes of sigma x L x (fraction of
 events that fire it after prescale), its statistical error the binomial one; its unique rate counts
 events that no other line fires (what dropping it would save); the overlap matrix holds the rate
 of events firing both lines; the total L1 rate is the rate of events that fire any line. Compare
 with Iwasaki et al., IEEE TNS (2011) Table I (data sheet sec. 7a).
 
 Not simulated (said in the output): beam-induced background (the dominant L1 rate in practice),
-two-photon processes e+e- -> e+e- X (about 15 kHz at 8e35 in Iwasaki's table) and B Bbar: the
-total is a lower bound on the physics rate.
+two-photon processes e+e- -> e+e- X (about 15 kHz at 8e35 in Iwasaki's table): the total is a
+lower bound on the physics rate.
 """
 
 from dataclasses import dataclass
@@ -19,12 +20,11 @@ import numpy as np
 BUDGET_HZ = 30_000.0  # Belle II L1 output budget (data sheet; Iwasaki et al. 2011)
 FB_TO_CM2 = 1e-39
 THETA_RANGE_DEG = (10.0, 170.0)  # c.m. generation range: covers the ECL acceptance (12.4-155.1 deg lab)
-DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau", "qqbar")
+DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau", "qqbar", "bbbar")
 IWASAKI_HZ_AT_8E35 = {"bhabha": "350 (after a 1/100 prescale)", "gammagamma": "19 (after a 1/100 prescale)",
-                      "mumu": "640", "tautau": "640", "qqbar": "2200 (2.8 nb continuum)",
+                      "mumu": "640", "tautau": "640", "qqbar": "2200 (2.8 nb continuum)", "bbbar": "960 (1.2 nb)",
                       "mumu-pythia": "640"}
 NOT_SIMULATED = ("beam-induced background", "two-photon processes e+e- -> e+e- X (~15 kHz at 8e35, Iwasaki 2011)",
-                 "Upsilon(4S) -> B Bbar (~960 Hz at 8e35)",
                  "radiative corrections of the built-in two-body processes (Born cross sections)")
 
 
@@ -46,7 +46,7 @@ class _Source:
         from belle2sim.generators import qed
         from belle2sim.inputs import pythia_sm
 
-        if process not in qed.PROCESSES and process not in pythia_sm.PROCESSES:
+        if process not in qed.PROCESSES and process not in pythia_sm.PROCESSES and process != "bbbar":
             raise ValueError(f"unknown process {process!r}")
         self.process, self.card = process, card
         self.pythia = pythia_sm.PythiaSample(process, card) if process in pythia_sm.PROCESSES else None
@@ -59,6 +59,11 @@ class _Source:
             if self.pythia is not None:
                 yield self.pythia.generate(seed, first, m)
                 continue
+            if self.process == "bbbar":
+                from belle2sim.generators import bbbar
+
+                yield bbbar.generate(seed, first, m, self.card)
+                continue
             batch = qed.generate(seed, first, m, self.card.beams, self.process, *THETA_RANGE_DEG)
             if self.process == "tautau":
                 batch = tau_decays.decay_taus(batch, seed)
@@ -69,6 +74,10 @@ class _Source:
 
         if self.pythia is not None:
             return self.pythia.cross_section_fb()
+        if self.process == "bbbar":
+            from belle2sim.generators import bbbar
+
+            return bbbar.SIGMA_FB
         return qed.cross_section_fb(self.card.beams.s_GeV2, self.process, *THETA_RANGE_DEG)
 
 

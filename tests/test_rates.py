@@ -136,3 +136,29 @@ def test_menu_studies_see_a_prescale_and_a_threshold(card, menu, tmp_path):
     assert "total L1 rate" in menu_study.comparison_table(rows, ch, ["0.5", "2", "4"])
     with pytest.raises(Exception, match="no key"):
         with_value(menu, "inputs.ecl.no_such_key", 1.0)
+
+
+def test_bbbar_events_conserve_and_do_not_depend_on_chunking(card):
+    from belle2sim import pdgdata
+    from belle2sim.generators import bbbar
+
+    whole = bbbar.generate(2, 0, 2000, card)
+    half = bbbar.generate(2, 1000, 1000, card)
+    np.testing.assert_array_equal(whole.pdg[whole.offsets[1000]:], half.pdg)
+    ev = np.repeat(np.arange(len(whole)), np.diff(whole.offsets))
+    final = whole.status == 1
+    for comp, total in zip(("px", "py", "pz", "E"), card.beams.total_fourvector):
+        x = getattr(whole, comp)
+        np.testing.assert_allclose(np.bincount(ev[final], x[final], len(whole)), total, atol=2e-3)
+    assert np.all(np.bincount(ev[final], pdgdata.charges(whole.pdg)[final], len(whole)) == 0)
+    b = whole.pdg[whole.offsets[:-1] + 3]
+    assert abs(np.mean(np.abs(b) == 521) - bbbar.CHARGED_FRACTION) < 4 * np.sqrt(0.25 / 2000)
+    # B momentum in the Upsilon(4S) frame (at rest in the c.m.): the two-body value
+    import vector
+
+    beta = card.beams.boost_vector
+    bv = vector.array({"px": whole.px[whole.offsets[:-1] + 3], "py": whole.py[whole.offsets[:-1] + 3],
+                       "pz": whole.pz[whole.offsets[:-1] + 3], "E": whole.E[whole.offsets[:-1] + 3]})
+    p_cm = bv.boost_beta3(vector.obj(x=-beta[0], y=-beta[1], z=-beta[2])).p
+    m = np.where(np.abs(b) == 521, pdgdata.mass_GeV(521), pdgdata.mass_GeV(511))
+    np.testing.assert_allclose(p_cm, np.sqrt(card.beams.sqrt_s_GeV ** 2 / 4 - m ** 2), rtol=1e-6)
