@@ -53,6 +53,23 @@ def _pick(u, cumulative):
     return cumulative.shape[0] - 1
 
 
+@inline
+def production(key, sqrt_s, m_a, m_h, bx, by, bz, ax, ay, az):
+    """(A', h') lab four-vectors: 1 + A sin^2(theta) about the e- axis (ax, ay, az) in the c.m.
+    frame moving with (bx, by, bz), A = k^2 / (2 m_A'^2), by accept-reject against 1 + A."""
+    k = two_body_momentum(sqrt_s, m_a, m_h)
+    a_coef = k * k / (2.0 * m_a * m_a)
+    c = 0.0
+    for attempt in range(10000):
+        c = 2.0 * rng.uniform(key, 2 * attempt + 10) - 1.0
+        if rng.uniform(key, 2 * attempt + 11) * (1.0 + a_coef) < 1.0 + a_coef * (1.0 - c * c):
+            break
+    dx, dy, dz = direction(ax, ay, az, c, 2.0 * np.pi * rng.uniform(key, 0))
+    a_vec = boost(k * dx, k * dy, k * dz, np.sqrt(k * k + m_a * m_a), bx, by, bz)
+    h_vec = boost(-k * dx, -k * dy, -k * dz, np.sqrt(k * k + m_h * m_h), bx, by, bz)
+    return a_vec, h_vec
+
+
 @kernel(parallel=True)
 def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, modes_cum, per_event, isr,
               pdg, px, py, pz, E, vx, vy, vz, parent, status):
@@ -64,17 +81,8 @@ def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, mod
         if isr.shape[0] > 0:
             k_isr, sqrt_s, (bx, by, bz), (ax, ay, az) = isr_mod.radiate(
                 rng.event_key(seed, numbers[i], rng.STAGE_ISR), isr, sqrt_s, bx, by, bz, ax, ay, az, her)
-        key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
-        k = two_body_momentum(sqrt_s, m_a, m_h)
-        a_coef = k * k / (2.0 * m_a * m_a)
-        c = 0.0
-        for attempt in range(10000):  # 1 + A sin^2 against its maximum 1 + A
-            c = 2.0 * rng.uniform(key, 2 * attempt + 10) - 1.0
-            if rng.uniform(key, 2 * attempt + 11) * (1.0 + a_coef) < 1.0 + a_coef * (1.0 - c * c):
-                break
-        dx, dy, dz = direction(ax, ay, az, c, 2.0 * np.pi * rng.uniform(key, 0))
-        a_vec = boost(k * dx, k * dy, k * dz, np.sqrt(k * k + m_a * m_a), bx, by, bz)
-        h_vec = boost(-k * dx, -k * dy, -k * dz, np.sqrt(k * k + m_h * m_h), bx, by, bz)
+        a_vec, h_vec = production(rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR), sqrt_s, m_a, m_h,
+                                  bx, by, bz, ax, ay, az)
         j = i * per_event
         if isr.shape[0] > 0:
             _write(out, j + per_event - 1, k_isr, 22, STATUS_FINAL, -1, vtx)

@@ -31,7 +31,7 @@ from belle2sim._jit import inline, kernel
 from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
-from belle2sim.generators.dark_higgs import _write
+from belle2sim.generators.dark_higgs import _write, production
 from belle2sim.kinematics import boost, direction, two_body_momentum
 
 PDG_A, PDG_H, PDG_CHI1, PDG_CHI2 = 4900022, 4900025, 1000022, 1000023
@@ -104,17 +104,8 @@ def _generate(seed, numbers, beam, m_a, m_h, m1, m2, m_e, m_mu, w_max, pdg, px, 
     for i in prange(numbers.shape[0]):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ax, ay, az) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
-        key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
-        k = two_body_momentum(sqrt_s, m_a, m_h)
-        a_coef = k * k / (2.0 * m_a * m_a)
-        c = 0.0
-        for attempt in range(10000):  # 1 + A sin^2 (generators/dark_higgs.py)
-            c = 2.0 * rng.uniform(key, 2 * attempt + 10) - 1.0
-            if rng.uniform(key, 2 * attempt + 11) * (1.0 + a_coef) < 1.0 + a_coef * (1.0 - c * c):
-                break
-        dx, dy, dz = direction(ax, ay, az, c, 2.0 * np.pi * rng.uniform(key, 0))
-        a_vec = boost(k * dx, k * dy, k * dz, np.sqrt(k * k + m_a * m_a), bx, by, bz)
-        h_vec = boost(-k * dx, -k * dy, -k * dz, np.sqrt(k * k + m_h * m_h), bx, by, bz)
+        a_vec, h_vec = production(rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR), sqrt_s, m_a, m_h,
+                                  bx, by, bz, ax, ay, az)
         j = i * 11
         _write(out, j, (her[0], her[1], her[2], her[3]), 11, STATUS_BEAM, -1, vtx)
         _write(out, j + 1, (ler[0], ler[1], ler[2], ler[3]), -11, STATUS_BEAM, -1, vtx)

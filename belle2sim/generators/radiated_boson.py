@@ -103,18 +103,11 @@ def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
                 for y in range(4):
                     B1[x, y] = S1[x, y] / d1
                     B2[x, y] = S2[x, y] / d2
-        elif kind == PSEUDOSCALAR or kind == PSEUDOSCALAR_DERIVATIVE:
-            _gamma5_vertex(q, m_l, kind == PSEUDOSCALAR_DERIVATIVE, G, T)
-            matmul(G, S1, T)
-            for x in range(4):
-                for y in range(4):
-                    B1[x, y] = T[x, y] / d1
-            matmul(S2, G, T)
-            for x in range(4):
-                for y in range(4):
-                    B2[x, y] = T[x, y] / d2
         else:
-            slash(pols[p, 0], pols[p, 1], pols[p, 2], pols[p, 3], G)  # real polarisations
+            if kind == VECTOR:
+                slash(pols[p, 0], pols[p, 1], pols[p, 2], pols[p, 3], G)  # real polarisations
+            else:
+                _gamma5_vertex(q, m_l, kind == PSEUDOSCALAR_DERIVATIVE, G, T)
             matmul(G, S1, T)
             for x in range(4):
                 for y in range(4):
