@@ -336,8 +336,10 @@ def run():
 
 
 from belle2sim.cli_files import (  # noqa: E402
-    background_command, card_command, channels_command, compare_menus_command, menu_command, rates_command,
-    scan_threshold_command, simulate_command, validate_command, warm_up_command,
+    card_command, channels_command, menu_command, validate_command, warm_up_command,
+)
+from belle2sim.cli_studies import (  # noqa: E402
+    background_command, compare_menus_command, rates_command, scan_threshold_command, simulate_command,
 )
 
 main.add_command(channels_command, "channels")
