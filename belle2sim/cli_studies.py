@@ -17,7 +17,8 @@ from belle2sim.cli_files import _fail
               help="Events simulated per process.")
 @click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar,bbbar", show_default=True,
               help="Comma-separated processes: bhabha, gammagamma, mumu, tautau (built-in, tree level), qqbar, "
-                   "mumu-pythia (Pythia 8), bbbar (Upsilon(4S), Pythia 8 B decays).")
+                   "mumu-pythia (Pythia 8), bbbar (Upsilon(4S), Pythia 8 B decays), twophoton-ee, twophoton-mumu "
+                   "(equivalent-photon approximation, leading log: an overestimate, see generators/two_photon.py).")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
 @click.option("-o", "--output", default=None, help="Write the rate table as JSON.")
 @click.option("--plot", default=None, help="Bar chart of the line rates (FILE.png/.pdf/.svg).")
@@ -45,7 +46,7 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
     from belle2sim.trigger.menu import load_menu
 
     names = [p.strip() for p in processes.split(",") if p.strip()]
-    known = list(BUILT_IN) + list(PYTHIA) + ["bbbar"]
+    known = list(BUILT_IN) + list(PYTHIA) + list(rates.OTHER_PROCESSES)
     unknown = [p for p in names if p not in known]
     if unknown or not names:
         _fail(f"--processes: unknown {', '.join(unknown) or 'empty list'} (known: {', '.join(known)})")
@@ -80,7 +81,8 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
 def background_command(process, n_events, seed, detector, output):
     """Write Standard Model events as HepMC3 for reuse elsewhere (SuperKEKB lab frame). PROCESS:
     bhabha, gammagamma, mumu, tautau (tree level, c.m. polar range 10-170 deg) or qqbar,
-    mumu-pythia (Pythia 8), bbbar (Upsilon(4S) -> B Bbar, Pythia 8 B decays)."""
+    mumu-pythia (Pythia 8), bbbar (Upsilon(4S) -> B Bbar, Pythia 8 B decays), twophoton-ee,
+    twophoton-mumu (equivalent-photon approximation)."""
     from belle2sim import rates
     from belle2sim.detector.card import load_card
     from belle2sim.errors import Belle2SimError
@@ -89,8 +91,9 @@ def background_command(process, n_events, seed, detector, output):
     from belle2sim.output.atomic import check_writable
     from belle2sim.output.hepmc_writer import write_hepmc
 
-    if process not in BUILT_IN and process not in PYTHIA and process != "bbbar":
-        _fail(f"unknown process '{process}' (known: {', '.join(list(BUILT_IN) + list(PYTHIA) + ['bbbar'])})")
+    known = list(BUILT_IN) + list(PYTHIA) + list(rates.OTHER_PROCESSES)
+    if process not in known:
+        _fail(f"unknown process '{process}' (known: {', '.join(known)})")
     try:
         check_writable(output, "-o")
         card = load_card(detector)

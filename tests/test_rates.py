@@ -162,3 +162,28 @@ def test_bbbar_events_conserve_and_do_not_depend_on_chunking(card):
     p_cm = bv.boost_beta3(vector.obj(x=-beta[0], y=-beta[1], z=-beta[2])).p
     m = np.where(np.abs(b) == 521, pdgdata.mass_GeV(521), pdgdata.mass_GeV(511))
     np.testing.assert_allclose(p_cm, np.sqrt(card.beams.sqrt_s_GeV ** 2 / 4 - m ** 2), rtol=1e-6)
+
+
+def test_two_photon_pairs_in_the_equivalent_photon_approximation(card):
+    from belle2sim import pdgdata
+    from belle2sim.generators import two_photon as tp
+
+    m = pdgdata.mass_GeV(13)
+    for w in (0.25, 1.0, 6.0):  # the sampled angular law integrates to the Breit-Wheeler total
+        total = integrate.quad(lambda c: tp.dsigma_dcos_GeV2(c, w, m), -1, 1)[0]
+        assert total == pytest.approx(float(tp.breit_wheeler_GeV2(w, m)), rel=1e-8)
+    assert float(tp.breit_wheeler_GeV2(0.2, m)) == 0.0  # below threshold
+    whole = tp.generate(3, 0, 3000, card, 13)
+    part = tp.generate(3, 1500, 1500, card, 13)
+    np.testing.assert_array_equal(whole.px[6 * 1500:], part.px)
+    lep = np.concatenate([np.arange(4, 6 * 3000, 6), np.arange(5, 6 * 3000, 6)])
+    pt = np.hypot(whole.px[lep], whole.py[lep])
+    theta = np.degrees(np.arctan2(pt, whole.pz[lep]))
+    assert pt.min() >= tp.MIN_PT_GeV and theta.min() >= 17.0 and theta.max() <= 150.0
+    ev = np.repeat(np.arange(3000), 6)
+    final = whole.status == 1
+    for comp, total in zip(("px", "py", "pz", "E"), card.beams.total_fourvector):
+        x = getattr(whole, comp)
+        np.testing.assert_allclose(np.bincount(ev[final], x[final], 3000), total, atol=1e-9)
+    sigma, err, _ = tp.pilot(card, 13)
+    assert err < 0.02 * sigma

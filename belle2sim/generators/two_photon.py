@@ -1,0 +1,201 @@
+"""Two-photon lepton pairs e+e- -> e+e- l+l- (l = e, mu) in the equivalent-photon approximation.
+
+Each beam radiates a quasi-real photon of energy fraction x with the Weizsaecker-Williams spectrum
+(leading logarithm, Budnev et al., Phys. Rept. 15 (1975) 181):
+
+    f(x) = alpha / (2 pi x) [1 + (1 - x)^2] ln(Q2_max / Q2_min),  Q2_min = m_e^2 x^2 / (1 - x),
+
+with Q2_max = ``Q2_MAX_GeV2`` (1 GeV^2, ASSUMPTION: the scattered e+- stay below the detector's
+acceptance; photon transverse momenta are neglected: collinear photons). The photons collide at
+W^2 = 2 k1.k2 (crossing angle included) and make a lepton pair with the Breit-Wheeler law
+
+    dsigma/dcos = (2 pi alpha^2 beta / W^2) [1 + 2 beta^2 (1 - c^2) - beta^4 - beta^4 (1 - c^2)^2]
+                  / (1 - beta^2 c^2)^2
+
+(c: the lepton angle to photon 1 in the gamma gamma frame; it integrates to the Breit-Wheeler total,
+checked by the tests). Generation cuts: both leptons with lab pT >= 0.1 GeV and polar angle in
+17-150 deg (the definition of Iwasaki et al.'s ~80 nb of two-photon processes). x1, x2 are drawn log-uniformly above X_MIN, the events unweighted against a
+pilot run; the cross section is the mean weight of a fixed pilot sample (stated with its error). The
+EPA's leading-log accuracy (tens of per cent) and the missing hadronic final states (gamma gamma ->
+pi pi, ...) are stated wherever its rate is shown. The scattered e+- are kept (final state, along
+the beams, energies (1 - x) E_beam).
+"""
+
+import numpy as np
+from numba import prange
+
+from belle2sim import pdgdata, rng
+from belle2sim._jit import kernel
+from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
+from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
+
+Q2_MAX_GeV2 = 1.0
+X_MIN = 1e-4
+MIN_PT_GeV = 0.1
+THETA_RANGE_DEG = (17.0, 150.0)  # both leptons inside the CDC's polar acceptance (as Iwasaki et al.)
+COS_MIN, COS_MAX = np.cos(np.radians(THETA_RANGE_DEG[1])), np.cos(np.radians(THETA_RANGE_DEG[0]))
+PILOT = 400_000
+MAX_ATTEMPTS = 2000
+
+
+def flux(x, m_e):
+    q2_min = m_e * m_e * x * x / (1 - x)
+    return ALPHA_EM / (2 * np.pi * x) * (1 + (1 - x) ** 2) * np.log(Q2_MAX_GeV2 / q2_min)
+
+
+def breit_wheeler_GeV2(w, m):
+    """Total sigma(gamma gamma -> l+ l-) in GeV^-2 (0 below threshold)."""
+    w = np.asarray(w, dtype=float)
+    b2 = np.clip(1 - 4 * m * m / np.maximum(w, 1e-12) ** 2, 0.0, 1.0)
+    b = np.sqrt(b2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.pi * ALPHA_EM**2 / (2 * m * m) * (1 - b2) * ((3 - b2**2) * np.log((1 + b) / (1 - b)) - 2 * b * (2 - b2))
+    return np.where(w > 2 * m, np.nan_to_num(s), 0.0)
+
+
+def dsigma_dcos_GeV2(c, w, m):
+    b2 = 1 - 4 * m * m / w**2
+    b = np.sqrt(b2)
+    s2 = 1 - c * c
+    return 2 * np.pi * ALPHA_EM**2 * b / w**2 * (1 + 2 * b2 * s2 - b2 * b2 - b2 * b2 * s2 * s2) / (1 - b2 * c * c) ** 2
+
+
+@kernel(parallel=True)
+def _candidates(seed, numbers, stage_counter, her, ler, m_e, m, log_x_min, out):
+    """One candidate per event (its own counters): x1, x2, c, phi, weight without the angle, and the
+    lab four-vectors of the two leptons (columns 5-12); weight 0 if below threshold or a lepton below
+    the pT cut."""
+    for i in prange(numbers.shape[0]):
+        key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
+        base = 8 * stage_counter
+        x1 = np.exp(log_x_min * (1.0 - rng.uniform(key, base)))
+        x2 = np.exp(log_x_min * (1.0 - rng.uniform(key, base + 1)))
+        k1 = (x1 * her[0], x1 * her[1], x1 * her[2], x1 * her[3])
+        k2 = (x2 * ler[0], x2 * ler[1], x2 * ler[2], x2 * ler[3])
+        w2 = 2.0 * (k1[3] * k2[3] - k1[0] * k2[0] - k1[1] * k2[1] - k1[2] * k2[2])
+        out[i, 4] = 0.0
+        if w2 <= 4.0 * m * m or x1 >= 1.0 or x2 >= 1.0:
+            continue
+        w = np.sqrt(w2)
+        b2 = 1.0 - 4.0 * m * m / w2
+        # Breit-Wheeler total and the angle by accept-reject on its shape (max at c = +-1 region bound)
+        b = np.sqrt(b2)
+        sig = np.pi * ALPHA_EM ** 2 / (2.0 * m * m) * (1.0 - b2) * (
+            (3.0 - b2 * b2) * np.log((1.0 + b) / (1.0 - b)) - 2.0 * b * (2.0 - b2))
+        fx1 = ALPHA_EM / (2.0 * np.pi * x1) * (1.0 + (1.0 - x1) ** 2) * np.log(
+            Q2_MAX_GeV2 * (1.0 - x1) / (m_e * m_e * x1 * x1))
+        fx2 = ALPHA_EM / (2.0 * np.pi * x2) * (1.0 + (1.0 - x2) ** 2) * np.log(
+            Q2_MAX_GeV2 * (1.0 - x2) / (m_e * m_e * x2 * x2))
+        if fx1 <= 0.0 or fx2 <= 0.0:
+            continue
+        c = 0.0
+        peak = 2.0 / (1.0 - b2) ** 2 + 2.0
+        for attempt in range(200):
+            c = 2.0 * rng.uniform(key, base + 2 + 1000 * (attempt + 1)) - 1.0
+            s2 = 1.0 - c * c
+            shape = (1.0 + 2.0 * b2 * s2 - b2 * b2 - b2 * b2 * s2 * s2) / (1.0 - b2 * c * c) ** 2
+            if rng.uniform(key, base + 3 + 1000 * (attempt + 1)) * peak < shape:
+                break
+        phi = 2.0 * np.pi * rng.uniform(key, base + 4)
+        # lepton momenta in the gamma gamma frame along photon 1's direction there, then to the lab
+        tx, ty, tz, te = k1[0] + k2[0], k1[1] + k2[1], k1[2] + k2[2], k1[3] + k2[3]
+        vx, vy, vz = tx / te, ty / te, tz / te
+        v2 = vx * vx + vy * vy + vz * vz
+        g = 1.0 / np.sqrt(1.0 - v2)
+        bp = vx * k1[0] + vy * k1[1] + vz * k1[2]
+        gf = (g - 1.0) * bp / v2 - g * k1[3]
+        ax, ay, az = k1[0] + gf * vx, k1[1] + gf * vy, k1[2] + gf * vz
+        an = np.sqrt(ax * ax + ay * ay + az * az)
+        ax, ay, az = ax / an, ay / an, az / an
+        # a perpendicular basis
+        if abs(az) < 0.9:
+            px_, py_, pz_ = -ay, ax, 0.0
+        else:
+            px_, py_, pz_ = 0.0, -az, ay
+        pn = np.sqrt(px_ * px_ + py_ * py_ + pz_ * pz_)
+        px_, py_, pz_ = px_ / pn, py_ / pn, pz_ / pn
+        qx, qy, qz = ay * pz_ - az * py_, az * px_ - ax * pz_, ax * py_ - ay * px_
+        p = 0.5 * w * b
+        s = np.sqrt(max(1.0 - c * c, 0.0))
+        dx = c * ax + s * (np.cos(phi) * px_ + np.sin(phi) * qx)
+        dy = c * ay + s * (np.cos(phi) * py_ + np.sin(phi) * qy)
+        dz = c * az + s * (np.cos(phi) * pz_ + np.sin(phi) * qz)
+        e = 0.5 * w
+        for sign in (1.0, -1.0):
+            lx, ly, lz = sign * p * dx, sign * p * dy, sign * p * dz
+            bl = vx * lx + vy * ly + vz * lz
+            gl = (g - 1.0) * bl / v2 + g * e
+            col = 5 if sign > 0 else 9
+            out[i, col], out[i, col + 1], out[i, col + 2] = lx + gl * vx, ly + gl * vy, lz + gl * vz
+            out[i, col + 3] = g * (e + bl)
+        pt1 = np.sqrt(out[i, 5] ** 2 + out[i, 6] ** 2)
+        pt2 = np.sqrt(out[i, 9] ** 2 + out[i, 10] ** 2)
+        cos1 = out[i, 7] / np.sqrt(pt1 * pt1 + out[i, 7] ** 2)
+        cos2 = out[i, 11] / np.sqrt(pt2 * pt2 + out[i, 11] ** 2)
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = x1, x2, c, phi
+        if pt1 >= MIN_PT_GeV and pt2 >= MIN_PT_GeV and COS_MIN <= cos1 <= COS_MAX and COS_MIN <= cos2 <= COS_MAX:
+            out[i, 4] = fx1 * fx2 * sig * x1 * x2 * log_x_min * log_x_min
+
+
+def _pilot(card, lepton, seed):
+    her, ler = card.beams.nominal_fourvectors()
+    out = np.empty((PILOT, 13))
+    _candidates(np.uint64(seed), np.arange(PILOT, dtype=np.int64), 0, np.array(her), np.array(ler),
+                pdgdata.mass_GeV(11), pdgdata.mass_GeV(lepton), np.log(X_MIN), out)
+    w = out[:, 4]
+    return w.mean(), w.std() / np.sqrt(PILOT), w.max()
+
+
+_PILOTS = {}
+
+
+def pilot(card, lepton, seed=777):
+    """(cross section fb, its MC error fb, largest weight) from a fixed pilot sample."""
+    key = (card.sha256, lepton, seed)
+    if key not in _PILOTS:
+        mean, err, w_max = _pilot(card, lepton, seed)
+        _PILOTS[key] = (GEV2_TO_FB * mean, GEV2_TO_FB * err, w_max)
+    return _PILOTS[key]
+
+
+def generate(seed, first, n, card, lepton):
+    """``n`` unweighted e+e- -> e+e- l+l- events (lab): beams, scattered e-, e+, then l-, l+."""
+    _, _, w_max = pilot(card, lepton)
+    her, ler = card.beams.nominal_fourvectors()
+    numbers = np.arange(first, first + n, dtype=np.int64)
+    chosen = np.full((n, 13), np.nan)
+    pending = np.arange(n)
+    for attempt in range(MAX_ATTEMPTS):
+        if not len(pending):
+            break
+        out = np.empty((len(pending), 13))
+        _candidates(np.uint64(seed), numbers[pending], attempt + 1, np.array(her), np.array(ler),
+                    pdgdata.mass_GeV(11), pdgdata.mass_GeV(lepton), np.log(X_MIN), out)
+        u = np.empty(len(pending))
+        _accept_uniform(np.uint64(seed), numbers[pending], attempt + 1, u)
+        ok = u * w_max < out[:, 4]
+        chosen[pending[ok]] = out[ok]
+        pending = pending[~ok]
+    if len(pending):
+        raise RuntimeError(f"two-photon generation: {len(pending)} events not accepted in {MAX_ATTEMPTS} attempts")
+    batch = EventBatch.empty(n, 6, first_number=first)
+    j = np.arange(n) * 6
+    for slot, vec, code, st in ((0, her, 11, STATUS_BEAM), (1, ler, -11, STATUS_BEAM)):
+        batch.px[j + slot], batch.py[j + slot], batch.pz[j + slot], batch.E[j + slot] = vec
+        batch.pdg[j + slot], batch.status[j + slot] = code, st
+    for slot, vec, frac, code in ((2, her, chosen[:, 0], 11), (3, ler, chosen[:, 1], -11)):
+        for comp, v in zip(("px", "py", "pz", "E"), vec):
+            getattr(batch, comp)[j + slot] = (1.0 - frac) * v
+        batch.pdg[j + slot], batch.status[j + slot] = code, STATUS_FINAL
+    for slot, col, code in ((4, 5, lepton), (5, 9, -lepton)):
+        for k, comp in enumerate(("px", "py", "pz", "E")):
+            getattr(batch, comp)[j + slot] = chosen[:, col + k]
+        batch.pdg[j + slot], batch.status[j + slot] = code, STATUS_FINAL
+    batch.parent[:] = -1
+    return batch
+
+
+@kernel(parallel=True)
+def _accept_uniform(seed, numbers, stage_counter, out):
+    for i in prange(numbers.shape[0]):
+        out[i] = rng.uniform(rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR), 8 * stage_counter + 7)
