@@ -101,7 +101,8 @@ def background_command(process, n_events, seed, detector, output):
         n = write_hepmc(source.events(n_events, seed, 50_000), output)
     except Belle2SimError as exc:
         _fail(exc)
-    where = "" if process in PYTHIA else f" in {rates.THETA_RANGE_DEG} deg c.m."
+    where = f" in {rates.THETA_RANGE_DEG} deg c.m." if process in BUILT_IN else (
+        " with both leptons at pT > 0.1 GeV in 17-150 deg" if process in rates.TWO_PHOTON else "")
     click.echo(f"wrote {n} {process} events to {output} (sigma = {source.cross_section_fb() * 1e-6:.4g} nb{where})")
 
 
