@@ -297,7 +297,8 @@ def _arm_watchdog(exit_code, grace_s=3.0):
     def _unraisable(info):
         if issubclass(info.exc_type, (KeyboardInterrupt, SystemExit)):
             _force_exit(exit_code)
-        sys.__unraisablehook__(info)
+        # anything else now comes from objects torn down on the way out (numba's LLVM handles): the
+        # run is ending on a signal, so it is not news to the user
 
     sys.unraisablehook = _unraisable
     timer = threading.Timer(grace_s, _force_exit, args=(exit_code,))
@@ -321,6 +322,10 @@ def run():
     signal.signal(signal.SIGINT, _interrupt)
     try:
         main(standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code in (128 + signal.SIGTERM,):  # a signal: outputs already cleaned up while unwinding
+            _force_exit(exc.code)  # skip the interpreter's teardown of half-built compiler objects
+        raise
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.UsageError as exc:
@@ -331,8 +336,7 @@ def run():
         click.echo("belle2sim: interrupted", err=True)
         sys.exit(130)
     except KeyboardInterrupt:
-        click.echo("\nbelle2sim: interrupted", err=True)
-        sys.exit(130)
+        _force_exit(130)  # says "interrupted"; skips the teardown of half-built compiler objects
 
 
 from belle2sim.cli_files import (  # noqa: E402
