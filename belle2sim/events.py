@@ -2,7 +2,8 @@
 
 Particles of all events sit in flat arrays (``pdg``, ``px``, ``py``, ``pz``, ``E`` in GeV;
 production vertex ``vx``, ``vy``, ``vz`` in cm; ``parent`` = index of the mother *within its
-event* or -1; ``status`` with the HepMC meaning: 1 final state, 2 decayed, 4 incoming beam).
+event* or -1; ``status`` with the HepMC meaning: 1 final state, 2 decayed, 4 incoming beam, and 0 for
+the products of a decay outside the detector).
 ``offsets`` (CSR, length n_events + 1) marks where each event's particles start. Each event
 carries its ``number`` (the key of all its random numbers) and a ``weight``.
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from belle2sim.errors import InputFileError
 
+STATUS_NOT_PRODUCED = 0  # decay products of a particle that decayed outside the detector (propagation.py)
 STATUS_FINAL = 1
 STATUS_DECAYED = 2
 STATUS_BEAM = 4

@@ -36,13 +36,12 @@ from numba import prange
 
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
-from belle2sim.events import STATUS_DECAYED, STATUS_FINAL
+from belle2sim.events import STATUS_DECAYED, STATUS_FINAL, STATUS_NOT_PRODUCED
 
 MAX_LONG_LIVED = 2
 P_BROAD = 0.25
 ELL_MIN_CM = 1e-4
 ELL_MAX_CM = 1e5
-STATUS_NOT_PRODUCED = 0
 _LOG_SPAN = np.log(ELL_MAX_CM / ELL_MIN_CM)
 _COUNTER = 64  # draw counter of the k-th long-lived particle: 2 * (k + _COUNTER) (+1)
 _OTHER_COUNTER = 1 << 20  # other long-lived species: 2 * (particle slot) + _OTHER_COUNTER

@@ -101,6 +101,7 @@ class PointJob:
             raise ParameterError(f"channel {channel.name} has no long-lived particle: --ctau does not apply")
         self.lifetimes_cm = None if lifetimes_cm is None else [float(x) for x in lifetimes_cm]
         self.model_ctau = float(channel.ctau_cm(params, card)) if self.llp is not None else None
+        self.others = tuple(channel.other_long_lived(params, card)) if channel.other_long_lived else ()
 
     def new_counter(self):
         from belle2sim.maps import LifetimeCounter
@@ -116,27 +117,20 @@ class PointJob:
                 progress(min(chunk_size, last_event - first))
         return cut_names
 
-    def run_source(self, source, counter, progress=None):
-        """Events from an external file (belle2sim.inputs.EventSource) instead of the generator."""
-        cut_names = None
-        for batch in source:
-            cut_names = self._process(batch, counter)
-            if progress is not None:
-                progress(len(batch))
-        return cut_names
-
     def _chunk(self, first, n, counter):
         return self._process(self.channel.generate(self.seed, first, n, self.params, self.card), counter)
 
-    def _process(self, batch, counter):
+    def _process(self, batch, counter, chunk=None):
+        """Count one batch; ``chunk``: its detector and trigger result when already simulated (events
+        from a file, shared by the points of a scan of a channel without a long-lived particle)."""
         from belle2sim import propagation
 
-        channel, params, card, seed = self.channel, self.params, self.card, self.seed
+        params, card, seed = self.params, self.card, self.seed
         lifetimes_cm = self.lifetimes_cm
         lifetime_axis = lifetimes_cm is not None
         n = len(batch)
-        if self.llp is not None:
-            others = channel.other_long_lived(params, card) if channel.other_long_lived else ()
+        if self.llp is not None and chunk is None:
+            others = self.others
             if lifetime_axis:
                 ell = propagation.propagate(batch, self.llp, card, seed, reference_cm=lifetimes_cm, others=others)
                 if np.all(batch.weight == 1.0):
@@ -146,7 +140,8 @@ class PointJob:
                     counter.begin_chunk(propagation.lifetime_weights(ell, lifetimes_cm, lifetimes_cm) * batch.weight)
             else:
                 propagation.propagate(batch, self.llp, card, seed, ctau_cm=self.model_ctau, others=others)
-        chunk = simulate_chunk(batch, card, self.menu, seed, self.period)
+        if chunk is None:
+            chunk = simulate_chunk(batch, card, self.menu, seed, self.period)
         w = batch.weight
         counter.add_total(w)
         fired, unique = trigger_terms(self.ast, self.trigger_lines, chunk.bits, chunk.psnm)

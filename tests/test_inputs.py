@@ -40,6 +40,10 @@ def test_hepmc_file_of_our_events_gives_the_generator_numbers(tmp_path, card, me
     from_file, info = run_input(tmp_path / "z.hepmc3", ch, [2.0], {}, card, menu, 1, chunk_size=700)
     assert info.frame == "lab" and info.n_events == 3000 and not info.warnings
     assert _doc(ch, direct, card, menu, 3000) == _doc(ch, from_file, card, menu, 3000)
+    # two mass windows in one pass over the file (shared detector response) = two separate passes
+    both, _ = run_input(tmp_path / "z.hepmc3", ch, [1.0, 2.0], {}, card, menu, 1, chunk_size=700)
+    one, _ = run_input(tmp_path / "z.hepmc3", ch, [1.0], {}, card, menu, 1)
+    assert _doc(ch, both, card, menu, 3000)["points"] == _doc(ch, one + from_file, card, menu, 3000)["points"]
 
 
 def _lhe(events, beams=(5.29, 5.29)):

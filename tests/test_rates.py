@@ -171,8 +171,12 @@ def test_two_photon_pairs_in_the_equivalent_photon_approximation(card):
     m = pdgdata.mass_GeV(13)
     for w in (0.25, 1.0, 6.0):  # the sampled angular law integrates to the Breit-Wheeler total
         total = integrate.quad(lambda c: tp.dsigma_dcos_GeV2(c, w, m), -1, 1)[0]
-        assert total == pytest.approx(float(tp.breit_wheeler_GeV2(w, m)), rel=1e-8)
-    assert float(tp.breit_wheeler_GeV2(0.2, m)) == 0.0  # below threshold
+        assert total == pytest.approx(tp.breit_wheeler(w, m), rel=1e-8)
+    assert tp.breit_wheeler(0.2, m) == 0.0  # below threshold
+    # the spectrum: alpha/(2 pi x) (1 + (1-x)^2) ln(Q2_max / Q2_min), Q2_min = m_e^2 x^2 / (1 - x)
+    m_e, x = pdgdata.mass_GeV(11), 0.3
+    assert tp.flux(x, m_e) == pytest.approx(0.0072973525693 / (2 * np.pi * x) * (1 + 0.7**2)
+                                            * np.log(tp.Q2_MAX_GeV2 * 0.7 / (m_e**2 * x**2)), rel=1e-9)
     whole = tp.generate(3, 0, 3000, card, 13)
     part = tp.generate(3, 1500, 1500, card, 13)
     np.testing.assert_array_equal(whole.px[6 * 1500:], part.px)

@@ -18,6 +18,7 @@ import numpy as np
 
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Channel, Parameter, b_candidates, register
+from belle2sim.channels.objects import vertex_mass_window
 from belle2sim.errors import ParameterError
 from belle2sim.generators import b_meson
 
@@ -79,13 +80,7 @@ def _select(batch, chunk, card, params):
     b_cand = b_candidates.b_candidate(card, comp[0] + np.nan_to_num(v.E[s_idx]), comp[1] + np.nan_to_num(v.px[s_idx]),
                                       comp[2] + np.nan_to_num(v.py[s_idx]), comp[3] + np.nan_to_num(v.pz[s_idx]))
     # 5. M(x x) window: predicted resolution from the tracks' pT resolution [OURS]
-    a, b = card.doc["tracking"]["pt_resolution"]
-    rel2 = np.zeros(len(batch))
-    for k in x_idx:
-        pt = np.hypot(np.nan_to_num(t.px[k].astype(float)), np.nan_to_num(t.py[k].astype(float)))
-        rel2 += (a * pt) ** 2 + b**2
-    sigma_m = 0.5 * params["mass_GeV"] * np.sqrt(rel2) + 1e-4
-    window = np.abs(np.nan_to_num(v.mass_GeV[s_idx], nan=-1.0) - params["mass_GeV"]) < params["window_nsigma"] * sigma_m
+    window = vertex_mass_window(t, v, s_idx, x_idx, params["mass_GeV"], params["window_nsigma"], card)
     return {"displaced vertex (2 tracks, 0.05 < r < 60 cm)": vertex,
             "vertex tracks identified (e: E/p, mu: KLM)": ident,
             "prompt K+ (K*0 -> K+ pi-) candidate": prompt,

@@ -17,6 +17,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Channel, Parameter, register
 from belle2sim.constants import HBARC_GeV_m
+from belle2sim.channels.objects import vertex_mass_window
 from belle2sim.errors import ParameterError
 from belle2sim.generators import dark_higgs, idm
 
@@ -74,14 +75,7 @@ def _select(batch, chunk, card, params):
         j = start + slot
         out[name] = v.found[j] & (v.radius_cm[j] > VERTEX_RADIUS_CM[0]) & (v.radius_cm[j] < VERTEX_RADIUS_CM[1])
     j = start + SLOT_H
-    a, b = card.doc["tracking"]["pt_resolution"]
-    rel2 = np.zeros(len(batch))
-    for k in (j + 1, j + 2):
-        pt = np.hypot(np.nan_to_num(t.px[k].astype(float)), np.nan_to_num(t.py[k].astype(float)))
-        rel2 += (a * pt) ** 2 + b**2
-    sigma = 0.5 * params["m_h_GeV"] * np.sqrt(rel2) + 1e-4
-    out["M(mu mu) in window"] = np.abs(np.nan_to_num(v.mass_GeV[j], nan=-1.0) - params["m_h_GeV"]) < \
-        params["window_nsigma"] * sigma
+    out["M(mu mu) in window"] = vertex_mass_window(t, v, j, (j + 1, j + 2), params["m_h_GeV"], params["window_nsigma"], card)
     return out
 
 

@@ -136,3 +136,16 @@ def photons(batch, chunk, card, e_min_GeV, ref_cm=None, pi0_window_GeV=(0.0, -1.
                    float(e_min_GeV), card.beams.boost_vector, ref, float(pi0_window_GeV[0]),
                    float(pi0_window_GeV[1]), total, n_pi0, max_cos, sum_cm)
     return total, n_pi0, max_cos, sum_cm
+
+
+def vertex_mass_window(tracks, vertices, parent_idx, daughter_idx, mass_GeV, n_sigma, card):
+    """Vertices at ``parent_idx`` whose mass lies within n_sigma predicted resolutions of mass_GeV.
+    The resolution is the two daughters' pT resolution (card: a pT (+) b), sigma_M = M/2 (+) over
+    the daughters, plus 0.1 MeV [OURS: a two-body estimate, angles neglected]."""
+    a, b = card.doc["tracking"]["pt_resolution"]
+    rel2 = np.zeros(len(parent_idx))
+    for k in daughter_idx:
+        pt = np.hypot(np.nan_to_num(tracks.px[k].astype(float)), np.nan_to_num(tracks.py[k].astype(float)))
+        rel2 += (a * pt) ** 2 + b**2
+    sigma = 0.5 * mass_GeV * np.sqrt(rel2) + 1e-4
+    return np.abs(np.nan_to_num(vertices.mass_GeV[parent_idx], nan=-1.0) - mass_GeV) < n_sigma * sigma

@@ -28,9 +28,8 @@ from numba import prange
 
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
-from belle2sim.detector.cdc import count_axial_superlayers
+from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
-from belle2sim.detector.cdc import axial_layers
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
 
 (T_PT_MIN, T_EFF, T_PT_FULL, T_A, T_B, T_SIG_THETA, T_SIG_PHI, T_SIG_D0, T_SIG_Z0,

@@ -87,3 +87,4 @@ def simulate_vertices(batch, charge, tracks, card, seed):
                     tracks.px, tracks.py, tracks.pz, card.displaced_params(), out.n_tracks, out.radius_cm,
                     out.mass_GeV, out.px, out.py, out.pz, out.E, out.found)
     return out
+

@@ -15,28 +15,36 @@ import numpy as np
 POOL_SIZE = 20_000
 
 
+def pythia(*settings):
+    """An initialised, quiet Pythia 8 instance (pythia8mc) with ``settings``; a refused setting or
+    a failed initialisation is an error naming it. Every Pythia of belle2sim is made here."""
+    import pythia8mc
+
+    p = pythia8mc.Pythia("", False)
+    for setting in ("Print:quiet = on", "Next:numberCount = 0") + settings:
+        if not p.readString(setting):
+            raise RuntimeError(f"Pythia refused the setting {setting!r}")
+    if not p.init():
+        raise RuntimeError(f"Pythia failed to initialise with {settings}")
+    return p
+
+
 @lru_cache(maxsize=8)
 def b_decay_pool(pdg, seed):
     """(offsets, pdg, px, py, pz, E) of the final-state particles of POOL_SIZE decays of a B
     (``pdg``) at rest (GeV)."""
-    import pythia8mc
-
-    pythia = pythia8mc.Pythia("", False)
-    for setting in ("ProcessLevel:all = off", "Print:quiet = on", "Random:setSeed = on",
-                    f"Random:seed = {1 + (int(seed) * 7919 + abs(int(pdg))) % 900_000_000}",
-                    "Next:numberCount = 0", "Check:event = on"):
-        pythia.readString(setting)
-    pythia.init()
-    mass = pythia.particleData.m0(int(pdg))
+    pythia_ = pythia("ProcessLevel:all = off", "Random:setSeed = on",
+                     f"Random:seed = {1 + (int(seed) * 7919 + abs(int(pdg))) % 900_000_000}", "Check:event = on")
+    mass = pythia_.particleData.m0(int(pdg))
     ids, mom, counts = [], [], []
     while len(counts) < POOL_SIZE:
-        pythia.event.reset()
-        pythia.event.append(int(pdg), 1, 0, 0, 0.0, 0.0, 0.0, mass, mass)
-        if not pythia.next():
+        pythia_.event.reset()
+        pythia_.event.append(int(pdg), 1, 0, 0, 0.0, 0.0, 0.0, mass, mass)
+        if not pythia_.next():
             continue
         n = 0
-        for k in range(pythia.event.size()):
-            particle = pythia.event[k]
+        for k in range(pythia_.event.size()):
+            particle = pythia_.event[k]
             if particle.isFinal():
                 ids.append(particle.id())
                 mom.append((particle.px(), particle.py(), particle.pz(), particle.e()))

@@ -56,13 +56,10 @@ def _cache_path(n, seed):
 
 def make_bank(n=DEFAULT_BANK_SIZE, seed=20261125, progress=None):
     """Decay n tau- at rest with Pythia 8 and collect their final-state daughters."""
-    import pythia8mc
+    from belle2sim.generators.pythia_decays import pythia
 
-    py = pythia8mc.Pythia("", False)
-    for setting in ("ProcessLevel:all = off", "Print:quiet = on", "ParticleDecays:limitTau0 = on",
-                    "ParticleDecays:tau0Max = 10.", "Random:setSeed = on", f"Random:seed = {seed % 900_000_000}"):
-        py.readString(setting)
-    py.init()
+    py = pythia("ProcessLevel:all = off", "ParticleDecays:limitTau0 = on", "ParticleDecays:tau0Max = 10.",
+                "Random:setSeed = on", f"Random:seed = {seed % 900_000_000}")
     m_tau = py.particleData.m0(15)
     pdg, p4, counts = [], [], []
     done = 0

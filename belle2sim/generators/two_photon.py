@@ -25,9 +25,10 @@ import numpy as np
 from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import kernel
+from belle2sim._jit import inline, kernel
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
+from belle2sim.kinematics import boost, direction
 
 Q2_MAX_GeV2 = 1.0
 X_MIN = 1e-4
@@ -38,103 +39,81 @@ PILOT = 400_000
 MAX_ATTEMPTS = 2000
 
 
+@inline
 def flux(x, m_e):
-    q2_min = m_e * m_e * x * x / (1 - x)
-    return ALPHA_EM / (2 * np.pi * x) * (1 + (1 - x) ** 2) * np.log(Q2_MAX_GeV2 / q2_min)
+    """Weizsaecker-Williams photon spectrum f(x) (0 where Q2_min reaches Q2_max)."""
+    q2_min = m_e * m_e * x * x / (1.0 - x)
+    if q2_min >= Q2_MAX_GeV2:
+        return 0.0
+    return ALPHA_EM / (2.0 * np.pi * x) * (1.0 + (1.0 - x) ** 2) * np.log(Q2_MAX_GeV2 / q2_min)
 
 
-def breit_wheeler_GeV2(w, m):
-    """Total sigma(gamma gamma -> l+ l-) in GeV^-2 (0 below threshold)."""
-    w = np.asarray(w, dtype=float)
-    b2 = np.clip(1 - 4 * m * m / np.maximum(w, 1e-12) ** 2, 0.0, 1.0)
+@inline
+def breit_wheeler(w, m):
+    """Total sigma(gamma gamma -> l+ l-) in GeV^-2 at gamma gamma mass w (0 below threshold)."""
+    if w <= 2.0 * m:
+        return 0.0
+    b2 = 1.0 - 4.0 * m * m / (w * w)
     b = np.sqrt(b2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.pi * ALPHA_EM**2 / (2 * m * m) * (1 - b2) * ((3 - b2**2) * np.log((1 + b) / (1 - b)) - 2 * b * (2 - b2))
-    return np.where(w > 2 * m, np.nan_to_num(s), 0.0)
+    return np.pi * ALPHA_EM ** 2 / (2.0 * m * m) * (1.0 - b2) * (
+        (3.0 - b2 * b2) * np.log((1.0 + b) / (1.0 - b)) - 2.0 * b * (2.0 - b2))
+
+
+@inline
+def _angular_shape(c, b2):
+    s2 = 1.0 - c * c
+    return (1.0 + 2.0 * b2 * s2 - b2 * b2 - b2 * b2 * s2 * s2) / (1.0 - b2 * c * c) ** 2
 
 
 def dsigma_dcos_GeV2(c, w, m):
+    """Breit-Wheeler dsigma/dcos (GeV^-2); integrates to :func:`breit_wheeler`."""
     b2 = 1 - 4 * m * m / w**2
-    b = np.sqrt(b2)
-    s2 = 1 - c * c
-    return 2 * np.pi * ALPHA_EM**2 * b / w**2 * (1 + 2 * b2 * s2 - b2 * b2 - b2 * b2 * s2 * s2) / (1 - b2 * c * c) ** 2
+    return 2 * np.pi * ALPHA_EM**2 * np.sqrt(b2) / w**2 * _angular_shape(np.asarray(c, dtype=float), b2)
 
 
 @kernel(parallel=True)
 def _candidates(seed, numbers, stage_counter, her, ler, m_e, m, log_x_min, out):
-    """One candidate per event (its own counters): x1, x2, c, phi, weight without the angle, and the
-    lab four-vectors of the two leptons (columns 5-12); weight 0 if below threshold or a lepton below
-    the pT cut."""
+    """One candidate per event (its own counters): x1, x2, c, phi, the weight, and the lab
+    four-vectors of the two leptons (columns 5-12); weight 0 below threshold or outside the cuts."""
     for i in prange(numbers.shape[0]):
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         base = 8 * stage_counter
         x1 = np.exp(log_x_min * (1.0 - rng.uniform(key, base)))
         x2 = np.exp(log_x_min * (1.0 - rng.uniform(key, base + 1)))
+        out[i, 4] = 0.0
         k1 = (x1 * her[0], x1 * her[1], x1 * her[2], x1 * her[3])
         k2 = (x2 * ler[0], x2 * ler[1], x2 * ler[2], x2 * ler[3])
         w2 = 2.0 * (k1[3] * k2[3] - k1[0] * k2[0] - k1[1] * k2[1] - k1[2] * k2[2])
-        out[i, 4] = 0.0
-        if w2 <= 4.0 * m * m or x1 >= 1.0 or x2 >= 1.0:
+        weight = flux(x1, m_e) * flux(x2, m_e) * breit_wheeler(np.sqrt(max(w2, 0.0)), m)
+        if weight <= 0.0:
             continue
         w = np.sqrt(w2)
         b2 = 1.0 - 4.0 * m * m / w2
-        # Breit-Wheeler total and the angle by accept-reject on its shape (max at c = +-1 region bound)
-        b = np.sqrt(b2)
-        sig = np.pi * ALPHA_EM ** 2 / (2.0 * m * m) * (1.0 - b2) * (
-            (3.0 - b2 * b2) * np.log((1.0 + b) / (1.0 - b)) - 2.0 * b * (2.0 - b2))
-        fx1 = ALPHA_EM / (2.0 * np.pi * x1) * (1.0 + (1.0 - x1) ** 2) * np.log(
-            Q2_MAX_GeV2 * (1.0 - x1) / (m_e * m_e * x1 * x1))
-        fx2 = ALPHA_EM / (2.0 * np.pi * x2) * (1.0 + (1.0 - x2) ** 2) * np.log(
-            Q2_MAX_GeV2 * (1.0 - x2) / (m_e * m_e * x2 * x2))
-        if fx1 <= 0.0 or fx2 <= 0.0:
-            continue
         c = 0.0
-        peak = 2.0 / (1.0 - b2) ** 2 + 2.0
+        peak = 2.0 / (1.0 - b2) ** 2 + 2.0  # above the angular shape everywhere
         for attempt in range(200):
             c = 2.0 * rng.uniform(key, base + 2 + 1000 * (attempt + 1)) - 1.0
-            s2 = 1.0 - c * c
-            shape = (1.0 + 2.0 * b2 * s2 - b2 * b2 - b2 * b2 * s2 * s2) / (1.0 - b2 * c * c) ** 2
-            if rng.uniform(key, base + 3 + 1000 * (attempt + 1)) * peak < shape:
+            if rng.uniform(key, base + 3 + 1000 * (attempt + 1)) * peak < _angular_shape(c, b2):
                 break
         phi = 2.0 * np.pi * rng.uniform(key, base + 4)
-        # lepton momenta in the gamma gamma frame along photon 1's direction there, then to the lab
-        tx, ty, tz, te = k1[0] + k2[0], k1[1] + k2[1], k1[2] + k2[2], k1[3] + k2[3]
-        vx, vy, vz = tx / te, ty / te, tz / te
-        v2 = vx * vx + vy * vy + vz * vz
-        g = 1.0 / np.sqrt(1.0 - v2)
-        bp = vx * k1[0] + vy * k1[1] + vz * k1[2]
-        gf = (g - 1.0) * bp / v2 - g * k1[3]
-        ax, ay, az = k1[0] + gf * vx, k1[1] + gf * vy, k1[2] + gf * vz
-        an = np.sqrt(ax * ax + ay * ay + az * az)
-        ax, ay, az = ax / an, ay / an, az / an
-        # a perpendicular basis
-        if abs(az) < 0.9:
-            px_, py_, pz_ = -ay, ax, 0.0
-        else:
-            px_, py_, pz_ = 0.0, -az, ay
-        pn = np.sqrt(px_ * px_ + py_ * py_ + pz_ * pz_)
-        px_, py_, pz_ = px_ / pn, py_ / pn, pz_ / pn
-        qx, qy, qz = ay * pz_ - az * py_, az * px_ - ax * pz_, ax * py_ - ay * px_
-        p = 0.5 * w * b
-        s = np.sqrt(max(1.0 - c * c, 0.0))
-        dx = c * ax + s * (np.cos(phi) * px_ + np.sin(phi) * qx)
-        dy = c * ay + s * (np.cos(phi) * py_ + np.sin(phi) * qy)
-        dz = c * az + s * (np.cos(phi) * pz_ + np.sin(phi) * qz)
-        e = 0.5 * w
-        for sign in (1.0, -1.0):
-            lx, ly, lz = sign * p * dx, sign * p * dy, sign * p * dz
-            bl = vx * lx + vy * ly + vz * lz
-            gl = (g - 1.0) * bl / v2 + g * e
-            col = 5 if sign > 0 else 9
-            out[i, col], out[i, col + 1], out[i, col + 2] = lx + gl * vx, ly + gl * vy, lz + gl * vz
-            out[i, col + 3] = g * (e + bl)
-        pt1 = np.sqrt(out[i, 5] ** 2 + out[i, 6] ** 2)
-        pt2 = np.sqrt(out[i, 9] ** 2 + out[i, 10] ** 2)
-        cos1 = out[i, 7] / np.sqrt(pt1 * pt1 + out[i, 7] ** 2)
-        cos2 = out[i, 11] / np.sqrt(pt2 * pt2 + out[i, 11] ** 2)
+        # leptons in the gamma gamma frame about photon 1's direction there, then to the lab
+        te = k1[3] + k2[3]
+        vx, vy, vz = (k1[0] + k2[0]) / te, (k1[1] + k2[1]) / te, (k1[2] + k2[2]) / te
+        a = boost(k1[0], k1[1], k1[2], k1[3], -vx, -vy, -vz)
+        an = np.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+        dx, dy, dz = direction(a[0] / an, a[1] / an, a[2] / an, c, phi)
+        p = 0.5 * w * np.sqrt(b2)
+        for col, sign in ((5, 1.0), (9, -1.0)):
+            lab = boost(sign * p * dx, sign * p * dy, sign * p * dz, 0.5 * w, vx, vy, vz)
+            out[i, col], out[i, col + 1], out[i, col + 2], out[i, col + 3] = lab[0], lab[1], lab[2], lab[3]
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = x1, x2, c, phi
-        if pt1 >= MIN_PT_GeV and pt2 >= MIN_PT_GeV and COS_MIN <= cos1 <= COS_MAX and COS_MIN <= cos2 <= COS_MAX:
-            out[i, 4] = fx1 * fx2 * sig * x1 * x2 * log_x_min * log_x_min
+        inside = True
+        for col in (5, 9):
+            pt = np.sqrt(out[i, col] ** 2 + out[i, col + 1] ** 2)
+            cos = out[i, col + 2] / np.sqrt(pt * pt + out[i, col + 2] ** 2)
+            inside = inside and pt >= MIN_PT_GeV and COS_MIN <= cos <= COS_MAX
+        if inside:
+            out[i, 4] = weight * x1 * x2 * log_x_min * log_x_min
 
 
 def _pilot(card, lepton, seed):

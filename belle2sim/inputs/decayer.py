@@ -34,14 +34,10 @@ def unstable(pdg):
 
 def _pythia():
     if "p" not in _PYTHIA:
-        import pythia8mc
+        from belle2sim.generators.pythia_decays import pythia
 
-        p = pythia8mc.Pythia("", False)
-        for s in ("ProcessLevel:all = off", "Print:quiet = on", "Next:numberCount = 0", "Random:setSeed = on",
-                  "Random:seed = 1", "ParticleDecays:limitTau0 = on", f"ParticleDecays:tau0Max = {10 * STABLE_CTAU_CM}"):
-            p.readString(s)
-        p.init()
-        _PYTHIA["p"] = p
+        _PYTHIA["p"] = pythia("ProcessLevel:all = off", "Random:setSeed = on", "Random:seed = 1",
+                              "ParticleDecays:limitTau0 = on", f"ParticleDecays:tau0Max = {10 * STABLE_CTAU_CM}")
     return _PYTHIA["p"]
 
 

@@ -73,8 +73,8 @@ def to_lab(batch, card):
     import vector
 
     beta = card.beams.boost_vector
-    her = vector.obj(px=card.beams.nominal_fourvectors()[0][0], py=card.beams.nominal_fourvectors()[0][1],
-                     pz=card.beams.nominal_fourvectors()[0][2], E=card.beams.nominal_fourvectors()[0][3])
+    px, py, pz, e = card.beams.nominal_fourvectors()[0]
+    her = vector.obj(px=px, py=py, pz=pz, E=e)
     her_cm = her.boost_beta3(vector.obj(x=-beta[0], y=-beta[1], z=-beta[2]))
     axis = np.array([her_cm.px, her_cm.py, her_cm.pz]) / her_cm.p
     em, _ = _beams(batch, "")

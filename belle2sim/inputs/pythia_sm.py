@@ -30,25 +30,20 @@ _SEED_MAX = 900_000_000
 
 class PythiaSample:
     def __init__(self, process, card):
-        import pythia8mc
+        from belle2sim.generators.pythia_decays import pythia
 
         if process not in PROCESSES:
             raise ValueError(f"unknown Pythia process {process!r} (known: {', '.join(PROCESSES)})")
         her, ler = card.beams.nominal_fourvectors()
         b = card.beams
-        p = pythia8mc.Pythia("", False)
-        for s in ("Beams:idA = 11", "Beams:idB = -11", "Beams:frameType = 3",
-                  f"Beams:pxA = {her[0]!r}", f"Beams:pyA = {her[1]!r}", f"Beams:pzA = {her[2]!r}",
-                  f"Beams:pxB = {ler[0]!r}", f"Beams:pyB = {ler[1]!r}", f"Beams:pzB = {ler[2]!r}",
-                  "Beams:allowVertexSpread = on", f"Beams:sigmaVertexX = {10 * b.beamspot_sigma_x_cm!r}",
-                  f"Beams:sigmaVertexY = {10 * b.beamspot_sigma_y_cm!r}",
-                  f"Beams:sigmaVertexZ = {10 * b.beamspot_sigma_z_cm!r}",
-                  "WeakSingleBoson:ffbar2gmZ = on", "23:onMode = off", f"23:onIfAny = {PROCESSES[process]}",
-                  "Print:quiet = on", "Next:numberCount = 0", "Random:setSeed = on", "Random:seed = 1"):
-            if not p.readString(s):
-                raise RuntimeError(f"Pythia refused the setting {s!r}")
-        if not p.init():
-            raise RuntimeError(f"Pythia failed to initialise the {process} process")
+        p = pythia("Beams:idA = 11", "Beams:idB = -11", "Beams:frameType = 3",
+                   f"Beams:pxA = {her[0]!r}", f"Beams:pyA = {her[1]!r}", f"Beams:pzA = {her[2]!r}",
+                   f"Beams:pxB = {ler[0]!r}", f"Beams:pyB = {ler[1]!r}", f"Beams:pzB = {ler[2]!r}",
+                   "Beams:allowVertexSpread = on", f"Beams:sigmaVertexX = {10 * b.beamspot_sigma_x_cm!r}",
+                   f"Beams:sigmaVertexY = {10 * b.beamspot_sigma_y_cm!r}",
+                   f"Beams:sigmaVertexZ = {10 * b.beamspot_sigma_z_cm!r}",
+                   "WeakSingleBoson:ffbar2gmZ = on", "23:onMode = off", f"23:onIfAny = {PROCESSES[process]}",
+                   "Random:setSeed = on", "Random:seed = 1")
         self.pythia, self.process = p, process
 
     def generate(self, seed, first, n):
