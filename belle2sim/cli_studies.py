@@ -15,10 +15,12 @@ from belle2sim.cli_files import _fail
               help="Instantaneous luminosity in cm^-2 s^-1.")
 @click.option("--events", "n_events", type=click.IntRange(1, 10**8), default=100_000, show_default=True,
               help="Events simulated per process.")
-@click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar,bbbar", show_default=True,
-              help="Comma-separated processes: bhabha, gammagamma, mumu, tautau (built-in, tree level), qqbar, "
-                   "mumu-pythia (Pythia 8), bbbar (Upsilon(4S), Pythia 8 B decays), twophoton-ee, twophoton-mumu "
-                   "(equivalent-photon approximation, leading log: an overestimate, see generators/two_photon.py).")
+@click.option("--processes", default=None,
+              help="Comma-separated processes [all defaults: bhabha, gammagamma, mumu, tautau, qqbar, bbbar, "
+                   "twophoton-ee, twophoton-mumu, twophoton-qqbar-pythia]. bhabha, gammagamma, mumu, tautau: built-in, "
+                   "tree level; qqbar, mumu-pythia: Pythia 8; bbbar: Upsilon(4S), Pythia 8 B decays; twophoton-ee, "
+                   "twophoton-mumu: built-in equivalent-photon generator; twophoton-{ee,mumu,qqbar}-pythia: Pythia 8's "
+                   "photon fluxes.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
 @click.option("-o", "--output", default=None, help="Write the rate table as JSON.")
 @click.option("--plot", default=None, help="Bar chart of the line rates (FILE.png/.pdf/.svg).")
@@ -31,8 +33,9 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
     Example:
       belle2sim rates --menu my_menu.toml --lumi 6e35 -o rates.json --plot rates.png
 
-    Tree-level Bhabha, gamma gamma, mu mu, tau tau, Pythia 8 q qbar and B Bbar: beam background and
-    two-photon events are not simulated, so the total is a lower bound (the output says so)."""
+    Tree-level Bhabha, gamma gamma, mu mu, tau tau, Pythia 8 q qbar and B Bbar, two-photon lepton and
+    quark pairs: beam background and soft two-photon hadron production are not simulated, so the
+    total is a lower bound (the output says so)."""
     import json
 
     from tqdm import tqdm
@@ -45,7 +48,7 @@ def rates_command(menu, detector, lumi, n_events, processes, seed, output, plot,
     from belle2sim.output.atomic import OutputSet, check_writable
     from belle2sim.trigger.menu import load_menu
 
-    names = [p.strip() for p in processes.split(",") if p.strip()]
+    names = list(rates.DEFAULT_PROCESSES) if processes is None else [p.strip() for p in processes.split(",") if p.strip()]
     known = list(BUILT_IN) + list(PYTHIA) + list(rates.OTHER_PROCESSES)
     unknown = [p for p in names if p not in known]
     if unknown or not names:
@@ -101,9 +104,8 @@ def background_command(process, n_events, seed, detector, output):
         n = write_hepmc(source.events(n_events, seed, 50_000), output)
     except Belle2SimError as exc:
         _fail(exc)
-    where = f" in {rates.THETA_RANGE_DEG} deg c.m." if process in BUILT_IN else (
-        " with both leptons at pT > 0.1 GeV in 17-150 deg" if process in rates.TWO_PHOTON else "")
-    click.echo(f"wrote {n} {process} events to {output} (sigma = {source.cross_section_fb() * 1e-6:.4g} nb{where})")
+    click.echo(f"wrote {n} {process} events to {output} (sigma = {source.cross_section_fb() * 1e-6:.4g} nb, "
+               f"generated: {rates.generation_cuts(process)})")
 
 
 @click.command()

@@ -1,7 +1,9 @@
 """L1 rates of a menu: Standard Model processes through the detector and the trigger.
 
 For each process (built-in tree-level generators, generators/qed.py, taus decayed by the Pythia 8
-bank; q qbar from Pythia 8, inputs/pythia_sm.py; B Bbar with Pythia 8 B decays, generators/bbbar.py)
+bank; q qbar from Pythia 8, inputs/pythia_sm.py; B Bbar with Pythia 8 B decays, generators/bbbar.py;
+two-photon lepton pairs from the built-in equivalent-photon generator, generators/two_photon.py,
+and two-photon quark pairs from Pythia 8's photon fluxes)
 N events are simulated; a line's rate is sum over processes of sigma x L x (fraction of
 events that fire it after prescale), its statistical error the binomial one; its unique rate counts
 events that no other line fires (what dropping it would save); the overlap matrix holds the rate
@@ -9,8 +11,8 @@ of events firing both lines; the total L1 rate is the rate of events that fire a
 with Iwasaki et al., IEEE TNS (2011) Table I (data sheet sec. 7a).
 
 Not simulated (said in the output): beam-induced background (the dominant L1 rate in practice),
-two-photon processes e+e- -> e+e- X (about 15 kHz at 8e35 in Iwasaki's table): the total is a
-lower bound on the physics rate.
+two-photon hadron production below W = 2 GeV (gamma gamma -> pi pi, resonances) and through resolved
+photons: the total is a lower bound on the physics rate.
 """
 
 from dataclasses import dataclass
@@ -20,18 +22,35 @@ import numpy as np
 BUDGET_HZ = 30_000.0  # Belle II L1 output budget (data sheet; Iwasaki et al. 2011)
 FB_TO_CM2 = 1e-39
 THETA_RANGE_DEG = (10.0, 170.0)  # c.m. generation range: covers the ECL acceptance (12.4-155.1 deg lab)
-DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau", "qqbar", "bbbar")
-# optional: two-photon lepton pairs in the leading-log equivalent-photon approximation (generators/
-# two_photon.py); within Iwasaki's cuts they give 264 (ee) + 16 (mu mu) nb against his ~80 nb for all
-# two-photon processes: an overestimate, so not in the default set
+# two-photon lepton pairs (generators/two_photon.py): within Iwasaki's cuts (both leptons pT > 0.1 GeV,
+# 17-150 deg) 31.8 (ee) + 14.7 (mu mu) nb, as Pythia 8's photon fluxes give (tests/test_two_photon.py),
+# against his ~80 nb for all two-photon processes (hadrons included)
+DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau", "qqbar", "bbbar",
+                     "twophoton-ee", "twophoton-mumu", "twophoton-qqbar-pythia")
 TWO_PHOTON = {"twophoton-ee": 11, "twophoton-mumu": 13}
 OTHER_PROCESSES = ("bbbar",) + tuple(TWO_PHOTON)
 IWASAKI_HZ_AT_8E35 = {"bhabha": "350 (after a 1/100 prescale)", "gammagamma": "19 (after a 1/100 prescale)",
                       "mumu": "640", "tautau": "640", "qqbar": "2200 (2.8 nb continuum)", "bbbar": "960 (1.2 nb)",
                       "twophoton-ee": "~15000 (all two-photon, ~80 nb)", "twophoton-mumu": "~15000 (all two-photon)",
+                      "twophoton-qqbar-pythia": "~15000 (all two-photon)",
+                      "twophoton-ee-pythia": "~15000 (all two-photon)", "twophoton-mumu-pythia": "~15000 (all two-photon)",
                       "mumu-pythia": "640"}
-NOT_SIMULATED = ("beam-induced background", "two-photon processes e+e- -> e+e- X (~15 kHz at 8e35, Iwasaki 2011)",
+NOT_SIMULATED = ("beam-induced background",
+                 "two-photon hadron production below W = 2 GeV, through resonances or resolved photons",
                  "radiative corrections of the built-in two-body processes (Born cross sections)")
+
+
+def generation_cuts(process):
+    """Where a process's events (and its cross section) are generated, in words."""
+    from belle2sim.generators import qed
+
+    if process in qed.PROCESSES:
+        return f"{THETA_RANGE_DEG[0]:g}-{THETA_RANGE_DEG[1]:g} deg in the c.m."
+    if process in TWO_PHOTON:
+        return "both leptons at pT > 0.1 GeV in 17-150 deg (lab)"
+    if process.startswith("twophoton-"):
+        return "gamma gamma c.m.: pT-hat > 0.1 GeV (quark pairs: W > 2 GeV), photon Q2 < 1 GeV^2"
+    return "full phase space"
 
 
 @dataclass
@@ -140,7 +159,7 @@ def rate_document(counts, menu, lumi_cm2s):
         total += scale * c.any_line
         total_var += (scale * c.n_generated) ** 2 * a * (1 - a) / c.n_generated
         processes[c.name] = {"cross_section_nb": c.cross_section_fb * 1e-6, "n_generated": c.n_generated,
-                             "generated_cm_theta_deg": list(THETA_RANGE_DEG),
+                             "generated": generation_cuts(c.name),
                              "iwasaki_2011_Hz_at_8e35": IWASAKI_HZ_AT_8E35.get(c.name)}
     active = [k for k in range(len(names)) if line_rate[k] > 0]
     return {
@@ -163,9 +182,9 @@ def rate_document(counts, menu, lumi_cm2s):
 def rate_table(doc, n_lines=15):
     lines = sorted(doc["lines"].items(), key=lambda kv: -kv[1]["rate_Hz"])
     out = [f"L1 rates at L = {doc['lumi_cm2s']:.3g} cm^-2 s^-1, menu {doc['menu']['file']}", ""]
-    out.append(f"{'process':<12} {'sigma [nb]':>10} {'events':>9} {'rate [Hz]':>11}   Iwasaki 2011 at 8e35 [Hz]")
+    out.append(f"{'process':<22} {'sigma [nb]':>10} {'events':>9} {'rate [Hz]':>11}   Iwasaki 2011 at 8e35 [Hz]")
     for name, p in doc["processes"].items():
-        out.append(f"{name:<12} {p['cross_section_nb']:>10.4g} {p['n_generated']:>9d} "
+        out.append(f"{name:<22} {p['cross_section_nb']:>10.4g} {p['n_generated']:>9d} "
                    f"{doc['process_rates_Hz'][name]:>11.4g}   {p['iwasaki_2011_Hz_at_8e35']}")
     out += ["", f"{'line':<12} {'prescale':>8} {'rate [Hz]':>11} {'+-':>8} {'unique [Hz]':>12}"]
     for name, r in lines[:n_lines]:

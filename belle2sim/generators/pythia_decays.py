@@ -15,15 +15,21 @@ import numpy as np
 POOL_SIZE = 20_000
 
 
-def pythia(*settings):
+def pythia(*settings, forced=None):
     """An initialised, quiet Pythia 8 instance (pythia8mc) with ``settings``; a refused setting or
-    a failed initialisation is an error naming it. Every Pythia of belle2sim is made here."""
+    a failed initialisation is an error naming it. Every Pythia of belle2sim is made here.
+    ``forced``: {parameter: value} set past the range Pythia declares for it (Settings::forceParm);
+    each use says why next to it."""
     import pythia8mc
 
     p = pythia8mc.Pythia("", False)
     for setting in ("Print:quiet = on", "Next:numberCount = 0") + settings:
         if not p.readString(setting):
             raise RuntimeError(f"Pythia refused the setting {setting!r}")
+    for name, value in (forced or {}).items():
+        p.settings.forceParm(name, float(value))
+        if p.settings.parm(name) != float(value):
+            raise RuntimeError(f"Pythia did not take {name} = {value}")
     if not p.init():
         raise RuntimeError(f"Pythia failed to initialise with {settings}")
     return p

@@ -12,20 +12,54 @@ initial-state radiation through Pythia's lepton PDF (on by default for lepton be
   tau pairs come from the built-in generator with the Pythia tau-decay bank: Pythia's own
   e+e- -> tau tau ran at 15 ms per event here (its tau-decay correlations), 100 times q qbar.
 
+* ``twophoton-ee-pythia``, ``twophoton-mumu-pythia``, ``twophoton-qqbar-pythia``: e+e- -> e+e- X
+  through Pythia's photon fluxes from the lepton beams (``PDF:lepton2gamma``, direct photons,
+  ``PhotonCollision:gmgm2ee / gmgm2mumu / gmgm2qqbar``, photon virtualities sampled up to
+  ``Photon:Q2max`` = 1 GeV^2). Pythia declares ``Photon:Wmin`` >= 10 GeV and cuts t-channel
+  processes at ``PhaseSpace:pTHatMinDiverge`` >= 1 GeV: at sqrt(s) = 10.58 GeV that would leave
+  nothing, so both are forced below their range (Settings::forceParm) to W >= 2 sqrt(pT-hat-min^2 +
+  m_l^2) (leptons: the kinematic bound; 2 GeV for quark pairs, where perturbative gamma gamma -> q qbar and string hadronisation can hold) and
+  pT-hat >= 0.1 GeV (Iwasaki's track cut). Outside Pythia's validated range: the lepton pairs are
+  checked against the built-in equivalent-photon generator (generators/two_photon.py, same flux,
+  exact Breit-Wheeler angles; tests/test_two_photon.py), the quark pairs are a rough stand-in for
+  gamma gamma -> hadrons (no resonances, no resolved photons, nothing below W = 2 GeV).
+
 Each event's random numbers are Pythia's generator re-seeded from (seed, event number), so a
 sample does not depend on how it is split into chunks. The cross section is Pythia's own estimate
-(sigmaGen) from the events made. Two-photon processes (e+e- -> e+e- X through the photon fluxes)
-are not provided: Pythia's lepton-to-photon setup gave cross sections orders of magnitude below
-the expected ~80 nb at these energies, and was left out rather than trusted.
+(sigmaGen) from the events made.
 """
 
 import numpy as np
 
-from belle2sim import rng
+from belle2sim import pdgdata, rng
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
 
-PROCESSES = {"qqbar": "1 2 3 4", "mumu-pythia": "13"}
+PROCESSES = {"qqbar": "1 2 3 4", "mumu-pythia": "13",
+             "twophoton-ee-pythia": "gmgm2ee", "twophoton-mumu-pythia": "gmgm2mumu",
+             "twophoton-qqbar-pythia": "gmgm2qqbar"}
+TWO_PHOTON_PT_HAT_MIN_GeV = 0.1
 _SEED_MAX = 900_000_000
+
+
+def _process_settings(process):
+    what = PROCESSES[process]
+    if what.startswith("gmgm2"):
+        return ("PDF:lepton2gamma = on", "Photon:ProcessType = 4", f"PhotonCollision:{what} = on",
+                f"PhaseSpace:pTHatMin = {TWO_PHOTON_PT_HAT_MIN_GeV}")
+    return ("WeakSingleBoson:ffbar2gmZ = on", "23:onMode = off", f"23:onIfAny = {what}")
+
+
+def _forced(process):
+    """Pythia parameters set below their declared range (module docstring says why)."""
+    what = PROCESSES[process]
+    if not what.startswith("gmgm2"):
+        return None
+    # the kinematic bound of two leptons with pT >= pT-hat-min (lower W cannot pass the cut, and
+    # Pythia's phase-space maximum goes wrong if asked to cover it); 2 GeV for quark pairs
+    lepton = {"gmgm2ee": 11, "gmgm2mumu": 13}.get(what)
+    w_min = 2.0 * np.hypot(TWO_PHOTON_PT_HAT_MIN_GeV, pdgdata.mass_GeV(lepton)) if lepton else 2.0
+    return {"Photon:Wmin": w_min, "PhaseSpace:mHatMin": w_min,
+            "PhaseSpace:pTHatMinDiverge": TWO_PHOTON_PT_HAT_MIN_GeV}
 
 
 class PythiaSample:
@@ -42,8 +76,8 @@ class PythiaSample:
                    "Beams:allowVertexSpread = on", f"Beams:sigmaVertexX = {10 * b.beamspot_sigma_x_cm!r}",
                    f"Beams:sigmaVertexY = {10 * b.beamspot_sigma_y_cm!r}",
                    f"Beams:sigmaVertexZ = {10 * b.beamspot_sigma_z_cm!r}",
-                   "WeakSingleBoson:ffbar2gmZ = on", "23:onMode = off", f"23:onIfAny = {PROCESSES[process]}",
-                   "Random:setSeed = on", "Random:seed = 1")
+                   *_process_settings(process), "Random:setSeed = on", "Random:seed = 1",
+                   forced=_forced(process))
         self.pythia, self.process = p, process
 
     def generate(self, seed, first, n):
