@@ -212,3 +212,48 @@ def test_memory_stays_flat_when_streaming(tmp_path, card):
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < 1.5 * peaks[0]  # three times the events, the same chunks in memory
+
+
+@pytest.mark.parametrize("frame", ["c.m.", "lab"])
+def test_lhe_file_written_by_pythia_reads_back_with_its_beams_and_frame(tmp_path, card, frame):
+    """Pythia 8 writes e+e- -> mu+mu- itself (LHEF3FromPythia8): in the c.m. frame (eCM = sqrt(s)) the
+    events are recognised as c.m. and boosted to SuperKEKB's lab; with SuperKEKB's beam energies along
+    z (no crossing angle: LHE cannot state one) they are recognised as lab and kept as written."""
+    import pythia8mc
+
+    from belle2sim.generators.pythia_decays import pythia
+
+    her, ler = card.beams.nominal_fourvectors()
+    beams = (f"Beams:eCM = {card.beams.sqrt_s_GeV!r}",) if frame == "c.m." else (
+        "Beams:frameType = 2", f"Beams:eA = {her[3]!r}", f"Beams:eB = {ler[3]!r}")
+    p = pythia("Beams:idA = 11", "Beams:idB = -11", *beams, "PDF:lepton = off", "WeakSingleBoson:ffbar2gmZ = on",
+               "23:onMode = off", "23:onIfAny = 13", "HadronLevel:all = off")
+    path = tmp_path / "pythia.lhe"
+    process, info = p.process, p.infoPython()  # the writer keeps pointers to both: keep them alive
+    writer = pythia8mc.LHEF3FromPythia8(process, info)
+    assert writer.openLHEF(str(path))
+    writer.setInit()
+    written = []
+    for _ in range(200):
+        assert p.next()
+        writer.setEvent()
+        written.append([(q.id(), q.px(), q.py(), q.pz(), q.e()) for q in p.process if q.isFinal()])
+    writer.closeLHEF(True)
+
+    source = open_events(path, card)
+    batches = list(source)
+    batch = batches[0]
+    assert source.info.frame == frame and len(batch) == 200
+    # head-on beams of SuperKEKB's energies: sqrt(s) = 2 sqrt(E- E+) (0.09 % above the crossing-angle value)
+    expected = card.beams.sqrt_s_GeV if frame == "c.m." else 2 * np.sqrt(her[3] * ler[3])
+    assert source.info.sqrt_s_GeV == pytest.approx(expected, rel=1e-6)
+    ev = np.repeat(np.arange(len(batch)), np.diff(batch.offsets))
+    final = batch.status == 1
+    assert sorted(set(batch.pdg[final])) == [-13, 13] and np.all(np.bincount(ev[final]) == 2)
+    total = card.beams.total_fourvector if frame == "c.m." else [0, 0, her[3] - ler[3], her[3] + ler[3]]
+    for comp, expected in zip(("px", "py", "pz", "E"), total):
+        np.testing.assert_allclose(np.bincount(ev[final], getattr(batch, comp)[final]), expected, atol=1e-6)
+    if frame == "lab":  # kept as written (Pythia writes 8 significant digits)
+        mu_minus = batch.pdg == 13
+        np.testing.assert_allclose(batch.E[mu_minus], [next(q[4] for q in e if q[0] == 13) for e in written],
+                                   rtol=2e-8)

@@ -37,7 +37,9 @@ def read_lhe(path, info):
 
     number = -1
     try:
-        lhe = pylhe.LHEFile.fromfile(str(path))
+        # without attributes: the optional <weights>/<rwgt>/<scales> blocks are not needed here, and
+        # Pythia 8's own LHEF3 writer leaves <weights></weights> empty, which pylhe refuses
+        lhe = pylhe.LHEFile.fromfile(str(path), with_attributes=False)
         xs = [p.xSection for p in lhe.init.procInfo]
         info.cross_section_pb = float(sum(xs)) if xs and sum(xs) > 0 else None
         for number, event in enumerate(lhe.events):

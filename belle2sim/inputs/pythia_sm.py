@@ -8,9 +8,10 @@ initial-state radiation through Pythia's lepton PDF (on by default for lepton be
 
 * ``qqbar``: e+e- -> gamma*/Z -> q qbar, q = u d s c (``WeakSingleBoson:ffbar2gmZ``), hadronised
   and decayed by Pythia (K0S and Lambda decay in flight at Pythia's production vertices);
-* ``mumu-pythia``: the same process with Z -> mu mu (a cross-check of the built-in ``mumu``).
-  tau pairs come from the built-in generator with the Pythia tau-decay bank: Pythia's own
-  e+e- -> tau tau ran at 15 ms per event here (its tau-decay correlations), 100 times q qbar.
+* ``mumu-pythia``, ``tautau-pythia``: the same process with Z -> mu mu or tau tau (cross-checks of
+  the built-in ``mumu`` and ``tautau``; tests/test_rates.py compares the cross sections). The
+  default tau pairs are the built-in generator with the Pythia tau-decay bank: Pythia's own
+  e+e- -> tau tau runs at ~9 ms per event here (its tau-decay spin correlations), 100 times q qbar.
 
 * ``twophoton-ee-pythia``, ``twophoton-mumu-pythia``, ``twophoton-qqbar-pythia``: e+e- -> e+e- X
   through Pythia's photon fluxes from the lepton beams (``PDF:lepton2gamma``, direct photons,
@@ -34,7 +35,7 @@ import numpy as np
 from belle2sim import pdgdata, rng
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
 
-PROCESSES = {"qqbar": "1 2 3 4", "mumu-pythia": "13",
+PROCESSES = {"qqbar": "1 2 3 4", "mumu-pythia": "13", "tautau-pythia": "15",
              "twophoton-ee-pythia": "gmgm2ee", "twophoton-mumu-pythia": "gmgm2mumu",
              "twophoton-qqbar-pythia": "gmgm2qqbar"}
 TWO_PHOTON_PT_HAT_MIN_GeV = 0.1
@@ -63,7 +64,9 @@ def _forced(process):
 
 
 class PythiaSample:
-    def __init__(self, process, card):
+    def __init__(self, process, card, extra_settings=()):
+        """``extra_settings``: more Pythia settings (e.g. ``HadronLevel:all = off`` for a cross
+        section alone)."""
         from belle2sim.generators.pythia_decays import pythia
 
         if process not in PROCESSES:
@@ -76,7 +79,7 @@ class PythiaSample:
                    "Beams:allowVertexSpread = on", f"Beams:sigmaVertexX = {10 * b.beamspot_sigma_x_cm!r}",
                    f"Beams:sigmaVertexY = {10 * b.beamspot_sigma_y_cm!r}",
                    f"Beams:sigmaVertexZ = {10 * b.beamspot_sigma_z_cm!r}",
-                   *_process_settings(process), "Random:setSeed = on", "Random:seed = 1",
+                   *_process_settings(process), *extra_settings, "Random:setSeed = on", "Random:seed = 1",
                    forced=_forced(process))
         self.pythia, self.process = p, process
 
