@@ -37,6 +37,7 @@ from numba import prange
 
 from belle2sim import rng
 from belle2sim._jit import inline, kernel
+from belle2sim._workspace import scratch
 from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
@@ -97,8 +98,9 @@ def deposited_energy(key, local, response, E, p, params):
 @kernel(parallel=True)
 def ecl_response(seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
-                 charged_params, dep_E, dep_theta, dep_phi, dep_region, is_cluster):
-    """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags."""
+                 charged_params, dep_E, dep_theta, dep_phi, dep_region, is_cluster, ux, uy, uz):
+    """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags
+    (ux, uy, uz: scratch, one slot per particle)."""
     n_events = numbers.shape[0]
     cos_merge = np.cos(merge_angle)
     for i in prange(n_events):
@@ -152,16 +154,19 @@ def ecl_response(seed, numbers, offsets, status, response, charge, px, py, pz, E
             dep_region[j] = region
             n_dep += 1
         if n_dep > 1:
-            # merge close deposits into the more energetic one
+            # merge close deposits into the more energetic one; directions as unit vectors, once per
+            # deposit (merging moves energy, never a direction), so the pair loop has no trigonometry
+            for j in range(start, stop):
+                if dep_region[j] != 0:
+                    st = np.sin(dep_theta[j])
+                    ux[j], uy[j], uz[j] = st * np.cos(dep_phi[j]), st * np.sin(dep_phi[j]), np.cos(dep_theta[j])
             for j in range(start, stop):
                 if dep_region[j] == 0:
                     continue
                 for k in range(j + 1, stop):
                     if dep_region[k] == 0 or dep_region[j] == 0:
                         continue
-                    st_j, st_k = np.sin(dep_theta[j]), np.sin(dep_theta[k])
-                    cos_a = (st_j * st_k * np.cos(dep_phi[j] - dep_phi[k])
-                             + np.cos(dep_theta[j]) * np.cos(dep_theta[k]))
+                    cos_a = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k]
                     if cos_a > cos_merge:
                         hi, lo = (j, k) if dep_E[j] >= dep_E[k] else (k, j)
                         dep_E[hi] += dep_E[lo]
@@ -198,5 +203,6 @@ def simulate_ecl(batch, response, card, seed, charge=None):
                  card.ecl_region_theta_rad(), card.ecl_resolution("energy"),
                  card.ecl_resolution("theta"), card.ecl_resolution("phi"),
                  float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
-                 card.ecl_charged_params(), out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster)
+                 card.ecl_charged_params(), out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
+                 *(scratch(f"ecl_unit_{c}", batch.n_particles, np.float64) for c in "xyz"))
     return out
