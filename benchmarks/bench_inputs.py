@@ -3,7 +3,7 @@
   1. reading HepMC3 and LHE files of zprime-mumu events into EventBatch chunks, events/s;
   2. Pythia 8 q qbar generation vs belle2sim's detector + trigger on the same events (2 threads):
      the detector's cost as a fraction of Pythia's generation time (target under 2 %);
-  3. a full `belle2sim rates` at the default statistics (5 processes x 100k events), wall time.
+  3. a full `belle2sim rates` at the default statistics (9 processes x 100k events), wall time.
 """
 
 import argparse
