@@ -318,8 +318,11 @@ def run():
         _arm_watchdog(130)
         raise KeyboardInterrupt
 
+    from belle2sim._memory import keep_freed_memory
+
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _interrupt)
+    keep_freed_memory()
     try:
         main(standalone_mode=False)
     except SystemExit as exc:

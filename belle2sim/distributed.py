@@ -16,6 +16,9 @@ def _task(job, first, last, chunk_size, threads):
     """Runs on a worker: events [first, last) of one point; returns (counter, cut names)."""
     import numba
 
+    from belle2sim._memory import keep_freed_memory
+
+    keep_freed_memory()
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     counter = job.new_counter()
     cut_names = job.run_range(first, last, chunk_size, counter)

@@ -1,8 +1,13 @@
-"""Shared timing helper of the benchmarks."""
+"""Shared timing helper of the benchmarks. Importing it sets the allocator as the command line
+does (belle2sim/_memory.py: freed chunk buffers are reused, not faulted in again)."""
 
 import json
 import time
 from pathlib import Path
+
+from belle2sim._memory import keep_freed_memory
+
+keep_freed_memory()
 
 
 def best_time(fn, repeat):
