@@ -86,31 +86,31 @@ class PythiaSample:
     def generate(self, seed, first, n):
         """EventBatch of events first..first+n-1 (lab frame): beams (status 4) and final state."""
         p = self.pythia
-        rows = {f: [] for f in ("pdg", "px", "py", "pz", "E", "vx", "vy", "vz", "status")}
+        rows = []  # (pdg, px, py, pz, E, x, y, z [mm], status) per kept particle
         counts = []
         for number in range(first, first + n):
             key = rng.event_key(np.uint64(seed), number, rng.STAGE_GENERATOR)
             p.rndm.init(1 + int(key % np.uint64(_SEED_MAX)))
             while not p.next():
                 pass
-            ev = p.event
-            k0 = len(rows["pdg"])
-            for k in range(ev.size()):
-                part = ev[k]
-                beam = part.status() in (-12,)  # Pythia's incoming beams
-                if not (beam or part.isFinal()):
-                    continue
-                rows["pdg"].append(part.id())
-                rows["px"].append(part.px()), rows["py"].append(part.py()), rows["pz"].append(part.pz())
-                rows["E"].append(part.e())
-                rows["vx"].append(0.1 * part.xProd()), rows["vy"].append(0.1 * part.yProd())
-                rows["vz"].append(0.1 * part.zProd())
-                rows["status"].append(STATUS_BEAM if beam else STATUS_FINAL)
-            counts.append(len(rows["pdg"]) - k0)
-        m = len(rows["pdg"])
-        return EventBatch(**{f: np.array(v) for f, v in rows.items()}, parent=-np.ones(m, dtype=np.int32),
-                          offsets=np.concatenate([[0], np.cumsum(counts)]), weight=np.ones(n),
-                          number=np.arange(first, first + n))
+            k0 = len(rows)
+            # the record's entries 1 and 2 are the incoming beams (status -12), then the final state
+            # in record order; one Python call per quantity is the cost here, so as few as possible
+            for part in p.event:
+                if part.isFinal():
+                    rows.append((part.id(), part.px(), part.py(), part.pz(), part.e(),
+                                 part.xProd(), part.yProd(), part.zProd(), STATUS_FINAL))
+                elif part.status() == -12:
+                    rows.append((part.id(), part.px(), part.py(), part.pz(), part.e(),
+                                 part.xProd(), part.yProd(), part.zProd(), STATUS_BEAM))
+            counts.append(len(rows) - k0)
+        table = np.array(rows, dtype=np.float64).reshape(-1, 9)
+        m = len(table)
+        return EventBatch(pdg=table[:, 0].astype(np.int64), px=table[:, 1].copy(), py=table[:, 2].copy(),
+                          pz=table[:, 3].copy(), E=table[:, 4].copy(), vx=0.1 * table[:, 5], vy=0.1 * table[:, 6],
+                          vz=0.1 * table[:, 7], status=table[:, 8].astype(np.int64),
+                          parent=-np.ones(m, dtype=np.int32), offsets=np.concatenate([[0], np.cumsum(counts)]),
+                          weight=np.ones(n), number=np.arange(first, first + n))
 
     def cross_section_fb(self):
         return 1e12 * self.pythia.infoPython().sigmaGen()  # mb -> fb
