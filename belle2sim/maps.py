@@ -56,6 +56,24 @@ class Counter:
     def add(self, name, mask, weight):
         self._accumulate(name, weight[mask])
 
+    def add_lines(self, names, packed, weight, mask=None):
+        """For every row l of ``packed`` (bit-packed event masks, np.packbits order: one per line),
+        add the events set in it (and in the boolean ``mask``) under ``names[l]``: one popcount over
+        all lines for the unit weights, and the few other weights (matrix-element overflows)
+        gathered per line, so a chunk costs no per-line pass over its events."""
+        unit = weight == 1.0
+        keep = unit if mask is None else unit & mask
+        counts = np.bitwise_count(packed & np.packbits(keep)).sum(axis=1)
+        for name, c in zip(names, counts):
+            self._n[name] = self._n.get(name, 0) + int(c)
+        other = np.flatnonzero(~unit if mask is None else mask & ~unit)
+        if len(other):
+            bits = (packed[:, other >> 3] >> (7 - (other & 7)).astype(np.uint8)) & 1
+            w = weight[other]
+            for name, row in zip(names, bits):
+                if row.any():
+                    self._other.setdefault(name, []).extend(w[row == 1].tolist())
+
     def add_count(self, name, count):
         """``count`` more passing events of unit weight."""
         self._n[name] = self._n.get(name, 0) + int(count)

@@ -150,20 +150,15 @@ class PointJob:
         for name, mask in cuts.items():
             passed &= mask
             counter.add(name, passed, w)
-        if np.all(w == 1.0) and not lifetime_axis:  # unweighted: popcounts on the packed lines
-            packed_passed = np.packbits(passed)
-            for name in chunk.ftdl:
-                counter.add_count("line " + name, chunk.ftdl.count(name))
-                counter.add_count("selected line " + name, chunk.psnm.count(name, packed_passed))
-        elif lifetime_axis:  # every line at every c tau: integer sums over the packed lines
-            names = list(chunk.ftdl)
-            counter.add_packed(["line " + name for name in names], np.stack([chunk.ftdl.packed[n] for n in names]))
-            counter.add_packed(["selected line " + name for name in names],
-                               np.stack([chunk.psnm.packed[n] for n in names]), np.packbits(passed))
-        else:
-            for name in chunk.ftdl:
-                counter.add("line " + name, chunk.ftdl[name], w)
-                counter.add("selected line " + name, passed & chunk.psnm[name], w)
+        names = list(chunk.ftdl)
+        fired_lines = np.stack([chunk.ftdl.packed[n] for n in names])
+        kept_lines = np.stack([chunk.psnm.packed[n] for n in names])
+        if lifetime_axis:  # every line at every c tau: integer sums over the packed lines
+            counter.add_packed(["line " + name for name in names], fired_lines)
+            counter.add_packed(["selected line " + name for name in names], kept_lines, np.packbits(passed))
+        else:  # all lines at once on the packed bits (no per-line pass over the events)
+            counter.add_lines(["line " + name for name in names], fired_lines, w)
+            counter.add_lines(["selected line " + name for name in names], kept_lines, w, passed)
         for name, alone in unique.items():
             counter.add("unique " + name, passed & alone, w)
         counter.add(TRIGGER, fired, w)
