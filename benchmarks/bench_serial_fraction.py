@@ -1,0 +1,115 @@
+"""Serial fraction of a chunk and its Amdahl bound (run: python benchmarks/bench_serial_fraction.py).
+
+Without a 16-core machine the scaling target is shown this way: every parallel numba kernel of
+belle2sim is timed while a workload runs; the time outside them (Python steps, numpy, allocation,
+menu evaluation) is the serial part s, the time inside them the parallel part p (measured with
+one thread), and Amdahl's bound for N threads is (s + p) / (s + p / N). Workloads: detector +
+trigger on single-photon, four-muon and Pythia 8 q qbar events, and the whole efficiency job of
+zprime-mumu (generation, detector, trigger, selection, counting).
+"""
+
+import argparse
+import gc
+import sys
+import time
+from pathlib import Path
+
+import numba
+from numba.core.registry import CPUDispatcher
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import report  # noqa: E402
+
+from belle2sim.channels import get  # noqa: E402
+from belle2sim.detector.card import load_card  # noqa: E402
+from belle2sim.generators import dark_photon  # noqa: E402
+from belle2sim.scan import run_point  # noqa: E402
+from belle2sim.simulate import simulate_chunk  # noqa: E402
+from belle2sim.trigger.menu import load_menu  # noqa: E402
+
+_INSIDE = [0.0]
+
+
+def _timed(dispatcher):
+    def call(*args):
+        t = time.perf_counter()
+        try:
+            return dispatcher(*args)
+        finally:
+            _INSIDE[0] += time.perf_counter() - t
+    return call
+
+
+def instrument():
+    """Wrap every parallel kernel (module attributes holding a parallel numba dispatcher)."""
+    import importlib
+    import pkgutil
+
+    import belle2sim
+
+    for info in pkgutil.walk_packages(belle2sim.__path__, "belle2sim."):
+        if info.name.endswith(("cli", "cli_files", "cli_studies", "__main__")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in list(vars(module).items()):
+            if isinstance(obj, CPUDispatcher) and obj.targetoptions.get("parallel"):
+                setattr(module, name, _timed(obj))
+    # modules that imported a kernel by name hold their own reference: patch those too
+    for info in pkgutil.walk_packages(belle2sim.__path__, "belle2sim."):
+        if info.name.endswith(("cli", "cli_files", "cli_studies", "__main__")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in list(vars(module).items()):
+            if isinstance(obj, CPUDispatcher) and obj.targetoptions.get("parallel"):
+                setattr(module, name, _timed(obj))
+
+
+def measure(work, threads):
+    numba.set_num_threads(threads)
+    work()  # warm
+    best = None
+    for _ in range(3):
+        _INSIDE[0] = 0.0
+        t = time.perf_counter()
+        work()
+        total = time.perf_counter() - t
+        if best is None or total < best[0]:
+            best = (total, _INSIDE[0])
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    card, menu = load_card(), load_menu()
+    instrument()
+    mumu = get("zprime-mumu")
+    p_mumu = mumu.resolve_parameters({"mass_GeV": 2.0, "isr": 0}, card)
+    from belle2sim.inputs.pythia_sm import PythiaSample
+
+    samples = {
+        "single-photon": [dark_photon.generate(1, f, 100_000, 4.0, 5.0, 175.0, card.beams) for f in range(0, 1_000_000, 100_000)],
+        "four-muon": [mumu.generate(1, f, 100_000, p_mumu, card) for f in range(0, 300_000, 100_000)],
+        "q qbar": [PythiaSample("qqbar", card).generate(1, 0, 20_000)],
+    }
+    out = {"cores": numba.config.NUMBA_NUM_THREADS}
+    workloads = {f"{k} detector+trigger": (lambda chunks=v: [simulate_chunk(c, card, menu, 1) for c in chunks])
+                 for k, v in samples.items()}
+    p_job = mumu.resolve_parameters({"mass_GeV": 2.0}, card)
+    workloads["zprime-mumu job (3e5 events)"] = lambda: run_point(mumu, p_job, card, menu, 300_000, 1)
+    gc.collect()
+    for name, work in workloads.items():
+        t1, inside1 = measure(work, 1)
+        t2, _ = measure(work, min(2, numba.config.NUMBA_NUM_THREADS))
+        serial = t1 - inside1
+        out[f"{name}: 1 thread [s]"] = t1
+        out[f"{name}: 2 threads [s]"] = t2
+        out[f"{name}: serial fraction (1 thread)"] = serial / t1
+        for n in (2, 16):
+            out[f"{name}: Amdahl bound {n} threads [x]"] = t1 / (serial + inside1 / n)
+    report(out, a.json)
+
+
+if __name__ == "__main__":
+    main()
