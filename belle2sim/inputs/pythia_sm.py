@@ -3,7 +3,9 @@
 Beams from the card: e- and e+ momenta with the crossing angle (``Beams:frameType = 3``) and the
 beam spot (``Beams:allowVertexSpread``); the beam-energy spread (5 and 2.4 MeV) is left out:
 with ``Beams:allowMomentumSpread`` Pythia 8.317's cross-section estimate for this process halves
-(1.41 vs 2.66 nb, same events otherwise), and a spread of 0.05 % does not move a trigger rate;
+(1.41 vs 2.66 nb, same events otherwise), per-event beam energies (``Beams:allowVariableEnergy`` with
+``setKinematics``) are refused outside soft-QCD processes ("variable energy only works for softQCD
+processes"), and a spread of 0.05 % does not move a trigger rate;
 initial-state radiation through Pythia's lepton PDF (on by default for lepton beams). Processes:
 
 * ``qqbar``: e+e- -> gamma*/Z -> q qbar, q = u d s c (``WeakSingleBoson:ffbar2gmZ``), hadronised
