@@ -23,7 +23,7 @@ BUDGET_HZ = 30_000.0  # Belle II L1 output budget (data sheet; Iwasaki et al. 20
 FB_TO_CM2 = 1e-39
 THETA_RANGE_DEG = (10.0, 170.0)  # c.m. generation range: covers the ECL acceptance (12.4-155.1 deg lab)
 # two-photon lepton pairs (generators/two_photon.py): within Iwasaki's cuts (both leptons pT > 0.1 GeV,
-# 17-150 deg) 31.8 (ee) + 14.7 (mu mu) nb, as Pythia 8's photon fluxes give (tests/test_two_photon.py),
+# 17-150 deg) 31.4 (ee) + 14.6 (mu mu) nb, as Pythia 8's photon fluxes give (tests/test_two_photon.py),
 # against his ~80 nb for all two-photon processes (hadrons included)
 DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau", "qqbar", "bbbar",
                      "twophoton-ee", "twophoton-mumu", "twophoton-qqbar-pythia")
@@ -33,7 +33,8 @@ IWASAKI_HZ_AT_8E35 = {"bhabha": "350 (after a 1/100 prescale)", "gammagamma": "1
                       "mumu": "640", "tautau": "640", "qqbar": "2200 (2.8 nb continuum)", "bbbar": "960 (1.2 nb)",
                       "twophoton-ee": "~15000 (all two-photon, ~80 nb)", "twophoton-mumu": "~15000 (all two-photon)",
                       "twophoton-qqbar-pythia": "~15000 (all two-photon)",
-                      "twophoton-ee-pythia": "~15000 (all two-photon)", "twophoton-mumu-pythia": "~15000 (all two-photon)",
+                      "twophoton-ee-pythia": "~15000 (all two-photon)",
+                      "twophoton-mumu-pythia": "~15000 (all two-photon)",
                       "mumu-pythia": "640"}
 NOT_SIMULATED = ("beam-induced background",
                  "two-photon hadron production below W = 2 GeV, through resonances or resolved photons",

@@ -41,20 +41,13 @@ def _timed(dispatcher):
 
 
 def instrument():
-    """Wrap every parallel kernel (module attributes holding a parallel numba dispatcher)."""
+    """Wrap every parallel kernel: each module's attributes holding a parallel numba dispatcher (a
+    module that imported a kernel by name holds its own reference, wrapped on its own turn)."""
     import importlib
     import pkgutil
 
     import belle2sim
 
-    for info in pkgutil.walk_packages(belle2sim.__path__, "belle2sim."):
-        if info.name.endswith(("cli", "cli_files", "cli_studies", "__main__")):
-            continue
-        module = importlib.import_module(info.name)
-        for name, obj in list(vars(module).items()):
-            if isinstance(obj, CPUDispatcher) and obj.targetoptions.get("parallel"):
-                setattr(module, name, _timed(obj))
-    # modules that imported a kernel by name hold their own reference: patch those too
     for info in pkgutil.walk_packages(belle2sim.__path__, "belle2sim."):
         if info.name.endswith(("cli", "cli_files", "cli_studies", "__main__")):
             continue

@@ -14,10 +14,10 @@ W^2 = 2 k1.k2 (crossing angle included) and make a lepton pair with the Breit-Wh
 
 (c: the lepton angle to photon 1 in the gamma gamma frame; it integrates to the Breit-Wheeler total,
 checked by the tests). Generation cuts: both leptons with lab pT >= 0.1 GeV and polar angle in
-17-150 deg (the definition of Iwasaki et al.'s ~80 nb of two-photon processes). x1, x2 are drawn log-uniformly above X_MIN,
-the lepton angle from the envelope 1 / (1 - b^2 c^2) within the angles that can pass the pT cut, and
-the events unweighted against a pilot run; the cross section is the mean weight of a fixed pilot
-sample (stated with its error): 31.8 +- 0.3 nb (e+e-) and 14.7 +- 0.1 nb (mu+mu-) in the cuts,
+17-150 deg (the definition of Iwasaki et al.'s ~80 nb of two-photon processes). x1, x2 are drawn
+log-uniformly above X_MIN, the lepton angle from the envelope 1 / (1 - b^2 c^2) within the angles
+that can pass the pT cut, and the events unweighted against a pilot run; the cross section is the mean weight of a fixed pilot
+sample (stated with its error): 31.4 +- 0.3 nb (e+e-) and 14.6 +- 0.1 nb (mu+mu-) in the cuts,
 where Pythia 8's own photon fluxes (virtual photons, its Q2 sampling) give the same within 1 %
 (tests/test_two_photon.py). The missing hadronic final states (gamma gamma -> pi pi, ...) are
 stated wherever its rate is shown. The scattered e+- are kept (final state, along
@@ -103,8 +103,8 @@ def _candidates(seed, numbers, stage_counter, her, ler, m_e, m, log_x_min, pt_st
         w2 = 2.0 * (k1[3] * k2[3] - k1[0] * k2[0] - k1[1] * k2[1] - k1[2] * k2[2])
         w = np.sqrt(max(w2, 0.0))
         p = 0.5 * w * np.sqrt(max(1.0 - 4.0 * m * m / max(w2, 1e-300), 0.0))
-        # leptons below pt_star_min (PT_STAR_FRACTION x the pT cut) in the gamma gamma frame cannot pass it in the lab
-        # (the frame's transverse motion from the crossing angle shifts pT by far less): only
+        # leptons below pt_star_min (PT_STAR_FRACTION x the pT cut) in the gamma gamma frame cannot
+        # pass it in the lab (the frame's transverse motion from the crossing angle shifts pT by far less): only
         # |c| <= c_max is generated, and its share of the angular law is in the weight
         if w <= 2.0 * m or p <= pt_star_min:
             continue

@@ -14,18 +14,18 @@ initial-state radiation through Pythia's lepton PDF (on by default for lepton be
   the built-in ``mumu`` and ``tautau``; tests/test_rates.py compares the cross sections). The
   default tau pairs are the built-in generator with the Pythia tau-decay bank: Pythia's own
   e+e- -> tau tau runs at ~9 ms per event here (its tau-decay spin correlations), 100 times q qbar.
-
 * ``twophoton-ee-pythia``, ``twophoton-mumu-pythia``, ``twophoton-qqbar-pythia``: e+e- -> e+e- X
   through Pythia's photon fluxes from the lepton beams (``PDF:lepton2gamma``, direct photons,
   ``PhotonCollision:gmgm2ee / gmgm2mumu / gmgm2qqbar``, photon virtualities sampled up to
   ``Photon:Q2max`` = 1 GeV^2). Pythia declares ``Photon:Wmin`` >= 10 GeV and cuts t-channel
   processes at ``PhaseSpace:pTHatMinDiverge`` >= 1 GeV: at sqrt(s) = 10.58 GeV that would leave
   nothing, so both are forced below their range (Settings::forceParm) to W >= 2 sqrt(pT-hat-min^2 +
-  m_l^2) (leptons: the kinematic bound; 2 GeV for quark pairs, where perturbative gamma gamma -> q qbar and string hadronisation can hold) and
-  pT-hat >= 0.1 GeV (Iwasaki's track cut). Outside Pythia's validated range: the lepton pairs are
-  checked against the built-in equivalent-photon generator (generators/two_photon.py, same flux,
-  exact Breit-Wheeler angles; tests/test_two_photon.py), the quark pairs are a rough stand-in for
-  gamma gamma -> hadrons (no resonances, no resolved photons, nothing below W = 2 GeV).
+  m_l^2) (leptons: the kinematic bound; 2 GeV for quark pairs, where perturbative gamma gamma ->
+  q qbar and string hadronisation can hold) and pT-hat >= 0.1 GeV (Iwasaki's track cut). Outside
+  Pythia's validated range: the lepton pairs are checked against the built-in equivalent-photon
+  generator (generators/two_photon.py, same flux, exact Breit-Wheeler angles; within 1 %,
+  tests/test_two_photon.py), the quark pairs are a rough stand-in for gamma gamma -> hadrons (no
+  resonances, no resolved photons, nothing below W = 2 GeV).
 
 Each event's random numbers are Pythia's generator re-seeded from (seed, event number), so a
 sample does not depend on how it is split into chunks. The cross section is Pythia's own estimate
