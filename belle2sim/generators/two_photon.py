@@ -18,9 +18,9 @@ checked by the tests). Generation cuts: both leptons with lab pT >= 0.1 GeV and 
 log-uniformly above X_MIN, the lepton angle from the envelope 1 / (1 - b^2 c^2) within the angles
 that can pass the pT cut, and the events unweighted against a pilot run; the cross section is the
 mean weight of a fixed pilot sample (stated with its error): 31.4 +- 0.3 nb (e+e-) and 14.6 +- 0.1
-nb (mu+mu-) in the cuts, where Pythia 8's own photon fluxes (virtual photons, its Q2 sampling) give the same within 1 %
-(tests/test_two_photon.py). The missing hadronic final states (gamma gamma -> pi pi, ...) are
-stated wherever its rate is shown. The scattered e+- are kept (final state, along
+nb (mu+mu-) in the cuts, where Pythia 8's own photon fluxes (virtual photons, its Q2 sampling) give
+the same within 1 % (tests/test_two_photon.py). The missing hadronic final states (gamma gamma -> pi
+pi, ...) are stated wherever its rate is shown. The scattered e+- are kept (final state, along
 the beams, energies (1 - x) E_beam).
 """
 
