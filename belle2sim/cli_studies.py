@@ -101,7 +101,8 @@ def background_command(process, n_events, seed, detector, output):
         check_writable(output, "-o")
         card = load_card(detector)
         source = rates._Source(process, card)
-        n = write_hepmc(source.events(n_events, seed, 50_000), output)
+        n = write_hepmc(source.events(n_events, seed, 50_000), output,
+                        cross_section_pb=lambda: (1e-3 * source.cross_section_fb(), 0.0))
     except Belle2SimError as exc:
         _fail(exc)
     click.echo(f"wrote {n} {process} events to {output} (sigma = {source.cross_section_fb() * 1e-6:.4g} nb, "
@@ -110,7 +111,8 @@ def background_command(process, n_events, seed, detector, output):
 
 @click.command()
 @click.argument("events_file", metavar="FILE")
-@click.option("-o", "--output", required=True, help="ROOT file for the per-event tree 'events'.")
+@click.option("-o", "--output", required=True,
+              help="Per-event output: a ROOT file (.root, tree 'events') or Parquet (.parquet).")
 @click.option("--menu", default=None, help="Trigger menu: a path or a shipped name [belle2_l1].")
 @click.option("--detector", default=None, help="Detector card: a path or a shipped name [belle2].")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
@@ -119,8 +121,9 @@ def background_command(process, n_events, seed, detector, output):
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def simulate_command(events_file, output, menu, detector, seed, max_events, chunk_size, quiet):
     """Run detector and trigger on FILE (HepMC3 or LHE, optionally .gz) and write per-event results:
-    input bits, output lines before and after prescale, reconstructed tracks and clusters (ROOT tree).
-    Prints the trigger cut flow and each line's fraction of events."""
+    input bits, output lines before and after prescale, reconstructed tracks (with muon and electron
+    ID) and clusters, as a ROOT tree (-o out.root) or Parquet (-o out.parquet, read with
+    awkward.from_parquet). Prints the trigger cut flow and each line's fraction of events."""
     import json
 
     from tqdm import tqdm
@@ -131,14 +134,15 @@ def simulate_command(events_file, output, menu, detector, seed, max_events, chun
     from belle2sim.simulate_file import simulate_file
     from belle2sim.trigger.menu import load_menu
 
-    if not output.lower().endswith(".root"):
-        _fail(f"-o {output}: the per-event output is a ROOT file (.root)")
+    fmt = "root" if output.lower().endswith(".root") else "parquet" if output.lower().endswith(".parquet") else None
+    if fmt is None:
+        _fail(f"-o {output}: the per-event output is a ROOT file (.root) or Parquet (.parquet)")
     try:
         check_writable(output, "-o")
         card, menu_ = load_card(detector), load_menu(menu)
         with atomic_path(output) as tmp, tqdm(unit="ev", unit_scale=True, disable=quiet, file=sys.stderr,
                                               desc="simulate") as bar:
-            summary = simulate_file(events_file, card, menu_, str(tmp), seed, chunk_size, bar.update, max_events)
+            summary = simulate_file(events_file, card, menu_, str(tmp), seed, chunk_size, bar.update, max_events, fmt)
     except Belle2SimError as exc:
         _fail(exc)
     for warning in summary["input"]["warnings"]:
@@ -156,7 +160,7 @@ def _study_options(f):
                      help="Events per Standard Model process."),
         click.option("--events", "signal_events", type=click.IntRange(1, 10**8), default=50_000, show_default=True,
                      help="Signal events per mass."),
-        click.option("--processes", default="bhabha,gammagamma,mumu,tautau,qqbar,bbbar", show_default=True),
+        click.option("--processes", default=None, help="Comma-separated processes [rates' defaults]."),
         click.option("--detector", default=None, help="Detector card [belle2]."),
         click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True),
         click.option("-o", "--output", default=None, help="Write the study as JSON."),
@@ -169,9 +173,12 @@ def _study_setup(channel, masses, processes, detector):
     from belle2sim.channels import get
     from belle2sim.detector.card import load_card
 
+    from belle2sim.rates import DEFAULT_PROCESSES
+
     ch = get(channel)
     mass_values = sorted(float(x) for x in masses.split(",")) if masses else list(ch.default_scan)
-    return ch, mass_values, [p.strip() for p in processes.split(",") if p.strip()], load_card(detector)
+    names = list(DEFAULT_PROCESSES) if processes is None else [p.strip() for p in processes.split(",") if p.strip()]
+    return ch, mass_values, names, load_card(detector)
 
 
 def _write_json(output, doc):

@@ -1,6 +1,7 @@
 """``belle2sim simulate FILE``: detector and trigger on external events, event by event.
 
-Writes a ROOT TTree ``events`` (uproot), one entry per event, streamed chunk by chunk: the event
+Writes a ROOT TTree ``events`` (uproot; ``.root``) or a Parquet file (awkward + pyarrow; ``.parquet``,
+one row group per chunk), one entry per event, streamed chunk by chunk: the event
 number, every input bit (int8), every output line before (``ftdl_NAME``) and after prescale
 (``psnm_NAME``), and the reconstructed objects as jagged branches: tracks (``track_px/py/pz``
 GeV, ``track_charge``, ``track_d0_cm``, ``track_z0_cm``, ``track_muon_id``, ``track_electron_id``)
@@ -18,9 +19,44 @@ def _jagged(values, mask, offsets):
     return ak.unflatten(np.asarray(values)[mask], counts)
 
 
-def simulate_file(path, card, menu, output, seed=1, chunk_size=100_000, progress=None, max_events=None):
-    import uproot
+class _RootWriter:
+    def __init__(self, path):
+        import uproot
 
+        self.file, self.tree = uproot.recreate(path), None
+
+    def write(self, data):
+        if self.tree is None:
+            self.file["events"] = data
+            self.tree = self.file["events"]
+        else:
+            self.tree.extend(data)
+
+    def close(self):
+        self.file.close()
+
+
+class _ParquetWriter:
+    def __init__(self, path):
+        self.path, self.writer = path, None
+
+    def write(self, data):
+        import awkward as ak
+        import pyarrow.parquet as pq
+
+        table = ak.to_arrow_table(ak.zip(data, depth_limit=1), extensionarray=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table)
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def simulate_file(path, card, menu, output, seed=1, chunk_size=100_000, progress=None, max_events=None,
+                  fmt="root"):
+    """``fmt``: "root" or "parquet" (the per-event output's format)."""
     from belle2sim.inputs import open_events
     from belle2sim.simulate import simulate_chunk
     from belle2sim.trigger.bits import INPUT_BITS
@@ -30,8 +66,8 @@ def simulate_file(path, card, menu, output, seed=1, chunk_size=100_000, progress
     flow = {"events read": 0, "at least one track": 0, "at least one cluster": 0, "any output line (FTDL)": 0,
             "any line after prescale (PSNM)": 0}
     line_counts = np.zeros(len(names), dtype=np.int64)
-    tree = None
-    with uproot.recreate(output) as f:
+    writer = (_ParquetWriter if fmt == "parquet" else _RootWriter)(output)
+    try:
         for batch in source:
             chunk = simulate_chunk(batch, card, menu, seed)
             t, d = chunk.tracks, chunk.deposits
@@ -50,11 +86,7 @@ def simulate_file(path, card, menu, output, seed=1, chunk_size=100_000, progress
             for key, values in (("cluster_E_GeV", d.energy_GeV), ("cluster_theta_rad", d.theta_rad),
                                 ("cluster_phi_rad", d.phi_rad), ("cluster_region", d.region)):
                 data[key] = _jagged(values, cluster, batch.offsets)
-            if tree is None:
-                f["events"] = data
-                tree = f["events"]
-            else:
-                tree.extend(data)
+            writer.write(data)
             n_tracks = np.add.reduceat(found.astype(int), batch.offsets[:-1])
             n_clusters = np.add.reduceat(cluster.astype(int), batch.offsets[:-1])
             flow["events read"] += len(batch)
@@ -65,6 +97,8 @@ def simulate_file(path, card, menu, output, seed=1, chunk_size=100_000, progress
             line_counts += psnm.sum(axis=0)
             if progress:
                 progress(len(batch))
+    finally:
+        writer.close()
     n = max(flow["events read"], 1)
     return {"input": source.info.to_dict(), "cut_flow": flow,
             "lines_after_prescale": {name: int(c) / n for name, c in zip(names, line_counts) if c}}

@@ -198,6 +198,28 @@ def test_simulate_writes_one_entry_per_event_with_the_chunk_numbers(tmp_path, ca
     assert [len(x) for x in arrays["track_px"]] == list(n_tracks)
 
 
+def test_simulate_parquet_holds_the_same_events_as_root(tmp_path, card, menu):
+    """-o out.parquet: one row per event, one row group per chunk, the same values as the ROOT tree."""
+    import awkward as ak
+    import pyarrow.parquet as pq
+    import uproot
+
+    from belle2sim.simulate_file import simulate_file
+
+    _, batches = _generated(card, n=1000)
+    write_hepmc(batches, tmp_path / "z.hepmc3")
+    a = simulate_file(tmp_path / "z.hepmc3", card, menu, str(tmp_path / "z.parquet"), chunk_size=300, fmt="parquet")
+    b = simulate_file(tmp_path / "z.hepmc3", card, menu, str(tmp_path / "z.root"), chunk_size=300)
+    assert a == b
+    assert pq.ParquetFile(tmp_path / "z.parquet").num_row_groups == 4  # 300 + 300 + 300 + 100 events
+    events = ak.from_parquet(tmp_path / "z.parquet")
+    tree = uproot.open(tmp_path / "z.root")["events"].arrays(["number", "bit_t2", "psnm_mu1", "track_px",
+                                                               "cluster_E_GeV"])
+    assert len(events) == 1000
+    for key in ("number", "bit_t2", "psnm_mu1", "track_px", "cluster_E_GeV"):
+        assert ak.all(ak.flatten(events[key], axis=None) == ak.flatten(tree[key], axis=None)), key
+
+
 def test_memory_stays_flat_when_streaming(tmp_path, card):
     import tracemalloc
 

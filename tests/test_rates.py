@@ -86,8 +86,13 @@ def test_rates_and_background_commands(tmp_path):
     from belle2sim.detector.card import load_card
     from belle2sim.inputs import open_events
 
-    (batch,) = list(open_events(tmp_path / "gg.hepmc3", load_card()))
+    card = load_card()
+    source = open_events(tmp_path / "gg.hepmc3", card)
+    (batch,) = list(source)
     assert len(batch) == 50 and np.all(batch.pdg[2::4] == 22)
+    # the file carries the process cross section (pb), so a re-read sample gives yields
+    expected_pb = 1e-3 * qed.cross_section_fb(card.beams.s_GeV2, "gammagamma", *rates.THETA_RANGE_DEG)
+    assert source.info.cross_section_pb == pytest.approx(expected_pb, rel=1e-9)
 
 
 def test_pythia_samples_chunk_independent_and_cross_sections_match(card):

@@ -65,9 +65,10 @@ def read_hepmc(path, info):
                     where = "the first event" if last is None else f"the event after {last}"
                     raise InputFileError(f"{path}: {where} cannot be parsed (truncated or corrupt HepMC)")
                 last = event.event_number
-                if info.cross_section_pb is None and event.cross_section is not None:
+                if event.cross_section is not None:  # the last event's is the best running estimate
                     xs = event.cross_section.xsec()
-                    info.cross_section_pb = float(xs) if np.isfinite(xs) and xs > 0 else None
+                    if np.isfinite(xs) and xs > 0:
+                        info.cross_section_pb = float(xs)
                 yield _row(event, path)
     except (OSError, RuntimeError, IOError) as exc:
         where = "before the first event" if last is None else f"after event {last}"

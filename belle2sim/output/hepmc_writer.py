@@ -2,7 +2,9 @@
 
 One vertex holds the beams (in) and the hard-process particles (out) at the event's vertex; every
 decayed particle gets a vertex at its daughters' production point. Units GeV and mm (HepMC's
-defaults; belle2sim works in cm). Written through a temporary file (atomic).
+defaults; belle2sim works in cm). Each event carries the process cross section when it is known
+(GenCrossSection in pb; for Pythia samples its running estimate, so the last event's is the best, as
+Pythia's own HepMC output does). Written through a temporary file (atomic).
 """
 
 
@@ -40,8 +42,9 @@ def _event(batch, i):
     return ev
 
 
-def write_hepmc(batches, path):
-    """Write EventBatch chunks to ``path`` (HepMC3 ASCII); returns the number of events."""
+def write_hepmc(batches, path, cross_section_pb=None):
+    """Write EventBatch chunks to ``path`` (HepMC3 ASCII); returns the number of events.
+    ``cross_section_pb``: a callable giving (sigma, error) in pb when an event is written."""
     import pyhepmc
 
     from belle2sim.output.atomic import atomic_path
@@ -51,6 +54,11 @@ def write_hepmc(batches, path):
         with pyhepmc.open(str(tmp), "w", format="hepmc3") as f:
             for batch in batches:
                 for i in range(len(batch)):
-                    f.write(_event(batch, i))
+                    event = _event(batch, i)
+                    if cross_section_pb is not None:
+                        sigma, error = cross_section_pb()
+                        event.cross_section = pyhepmc.GenCrossSection()
+                        event.cross_section.set_cross_section(float(sigma), float(error))
+                    f.write(event)
                     n += 1
     return n
