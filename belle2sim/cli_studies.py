@@ -16,11 +16,11 @@ from belle2sim.cli_files import _fail
 @click.option("--events", "n_events", type=click.IntRange(1, 10**8), default=100_000, show_default=True,
               help="Events simulated per process.")
 @click.option("--processes", default=None,
-              help="Comma-separated processes [all defaults: bhabha, gammagamma, mumu, tautau, qqbar, bbbar, "
-                   "twophoton-ee, twophoton-mumu, twophoton-qqbar-pythia]. bhabha, gammagamma, mumu, tautau: built-in, "
-                   "tree level; qqbar, mumu-pythia: Pythia 8; bbbar: Upsilon(4S), Pythia 8 B decays; twophoton-ee, "
-                   "twophoton-mumu: built-in equivalent-photon generator; twophoton-{ee,mumu,qqbar}-pythia: Pythia 8's "
-                   "photon fluxes.")
+              help="Comma-separated processes [defaults: bhabha, gammagamma, mumu, tautau, qqbar, bbbar, "
+                   "twophoton-ee-pythia, twophoton-mumu-pythia, twophoton-qqbar-pythia]. bhabha, gammagamma, mumu, "
+                   "tautau: built-in, tree level; qqbar, mumu-pythia, tautau-pythia: Pythia 8; bbbar: Upsilon(4S), "
+                   "Pythia 8 B decays; twophoton-{ee,mumu,qqbar}-pythia: Pythia 8's photon fluxes (pT-hat > 0.1 GeV); "
+                   "twophoton-ee, twophoton-mumu: built-in generator, only events with both leptons in 17-150 deg.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True)
 @click.option("-o", "--output", default=None, help="Write the rate table as JSON.")
 @click.option("--plot", default=None, help="Bar chart of the line rates (FILE.png/.pdf/.svg).")

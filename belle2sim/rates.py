@@ -2,8 +2,8 @@
 
 For each process (built-in tree-level generators, generators/qed.py, taus decayed by the Pythia 8
 bank; q qbar from Pythia 8, inputs/pythia_sm.py; B Bbar with Pythia 8 B decays, generators/bbbar.py;
-two-photon lepton pairs from the built-in equivalent-photon generator, generators/two_photon.py,
-and two-photon quark pairs from Pythia 8's photon fluxes)
+two-photon lepton and quark pairs from Pythia 8's photon fluxes, or lepton pairs inside Iwasaki's
+cuts from the built-in equivalent-photon generator, generators/two_photon.py)
 N events are simulated; a line's rate is sum over processes of sigma x L x (fraction of
 events that fire it after prescale), its statistical error the binomial one; its unique rate counts
 events that no other line fires (what dropping it would save); the overlap matrix holds the rate
@@ -22,17 +22,19 @@ import numpy as np
 BUDGET_HZ = 30_000.0  # Belle II L1 output budget (data sheet; Iwasaki et al. 2011)
 FB_TO_CM2 = 1e-39
 THETA_RANGE_DEG = (10.0, 170.0)  # c.m. generation range: covers the ECL acceptance (12.4-155.1 deg lab)
-# two-photon lepton pairs (generators/two_photon.py): within Iwasaki's cuts (both leptons pT > 0.1 GeV,
-# 17-150 deg) 31.4 (ee) + 14.6 (mu mu) nb, as Pythia 8's photon fluxes give (tests/test_two_photon.py),
-# against his ~80 nb for all two-photon processes (hadrons included)
+# two-photon processes through Pythia 8's photon fluxes (inputs/pythia_sm.py): every event with
+# pT-hat > 0.1 GeV, whatever the lepton angles (12.2 + 7.7 kHz of lepton pairs at 6e35 with the shipped
+# menu). The built-in twophoton-ee / twophoton-mumu (generators/two_photon.py) make only events with both
+# leptons in Iwasaki's cuts (pT > 0.1 GeV, 17-150 deg: 31.4 + 14.6 nb, as Pythia gives there, tests/
+# test_two_photon.py), so their rate (3.9 + 3.1 kHz) misses the events with a lepton outside: optional
 DEFAULT_PROCESSES = ("bhabha", "gammagamma", "mumu", "tautau", "qqbar", "bbbar",
-                     "twophoton-ee", "twophoton-mumu", "twophoton-qqbar-pythia")
+                     "twophoton-ee-pythia", "twophoton-mumu-pythia", "twophoton-qqbar-pythia")
 TWO_PHOTON = {"twophoton-ee": 11, "twophoton-mumu": 13}
 OTHER_PROCESSES = ("bbbar",) + tuple(TWO_PHOTON)
 IWASAKI_HZ_AT_8E35 = {"bhabha": "350 (after a 1/100 prescale)", "gammagamma": "19 (after a 1/100 prescale)",
                       "mumu": "640", "tautau": "640", "qqbar": "2200 (2.8 nb continuum)", "bbbar": "960 (1.2 nb)",
                       "twophoton-ee": "~15000 (all two-photon, ~80 nb)", "twophoton-mumu": "~15000 (all two-photon)",
-                      "twophoton-qqbar-pythia": "~15000 (all two-photon)",
+                      "twophoton-qqbar-pythia": "~15000 (all two-photon)", "tautau-pythia": "640",
                       "twophoton-ee-pythia": "~15000 (all two-photon)",
                       "twophoton-mumu-pythia": "~15000 (all two-photon)",
                       "mumu-pythia": "640"}
