@@ -45,14 +45,16 @@ NOT_SIMULATED = ("beam-induced background",
 
 def generation_cuts(process):
     """Where a process's events (and its cross section) are generated, in words."""
-    from belle2sim.generators import qed
+    from belle2sim.generators import qed, two_photon
 
     if process in qed.PROCESSES:
         return f"{THETA_RANGE_DEG[0]:g}-{THETA_RANGE_DEG[1]:g} deg in the c.m."
+    lo, hi = two_photon.THETA_RANGE_DEG
     if process in TWO_PHOTON:
-        return "both leptons at pT > 0.1 GeV in 17-150 deg (lab)"
+        return f"both leptons at pT > {two_photon.MIN_PT_GeV:g} GeV in {lo:g}-{hi:g} deg (lab)"
     if process.startswith("twophoton-"):
-        return "gamma gamma c.m.: pT-hat > 0.1 GeV (quark pairs: W > 2 GeV), photon Q2 < 1 GeV^2"
+        return (f"gamma gamma c.m.: pT-hat > {two_photon.MIN_PT_GeV:g} GeV (quark pairs: W > 2 GeV), "
+                f"photon Q2 < {two_photon.Q2_MAX_GeV2:g} GeV^2")
     return "full phase space"
 
 

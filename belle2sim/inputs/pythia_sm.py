@@ -36,11 +36,12 @@ import numpy as np
 
 from belle2sim import pdgdata, rng
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
+from belle2sim.generators.two_photon import MIN_PT_GeV
 
 PROCESSES = {"qqbar": "1 2 3 4", "mumu-pythia": "13", "tautau-pythia": "15",
              "twophoton-ee-pythia": "gmgm2ee", "twophoton-mumu-pythia": "gmgm2mumu",
              "twophoton-qqbar-pythia": "gmgm2qqbar"}
-TWO_PHOTON_PT_HAT_MIN_GeV = 0.1
+TWO_PHOTON_PT_HAT_MIN_GeV = MIN_PT_GeV  # Iwasaki's track cut, as the built-in generator's
 _SEED_MAX = 900_000_000
 
 
