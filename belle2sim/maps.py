@@ -7,10 +7,9 @@ effective number of entries n_eff = (sum w)^2 / sum w^2 (the usual treatment for
 import math
 
 import numpy as np
-from numba import prange
 from scipy import stats
 
-from belle2sim._jit import kernel as _kernel
+from belle2sim._jit import range_kernel
 
 Z_1SIGMA = stats.norm.ppf(0.5 + 0.6827 / 2)
 
@@ -110,11 +109,11 @@ class Counter:
         return eff, float(0.5 * (hi - lo)), (float(lo), float(hi))
 
 
-@_kernel(parallel=True)
-def _weighted_line_sums(w, packed, mask, out):
+@range_kernel("packed", min_per_piece=8)  # items: trigger lines
+def _weighted_line_sums(begin, end, w, packed, mask, out):
     """out[l, c] = sum of w[i, c] over events i set in packed[l] (and in ``mask``); integers."""
     n_c = w.shape[1]
-    for line in prange(packed.shape[0]):
+    for line in range(begin, end):
         for c in range(n_c):
             out[line, c] = 0
         for b in range(packed.shape[1]):

@@ -32,10 +32,9 @@ leave energy there; they are treated as outside: stated in the channel's ``not_m
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.events import STATUS_DECAYED, STATUS_FINAL, STATUS_NOT_PRODUCED
 
 MAX_LONG_LIVED = 2
@@ -47,10 +46,10 @@ _COUNTER = 64  # draw counter of the k-th long-lived particle: 2 * (k + _COUNTER
 _OTHER_COUNTER = 1 << 20  # other long-lived species: 2 * (particle slot) + _OTHER_COUNTER
 
 
-@kernel(parallel=True)
-def _propagate(seed, numbers, offsets, pdg, llp_pdg, ctau_cm, reference, other_pdg, other_ctau, r_max, z_fwd, z_bwd,
-               px, py, pz, E, vx, vy, vz, parent, status, decay_x, decay_y, decay_z, gone, ell_out):
-    for i in prange(numbers.shape[0]):
+@range_kernel("numbers")
+def _propagate(begin, end, seed, numbers, offsets, pdg, llp_pdg, ctau_cm, reference, other_pdg, other_ctau, r_max,
+               z_fwd, z_bwd, px, py, pz, E, vx, vy, vz, parent, status, decay_x, decay_y, decay_z, gone, ell_out):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY)
         start = offsets[i]
         n_llp = 0
@@ -153,9 +152,10 @@ def fixed_point_weights(ell, ctau_cm, reference_cm, scale, scale2):
     n = ell.shape[0]
     w_int = np.empty((n, len(ctau)), dtype=np.int64)
     w2_int = np.empty_like(w_int)
-    ok = _fixed_weights(np.ascontiguousarray(ell, dtype=np.float64), ctau, np.asarray(reference_cm, dtype=np.float64),
-                        np.log(P_BROAD / _LOG_SPAN), float(scale), float(scale2), w_int, w2_int)
-    if not ok:
+    n_overflow = sum(_fixed_weights(np.ascontiguousarray(ell, dtype=np.float64), ctau,
+                                    np.asarray(reference_cm, dtype=np.float64), np.log(P_BROAD / _LOG_SPAN),
+                                    float(scale), float(scale2), w_int, w2_int))
+    if n_overflow:
         raise OverflowError("lifetime weight above 2^20: the reference law cannot reach this c tau")
     return w_int, w2_int
 
@@ -176,10 +176,11 @@ def _log_weight_base(x, reference, log_broad):
     return top + np.log(acc)
 
 
-@kernel(parallel=True)
-def _fixed_weights(ell, ctau, reference, log_broad, scale, scale2, w_int, w2_int):
+@range_kernel("ell")
+def _fixed_weights(begin, end, ell, ctau, reference, log_broad, scale, scale2, w_int, w2_int):
+    """Fill the integer weights of events [begin, end); returns how many overflow 2^20."""
     bad = 0
-    for i in prange(ell.shape[0]):
+    for i in range(begin, end):
         log_g0 = log_g1 = 0.0
         x0, x1 = ell[i, 0], ell[i, 1]
         if x0 == x0:
@@ -198,12 +199,12 @@ def _fixed_weights(ell, ctau, reference, log_broad, scale, scale2, w_int, w2_int
                 bad += 1
             w_int[i, c] = np.int64(np.rint(w * scale))
             w2_int[i, c] = np.int64(np.rint(w * w * scale2))
-    return bad == 0
+    return bad
 
 
-@kernel(parallel=True)
-def _weights(ell, ctau, reference, log_broad, out):
-    for i in prange(ell.shape[0]):
+@range_kernel("ell")
+def _weights(begin, end, ell, ctau, reference, log_broad, out):
+    for i in range(begin, end):
         for c in range(ctau.shape[0]):
             out[c, i] = 0.0
         for k in range(ell.shape[1]):

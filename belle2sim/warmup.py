@@ -20,6 +20,7 @@ def needs_compiling():
     """True if a sentinel kernel has no numba cache index yet (a first run on this installation)."""
     for module, name in SENTINELS:
         dispatcher = getattr(importlib.import_module(module), name)
+        dispatcher = getattr(dispatcher, "kernel", dispatcher)  # event kernels wrap their dispatcher
         try:
             index = dispatcher._cache._cache_file._index_path
         except AttributeError:  # a numba without this layout: say nothing rather than guess

@@ -1,7 +1,8 @@
 """Serial fraction of a chunk and its Amdahl bound (run: python benchmarks/bench_serial_fraction.py).
 
-Without a 16-core machine the scaling target is shown this way: every parallel numba kernel of
-belle2sim is timed while a workload runs; the time outside them (Python steps, numpy, allocation,
+Without a 16-core machine the scaling target is shown this way: every parallel kernel of
+belle2sim (each range kernel's call of belle2sim._jit.run_range, which shares its items out over
+the threads) is timed while a workload runs; the time outside them (Python steps, numpy, allocation,
 menu evaluation) is the serial part s, the time inside them the parallel part p (measured with
 one thread), and Amdahl's bound for N threads is (s + p) / (s + p / N). Workloads: detector +
 trigger on single-photon, four-muon and Pythia 8 q qbar events, and the whole efficiency job of
@@ -15,7 +16,6 @@ import time
 from pathlib import Path
 
 import numba
-from numba.core.registry import CPUDispatcher
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import report  # noqa: E402
@@ -30,31 +30,21 @@ from belle2sim.trigger.menu import load_menu  # noqa: E402
 _INSIDE = [0.0]
 
 
-def _timed(dispatcher):
-    def call(*args):
+def instrument():
+    """Time every parallel kernel call: all go through belle2sim._jit.run_range (looked up at call
+    time by each range kernel), hand-off to the threads included."""
+    from belle2sim import _jit
+
+    run_range = _jit.run_range
+
+    def timed(*args, **kwargs):
         t = time.perf_counter()
         try:
-            return dispatcher(*args)
+            return run_range(*args, **kwargs)
         finally:
             _INSIDE[0] += time.perf_counter() - t
-    return call
 
-
-def instrument():
-    """Wrap every parallel kernel: each module's attributes holding a parallel numba dispatcher (a
-    module that imported a kernel by name holds its own reference, wrapped on its own turn)."""
-    import importlib
-    import pkgutil
-
-    import belle2sim
-
-    for info in pkgutil.walk_packages(belle2sim.__path__, "belle2sim."):
-        if info.name.endswith(("cli", "cli_files", "cli_studies", "__main__")):
-            continue
-        module = importlib.import_module(info.name)
-        for name, obj in list(vars(module).items()):
-            if isinstance(obj, CPUDispatcher) and obj.targetoptions.get("parallel"):
-                setattr(module, name, _timed(obj))
+    _jit.run_range = timed
 
 
 def measure(work, threads):

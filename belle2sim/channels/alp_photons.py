@@ -8,9 +8,8 @@ by cut in the paper's order; trigger: the ECL energy sum above 1 GeV with no QED
 """
 
 import numpy as np
-from numba import prange
 
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.channels import Analysis, Channel, Parameter, register
 from belle2sim.detector.ecl import resolution
 from belle2sim.errors import ParameterError
@@ -41,13 +40,12 @@ def _check(params, card):
                              f"(card {card.path.name}): e+e- -> gamma a is closed")
 
 
-@kernel(parallel=True)
-def a2_cuts(offsets, charge, found, d0, z0, is_cluster, dep_E, dep_theta, dep_phi, dep_region,
-            res_energy, res_theta, res_phi, e_min, theta_lo, theta_hi, beams, m3_lo, m3_hi,
-            pair_dtheta, pair_dphi, ir_d0, ir_z0, mass, use_recoil, nsigma,
-            three, polar, m3_ok, no_track, separated, window):
+@range_kernel("offsets")
+def a2_cuts(begin, end, offsets, charge, found, d0, z0, is_cluster, dep_E, dep_theta, dep_phi, dep_region,
+            res_energy, res_theta, res_phi, e_min, theta_lo, theta_hi, beams, m3_lo, m3_hi, pair_dtheta, pair_dphi,
+            ir_d0, ir_z0, mass, use_recoil, nsigma, three, polar, m3_ok, no_track, separated, window):
     sqrt_s = np.sqrt(beams[3] ** 2 - beams[0] ** 2 - beams[1] ** 2 - beams[2] ** 2)
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         three[i] = polar[i] = m3_ok[i] = no_track[i] = separated[i] = window[i] = False
         top = np.full(3, -1)
         n = 0

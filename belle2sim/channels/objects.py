@@ -10,9 +10,8 @@
 """
 
 import numpy as np
-from numba import prange
 
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.channels.track_selection import gather_tracks
 from belle2sim.kinematics import boost
 
@@ -76,15 +75,15 @@ def polar_deg(px, py, pz):
     return np.degrees(np.arctan2(np.hypot(px, py), pz))
 
 
-@kernel(parallel=True)
-def photon_summary(offsets, is_cluster, found, dep_E, dep_theta, dep_phi, e_min, boost_cm, ref_cm,
+@range_kernel("offsets")
+def photon_summary(begin, end, offsets, is_cluster, found, dep_E, dep_theta, dep_phi, e_min, boost_cm, ref_cm,
                    pi0_lo, pi0_hi, total_E, n_pi0, max_cos_ref, sum_cm):
     """Per event, over photons (clusters above e_min not made by a reconstructed track):
     total lab energy, number of photon pairs with mass in [pi0_lo, pi0_hi], the largest cosine
     of the c.m. angle between a photon and ref_cm[i] (a c.m. direction; -2 if no photon), and
     the summed c.m. four-momentum (E, px, py, pz) of all photons."""
     bx, by, bz = -boost_cm[0], -boost_cm[1], -boost_cm[2]
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         e_tot = 0.0
         best = -2.0

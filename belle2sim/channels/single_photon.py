@@ -7,19 +7,18 @@ massless) must lie within n_sigma resolution widths of the expected value E*.
 """
 
 import numpy as np
-from numba import prange
 
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.detector.ecl import resolution
 from belle2sim.kinematics import boost
 
 
-@kernel(parallel=True)
-def single_photon_cuts(offsets, track_found, is_cluster, dep_E, dep_theta, dep_phi, dep_region,
-                       boost_cm, res_energy, extra_max, e_expected_cm, n_sigma,
-                       one_photon, no_track, energy_window, e_cm_out):
+@range_kernel("offsets")
+def single_photon_cuts(begin, end, offsets, track_found, is_cluster, dep_E, dep_theta, dep_phi, dep_region,
+                       boost_cm, res_energy, extra_max, e_expected_cm, n_sigma, one_photon, no_track, energy_window,
+                       e_cm_out):
     bx, by, bz = -boost_cm[0], -boost_cm[1], -boost_cm[2]
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         n_clusters = 0
         best = -1
         tracks = 0

@@ -10,10 +10,9 @@ below 0.4 GeV they must lie 40 cm or more from every track's entry point on the 
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import objects as obj
 
 MAX_THRUST_PARTICLES = 12
@@ -35,10 +34,10 @@ def _surface_point(theta, phi, rb, zf, zb):
     return r * np.cos(phi), r * np.sin(phi), z
 
 
-@kernel(parallel=True)
-def photon_flags(offsets, is_cluster, found, dep_E, dep_theta, dep_phi, ecl, theta_lo, theta_hi, use):
+@range_kernel("offsets")
+def photon_flags(begin, end, offsets, is_cluster, found, dep_E, dep_theta, dep_phi, ecl, theta_lo, theta_hi, use):
     """use[j]: particle j is a photon of the paper's definition."""
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         for j in range(start, stop):
             use[j] = False
@@ -58,10 +57,10 @@ def photon_flags(offsets, is_cluster, found, dep_E, dep_theta, dep_phi, ecl, the
             use[j] = ok
 
 
-@kernel(parallel=True)
-def photon_counts(offsets, use, dep_E, dep_theta, dep_phi, pi0_lo, pi0_hi, n_pi0, n_extra):
+@range_kernel("offsets")
+def photon_counts(begin, end, offsets, use, dep_E, dep_theta, dep_phi, pi0_lo, pi0_hi, n_pi0, n_extra):
     """Per event: photon pairs in the pi0 window, and photons above 0.2 GeV in no such pair."""
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         npi = 0
         extra = 0
@@ -85,11 +84,11 @@ def photon_counts(offsets, use, dep_E, dep_theta, dep_phi, pi0_lo, pi0_hi, n_pi0
         n_extra[i] = extra
 
 
-@kernel(parallel=True)
-def thrust_3x1(offsets, px, py, pz, use, is_track, thrust, n_side, lone):
+@range_kernel("offsets")
+def thrust_3x1(begin, end, offsets, px, py, pz, use, is_track, thrust, n_side, lone):
     """Thrust of the used particles (c.m. momenta), the number of tracks on the + side of the
     axis, and the particle index of the track alone in its hemisphere (-1 if not 3x1)."""
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         idx = np.empty(MAX_THRUST_PARTICLES, dtype=np.int64)
         n = 0

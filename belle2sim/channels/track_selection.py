@@ -8,15 +8,14 @@ reconstructed peaks have it.
 """
 
 import numpy as np
-from numba import prange
 
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 
 
-@kernel(parallel=True)
-def gather_tracks(offsets, found, charge, n_max, index, count, net_charge):
+@range_kernel("offsets")
+def gather_tracks(begin, end, offsets, found, charge, n_max, index, count, net_charge):
     """index[i, :n_max] = particle indices of event i's first tracks; count[i] = all tracks."""
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         c = 0
         q = 0.0
         for j in range(offsets[i], offsets[i + 1]):
@@ -31,10 +30,10 @@ def gather_tracks(offsets, found, charge, n_max, index, count, net_charge):
         net_charge[i] = q
 
 
-@kernel(parallel=True)
-def extra_energy(offsets, is_cluster, dep_E, found, out):
+@range_kernel("offsets")
+def extra_energy(begin, end, offsets, is_cluster, dep_E, found, out):
     """Sum of ECL cluster energy (lab) not made by a reconstructed track's particle."""
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         e = 0.0
         for j in range(offsets[i], offsets[i + 1]):
             if is_cluster[j] and not found[j]:

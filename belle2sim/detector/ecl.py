@@ -33,10 +33,9 @@ closer than ``merge_angle_rad`` there (light boosted ALPs) merge into one cluste
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch
 from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
@@ -95,15 +94,14 @@ def deposited_energy(key, local, response, E, p, params):
     return 0.0
 
 
-@kernel(parallel=True)
-def ecl_response(seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
-                 region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
-                 charged_params, dep_E, dep_theta, dep_phi, dep_region, is_cluster, ux, uy, uz):
+@range_kernel("numbers")
+def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
+                 region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged_params,
+                 dep_E, dep_theta, dep_phi, dep_region, is_cluster, ux, uy, uz):
     """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags
     (ux, uy, uz: scratch, one slot per particle)."""
-    n_events = numbers.shape[0]
     cos_merge = np.cos(merge_angle)
-    for i in prange(n_events):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_ECL)
         start, stop = offsets[i], offsets[i + 1]
         n_dep = 0

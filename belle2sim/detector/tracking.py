@@ -24,10 +24,9 @@ Electron ID (table ``electron_id``): p above the minimum and ECL E/p in the wind
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
@@ -55,10 +54,10 @@ def piecewise_linear(x, table, at):
     return table[ys + n - 1]
 
 
-@kernel(parallel=True)
-def track_response(seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
-                   dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
-    for i in prange(numbers.shape[0]):
+@range_kernel("numbers")
+def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz, dep_E,
+                   tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
         kid = rng.event_key(seed, numbers[i], rng.STAGE_KLM)
         start = offsets[i]

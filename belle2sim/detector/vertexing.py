@@ -13,21 +13,20 @@ quality.
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.detector.tracking import (
     D_TABLE, D_VTX_MIN_R, D_VTX_SIG_IN, D_VTX_SIG_OUT, D_VXD_R, piecewise_linear,
 )
 from belle2sim.events import STATUS_DECAYED
 
 
-@kernel(parallel=True)
-def vertex_response(seed, numbers, offsets, parent, status, charge, E, px, py, pz, vx, vy,
-                    found, tpx, tpy, tpz, disp, n_tracks, radius, mass, vpx, vpy, vpz, vE, vtx_found):
+@range_kernel("numbers")
+def vertex_response(begin, end, seed, numbers, offsets, parent, status, charge, E, px, py, pz, vx, vy, found, tpx,
+                    tpy, tpz, disp, n_tracks, radius, mass, vpx, vpy, vpz, vE, vtx_found):
     vertex_table = D_TABLE + 1 + 2 * int(disp[D_TABLE])
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         for j in range(start, stop):
             n_tracks[j] = 0

@@ -14,10 +14,9 @@ Each event: e- and e+ beams, the recoil photon, the ALP (status 2, decayed), its
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB, HBARC_GeV_m
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
@@ -45,9 +44,9 @@ def ctau_cm(mass, g_agg_per_GeV):
     return HBARC_GeV_m * 100.0 / width_GeV(mass, g_agg_per_GeV)
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, mass, beam, pdg, px, py, pz, E, vx, vy, vz, parent, status):
-    for i in prange(numbers.shape[0]):
+@range_kernel("numbers")
+def _generate(begin, end, seed, numbers, mass, beam, pdg, px, py, pz, E, vx, vy, vz, parent, status):
+    for i in range(begin, end):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ex, ey, ez) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         s = sqrt_s * sqrt_s

@@ -15,10 +15,9 @@ the signal chain (K or K*0, K+, pi-), S, x+, x-, then the other B's decay produc
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.generators.pythia_decays import b_decay_pool
@@ -67,12 +66,12 @@ def sign_flip(pdg, sign):
     return -1
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi, m_s, m_x, x_pdg, llp_pdg, b_pdg,
-              k_pdg, pool_off, pool_pdg, pool_px, pool_py, pool_pz, pool_E, pool_choice,
-              pdg, px, py, pz, E, vx, vy, vz, parent, status):
+@range_kernel("numbers")
+def _generate(begin, end, seed, numbers, offsets, beam, m_b, m_kaon_system, kstar, m_k, m_pi, m_s, m_x, x_pdg,
+              llp_pdg, b_pdg, k_pdg, pool_off, pool_pdg, pool_px, pool_py, pool_pz, pool_E, pool_choice, pdg, px,
+              py, pz, E, vx, vy, vz, parent, status):
     arrays = (pdg, px, py, pz, E, vx, vy, vz, parent, status)
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ex, ey, ez) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         kg = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
@@ -172,9 +171,9 @@ def generate_batch(seed, first_event, n_events, mode, mass_GeV, decay_pdg, beams
     return batch
 
 
-@kernel(parallel=True)
-def _pool_choice_kernel(seed, numbers, n_pool, out):
-    for i in prange(numbers.shape[0]):
+@range_kernel("numbers")
+def _pool_choice_kernel(begin, end, seed, numbers, n_pool, out):
+    for i in range(begin, end):
         out[i] = min(int(rng.uniform(rng.event_key(seed, numbers[i], rng.STAGE_DECAY), 30) * n_pool), n_pool - 1)
 
 

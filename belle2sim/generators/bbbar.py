@@ -9,10 +9,9 @@ sheet sec. 7b), B(Upsilon(4S) -> B Bbar) taken as 1 (it is above 96 %).
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.generators.pythia_decays import b_decay_pool
 
@@ -21,9 +20,9 @@ CHARGED_FRACTION = 0.514
 N_UNIFORMS = 12
 
 
-@kernel(parallel=True)
-def _uniforms(seed, numbers, out):
-    for i in prange(numbers.shape[0]):
+@range_kernel("numbers")
+def _uniforms(begin, end, seed, numbers, out):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         for k in range(out.shape[1]):
             out[i, k] = rng.uniform(key, k)

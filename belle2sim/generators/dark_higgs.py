@@ -16,10 +16,9 @@ sigma(s') / sigma(s)) the initial-state photon last, the process above happening
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.generators import isr as isr_mod
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
@@ -70,11 +69,11 @@ def production(key, sqrt_s, m_a, m_h, bx, by, bz, ax, ay, az):
     return a_vec, h_vec
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, modes_cum, per_event, isr,
+@range_kernel("numbers")
+def _generate(begin, end, seed, numbers, beam, m_a, m_h, visible, modes_pdg, modes_mass, modes_cum, per_event, isr,
               pdg, px, py, pz, E, vx, vy, vz, parent, status):
     out = (pdg, px, py, pz, E, vx, vy, vz, parent, status)
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ax, ay, az) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         k_isr = (0.0, 0.0, 0.0, 0.0)

@@ -19,10 +19,9 @@ probability [(1 + c^2) + K] / (2 + K) >= 1/2, K = 4 s M^2 / (s - M^2)^2.
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.generators import isr as isr_mod
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
@@ -63,13 +62,12 @@ def photon_energy_cm_GeV(s, mass):
     return (s - mass**2) / (2.0 * np.sqrt(s))
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, mass, cos_min, cos_max, beam, isr, per_event, pdg, px, py, pz, E, vx, vy, vz,
-              parent, status):
-    n = numbers.shape[0]
+@range_kernel("numbers")
+def _generate(begin, end, seed, numbers, mass, cos_min, cos_max, beam, isr, per_event, pdg, px, py, pz, E, vx, vy,
+              vz, parent, status):
     a_min = np.arctanh(cos_min)
     a_max = np.arctanh(cos_max)
-    for i in prange(n):
+    for i in range(begin, end):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ex, ey, ez) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         k_isr = (0.0, 0.0, 0.0, 0.0)

@@ -23,11 +23,10 @@ Event layout: e-, e+, A', chi1, chi2, chi1 (from chi2), e-, e+, h', mu-, mu+.
 """
 
 import numpy as np
-from numba import prange
 from scipy import constants, integrate
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
@@ -97,11 +96,11 @@ def _msq_event(m_ee2, k, p, q1, q2, m1, m2, m_ap):
     return 32.0 * (dot(k, q1) * dot(p, q2) + dot(k, q2) * dot(p, q1) - m1 * m2 * dot(q1, q2)) / (m_ee2 - m_ap * m_ap) ** 2
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, beam, m_a, m_h, m1, m2, m_e, m_mu, w_max, pdg, px, py, pz, E, vx, vy, vz, parent,
-              status):
+@range_kernel("numbers")
+def _generate(begin, end, seed, numbers, beam, m_a, m_h, m1, m2, m_e, m_mu, w_max, pdg, px, py, pz, E, vx, vy, vz,
+              parent, status):
     out = (pdg, px, py, pz, E, vx, vy, vz, parent, status)
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ax, ay, az) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         a_vec, h_vec = production(rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR), sqrt_s, m_a, m_h,

@@ -13,10 +13,9 @@ w_max comes from pilots at several s'; an event above it keeps the excess as its
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.generators import isr as isr_mod
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
@@ -59,12 +58,19 @@ def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=200_000):
     return norm * w.mean(), norm * w.std() / np.sqrt(n)
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d, m_d, per_event, isr,
+EVENTS_PER_BLOCK = 64  # events sharing one helicity-amplitude workspace
+
+
+def _blocks_of_events(seed, numbers, *rest):
+    return (numbers.shape[0] + EVENTS_PER_BLOCK - 1) // EVENTS_PER_BLOCK
+
+
+@range_kernel(_blocks_of_events, min_per_piece=4)
+def _generate(begin, end, seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, pdg_x, pdg_d, m_d, per_event, isr,
               pdg, px, py, pz, E, vx, vy, vz, parent, status, weight):
     n = numbers.shape[0]
-    block = 64
-    for blk in prange((n + block - 1) // block):
+    block = EVENTS_PER_BLOCK
+    for blk in range(begin, end):
         ws = workspace()
         pols = np.zeros((3, 4))
         p1, p2 = np.zeros(4), np.zeros(4)

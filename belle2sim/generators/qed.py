@@ -18,10 +18,9 @@ Event layout: e-, e+ (beams), then the pair (e-/mu-/tau-/photon first).
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
@@ -61,12 +60,12 @@ def cross_section_fb(s, process, theta_min_deg, theta_max_deg):
     return GEV2_TO_FB * (_primitive(c_hi, s, process) - _primitive(c_lo, s, process))
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, beam, kind, pdg_first, mass, c_lo, c_hi, pdg, px, py, pz, E, vx, vy, vz, parent,
-              status):
+@range_kernel("numbers")
+def _generate(begin, end, seed, numbers, beam, kind, pdg_first, mass, c_lo, c_hi, pdg, px, py, pz, E, vx, vy, vz,
+              parent, status):
     a_lo, a_hi = np.arctanh(c_lo), np.arctanh(c_hi)
     b_lo, b_hi = 1.0 / (1.0 - c_lo), 1.0 / (1.0 - c_hi)
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ex, ey, ez) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)

@@ -23,10 +23,9 @@ the largest weight of a pilot run (weights above it are kept with weight w / w_m
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.generators.helicity import (
     bar, current, matmul, matvec, polarisations, slash, spinor_u, spinor_v, vecmat,
 )
@@ -176,12 +175,24 @@ def phase_space_point(key, base, sqrt_s, m_l, M, out_k1, out_k2, out_q):
     return jac / (2.0 * np.pi) * pq / (4.0 * np.pi * sqrt_s) * pl / (4.0 * np.pi * m_ll)
 
 
-@kernel(parallel=True)
+POINTS_PER_BLOCK = 256  # phase-space points sharing one helicity-amplitude workspace
+
+
 def weights(seed, stage, n, sqrt_s, m_e, m_l, M, kind):
     """Event weights |M|^2 dPhi3 / (e^4 g^2) at n phase-space points (pilot runs, integrals)."""
     out = np.empty(n)
-    block = 256
-    for blk in prange((n + block - 1) // block):
+    _weights_blocks(seed, stage, n, sqrt_s, m_e, m_l, M, kind, out)
+    return out
+
+
+def _blocks(n):
+    return (n + POINTS_PER_BLOCK - 1) // POINTS_PER_BLOCK
+
+
+@range_kernel(lambda seed, stage, n, *rest: _blocks(n), min_per_piece=1)
+def _weights_blocks(begin, end, seed, stage, n, sqrt_s, m_e, m_l, M, kind, out):
+    block = POINTS_PER_BLOCK
+    for blk in range(begin, end):
         ws = workspace()
         pols = np.zeros((3, 4))
         p1, p2 = np.zeros(4), np.zeros(4)
@@ -194,29 +205,36 @@ def weights(seed, stage, n, sqrt_s, m_e, m_l, M, kind):
                 polarisations(q[0], q[1], q[2], q[3], M, pols)
                 w *= me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, 3, ws)
             out[i] = w
-    return out
 
 
-@kernel(parallel=True)
 def me2_at(k1s, k2s, qs, pols, sqrt_s, m_e, m_l, M, kind):
     """|M|^2 / (e^4 g^2) at given final-state momenta (rows (E, px, py, pz), canonical CM frame
     with e- along +z). ``pols`` (n, n_pol, 4) are the X polarisations to sum over."""
+    out = np.empty(k1s.shape[0])
+    _me2_blocks(k1s, k2s, qs, pols, sqrt_s, m_e, m_l, M, kind, out)
+    return out
+
+
+@range_kernel(lambda k1s, *rest: _blocks(k1s.shape[0]), min_per_piece=1)
+def _me2_blocks(begin, end, k1s, k2s, qs, pols, sqrt_s, m_e, m_l, M, kind, out):
     n = k1s.shape[0]
-    out = np.empty(n)
-    block = 256
-    for blk in prange((n + block - 1) // block):
+    block = POINTS_PER_BLOCK
+    for blk in range(begin, end):
         ws = workspace()
         p1, p2 = np.zeros(4), np.zeros(4)
         beams_along_z(sqrt_s, m_e, p1, p2)
         for i in range(blk * block, min(n, (blk + 1) * block)):
             out[i] = me2(p1, p2, k1s[i], k2s[i], qs[i], m_e, m_l, M, kind, pols[i], pols.shape[1], ws)
-    return out
 
 
-@kernel(parallel=True)
 def physical_polarisations(qs, M):
     """(n, 3, 4) physical polarisation vectors of X for momenta qs (rows E, px, py, pz)."""
     out = np.zeros((qs.shape[0], 3, 4))
-    for i in prange(qs.shape[0]):
-        polarisations(qs[i, 0], qs[i, 1], qs[i, 2], qs[i, 3], M, out[i])
+    _polarisations_of(qs, M, out)
     return out
+
+
+@range_kernel("qs")
+def _polarisations_of(begin, end, qs, M, out):
+    for i in range(begin, end):
+        polarisations(qs[i, 0], qs[i, 1], qs[i, 2], qs[i, 3], M, out[i])

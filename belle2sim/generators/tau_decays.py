@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import kernel, range_kernel
 from belle2sim.events import STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost
 
@@ -119,10 +118,10 @@ def _random_rotation(key, c):
                      [2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy)]])
 
 
-@kernel(parallel=True)
-def _count(seed, numbers, offsets, pdg, status, bank_offsets, choice, new_counts):
+@range_kernel("numbers")
+def _count(begin, end, seed, numbers, offsets, pdg, status, bank_offsets, choice, new_counts):
     n_bank = bank_offsets.shape[0] - 1
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY + 50)
         c = offsets[i + 1] - offsets[i]
         for j in range(offsets[i], offsets[i + 1]):
@@ -134,12 +133,12 @@ def _count(seed, numbers, offsets, pdg, status, bank_offsets, choice, new_counts
         new_counts[i] = c
 
 
-@kernel(parallel=True)
-def _fill(seed, numbers, offsets, new_offsets, choice, src, dst, bank_pdg, bank_conj, bank_p4, bank_offsets,
-          bank_mass):
+@range_kernel("numbers")
+def _fill(begin, end, seed, numbers, offsets, new_offsets, choice, src, dst, bank_pdg, bank_conj, bank_p4,
+          bank_offsets, bank_mass):
     s_pdg, s_px, s_py, s_pz, s_E, s_vx, s_vy, s_vz, s_parent, s_status = src
     d_pdg, d_px, d_py, d_pz, d_E, d_vx, d_vy, d_vz, d_parent, d_status = dst
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_DECAY + 50)
         o = new_offsets[i]
         n_old = offsets[i + 1] - offsets[i]

@@ -9,10 +9,9 @@ tau_decays.decay_taus. Event layout: beams (2), tau-, tau+, l, alpha.
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim.beams import event_frame
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_DECAYED, STATUS_FINAL, EventBatch
@@ -26,10 +25,10 @@ def cross_section_fb(s, m_tau):
     return GEV2_TO_FB * 4 * np.pi * ALPHA_EM**2 / (3 * s) * beta * (3 - beta**2) / 2
 
 
-@kernel(parallel=True)
-def _generate(seed, numbers, beam, m_tau, m_l, m_alpha, pdg_l,
-              pdg, px, py, pz, E, vx, vy, vz, parent, status):
-    for i in prange(numbers.shape[0]):
+@range_kernel("numbers")
+def _generate(begin, end, seed, numbers, beam, m_tau, m_l, m_alpha, pdg_l, pdg, px, py, pz, E, vx, vy, vz, parent,
+              status):
+    for i in range(begin, end):
         her, ler, vtx, sqrt_s, (bx, by, bz), (ax, ay, az) = event_frame(
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)

@@ -25,10 +25,9 @@ the beams, energies (1 - x) E_beam).
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import pdgdata, rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.constants import ALPHA_EM, GEV2_TO_FB
 from belle2sim.events import STATUS_BEAM, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost, direction
@@ -88,11 +87,11 @@ def dsigma_dcos_GeV2(c, w, m):
     return 2 * np.pi * ALPHA_EM**2 * np.sqrt(b2) / w**2 * _angular_shape(np.asarray(c, dtype=float), b2)
 
 
-@kernel(parallel=True)
-def _candidates(seed, numbers, stage_counter, her, ler, m_e, m, log_x_min, pt_star_min, out):
+@range_kernel("numbers")
+def _candidates(begin, end, seed, numbers, stage_counter, her, ler, m_e, m, log_x_min, pt_star_min, out):
     """One candidate per event (its own counters): x1, x2, c, phi, the weight, and the lab
     four-vectors of the two leptons (columns 5-12); weight 0 below threshold or outside the cuts."""
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
         base = 8 * stage_counter
         x1 = np.exp(log_x_min * (1.0 - rng.uniform(key, base)))
@@ -190,7 +189,7 @@ def generate(seed, first, n, card, lepton):
     return batch
 
 
-@kernel(parallel=True)
-def _accept_uniform(seed, numbers, stage_counter, out):
-    for i in prange(numbers.shape[0]):
+@range_kernel("numbers")
+def _accept_uniform(begin, end, seed, numbers, stage_counter, out):
+    for i in range(begin, end):
         out[i] = rng.uniform(rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR), 8 * stage_counter + 7)

@@ -7,10 +7,9 @@ The three trigger levels of Belle II are kept apart: input bits (this module), o
 import zlib
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 from belle2sim._workspace import scratch
 from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import logic
@@ -130,9 +129,9 @@ def psnm(lines, menu, seed, numbers):
     return PackedLines({name: out[name] for name in lines.packed}, lines.n_events)
 
 
-@kernel(parallel=True)
-def _keep_pass(seed, numbers, stage, counter, probability, out):
+@range_kernel("numbers")
+def _keep_pass(begin, end, seed, numbers, stage, counter, probability, out):
     """out[i] = True with ``probability``, drawn from (seed, event number, stage, counter)."""
-    for i in prange(numbers.shape[0]):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], stage)
         out[i] = rng.uniform(key, counter) < probability

@@ -36,10 +36,9 @@ t2 column says how many there are).
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.detector.cdc import count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_parameters
 
@@ -104,12 +103,11 @@ def typ_momentum_estimate(pt, pz, omega_bin, theta_bin, field_T):
     return int(10.0 * B_TO_CURVATURE * field_T / omega_q / s) / 10.0
 
 
-@kernel(parallel=True)
-def cdc_trigger_bits(seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, layers,
-                     params, calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
-    n_events = offsets.shape[0] - 1
+@range_kernel("offsets")
+def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, layers, params,
+                     calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     field_T = params[P_FIELD]
-    for i in prange(n_events):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start = offsets[i]
         n2d = n3d = nnn = 0

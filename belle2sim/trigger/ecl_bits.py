@@ -31,9 +31,7 @@ lab/CM energy look-up table (thresholds differ by <= 6 %), shower spreading over
 """
 
 import numpy as np
-from numba import prange
-
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 
 ECL_BITS = ("elow", "ehigh", "elum", "clst", "ecl_3dbha", "ecl_mumu", "bha_intrk") + tuple(f"lml{i}" for i in range(14))
 N_ECL_BITS = len(ECL_BITS)
@@ -90,17 +88,16 @@ def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
     return first, np.asarray(cm.E), np.asarray(cm.theta), np.asarray(cm.phi)
 
 
-@kernel(parallel=True)
-def ecl_trigger_bits(offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments, phi_offsets,
-                     tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, dep_tc, bha_pair, bits):
+@range_kernel("offsets")
+def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
+                     phi_offsets, tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets, w_ring, w_phi, w_E,
+                     w_label, w_ecm, w_tcm, w_pcm, dep_tc, bha_pair, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
     after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
     slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
     that particle j's deposit went to (-1: none), and bha_pair[i] the head slots of the 3D
     Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto."""
-    n_events = offsets.shape[0] - 1
-    for i in prange(n_events):
+    for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         # 1. deposits -> trigger cells, packed at the front of the event's scratch slots
         # (later loops run over the few fired cells, not over every particle of the event)

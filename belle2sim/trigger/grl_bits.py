@@ -28,10 +28,9 @@ exact: a 2D track is matched to an ECL trigger cluster if its own deposit fed th
 """
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import inline, kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.trigger.cdc_bits import B_TO_CURVATURE, K_KLM_EFF, K_KLM_HI, K_KLM_LO
 
 GRL_BITS = ("cdcecl", "c2gev", "cdcklm", "klm", "eklm", "klmb2b", "eklmb2b", "d5", "p5",
@@ -75,17 +74,18 @@ def _dphi_deg(a, b):
 
 
 @inline
-def _cluster_phi(slot, w_ring, w_phi, phi_segments, phi_offsets):
-    phi = (w_phi[slot] + 0.5) * 2.0 * np.pi / phi_segments[w_ring[slot]] - np.pi + phi_offsets[w_ring[slot]]
+def _cluster_phi(phi_index, n_segments, phi_offset):
+    # scalars, not arrays: an array argument costs a reference-count update per call
+    phi = (phi_index + 0.5) * 2.0 * np.pi / n_segments - np.pi + phi_offset
     return phi - 2.0 * np.pi if phi > np.pi else phi
 
 
-@kernel(parallel=True)
-def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-             w_E, w_ring, w_phi, phi_segments, phi_offsets, dep_theta, klm_hit, bha_pair, params, calib,
+@range_kernel("offsets")
+def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc,
+             w_label, w_E, w_ring, w_phi, phi_segments, phi_offsets, dep_theta, klm_hit, bha_pair, params, calib,
              trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
-    for i in prange(offsets.shape[0] - 1):
+    for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start, stop = offsets[i], offsets[i + 1]
         n_trk = n_2d[i]
@@ -130,25 +130,27 @@ def grl_bits(seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk
         for c in range(start, stop):
             if w_label[c] != c:
                 continue  # not a cluster head (or not a fired cell)
-            phi_c = _cluster_phi(c, w_ring, w_phi, phi_segments, phi_offsets)
+            phi_c = _cluster_phi(w_phi[c], phi_segments[w_ring[c]], phi_offsets[w_ring[c]])
             bin_c = _bin(phi_c, params[G_BIN])
-            for c2 in range(c + 1, stop):
+            # d5 and p5 are flags: once set, the pairs left cannot change them
+            for c2 in range(c + 1, stop if d5 == 0 else c + 1):
                 if w_label[c2] == c2:
-                    d = abs(bin_c - _bin(_cluster_phi(c2, w_ring, w_phi, phi_segments, phi_offsets), params[G_BIN]))
+                    phi_c2 = _cluster_phi(w_phi[c2], phi_segments[w_ring[c2]], phi_offsets[w_ring[c2]])
+                    d = abs(bin_c - _bin(phi_c2, params[G_BIN]))
                     if params[G_D5_LO] <= d <= params[G_D5_HI]:
                         d5 = 1
-            for a in range(start, start + n_trk):
+                        break
+            for a in range(start, start + n_trk if (p5 == 0 or n3d == 1) else start):
                 j = trk_particle[a]
                 tc = dep_tc[j]
                 if tc >= 0 and w_label[tc] == c:
                     continue  # the track's own cluster
-                if trk_face_bin[a] > -1000:
+                if p5 == 0 and trk_face_bin[a] > -1000:
                     d = abs(trk_face_bin[a] - bin_c)
                     if params[G_P5_LO] <= d <= params[G_P5_HI]:
                         p5 = 1
-                d = _dphi_deg(trk_phi0[a], phi_c)
                 if n3d == 1 and a == one3d:
-                    if d > params[G_HEMI]:
+                    if _dphi_deg(trk_phi0[a], phi_c) > params[G_HEMI]:
                         opohem = 1
                     else:
                         samhem = 1

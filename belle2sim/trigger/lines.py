@@ -9,10 +9,9 @@ through popcounts.
 from collections.abc import Mapping
 
 import numpy as np
-from numba import prange
 
 from belle2sim import rng
-from belle2sim._jit import kernel
+from belle2sim._jit import range_kernel
 
 
 class PackedLines(Mapping):
@@ -38,13 +37,17 @@ class PackedLines(Mapping):
         return int(np.bitwise_count(p).sum())
 
 
-@kernel(parallel=True)
-def prescale_packed(seed, numbers, mixed_counters, keep_probability, packed, out):
+def _packed_bytes(seed, numbers, mixed_counters, keep_probability, packed, out):
+    return packed.shape[1]  # 8 events per byte
+
+
+@range_kernel(_packed_bytes, min_per_piece=64)
+def prescale_packed(begin, end, seed, numbers, mixed_counters, keep_probability, packed, out):
     """out[l] = packed[l] with each fired event kept with keep_probability[l], drawn from (seed,
     event number, counter of line l; ``mixed_counters`` holds rng.mix64 of each counter); only
     fired events draw, and each event's key is made once for all prescaled lines."""
     n_lines, n_bytes = packed.shape
-    for b in prange(n_bytes):
+    for b in range(begin, end):
         keys = np.zeros(8, dtype=np.uint64)
         have = 0
         for line in range(n_lines):

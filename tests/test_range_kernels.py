@@ -1,0 +1,81 @@
+"""Range kernels (belle2sim._jit): items shared out over threads in contiguous pieces.
+
+The numbers must not depend on how a range is cut: more pieces than cores, one piece, any
+thread count. Covered here on the kernels each channel family uses (matrix-element generation in
+blocks of events, tracking and the GRL on four-muon events, long-lived propagation, vertexing
+and lifetime weights), beside the thread and chunk tests of test_determinism.py.
+"""
+
+import numpy as np
+import pytest
+
+from belle2sim import _jit
+from belle2sim.channels import get
+from belle2sim.scan import run_point
+
+
+@_jit.range_kernel("out", min_per_piece=1)
+def _visit(begin, end, out):
+    for i in range(begin, end):
+        out[i] += 1
+    return end - begin
+
+
+@_jit.range_kernel("out", min_per_piece=1)
+def _fail_above(begin, end, out):
+    for i in range(begin, end):
+        if i >= 5:
+            raise ValueError("item above 5")
+        out[i] = 1
+
+
+@pytest.fixture
+def pieces(monkeypatch):
+    """Force the number of pieces a range is cut into (independent of the machine's cores)."""
+
+    def force(n):
+        monkeypatch.setattr(_jit, "_n_threads", lambda: n)
+
+    return force
+
+
+@pytest.mark.parametrize("n_pieces", [1, 2, 7])
+def test_every_item_is_visited_once(pieces, n_pieces):
+    pieces(n_pieces)
+    out = np.zeros(1001, dtype=np.int64)
+    sizes = _visit(out)
+    assert len(sizes) == n_pieces and sum(sizes) == 1001
+    np.testing.assert_array_equal(out, 1)
+
+
+def test_small_ranges_are_not_split(pieces):
+    pieces(8)
+    out = np.zeros(10, dtype=np.int64)
+    assert len(_jit.run_range(_visit.kernel, 10, out, min_per_piece=256)) == 1
+    np.testing.assert_array_equal(out, 1)
+
+
+def test_an_error_in_any_piece_reaches_the_caller_and_the_workers_stay_usable(pieces):
+    pieces(4)
+    with pytest.raises(ValueError, match="item above 5"):
+        _fail_above(np.zeros(40, dtype=np.int64))
+    out = np.zeros(40, dtype=np.int64)
+    _visit(out)  # the same workers, after the failure
+    np.testing.assert_array_equal(out, 1)
+
+
+def _result(card, menu, name, mass, lifetimes=None, n=4000):
+    ch = get(name)
+    params = ch.resolve_parameters({ch.scan_parameter: mass}, card)
+    res = run_point(ch, params, card, menu, n, 5, 1500, lifetimes_cm=lifetimes)
+    points = res if lifetimes is not None else [res]
+    return [point.to_dict(ch.scan_parameter) for point in points]
+
+
+@pytest.mark.parametrize("name,mass,lifetimes", [("zprime-mumu", 2.0, None), ("alp-photons", 0.5, [0.5, 5.0])])
+def test_numbers_do_not_depend_on_how_ranges_are_cut(card, menu, pieces, name, mass, lifetimes):
+    pieces(1)
+    one = _result(card, menu, name, mass, lifetimes)
+    pieces(5)
+    five = _result(card, menu, name, mass, lifetimes)
+    assert one == five
