@@ -218,12 +218,14 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         runs.append((other, extended(trigger, menu, other)))
         resolve(runs[1][1], other)
     set_threads(threads)
-    if not quiet:
-        from belle2sim.warmup import needs_compiling
+    from belle2sim.warmup import needs_compiling, start_trigger_compile
 
-        if needs_compiling():
+    if needs_compiling():
+        if not quiet:
             click.echo("belle2sim: first run on this installation: compiling the numba kernels (once, about "
-                       "20-60 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
+                       "10-30 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
+        if not (workers or scheduler):
+            start_trigger_compile()  # in a second process, while this one compiles the rest
     total = None if input_path else n_events * len(mass_values) * len(runs)
     if input_path and (workers or scheduler):
         raise ParameterError("--input reads the file in this process: --workers / --scheduler do not apply")

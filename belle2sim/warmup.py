@@ -49,3 +49,83 @@ def warm_up(card, menu, progress=None, events=300):
         if progress:
             progress(name, timings[name])
     return timings
+
+
+# --- first run: the trigger kernels compile in a second process ---------------------------------
+#
+# A first run compiles, one after the other, its channel's generator, the detector kernels, the
+# trigger kernels and its selection. The trigger kernels need only arrays of the right types, not
+# real detector output: a helper process compiles them (and vertexing) on canned events with empty
+# detector output while this process compiles the generator and the detector, and the first chunk
+# waits for the helper before it enters the trigger (its kernels then load from numba's cache).
+# The numbers do not depend on it: the same kernels, compiled by one process or the other.
+
+_HELPER = None
+
+
+def canned_events(n_events=6):
+    """Identical events holding each response class of the detector: a photon, e+e-, mu+mu-,
+    pi+pi- from a displaced vertex, K_L and a neutron (lab frame, GeV, cm)."""
+    from belle2sim import pdgdata
+    from belle2sim.events import STATUS_FINAL, EventBatch
+
+    particles = ((22, 1.0, 0.4, 1.5), (11, 2.0, 0.1, 0.5), (-11, -2.0, -0.1, 0.2), (13, 1.5, -1.0, 1.0),
+                 (-13, -1.5, 1.0, -0.5), (211, 0.8, 0.3, 0.4), (-211, -0.3, 0.8, 0.2), (130, 0.5, 0.5, 1.0),
+                 (2112, -0.4, 0.2, 0.9))
+    batch = EventBatch.empty(n_events, len(particles))
+    for k, (pdg, px, py, pz) in enumerate(particles * n_events):
+        batch.pdg[k], batch.px[k], batch.py[k], batch.pz[k] = pdg, px, py, pz
+        m = pdgdata.mass_GeV(pdg)
+        batch.E[k] = (px * px + py * py + pz * pz + m * m) ** 0.5
+        batch.status[k] = STATUS_FINAL
+        batch.parent[k] = -1
+        if abs(pdg) == 211:
+            batch.vx[k], batch.vy[k] = 3.0, 2.0
+    return batch
+
+
+def compile_trigger_kernels():
+    """Compile (or load) the trigger kernels (input bits, prescales) and the vertexing kernel, on
+    canned events with empty (zero) detector output: only the argument types matter."""
+    import numpy as np
+
+    from belle2sim import rng
+    from belle2sim.detector.card import load_card
+    from belle2sim.detector.ecl import EclDeposits
+    from belle2sim.detector.tracking import Tracks
+    from belle2sim.detector.vertexing import simulate_vertices
+    from belle2sim.trigger.bits import _keep_pass, compute_input_bits, ftdl, psnm
+    from belle2sim.trigger.menu import load_menu
+
+    card, menu = load_card(), load_menu()
+    batch = canned_events()
+    n = batch.n_particles
+    deposits, tracks = EclDeposits(n), Tracks(n)
+    for output in (deposits, tracks):
+        for array in vars(output).values():
+            array.fill(0)
+    charge = np.zeros(n)
+    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, 1)
+    psnm(ftdl(bits, menu), menu, 1, batch.number)
+    _keep_pass(np.uint64(1), batch.number, rng.STAGE_TRIGGER, 0, 0.5, np.empty(len(batch), dtype=np.bool_))
+    simulate_vertices(batch, charge, tracks, card, 1)
+
+
+def start_trigger_compile():
+    """On a first run, compile the trigger kernels in a helper process (returns at once)."""
+    global _HELPER
+    import subprocess
+    import sys
+
+    if _HELPER is None and needs_compiling():
+        _HELPER = subprocess.Popen([sys.executable, "-c", "from belle2sim.warmup import compile_trigger_kernels; "
+                                    "compile_trigger_kernels()"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_trigger_compile():
+    """Before the first trigger call: let the helper finish (its kernels then load from the cache;
+    had it failed, this process would compile them itself)."""
+    global _HELPER
+    if _HELPER is not None:
+        helper, _HELPER = _HELPER, None
+        helper.wait()

@@ -134,3 +134,25 @@ def test_first_run_says_it_compiles(tmp_path, card, menu):
     ch = get("dark-photon-invisible")
     run_point(ch, ch.resolve_parameters({"mass_GeV": 1.0}, card), card, menu, 200, 1)
     assert needs_compiling() is False
+
+
+def test_first_run_compiles_the_trigger_in_a_helper_with_the_same_numbers(tmp_path):
+    """A first run (empty numba cache) compiles the trigger kernels in a second process while it
+    compiles the generator and detector: afterwards their cache is there, and the numbers are those
+    of a run that compiled nothing."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    args = [sys.executable, "-m", "belle2sim.cli", "efficiency", "dark-photon-invisible", "--mass", "1,6",
+            "--events", "3000"]
+    cold = subprocess.run(args + ["-o", "cold.json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert cold.returncode == 0, cold.stderr
+    assert "first run on this installation" in cold.stderr
+    index = list((tmp_path / "cache").rglob("grl_bits.grl_bits-*.nbi"))
+    assert index, "the helper did not compile the GRL kernel"
+    warm = subprocess.run(args + ["-q", "-o", "warm.json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert warm.returncode == 0 and "first run" not in warm.stderr
+
+    def points(name):
+        return json.loads((tmp_path / name).read_text())["points"]
+
+    assert points("cold.json") == points("warm.json")
+    assert len(points("cold.json")) == 2
