@@ -131,10 +131,10 @@ def run_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
 
 
 class _NoAliasCompiler(Compiler):
-    """numba's compiler, telling LLVM that a kernel's array arguments do not overlap (what numba
-    assumes for the outlined body of a prange loop): without it LLVM reloads array data after
-    every store, and the GRL kernel ran 1.6x slower than as a prange loop. Every range kernel
-    is called with distinct arrays (or disjoint column blocks of one, as the input-bit matrix)."""
+    """numba's compiler, telling LLVM that a kernel's array arguments do not overlap: what numba
+    assumed for the outlined body of each prange loop these kernels used to be, so LLVM may keep
+    array values in registers across stores as it did then. Every range kernel is called with
+    distinct arrays (or disjoint column blocks of one, as the input-bit matrix)."""
 
     def __init__(self, typingctx, targetctx, library, args, return_type, flags, locals):
         flags = flags.copy()
