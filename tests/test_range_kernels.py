@@ -79,3 +79,20 @@ def test_numbers_do_not_depend_on_how_ranges_are_cut(card, menu, pieces, name, m
     pieces(5)
     five = _result(card, menu, name, mass, lifetimes)
     assert one == five
+
+
+def test_a_forked_child_starts_its_own_workers(pieces):
+    """Workers started before a fork do not exist in the child: it must not wait on them."""
+    import multiprocessing
+
+    pieces(3)
+    _visit(np.zeros(30, dtype=np.int64))  # the parent's workers are running now
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_visit_in_child, (3,)).get(timeout=60) == 30  # a hang fails here
+
+
+def _visit_in_child(n_pieces):
+    _jit._n_threads = lambda: n_pieces
+    out = np.zeros(30, dtype=np.int64)
+    _visit(out)
+    return int(out.sum())
