@@ -34,7 +34,7 @@ closer than ``merge_angle_rad`` there (light boosted ALPs) merge into one cluste
 
 import numpy as np
 
-from belle2sim import rng
+from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch
 from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
@@ -116,8 +116,8 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             if cls == PHOTON and vx[j] * vx[j] + vy[j] * vy[j] + vz[j] * vz[j] < DISPLACED_CM2:
                 # the common case, straight from the origin
                 pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
-                theta = np.arctan2(pt, pz[j])
-                phi0 = np.arctan2(py[j], px[j])
+                theta = fastmath.atan2(pt, pz[j])
+                phi0 = fastmath.atan2(py[j], px[j])
             else:
                 reached, theta, phi0 = calorimeter_entry(
                     vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], charged_params[C_B],

@@ -9,6 +9,7 @@ seen from +z (F = q v x B). These helpers answer: does the track reach the cylin
 import numpy as np
 from scipy import constants
 
+from belle2sim import fastmath
 from belle2sim._jit import inline
 
 # pT [GeV] = K * B [T] * R [cm]; K = c / 1e9 * 1e-2
@@ -55,12 +56,12 @@ def first_crossing(vx, vy, vz, px, py, pz, q, b_field, r):
     a = (r * r - R * R + d * d) / (2.0 * d)
     h = np.sqrt(max(r * r - a * a, 0.0))
     ux, uy = cx / d, cy / d
-    psi0 = np.arctan2(vy - cy, vx - cx)
+    psi0 = fastmath.atan2(vy - cy, vx - cx)
     best = 1e30
     for sign in (-1.0, 1.0):
         qx = a * ux - sign * h * uy
         qy = a * uy + sign * h * ux
-        psi = np.arctan2(qy - cy, qx - cx)
+        psi = fastmath.atan2(qy - cy, qx - cx)
         # positive charges move clockwise (psi decreasing)
         dpsi = (psi0 - psi) if s > 0 else (psi - psi0)
         dpsi = dpsi % (2.0 * np.pi)
@@ -80,8 +81,9 @@ def position_at_arc(vx, vy, px, py, q, b_field, arc):
     s = 1.0 if q > 0 else -1.0
     cx = vx + s * R * py / pt
     cy = vy - s * R * px / pt
-    psi = np.arctan2(vy - cy, vx - cx) - s * arc / R
-    return cx + R * np.cos(psi), cy + R * np.sin(psi)
+    psi = fastmath.atan2(vy - cy, vx - cx) - s * arc / R
+    sin_psi, cos_psi = fastmath.sincos(psi)
+    return cx + R * cos_psi, cy + R * sin_psi
 
 
 @inline
@@ -102,7 +104,7 @@ def straight_entry(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd):
     elif pz < 0.0:
         t = min(t, (z_bwd - vz) / pz)
     x, y, z = vx + t * px, vy + t * py, vz + t * pz
-    return True, np.arctan2(np.sqrt(x * x + y * y), z), np.arctan2(y, x)
+    return True, fastmath.atan2(np.sqrt(x * x + y * y), z), fastmath.atan2(y, x)
 
 
 @inline
@@ -124,8 +126,8 @@ def impact_parameters(vx, vy, vz, px, py, pz, q, b_field):
     d = np.sqrt(cx * cx + cy * cy)
     d0 = s * (d - R)
     # closest point lies on the line from the centre to the axis; turn angle from the vertex to it
-    psi0 = np.arctan2(vy - cy, vx - cx)
-    psi1 = np.arctan2(-cy, -cx) if d > 0.0 else psi0
+    psi0 = fastmath.atan2(vy - cy, vx - cx)
+    psi1 = fastmath.atan2(-cy, -cx) if d > 0.0 else psi0
     dpsi = (psi0 - psi1) if s > 0 else (psi1 - psi0)
     dpsi = (dpsi + np.pi) % (2.0 * np.pi) - np.pi  # the nearer way, backwards or forwards
     return d0, vz + R * dpsi * pz / pt
@@ -139,21 +141,21 @@ def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd
     pt = np.sqrt(px * px + py * py)
     if q == 0.0:
         if vx * vx + vy * vy + vz * vz < DISPLACED_CM2:
-            return True, np.arctan2(pt, pz), np.arctan2(py, px)
+            return True, fastmath.atan2(pt, pz), fastmath.atan2(py, px)
         return straight_entry(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd)
     reached, z, arc = first_crossing(vx, vy, vz, px, py, pz, q, b_field, r_barrel)
     if reached and z_bwd < z < z_fwd:
         if vx * vx + vy * vy < AXIS_TOLERANCE_CM2:
             # chord from the origin: its direction turns by half the bending angle arc / R
             R = curvature_radius_cm(pt, b_field)
-            phi = np.arctan2(py, px) - (1.0 if q > 0 else -1.0) * 0.5 * arc / R
+            phi = fastmath.atan2(py, px) - (1.0 if q > 0 else -1.0) * 0.5 * arc / R
             if phi > np.pi:
                 phi -= 2.0 * np.pi
             elif phi < -np.pi:
                 phi += 2.0 * np.pi
-            return True, np.arctan2(r_barrel, z), phi
+            return True, fastmath.atan2(r_barrel, z), phi
         x, y = position_at_arc(vx, vy, px, py, q, b_field, arc)
-        return True, np.arctan2(r_barrel, z), np.arctan2(y, x)
+        return True, fastmath.atan2(r_barrel, z), fastmath.atan2(y, x)
     if pz == 0.0:
         return False, 0.0, 0.0
     z_plane = z_fwd if pz > 0 else z_bwd
@@ -162,4 +164,4 @@ def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd
     if arc > max_turns * 2.0 * np.pi * R:
         return False, 0.0, 0.0
     x, y = position_at_arc(vx, vy, px, py, q, b_field, arc)
-    return True, np.arctan2(np.sqrt(x * x + y * y), z_plane), np.arctan2(y, x)
+    return True, fastmath.atan2(np.sqrt(x * x + y * y), z_plane), fastmath.atan2(y, x)

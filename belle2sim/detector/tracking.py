@@ -25,7 +25,7 @@ Electron ID (table ``electron_id``): p above the minimum and ECL E/p in the wind
 
 import numpy as np
 
-from belle2sim import rng
+from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
@@ -72,8 +72,8 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             local = j - start
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
             p = np.sqrt(pt * pt + pz[j] * pz[j])
-            theta = np.arctan2(pt, pz[j])
-            phi = np.arctan2(py[j], px[j])
+            theta = fastmath.atan2(pt, pz[j])
+            phi = fastmath.atan2(py[j], px[j])
             cls = response[j]
             # KLM hits exist whether or not the CDC finds the track
             in_barrel = pid[K_BAR_LO] <= theta <= pid[K_BAR_HI] and pt > pid[K_BAR_PT]
@@ -109,15 +109,18 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             pt_r = pt * (1.0 + rel * rng.normal(key, 8 * local + 1))
             th_r = theta + tp[T_SIG_THETA] * rng.normal(key, 8 * local + 2)
             ph_r = phi + tp[T_SIG_PHI] * rng.normal(key, 8 * local + 3)
-            rpx[j] = pt_r * np.cos(ph_r)
-            rpy[j] = pt_r * np.sin(ph_r)
-            rpz[j] = pt_r / np.tan(th_r)
+            sin_ph, cos_ph = fastmath.sincos(ph_r)
+            sin_th, cos_th = fastmath.sincos(th_r)
+            rpx[j] = pt_r * cos_ph
+            rpy[j] = pt_r * sin_ph
+            rpz[j] = pt_r * cos_th / sin_th
             if displaced:
                 d0_true, z0_true = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
                                                      tp[T_B_FIELD])
             else:  # from the beam spot: the straight-line extrapolation to the z axis
-                d0_true = vx[j] * np.sin(phi) - vy[j] * np.cos(phi)
-                z0_true = vz[j] - (vx[j] * np.cos(phi) + vy[j] * np.sin(phi)) * pz[j] / pt
+                sin_phi, cos_phi = fastmath.sincos(phi)
+                d0_true = vx[j] * sin_phi - vy[j] * cos_phi
+                z0_true = vz[j] - (vx[j] * cos_phi + vy[j] * sin_phi) * pz[j] / pt
             d0[j] = d0_true + sig_d0 * rng.normal(key, 8 * local + 4)
             z0[j] = z0_true + sig_z0 * rng.normal(key, 8 * local + 5)
             # lepton identification

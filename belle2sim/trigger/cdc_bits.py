@@ -37,7 +37,7 @@ t2 column says how many there are).
 
 import numpy as np
 
-from belle2sim import rng
+from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim.detector.cdc import count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_parameters
@@ -94,8 +94,8 @@ def typ_momentum_estimate(pt, pz, omega_bin, theta_bin, field_T):
     p = int(10 x 0.3 B / omega / sin theta) / 10 (truncated 0.1 GeV units)."""
     omega = B_TO_CURVATURE * field_T / pt
     omega_q = int(omega / omega_bin) * omega_bin
-    theta = np.arctan2(pt, pz)
-    s = np.sin(int(theta / theta_bin) * theta_bin)
+    theta = fastmath.atan2(pt, pz)
+    s, _ = fastmath.sincos(int(theta / theta_bin) * theta_bin)
     if s <= 0.0:
         return 0.0
     if omega_q <= 0.0:
@@ -142,7 +142,7 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                 continue
             slot = start + n2d
             n2d += 1
-            phi0 = np.arctan2(py[j], px[j])
+            phi0 = fastmath.atan2(py[j], px[j])
             trk_particle[slot] = j
             trk_phi0[slot] = phi0
             # restricted polar range from the cosine (no atan2 per pair below)

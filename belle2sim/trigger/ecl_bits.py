@@ -91,12 +91,13 @@ def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
 @range_kernel("offsets")
 def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
                      phi_offsets, tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets, w_ring, w_phi, w_E,
-                     w_label, w_ecm, w_tcm, w_pcm, dep_tc, bha_pair, bits):
+                     w_label, w_ecm, w_tcm, w_pcm, w_width, w_centre, dep_tc, bha_pair, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
     after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
     slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
     that particle j's deposit went to (-1: none), and bha_pair[i] the head slots of the 3D
-    Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto."""
+    Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto. w_width, w_centre (float64
+    scratch): phi width and centre of each fired cell."""
     for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         # 1. deposits -> trigger cells, packed at the front of the event's scratch slots
@@ -133,26 +134,27 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         bits[i, 0] = etot > params[P_ELOW]
         bits[i, 1] = etot > params[P_EHIGH]
         bits[i, 2] = etot > params[P_ELUM]
-        # 3. touching TCs -> one cluster (label = slot of its most energetic TC)
+        # 3. touching TCs -> one cluster (label = slot of its most energetic TC); each fired
+        # cell's phi width and centre once, not once per pair and pass
+        for j in range(start, stop):
+            if w_label[j] >= 0:
+                w_width[j] = 2.0 * np.pi / phi_segments[w_ring[j]]
+                w_centre[j] = (w_phi[j] + 0.5) * w_width[j] + phi_offsets[w_ring[j]]
         changed = True
         while changed:
             changed = False
             for j in range(start, stop):
                 if w_label[j] < 0:
                     continue
+                rj, wj, cj = w_ring[j], w_width[j], w_centre[j]
                 for k in range(j + 1, stop):
                     if w_label[k] < 0 or w_label[k] == w_label[j]:
                         continue
-                    rj, rk = w_ring[j], w_ring[k]
-                    if abs(rj - rk) > 1:
+                    if abs(rj - w_ring[k]) > 1:
                         continue
-                    wj = 2.0 * np.pi / phi_segments[rj]
-                    wk = 2.0 * np.pi / phi_segments[rk]
-                    cj = (w_phi[j] + 0.5) * wj + phi_offsets[rj]
-                    ck = (w_phi[k] + 0.5) * wk + phi_offsets[rk]
-                    d = abs(cj - ck)
+                    d = abs(cj - w_centre[k])
                     d = min(d, 2.0 * np.pi - d)
-                    if d <= 0.5 * (wj + wk) + 1e-9:
+                    if d <= 0.5 * (wj + w_width[k]) + 1e-9:
                         lj, lk = w_label[j], w_label[k]
                         keep = lj if w_E[lj] >= w_E[lk] else lk
                         drop = lk if keep == lj else lj
