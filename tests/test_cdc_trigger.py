@@ -64,3 +64,38 @@ def test_first_crossing_geometry():
     # a track born at r = 30 cm going outwards crosses 40 cm but, moving outward first, also 20 cm later
     reached, _, arc40 = first_crossing(30.0, 0.0, 0.0, 5.0, 0.0, 0.0, -1.0, b, 40.0)
     assert reached and arc40 == pytest.approx(10.0, rel=1e-3)
+
+
+def test_the_arc_bounds_give_the_same_crossings_as_the_arcsine(card):
+    """crosses_from_axis decides most crossings from bounds on the arc length instead of the
+    arcsine: it must answer exactly as crosses_between, including tracks that curl just short of
+    a layer or cross it right at an end-plate."""
+    import numba
+
+    from belle2sim.detector.cdc import axial_layers, crosses_between, crosses_from_axis
+
+    @numba.njit
+    def both(vz, px, py, pz, q, field, layers, out):
+        for i in range(vz.shape[0]):
+            for k in range(layers.shape[0]):
+                r, lo, hi = layers[k, 0], layers[k, 1], layers[k, 2]
+                out[i, k, 0] = crosses_between(0.0, 0.0, vz[i], px[i], py[i], pz[i], q[i], field, r, lo, hi)
+                out[i, k, 1] = crosses_from_axis(vz[i], px[i], py[i], pz[i], q[i], field, r, lo, hi)
+
+    layers = axial_layers(card)
+    field = card.doc["cdc"]["magnetic_field_T"]
+    rs = np.random.default_rng(3)
+    n = 200_000
+    pt = 10 ** rs.uniform(-1.3, 0.7, n)  # 0.05-5 GeV: curlers to stiff tracks
+    theta = np.arccos(rs.uniform(-1, 1, n))
+    phi = rs.uniform(-np.pi, np.pi, n)
+    vz = rs.normal(0, 1.0, n)
+    out = np.zeros((n, len(layers), 2), dtype=np.bool_)
+    both(vz, pt * np.cos(phi), pt * np.sin(phi), pt / np.tan(theta), rs.choice([-1.0, 1.0], n), field, layers, out)
+    assert np.array_equal(out[..., 0], out[..., 1])
+    # the sample reaches both kinds of failure and success, so the comparison covers them
+    crossed = out[..., 0]
+    assert 0.2 < crossed.mean() < 0.9
+    curled = pt[:, None] < PT_PER_TESLA_CM * field * layers[:, 0] / 2
+    assert (~crossed & ~curled).sum() > 1000  # through an end-plate
+    assert curled.sum() > 1000

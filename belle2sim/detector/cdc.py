@@ -9,8 +9,9 @@ the end-plates. Tracks produced outside a layer's radius can still cross it on t
 import numpy as np
 
 from belle2sim._jit import inline
-from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, first_crossing
+from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, curvature_radius_cm, first_crossing
 
+BOUND_MARGIN_CM = 1e-6  # far above the rounding of z (1e-13 cm), far below any geometry
 OUTER_MARGIN_CM = 1.0  # the outermost axial superlayer's mid radius to the last sense wire, about
 G_B, G_N = 0, 1  # layout of DetectorCard.cdc_geometry(): B, rows, then (r, z_low, z_high) rows
 
@@ -37,6 +38,31 @@ def crosses_between(vx, vy, vz, px, py, pz, q, field_T, r, z_lo, z_hi):
     return reached and z_lo <= z <= z_hi
 
 
+@inline
+def crosses_from_axis(vz, px, py, pz, q, field_T, r, z_lo, z_hi):
+    """:func:`crosses_between` for a track from the beam axis, with the same answer and mostly
+    without the arcsine: the crossing's transverse arc 2R asin(r / 2R) lies between r and
+    r / sqrt(1 - (r / 2R)^2) (x <= asin x <= tan asin x), so z is known to an interval that
+    settles the end-plate test unless the crossing is near an end-plate."""
+    pt = np.sqrt(px * px + py * py)
+    if pt <= 0.0 or q == 0.0:
+        return False
+    two_r = 2.0 * curvature_radius_cm(pt, field_T)
+    if r > two_r:
+        return False
+    x = r / two_r
+    if x < 0.99:
+        slope = pz / pt
+        z_a = vz + r * slope
+        z_b = vz + r / np.sqrt(1.0 - x * x) * slope
+        z_min, z_max = min(z_a, z_b), max(z_a, z_b)
+        if z_min - BOUND_MARGIN_CM >= z_lo and z_max + BOUND_MARGIN_CM <= z_hi:
+            return True
+        if z_max + BOUND_MARGIN_CM < z_lo or z_min - BOUND_MARGIN_CM > z_hi:
+            return False
+    return crosses_between(0.0, 0.0, vz, px, py, pz, q, field_T, r, z_lo, z_hi)
+
+
 def axial_layers(card):
     """(5, 3) rows (radius, z_low, z_high) of the axial superlayers: the end-plate table read
     once, so the trigger does not interpolate it per track."""
@@ -57,7 +83,7 @@ def count_axial_superlayers(vx, vy, vz, px, py, pz, q, field_T, layers, enough):
     from_axis = vx * vx + vy * vy < AXIS_TOLERANCE_CM2
     if from_axis:
         for k in range(layers.shape[0]):
-            if crosses_between(vx, vy, vz, px, py, pz, q, field_T, layers[k, 0], layers[k, 1], layers[k, 2]):
+            if crosses_from_axis(vz, px, py, pz, q, field_T, layers[k, 0], layers[k, 1], layers[k, 2]):
                 n += 1
                 if n >= enough:
                     return n

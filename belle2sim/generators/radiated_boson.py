@@ -40,13 +40,19 @@ def _dot(a, b):
 
 
 @inline
+def _over(z, d):
+    """z / d for a real d, component-wise (numba would divide by the complex d + 0i)."""
+    return complex(z.real / d, z.imag / d)
+
+
+@inline
 def workspace():
     """Scratch arrays for :func:`me2` (allocate once per thread block)."""
     return (np.zeros((2, 2, 4), np.complex128), np.zeros(4, np.complex128), np.zeros(4, np.complex128),
             np.zeros(4, np.complex128), np.zeros((2, 4), np.complex128), np.zeros((2, 4), np.complex128),
             np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128),
             np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128),
-            np.zeros(4, np.complex128), np.zeros(4, np.complex128), np.zeros((3, 4)))
+            np.zeros(4, np.complex128), np.zeros((2, 4), np.complex128), np.zeros((3, 4)))
 
 
 @inline
@@ -100,8 +106,8 @@ def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
         if kind == SCALAR:
             for x in range(4):
                 for y in range(4):
-                    B1[x, y] = S1[x, y] / d1
-                    B2[x, y] = S2[x, y] / d2
+                    B1[x, y] = _over(S1[x, y], d1)
+                    B2[x, y] = _over(S2[x, y], d2)
         else:
             if kind == VECTOR:
                 slash(pols[p, 0], pols[p, 1], pols[p, 2], pols[p, 3], G)  # real polarisations
@@ -110,19 +116,20 @@ def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
             matmul(G, S1, T)
             for x in range(4):
                 for y in range(4):
-                    B1[x, y] = T[x, y] / d1
+                    B1[x, y] = _over(T[x, y], d1)
             matmul(S2, G, T)
             for x in range(4):
                 for y in range(4):
-                    B2[x, y] = T[x, y] / d2
+                    B2[x, y] = _over(T[x, y], d2)
+        for r2 in range(2):
+            matvec(B2, v2[r2], b[r2])  # once per spin, not once per spin pair
         for r1 in range(2):
             vecmat(ub1[r1], B1, a)
             for r2 in range(2):
-                matvec(B2, v2[r2], b)
-                J0 = current(a, 0, v2[r2]) + current(ub1[r1], 0, b)
-                J1 = current(a, 1, v2[r2]) + current(ub1[r1], 1, b)
-                J2 = current(a, 2, v2[r2]) + current(ub1[r1], 2, b)
-                J3 = current(a, 3, v2[r2]) + current(ub1[r1], 3, b)
+                J0 = current(a, 0, v2[r2]) + current(ub1[r1], 0, b[r2])
+                J1 = current(a, 1, v2[r2]) + current(ub1[r1], 1, b[r2])
+                J2 = current(a, 2, v2[r2]) + current(ub1[r1], 2, b[r2])
+                J3 = current(a, 3, v2[r2]) + current(ub1[r1], 3, b[r2])
                 for s1 in range(2):
                     for s2 in range(2):
                         amp = (L[s1, s2, 0] * J0 - L[s1, s2, 1] * J1 - L[s1, s2, 2] * J2

@@ -65,6 +65,15 @@ def _ring_of(theta, edges):
 
 
 @inline
+def _head(label, j):
+    """Head slot of j's cluster (union-find root), halving the path on the way."""
+    while label[j] != j:
+        label[j] = label[label[j]]
+        j = label[j]
+    return j
+
+
+@inline
 def _dphi_deg(a, b):
     d = abs(a - b) * 180.0 / np.pi
     return 360.0 - d if d > 180.0 else d
@@ -98,6 +107,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     that particle j's deposit went to (-1: none), and bha_pair[i] the head slots of the 3D
     Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto. w_width, w_centre (float64
     scratch): phi width and centre of each fired cell."""
+    min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
     for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         # 1. deposits -> trigger cells, packed at the front of the event's scratch slots
@@ -134,34 +144,33 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         bits[i, 0] = etot > params[P_ELOW]
         bits[i, 1] = etot > params[P_EHIGH]
         bits[i, 2] = etot > params[P_ELUM]
-        # 3. touching TCs -> one cluster (label = slot of its most energetic TC); each fired
-        # cell's phi width and centre once, not once per pair and pass
+        # 3. touching TCs -> one cluster (label = slot of its most energetic TC; equal energies:
+        # the first found), by union-find over the pairs of fired cells; each cell's phi width
+        # and centre once, not once per pair
         for j in range(start, stop):
             if w_label[j] >= 0:
                 w_width[j] = 2.0 * np.pi / phi_segments[w_ring[j]]
                 w_centre[j] = (w_phi[j] + 0.5) * w_width[j] + phi_offsets[w_ring[j]]
-        changed = True
-        while changed:
-            changed = False
-            for j in range(start, stop):
-                if w_label[j] < 0:
+        for j in range(start, stop):
+            if w_label[j] < 0:
+                continue
+            rj, wj, cj = w_ring[j], w_width[j], w_centre[j]
+            for k in range(j + 1, stop):
+                if w_label[k] < 0 or abs(rj - w_ring[k]) > 1:
                     continue
-                rj, wj, cj = w_ring[j], w_width[j], w_centre[j]
-                for k in range(j + 1, stop):
-                    if w_label[k] < 0 or w_label[k] == w_label[j]:
-                        continue
-                    if abs(rj - w_ring[k]) > 1:
-                        continue
-                    d = abs(cj - w_centre[k])
-                    d = min(d, 2.0 * np.pi - d)
-                    if d <= 0.5 * (wj + w_width[k]) + 1e-9:
-                        lj, lk = w_label[j], w_label[k]
-                        keep = lj if w_E[lj] >= w_E[lk] else lk
-                        drop = lk if keep == lj else lj
-                        for m in range(start, stop):
-                            if w_label[m] == drop:
-                                w_label[m] = keep
-                        changed = True
+                d = abs(cj - w_centre[k])
+                d = min(d, 2.0 * np.pi - d)
+                if d <= 0.5 * (wj + w_width[k]) + 1e-9:
+                    # union of the two clusters: the head with more energy heads both
+                    hj, hk = _head(w_label, j), _head(w_label, k)
+                    if hj != hk:
+                        if w_E[hj] >= w_E[hk]:
+                            w_label[hk] = hj
+                        else:
+                            w_label[hj] = hk
+        for j in range(start, stop):
+            if w_label[j] >= 0:
+                w_label[j] = _head(w_label, j)
         # 4. cluster energies (at the label slot) and CM kinematics of the cluster centre
         for j in range(start, stop):
             if w_label[j] >= 0 and w_label[j] != j:
@@ -208,6 +217,8 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
                 if w_label[k] != k:
                     continue
                 dphi = _dphi_deg(w_pcm[j], w_pcm[k])
+                if dphi <= min_dphi:
+                    continue  # every pair condition below asks for more
                 tsum = (w_tcm[j] + w_tcm[k]) * 180.0 / np.pi
                 ej, ek = w_E[j], w_E[k]
                 lab2 = params[P_LAB2]
