@@ -14,7 +14,10 @@ import threading
 import numba
 from numba.core.compiler import Compiler
 
+from belle2sim._cache_guard import drop_stale_kernels
+
 _POLICY = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
+drop_stale_kernels()  # numba's cache would miss edits to helpers in other modules
 
 
 def kernel(fn=None, *, parallel=False):
