@@ -26,10 +26,12 @@ METRIC = np.array([1.0, -1.0, -1.0, -1.0])
 
 @inline
 def slash(E, px, py, pz, out):
-    """out = pslash = E g0 - px g1 - py g2 - pz g3."""
-    for a in range(4):
-        for b in range(4):
-            out[a, b] = E * GAMMA[0, a, b] - px * GAMMA[1, a, b] - py * GAMMA[2, a, b] - pz * GAMMA[3, a, b]
+    """out = pslash = E g0 - px g1 - py g2 - pz g3, entry by entry (the products of the real
+    components with the 0, +-1, +-i entries of GAMMA are exact, so this is that sum to the bit)."""
+    out[0, 0], out[0, 1], out[0, 2], out[0, 3] = E, 0.0, -pz, complex(-px, py)
+    out[1, 0], out[1, 1], out[1, 2], out[1, 3] = 0.0, E, complex(-px, -py), pz
+    out[2, 0], out[2, 1], out[2, 2], out[2, 3] = pz, complex(px, -py), -E, 0.0
+    out[3, 0], out[3, 1], out[3, 2], out[3, 3] = complex(px, py), -pz, 0.0, -E
 
 
 @inline
@@ -134,3 +136,24 @@ def matmul(a, b, out):
             for k in range(4):
                 acc += a[i, k] * b[k, j]
             out[i, j] = acc
+
+
+@inline
+def _real_times(f, z):
+    """f z for a real f: what the complex product (f + 0i) z gives, in two multiplications."""
+    return complex(f * z.real, f * z.imag)
+
+
+@inline
+def slash_matmul(a, b, out):
+    """out = a b (4 x 4) for ``a`` with the pattern of a slash of a real four-vector plus a
+    multiple of 1: zeros at (0, 1), (1, 0), (2, 3), (3, 2); real diagonal and (0, 2), (1, 3),
+    (2, 0), (3, 1); complex (0, 3), (1, 2), (2, 1), (3, 0). The sums of :func:`matmul` in the same
+    order, without its products by exact zeros (real or imaginary): the same numbers, with about
+    half of the multiplications."""
+    for j in range(4):
+        b0, b1, b2, b3 = b[0, j], b[1, j], b[2, j], b[3, j]
+        out[0, j] = (_real_times(a[0, 0].real, b0) + _real_times(a[0, 2].real, b2)) + a[0, 3] * b3
+        out[1, j] = (_real_times(a[1, 1].real, b1) + a[1, 2] * b2) + _real_times(a[1, 3].real, b3)
+        out[2, j] = (_real_times(a[2, 0].real, b0) + a[2, 1] * b1) + _real_times(a[2, 2].real, b2)
+        out[3, j] = (a[3, 0] * b0 + _real_times(a[3, 1].real, b1)) + _real_times(a[3, 3].real, b3)

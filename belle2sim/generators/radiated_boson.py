@@ -27,7 +27,7 @@ import numpy as np
 from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim.generators.helicity import (
-    bar, current, matmul, matvec, polarisations, slash, spinor_u, spinor_v, vecmat,
+    bar, current, matmul, matvec, polarisations, slash, slash_matmul, spinor_u, spinor_v, vecmat,
 )
 from belle2sim.kinematics import boost, two_body_momentum
 
@@ -47,7 +47,8 @@ def _over(z, d):
 
 @inline
 def workspace():
-    """Scratch arrays for :func:`me2` (allocate once per thread block)."""
+    """Scratch arrays for :func:`me2` (allocate once per thread block; the last holds the beams
+    of the electron currents kept in the first)."""
     return (np.zeros((2, 2, 4), np.complex128), np.zeros(4, np.complex128), np.zeros(4, np.complex128),
             np.zeros(4, np.complex128), np.zeros((2, 4), np.complex128), np.zeros((2, 4), np.complex128),
             np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128), np.zeros((4, 4), np.complex128),
@@ -80,15 +81,23 @@ def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
     ``pols`` (n_pol rows) are the X polarisation vectors to sum over (ignored for a scalar);
     the physical ones come from helicity.polarisations.
     """
-    L, ue, ve, vbar, ub1, v2, S1, S2, G, B1, B2, T, a, b, _ = ws
-    # electron currents L[s1, s2, mu] = vbar(p2) gamma^mu u(p1)
-    for s1 in range(2):
-        spinor_u(p1[0], p1[1], p1[2], p1[3], m_e, s1, ue)
-        for s2 in range(2):
-            spinor_v(p2[0], p2[1], p2[2], p2[3], m_e, s2, ve)
-            bar(ve, vbar)
-            for mu in range(4):
-                L[s1, s2, mu] = current(vbar, mu, ue)
+    L, ue, ve, vbar, ub1, v2, S1, S2, G, B1, B2, T, a, b, beams_of_L = ws
+    # electron currents L[s1, s2, mu] = vbar(p2) gamma^mu u(p1); kept while the beams stay the
+    # same (a pilot run, or events without ISR): the same numbers, computed once
+    same_beams = beams_of_L[2, 0] == 1.0
+    for c in range(4):
+        same_beams = same_beams and beams_of_L[0, c] == p1[c] and beams_of_L[1, c] == p2[c]
+    if not same_beams:
+        for s1 in range(2):
+            spinor_u(p1[0], p1[1], p1[2], p1[3], m_e, s1, ue)
+            for s2 in range(2):
+                spinor_v(p2[0], p2[1], p2[2], p2[3], m_e, s2, ve)
+                bar(ve, vbar)
+                for mu in range(4):
+                    L[s1, s2, mu] = current(vbar, mu, ue)
+        for c in range(4):
+            beams_of_L[0, c], beams_of_L[1, c] = p1[c], p2[c]
+        beams_of_L[2, 0] = 1.0
     for r in range(2):
         spinor_u(k1[0], k1[1], k1[2], k1[3], m_l, r, ue)
         bar(ue, ub1[r])
@@ -113,11 +122,14 @@ def me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, n_pol, ws):
                 slash(pols[p, 0], pols[p, 1], pols[p, 2], pols[p, 3], G)  # real polarisations
             else:
                 _gamma5_vertex(q, m_l, kind == PSEUDOSCALAR_DERIVATIVE, G, T)
-            matmul(G, S1, T)
+            if kind == VECTOR:
+                slash_matmul(G, S1, T)  # G is the slash of a real polarisation vector
+            else:
+                matmul(G, S1, T)
             for x in range(4):
                 for y in range(4):
                     B1[x, y] = _over(T[x, y], d1)
-            matmul(S2, G, T)
+            slash_matmul(S2, G, T)  # S2 = -(k2 + q)slash + m
             for x in range(4):
                 for y in range(4):
                     B2[x, y] = _over(T[x, y], d2)
