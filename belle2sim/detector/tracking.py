@@ -58,8 +58,8 @@ def piecewise_linear(x, table, at):
 def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz, dep_E,
                    tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
     for i in range(begin, end):
-        key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
-        kid = rng.event_key(seed, numbers[i], rng.STAGE_KLM)
+        key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
+        keyed = False
         start = offsets[i]
         for j in range(start, offsets[i + 1]):
             found[j] = False
@@ -69,6 +69,10 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan  # "no track"
             if status[j] != 1 or charge[j] == 0.0:
                 continue
+            if not keyed:
+                key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
+                kid = rng.event_key(seed, numbers[i], rng.STAGE_KLM)
+                keyed = True
             local = j - start
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
             p = np.sqrt(pt * pt + pz[j] * pz[j])

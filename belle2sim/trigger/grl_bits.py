@@ -86,7 +86,6 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
              trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
     for i in range(begin, end):
-        key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start, stop = offsets[i], offsets[i + 1]
         n_trk = n_2d[i]
         cdcecl = c2gev = cdcklm = n3d = 0
@@ -107,8 +106,8 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
             trk_face_bin[a] = -1000 if np.isnan(phi_face) else _bin(phi_face, params[G_BIN])
             if klm_hit[j] == 1:
                 cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
-                if (cos_klm_hi <= cos_t <= cos_klm_lo
-                        and rng.uniform(key, 4 * (j - start) + 3) < calib[K_KLM_EFF]):
+                if (cos_klm_hi <= cos_t <= cos_klm_lo and rng.uniform(
+                        rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER), 4 * (j - start) + 3) < calib[K_KLM_EFF]):
                     cdcklm += 1
             if trk_3d[a]:
                 n3d += 1
