@@ -36,6 +36,7 @@ def warm_up(card, menu, progress=None, events=300):
     from belle2sim.channels import available
     from belle2sim.scan import run_point
 
+    start_trigger_compile()  # the trigger kernels in a second process while the first channel compiles the rest
     timings = {}
     for name, ch in sorted(available().items()):
         t = time.perf_counter()

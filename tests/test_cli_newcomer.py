@@ -156,3 +156,20 @@ def test_first_run_compiles_the_trigger_in_a_helper_with_the_same_numbers(tmp_pa
 
     assert points("cold.json") == points("warm.json")
     assert len(points("cold.json")) == 2
+
+
+def test_warm_up_leaves_nothing_to_compile(tmp_path):
+    """warm-up (here restricted to one channel) compiles the run's kernels, the trigger's in its
+    helper process: a run after it finds every kernel in the cache."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    script = ("import belle2sim.channels as c; from belle2sim import warmup; "
+              "from belle2sim.detector.card import load_card; from belle2sim.trigger.menu import load_menu; "
+              "one = {'dark-photon-invisible': c.available()['dark-photon-invisible']}; c.available = lambda: one; "
+              "print(sorted(warmup.warm_up(load_card(), load_menu(), events=100)))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "dark-photon-invisible" in done.stdout
+    probe = subprocess.run([sys.executable, "-c", "from belle2sim.warmup import needs_compiling; "
+                            "print(needs_compiling())"], capture_output=True, text=True, env=env)
+    assert probe.stdout.strip() == "False", probe.stderr
+    assert list((tmp_path / "cache").rglob("grl_bits.grl_bits-*.nbi")), "the trigger was not compiled"
