@@ -1,11 +1,19 @@
-"""Shared timing helper of the benchmarks. Importing it sets the allocator as the command line
-does (belle2sim/_memory.py: freed chunk buffers are reused, not faulted in again)."""
+"""Shared timing helper of the benchmarks. Importing it makes the benchmark measure the checkout it
+lives in, not whichever belle2sim is installed (a baseline checkout's benchmarks measure the
+baseline; subprocesses and dask workers inherit it through PYTHONPATH), and sets the allocator as
+the command line does (belle2sim/_memory.py: freed chunk buffers are reused, not faulted in again)."""
 
 import json
+import os
+import sys
 import time
 from pathlib import Path
 
-from belle2sim._memory import keep_freed_memory
+CHECKOUT = str(Path(__file__).resolve().parent.parent)
+sys.path.insert(0, CHECKOUT)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (CHECKOUT, os.environ.get("PYTHONPATH")) if p)
+
+from belle2sim._memory import keep_freed_memory  # noqa: E402
 
 keep_freed_memory()
 
