@@ -67,11 +67,16 @@ def atan(x):
 
 @inline
 def atan2(y, x):
-    """Angle of (x, y) in [-pi, pi], as numpy's arctan2 (the sign of a zero y aside)."""
+    """Angle of (x, y) in [-pi, pi], as numpy's arctan2, signed zeros included (a particle at
+    py = -0.0 with px < 0 is at -pi, as the C library says)."""
+    # rare cases to the C library: (0, 0), infinities, and y = +-0 behind the axis (+-pi by the
+    # sign of the zero). Three separate tests: folded into one, LLVM stops if-converting the rest
     if x == 0.0 and y == 0.0:
-        return 0.0
+        return np.arctan2(y, x)
     if np.isinf(x):
-        return np.arctan2(y, x)  # rare: leave it to the C library
+        return np.arctan2(y, x)
+    if y == 0.0 and x < 0.0:
+        return np.arctan2(y, x)
     q = atan(y / x)
     if x < 0.0:
         q += _PI if q <= 0.0 else -_PI

@@ -37,15 +37,18 @@ def test_atan2_matches_numpy_to_two_ulp_in_every_quadrant_and_scale():
     assert np.all(np.abs(out) <= np.pi)
 
 
-def test_atan2_axes_zero_and_nan():
-    y = np.array([0.0, 1.0, -1.0, 0.0, 0.0, 3.0, -3.0, np.nan, 1.0, 1.0, -2.0])
-    x = np.array([0.0, 0.0, 0.0, 1.0, -1.0, -3.0, -3.0, 1.0, np.nan, np.inf, -np.inf])
+def test_atan2_axes_signed_zeros_and_nan():
+    # on the axes, at signed zeros (py = -0.0 with px < 0 is at -pi, not +pi: a different trigger
+    # phi bin), infinities and NaN, exactly what numpy gives
+    y = np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0, 0.0, -0.0, 0.0, 3.0, -3.0, np.nan, 1.0, 1.0, -2.0, -0.0, 1e-320, -1e-320])
+    x = np.array([0.0, 0.0, -0.0, -0.0, 0.0, 0.0, 1.0, -1.0, -1.0, -3.0, -3.0, 1.0, np.nan, np.inf, -np.inf, -5.0, -5.0, -5.0])
     out = np.empty(len(x))
     _atan2_all(y, x, out)
     expected = np.arctan2(y, x)
     assert np.array_equal(np.isnan(out), np.isnan(expected))
     ok = ~np.isnan(expected)
     assert np.allclose(out[ok], expected[ok], rtol=0.0, atol=1e-15)
+    assert np.array_equal(np.signbit(out[ok]), np.signbit(expected[ok]))
 
 
 def test_sincos_matches_numpy_and_the_pythagorean_identity():
