@@ -12,6 +12,9 @@ from belle2sim._jit import inline
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, curvature_radius_cm, first_crossing
 
 BOUND_MARGIN_CM = 1e-6  # far above the rounding of z (1e-13 cm), far below any geometry
+# r / 2R above which the arc bounds are left out: the upper one, r / sqrt(1 - x^2), grows without
+# limit as the track nears the radius where it turns back, and would settle nothing
+BOUND_MAX_X = 0.99
 OUTER_MARGIN_CM = 1.0  # the outermost axial superlayer's mid radius to the last sense wire, about
 G_B, G_N = 0, 1  # layout of DetectorCard.cdc_geometry(): B, rows, then (r, z_low, z_high) rows
 
@@ -51,7 +54,7 @@ def crosses_from_axis(vz, px, py, pz, q, field_T, r, z_lo, z_hi):
     if r > two_r:
         return False
     x = r / two_r
-    if x < 0.99:
+    if x < BOUND_MAX_X:
         slope = pz / pt
         z_a = vz + r * slope
         z_b = vz + r / np.sqrt(1.0 - x * x) * slope
