@@ -148,3 +148,28 @@ def test_deposits_in_different_rings_never_share_a_cell(card, menu):
     b = bits_for(card, menu, [[(0.5, 60, 47), (0.5, 100, 47)], [(0.5, 100, 47), (0.5, 60, 47)],
                               [(0.5, 90, 47), (0.5, 90, 52)]])
     assert list(b["clst"]) == [2, 2, 1]
+
+
+def test_the_ring_look_up_answers_as_the_binary_search(card):
+    """The trigger cell's ring comes from a table of polar-angle cells; cells that hold a ring
+    boundary or a gap's midpoint defer to the search. Checked on random angles, on every edge
+    and gap midpoint, and one float32 step either side of them (deposit angles are float32)."""
+    import numba
+
+    from belle2sim.trigger.ecl_bits import _ring_of, _ring_of_cell, ring_lookup
+
+    @numba.njit
+    def both(thetas, cells, per_rad, edges, out):
+        for i in range(thetas.shape[0]):
+            out[i, 0] = _ring_of(thetas[i], edges)
+            out[i, 1] = _ring_of_cell(thetas[i], cells, per_rad, edges)
+
+    edges = card.tc_theta_edges_rad()
+    cells, per_rad = ring_lookup(edges)
+    special = np.concatenate([edges.ravel(), 0.5 * (edges[:-1, 1] + edges[1:, 0])]).astype(np.float32)
+    thetas = np.concatenate([np.random.default_rng(4).uniform(-0.05, np.pi + 0.05, 300_000).astype(np.float32),
+                             special, np.nextafter(special, np.float32(0)), np.nextafter(special, np.float32(4))])
+    out = np.empty((len(thetas), 2), dtype=np.int64)
+    both(thetas, cells, per_rad, edges, out)
+    assert np.array_equal(out[:, 0], out[:, 1])
+    assert 0 < (cells < 0).sum() < 0.02 * len(cells)  # the table decides almost every cell

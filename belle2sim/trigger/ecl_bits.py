@@ -79,10 +79,39 @@ def _dphi_deg(a, b):
     return 360.0 - d if d > 180.0 else d
 
 
+RING_CELLS = 4096  # polar-angle cells of the ring look-up (0.77 mrad; a TC ring is 30-100 mrad)
+RING_CELL_MARGIN_RAD = 1e-9  # far above the rounding of theta * cells_per_rad (1e-16 rad)
+
+
+def ring_lookup(ring_edges):
+    """(ring of each of RING_CELLS equal polar-angle cells over [0, pi] or -1 where a ring
+    boundary, or the midpoint of a gap, falls inside the cell; cells per radian). :func:`_ring_of`
+    never decreases with theta, so a cell whose two ends (widened by a margin) give the same ring
+    holds no other: the table answers as the binary search does."""
+    per_rad = RING_CELLS / np.pi
+    cells = np.empty(RING_CELLS, dtype=np.int16)
+    for c in range(RING_CELLS):
+        lo = _ring_of(c / per_rad - RING_CELL_MARGIN_RAD, ring_edges)
+        hi = _ring_of((c + 1) / per_rad + RING_CELL_MARGIN_RAD, ring_edges)
+        cells[c] = lo if lo == hi else -1
+    return cells, per_rad
+
+
+@inline
+def _ring_of_cell(theta, cells, per_rad, edges):
+    """:func:`_ring_of` through the look-up of :func:`ring_lookup` (the search where it says -1)."""
+    if theta >= 0.0:
+        c = int(theta * per_rad)
+        if c < cells.shape[0] and cells[c] >= 0:
+            return np.int64(cells[c])
+    return _ring_of(theta, edges)
+
+
 def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
     """Per-TC look-up tables, as the hardware has them: first TC index of each ring, and for
     each TC the CM/lab energy ratio and the CM polar and azimuthal angles of its centre
-    (massless particle, nominal boost). Computed once with ``vector``."""
+    (massless particle, nominal boost), computed once with ``vector``; then the ring of each
+    polar-angle cell (:func:`ring_lookup`)."""
     import vector
 
     first = np.concatenate([[0], np.cumsum(phi_segments)]).astype(np.int64)
@@ -94,12 +123,13 @@ def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
     lab = vector.array({"px": np.sin(theta) * np.cos(phi), "py": np.sin(theta) * np.sin(phi),
                         "pz": np.cos(theta), "E": np.ones_like(theta)})
     cm = lab.boost_beta3(vector.obj(x=-boost_cm[0], y=-boost_cm[1], z=-boost_cm[2]))
-    return first, np.asarray(cm.E), np.asarray(cm.theta), np.asarray(cm.phi)
+    return (first, np.asarray(cm.E), np.asarray(cm.theta), np.asarray(cm.phi)) + ring_lookup(ring_edges)
 
 
 @range_kernel("offsets")
 def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
-                     phi_offsets, tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, params, sets, w_ring, w_phi, w_E,
+                     phi_offsets, tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, ring_cells, cells_per_rad, params,
+                     sets, w_ring, w_phi, w_E,
                      w_label, w_ecm, w_tcm, w_pcm, w_width, w_centre, dep_tc, bha_pair, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
     after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
@@ -118,7 +148,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
             w_label[j] = -1
             if dep_region[j] == 0 or dep_E[j] <= 0.0:
                 continue
-            r = _ring_of(dep_theta[j], ring_edges)
+            r = _ring_of_cell(dep_theta[j], ring_cells, cells_per_rad, ring_edges)
             nseg = phi_segments[r]
             f = int(np.floor((dep_phi[j] - phi_offsets[r] + np.pi) / (2.0 * np.pi) * nseg)) % nseg
             merged = False
