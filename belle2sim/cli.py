@@ -222,8 +222,8 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
 
     if needs_compiling():
         if not quiet:
-            click.echo("belle2sim: first run on this installation: compiling the numba kernels (once, about "
-                       "10-30 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
+            click.echo("belle2sim: first run on this installation (or after an edit of its sources): compiling the "
+                       "numba kernels (once, about 10-30 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
         if not (workers or scheduler):
             start_trigger_compile()  # in a second process, while this one compiles the rest
     total = None if input_path else n_events * len(mass_values) * len(runs)

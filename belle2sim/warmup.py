@@ -17,7 +17,8 @@ SENTINELS = (("belle2sim.detector.ecl", "ecl_response"), ("belle2sim.detector.tr
 
 
 def needs_compiling():
-    """True if a sentinel kernel has no numba cache index yet (a first run on this installation)."""
+    """True if a sentinel kernel has no numba cache index yet (a first run on this installation, or the
+    first after an edit of the sources: belle2sim._cache_guard dropped the old kernels)."""
     for module, name in SENTINELS:
         dispatcher = getattr(importlib.import_module(module), name)
         dispatcher = getattr(dispatcher, "kernel", dispatcher)  # event kernels wrap their dispatcher
