@@ -1,10 +1,10 @@
 """Inverse-trigonometric and trigonometric functions for the per-particle kernels.
 
-The C library's atan2, asin, acos and sincos are correctly rounded at a price (about 20 ns for
-atan2 here, with slow paths for hard cases); a kernel that takes a few of them per particle
-spends a third of its time there. These are the Cephes rational and polynomial approximations
-(S. L. Moshier, *Methods and Programs for Mathematical Functions*, 1989; the same coefficients
-as Go's math package), accurate to a few units in the last place of a double: 1e-15 rad, far
+The C library's atan2, sin and cos are correctly rounded at a price (about 20 ns for atan2 here,
+with slow paths for hard cases); a kernel that takes a few of them per particle spends a third of
+its time there (its asin and acos stay: an arcsine through atan2 was slower). These are the
+Cephes rational and polynomial approximations (S. L. Moshier, *Methods and Programs for
+Mathematical Functions*, 1989; the same coefficients as Go's math package), accurate to a few units in the last place of a double: 1e-15 rad, far
 below any resolution and below the float32 (1e-7) in which the detector stores its angles.
 tests/test_fastmath.py checks them against numpy over the whole range.
 
@@ -81,18 +81,6 @@ def atan2(y, x):
     if x < 0.0:
         q += _PI if q <= 0.0 else -_PI
     return q
-
-
-@inline
-def asin(x):
-    """arcsin for |x| <= 1 (NaN outside)."""
-    return atan2(x, np.sqrt((1.0 - x) * (1.0 + x)))
-
-
-@inline
-def acos(x):
-    """arccos for |x| <= 1 (NaN outside)."""
-    return atan2(np.sqrt((1.0 - x) * (1.0 + x)), x)
 
 
 @inline
