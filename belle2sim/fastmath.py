@@ -4,8 +4,9 @@ The C library's atan2, sin and cos are correctly rounded at a price (about 20 ns
 with slow paths for hard cases); a kernel that takes a few of them per particle spends a third of
 its time there (its asin and acos stay: an arcsine through atan2 was slower). These are the
 Cephes rational and polynomial approximations (S. L. Moshier, *Methods and Programs for
-Mathematical Functions*, 1989; the same coefficients as Go's math package), accurate to a few units in the last place of a double: 1e-15 rad, far
-below any resolution and below the float32 (1e-7) in which the detector stores its angles.
+Mathematical Functions*, 1989; the same coefficients as Go's math package), accurate to a few
+units in the last place of a double: 1e-15 rad, far below any resolution and below the float32
+(1e-7) in which the detector stores its angles.
 tests/test_fastmath.py checks them against numpy over the whole range.
 
 Valid for finite arguments; sin/cos for |x| < 1e6 rad (the reduction keeps the argument's
