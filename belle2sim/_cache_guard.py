@@ -24,33 +24,37 @@ def _sources():
                 yield os.path.join(root, name)
 
 
-def fingerprint():
-    """sha1 over (relative path, size, mtime) of every belle2sim source file."""
+def fingerprint(sources):
+    """sha1 over (relative path, size, mtime) of the given source files."""
     h = hashlib.sha1()
-    for path in _sources():
+    for path in sources:
         st = os.stat(path)
         h.update(f"{os.path.relpath(path, PACKAGE_DIR)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
-def _cache_dirs():
+def _cache_dirs(sources):
     """{cache directory: module stems cached there}: where numba keeps each module's kernels
-    (NUMBA_CACHE_DIR, beside the source, or the user-wide cache; the locators create it)."""
+    (NUMBA_CACHE_DIR, beside the source, or the user-wide cache; the locators create it). The
+    locators place a module by its directory, so one probe per source directory."""
     from numba.core import caching
 
     def probe():  # a stand-in function: the locators read only its first line number
         pass
 
+    by_directory = {}
+    for path in sources:
+        by_directory.setdefault(os.path.dirname(path), []).append(path)
     found = {}
-    for path in _sources():
-        stem = os.path.splitext(os.path.basename(path))[0]
+    for paths in by_directory.values():
         for locator_class in caching.CacheImpl._locator_classes:  # numba takes the first that applies
             try:
-                locator = locator_class.from_function(probe, path)
+                locator = locator_class.from_function(probe, paths[0])
             except Exception:  # a locator that does not apply to this file (zip, IPython, ...)
                 locator = None
             if locator is not None:
-                found.setdefault(locator.get_cache_path(), set()).add(stem)
+                found.setdefault(locator.get_cache_path(), set()).update(
+                    os.path.splitext(os.path.basename(path))[0] for path in paths)
                 break
     return found
 
@@ -66,9 +70,10 @@ def _stamp_of(directory):
 def drop_stale_kernels():
     """Delete cached belle2sim kernels built from other sources than the present ones; returns
     the number of files deleted."""
-    current = fingerprint()
+    sources = list(_sources())
+    current = fingerprint(sources)
     deleted = 0
-    for directory, stems in _cache_dirs().items():
+    for directory, stems in _cache_dirs(sources).items():
         if _stamp_of(directory) == current:
             continue
         for name in os.listdir(directory):
