@@ -59,13 +59,13 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     w_label = scratch("ecl_trg_label", n, np.int32)
     dep_tc = scratch("ecl_trg_dep_tc", n, np.int32)
     w_E, w_ecm, w_tcm, w_pcm = (scratch(f"ecl_trg_{k}", n, np.float32) for k in "Ectp")
-    w_width, w_centre = scratch("ecl_trg_width", n, np.float64), scratch("ecl_trg_centre", n, np.float64)
+    w_centre = scratch("ecl_trg_centre", n, np.float64)
     bha_pair = np.empty((n_events, 2), dtype=np.int32)
     edges, segments, offsets = card.tc_theta_edges_rad(), card.tc_phi_segments(), card.tc_phi_offsets_rad()
     lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, offsets, card.beams.boost_vector))
     ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
                      deposits.region, edges, segments, offsets, *lut, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_width, w_centre, dep_tc, bha_pair,
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc, bha_pair,
                      matrix[:, :_N_ECL])
     trk_particle = scratch("trg_trk_particle", n, np.int32)
     trk_phi0 = scratch("trg_trk_phi0", n, np.float32)

@@ -130,14 +130,17 @@ def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
 def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
                      phi_offsets, tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, ring_cells, cells_per_rad, params,
                      sets, w_ring, w_phi, w_E,
-                     w_label, w_ecm, w_tcm, w_pcm, w_width, w_centre, dep_tc, bha_pair, bits):
+                     w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc, bha_pair, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
     after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
     slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
     that particle j's deposit went to (-1: none), and bha_pair[i] the head slots of the 3D
-    Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto. w_width, w_centre (float64
-    scratch): phi width and centre of each fired cell."""
+    Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto. w_centre (float64 scratch): phi
+    centre of each fired cell."""
     min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
+    ring_width = np.empty(phi_segments.shape[0])  # phi width of a ring's cells
+    for r in range(phi_segments.shape[0]):
+        ring_width[r] = 2.0 * np.pi / phi_segments[r]
     for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
         # 1. deposits -> trigger cells, packed at the front of the event's scratch slots
@@ -175,22 +178,21 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         bits[i, 1] = etot > params[P_EHIGH]
         bits[i, 2] = etot > params[P_ELUM]
         # 3. touching TCs -> one cluster (label = slot of its most energetic TC; equal energies:
-        # the first found), by union-find over the pairs of fired cells; each cell's phi width
-        # and centre once, not once per pair
+        # the first found), by union-find over the pairs of fired cells; each ring's phi width
+        # once per call and each cell's centre once, not once per pair
         for j in range(start, stop):
             if w_label[j] >= 0:
-                w_width[j] = 2.0 * np.pi / phi_segments[w_ring[j]]
-                w_centre[j] = (w_phi[j] + 0.5) * w_width[j] + phi_offsets[w_ring[j]]
+                w_centre[j] = (w_phi[j] + 0.5) * ring_width[w_ring[j]] + phi_offsets[w_ring[j]]
         for j in range(start, stop):
             if w_label[j] < 0:
                 continue
-            rj, wj, cj = w_ring[j], w_width[j], w_centre[j]
+            rj, wj, cj = w_ring[j], ring_width[w_ring[j]], w_centre[j]
             for k in range(j + 1, stop):
                 if w_label[k] < 0 or abs(rj - w_ring[k]) > 1:
                     continue
                 d = abs(cj - w_centre[k])
                 d = min(d, 2.0 * np.pi - d)
-                if d <= 0.5 * (wj + w_width[k]) + 1e-9:
+                if d <= 0.5 * (wj + ring_width[w_ring[k]]) + 1e-9:
                     # union of the two clusters: the head with more energy heads both
                     hj, hk = _head(w_label, j), _head(w_label, k)
                     if hj != hk:
