@@ -1,0 +1,146 @@
+"""Thread scaling, measured (run: python benchmarks/bench_scaling.py [--threads 1,2,4,8,16]).
+
+For each workload and thread count: events/s, the speed-up over one thread, and where the time
+goes: inside the parallel kernels (every range kernel's call of belle2sim._jit.run_range, hand-off
+to the threads included) or outside them (Python steps, NumPy, allocation, menu logic: the serial
+part). Also the cost of one hand-off: a range call of a kernel that does nothing, per thread count.
+Workloads: detector + trigger on single-photon, four-muon and Pythia 8 q qbar events in chunks of
+the job's default size, and the whole efficiency job of zprime-mumu (generation, detector,
+trigger, selection, counting). ``--scale`` multiplies the event counts (1 for a 16-core machine).
+"""
+
+import argparse
+import gc
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import report  # noqa: E402
+
+from belle2sim import _jit  # noqa: E402
+from belle2sim.channels import get  # noqa: E402
+from belle2sim.detector.card import load_card  # noqa: E402
+from belle2sim.generators import dark_photon  # noqa: E402
+from belle2sim.scan import run_point  # noqa: E402
+from belle2sim.simulate import simulate_chunk  # noqa: E402
+from belle2sim.trigger.menu import load_menu  # noqa: E402
+
+_INSIDE = [0.0]
+CHUNK = 100_000  # the job's default chunk size
+
+
+def instrument():
+    """Time every parallel kernel call (each range kernel looks run_range up at call time)."""
+    run_range = _jit.run_range
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return run_range(*args, **kwargs)
+        finally:
+            _INSIDE[0] += time.perf_counter() - t
+
+    _jit.run_range = timed
+
+
+@_jit.range_kernel("values")
+def _touch(begin, end, values):
+    """A range kernel that does almost nothing: its call time is the hand-off."""
+    for i in range(begin, end):
+        values[i] += 1.0
+
+
+def handoff_us(threads, repeat=2000):
+    numba.set_num_threads(threads)
+    values = np.zeros(threads * _jit.MIN_ITEMS_PER_PIECE)
+    for _ in range(50):
+        _touch(values)
+    t = time.perf_counter()
+    for _ in range(repeat):
+        _touch(values)
+    return (time.perf_counter() - t) / repeat * 1e6
+
+
+def measure(work, threads, repeat):
+    numba.set_num_threads(threads)
+    work()  # warm: compilation, caches, the workers started
+    best = None
+    for _ in range(repeat):
+        _INSIDE[0] = 0.0
+        gc.collect()
+        t = time.perf_counter()
+        work()
+        total = time.perf_counter() - t
+        if best is None or total < best[0]:
+            best = (total, _INSIDE[0])
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cores = numba.config.NUMBA_NUM_THREADS
+    default = ",".join(str(n) for n in (1, 2, 4, 8, 16) if n <= cores)
+    ap.add_argument("--threads", default=default, help=f"thread counts (default {default})")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply the event counts")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", help="comma-separated workload names (default: all)")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    threads = [int(n) for n in a.threads.split(",")]
+    card, menu = load_card(), load_menu()
+    instrument()
+
+    def n(events):
+        return max(CHUNK // 10, int(events * a.scale))
+
+    def chunks(make, total):
+        return [make(first, min(CHUNK, total - first)) for first in range(0, total, CHUNK)]
+
+    mumu = get("zprime-mumu")
+    p_four = mumu.resolve_parameters({"mass_GeV": 2.0, "isr": 0}, card)
+    p_job = mumu.resolve_parameters({"mass_GeV": 2.0}, card)
+    samples = {
+        "single-photon": lambda: chunks(lambda f, k: dark_photon.generate(1, f, k, 4.0, 5.0, 175.0, card.beams),
+                                        n(3_200_000)),
+        "four-muon": lambda: chunks(lambda f, k: mumu.generate(1, f, k, p_four, card), n(800_000)),
+        "q qbar": lambda: _qqbar(card, n(40_000)),
+    }
+    only = set(a.only.split(",")) if a.only else None
+    out = {"cores": cores, "threads": a.threads}
+    for t in threads:
+        out[f"hand-off, {t} threads [us per range call]"] = handoff_us(t)
+    workloads = {}
+    for name, make in samples.items():
+        if only and name not in only:
+            continue
+        data = make()
+        events = sum(len(c.offsets) - 1 for c in data)
+        workloads[f"{name} detector+trigger"] = (events, lambda d=data: [simulate_chunk(c, card, menu, 1) for c in d])
+    if not only or "job" in only:
+        n_job = n(800_000)
+        workloads["zprime-mumu job"] = (n_job, lambda: run_point(mumu, p_job, card, menu, n_job, 1))
+    for name, (events, work) in workloads.items():
+        base = None
+        for t in threads:
+            total, inside = measure(work, t, a.repeat)
+            base = base or total
+            out[f"{name}: {t} threads [M events/s]"] = events / total / 1e6
+            out[f"{name}: {t} threads speed-up [x]"] = base / total
+            out[f"{name}: {t} threads outside kernels [% of wall]"] = 100 * (total - inside) / total
+        print(f"# {name} ({events} events) done", flush=True)
+    report(out, a.json)
+
+
+def _qqbar(card, events):
+    from belle2sim.inputs.pythia_sm import PythiaSample
+
+    sample = PythiaSample("qqbar", card)
+    return [sample.generate(1, first, min(CHUNK // 5, events - first)) for first in range(0, events, CHUNK // 5)]
+
+
+if __name__ == "__main__":
+    main()
