@@ -117,16 +117,26 @@ def _workers(n):
         return _WORKERS[:n]
 
 
-def _n_threads():
-    """Threads a range is shared over: numba's setting (``--threads``, ``numba.set_num_threads``)."""
-    return numba.get_num_threads()
+_LOCAL = threading.local()
+
+
+def run_in_one_piece():
+    """From now on, ranges called in this thread run in one piece, in the thread itself: for the
+    threads that each take whole chunks of events (belle2sim/chunk_threads.py)."""
+    _LOCAL.one_piece = True
+
+
+def threads_here():
+    """Threads that work started in this thread may use: numba's setting (``--threads``,
+    ``numba.set_num_threads``), or 1 in a thread that already is one of several."""
+    return 1 if getattr(_LOCAL, "one_piece", False) else numba.get_num_threads()
 
 
 def run_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
     """Run ``compiled(begin, end, *args)`` over items [0, n_items) in up to
-    ``numba.get_num_threads()`` contiguous pieces of at least ``min_per_piece`` items (the calling
+    :func:`threads_here` contiguous pieces of at least ``min_per_piece`` items (the calling
     thread takes the last); returns the pieces' results in order."""
-    n_pieces = max(1, min(_n_threads(), n_items // max(1, min_per_piece)))
+    n_pieces = max(1, min(threads_here(), n_items // max(1, min_per_piece)))
     if n_pieces == 1:
         return [compiled(0, n_items, *args)]
     bounds = [n_items * k // n_pieces for k in range(n_pieces + 1)]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from belle2sim import _jit
+from belle2sim.chunk_threads import event_tasks, map_tasks
 from belle2sim.maps import Counter
 from belle2sim.simulate import simulate_chunk
 from belle2sim.trigger.analysis import resolve, trigger_terms
@@ -109,13 +111,28 @@ class PointJob:
         return LifetimeCounter(len(self.lifetimes_cm)) if self.lifetimes_cm is not None else Counter()
 
     def run_range(self, first_event, last_event, chunk_size, counter, progress=None):
-        """Simulate events [first_event, last_event) in chunks into ``counter``; returns the cut names."""
+        """Simulate events [first_event, last_event) in chunks into ``counter``; returns the cut
+        names. With several threads each takes whole chunks into a counter of its own, merged here
+        (exactly: belle2sim/chunk_threads.py)."""
+        threads = _jit.threads_here()
+        tasks = event_tasks(first_event, last_event, chunk_size, threads)
+        if threads == 1 or len(tasks) == 1:  # one chunk at a time, its kernels shared over the threads
+            def work(task):
+                return None, self._chunk(*task, counter)
+        else:
+            work = self._chunk_apart
         cut_names = None
-        for first in range(first_event, last_event, chunk_size):
-            cut_names = self._chunk(first, min(chunk_size, last_event - first), counter)
+        for (_, n), (part, cut_names) in map_tasks(work, tasks, threads):
+            if part is not None:
+                counter.merge(part)
             if progress is not None:
-                progress(min(chunk_size, last_event - first))
+                progress(n)
         return cut_names
+
+    def _chunk_apart(self, task):
+        """(counter, cut names) of one task of events, counted apart (for a thread of its own)."""
+        part = self.new_counter()
+        return part, self._chunk(*task, part)
 
     def _chunk(self, first, n, counter):
         return self._process(self.channel.generate(self.seed, first, n, self.params, self.card), counter)

@@ -4,9 +4,14 @@ For each workload and thread count: events/s, the speed-up over one thread, and 
 goes: inside the parallel kernels (every range kernel's call of belle2sim._jit.run_range, hand-off
 to the threads included) or outside them (Python steps, NumPy, allocation, menu logic: the serial
 part). Also the cost of one hand-off: a range call of a kernel that does nothing, per thread count.
-Workloads: detector + trigger on single-photon, four-muon and Pythia 8 q qbar events in chunks of
-the job's default size, and the whole efficiency job of zprime-mumu (generation, detector,
-trigger, selection, counting). ``--scale`` multiplies the event counts (1 for a 16-core machine).
+Workloads: detector + trigger on single-photon and four-muon events in chunks of the job's
+default size (100000 events), on Pythia 8 q qbar events in chunks of 5000 (as many particles),
+and the whole efficiency job of zprime-mumu (generation, detector, trigger, selection, counting).
+``--scale`` multiplies the event counts (1 for a 16-core machine).
+
+Two ways to use the threads, side by side in one process: "chunks" (what the job does: each
+thread takes whole chunks, belle2sim/chunk_threads.py) and "kernels" (one chunk at a time, each
+kernel call shared out over the threads: what the job did before).
 """
 
 import argparse
@@ -23,9 +28,10 @@ from _timing import report  # noqa: E402
 
 from belle2sim import _jit  # noqa: E402
 from belle2sim.channels import get  # noqa: E402
+from belle2sim.chunk_threads import map_tasks  # noqa: E402
 from belle2sim.detector.card import load_card  # noqa: E402
 from belle2sim.generators import dark_photon  # noqa: E402
-from belle2sim.scan import run_point  # noqa: E402
+from belle2sim.scan import PointJob, run_point  # noqa: E402
 from belle2sim.simulate import simulate_chunk  # noqa: E402
 from belle2sim.trigger.menu import load_menu  # noqa: E402
 
@@ -105,9 +111,9 @@ def main():
     p_job = mumu.resolve_parameters({"mass_GeV": 2.0}, card)
     samples = {
         "single-photon": lambda: chunks(lambda f, k: dark_photon.generate(1, f, k, 4.0, 5.0, 175.0, card.beams),
-                                        n(3_200_000)),
-        "four-muon": lambda: chunks(lambda f, k: mumu.generate(1, f, k, p_four, card), n(800_000)),
-        "q qbar": lambda: _qqbar(card, n(40_000)),
+                                        n(6_400_000)),
+        "four-muon": lambda: chunks(lambda f, k: mumu.generate(1, f, k, p_four, card), n(1_600_000)),
+        "q qbar": lambda: _qqbar(card, n(160_000)),
     }
     only = set(a.only.split(",")) if a.only else None
     out = {"cores": cores, "threads": a.threads}
@@ -119,27 +125,57 @@ def main():
             continue
         data = make()
         events = sum(len(c.offsets) - 1 for c in data)
-        workloads[f"{name} detector+trigger"] = (events, lambda d=data: [simulate_chunk(c, card, menu, 1) for c in d])
+
+        def by_chunks(d=data):
+            return list(map_tasks(lambda c: simulate_chunk(c, card, menu, 1), d, _jit.threads_here()))
+
+        def by_kernels(d=data):
+            return [simulate_chunk(c, card, menu, 1) for c in d]
+
+        workloads[f"{name} detector+trigger"] = (events, by_chunks, by_kernels)
     if not only or "job" in only:
         n_job = n(800_000)
-        workloads["zprime-mumu job"] = (n_job, lambda: run_point(mumu, p_job, card, menu, n_job, 1))
-    for name, (events, work) in workloads.items():
+
+        def job_by_kernels():
+            job = PointJob(mumu, p_job, card, menu, 1)
+            counter = job.new_counter()
+            for first in range(0, n_job, CHUNK):
+                job._chunk(first, min(CHUNK, n_job - first), counter)
+
+        workloads["zprime-mumu job"] = (n_job, lambda: run_point(mumu, p_job, card, menu, n_job, 1), job_by_kernels)
+    for name, (events, by_chunks, by_kernels) in workloads.items():
         base = None
         for t in threads:
-            total, inside = measure(work, t, a.repeat)
-            base = base or total
-            out[f"{name}: {t} threads [M events/s]"] = events / total / 1e6
-            out[f"{name}: {t} threads speed-up [x]"] = base / total
-            out[f"{name}: {t} threads outside kernels [% of wall]"] = 100 * (total - inside) / total
+            for mode, work in (("chunks", by_chunks), ("kernels", by_kernels)):
+                if t == 1 and mode == "kernels":
+                    continue  # the same work on one thread
+                total, inside = measure(work, t, a.repeat)
+                base = base or total
+                key = f"{name}: {t} threads" + (f" ({mode})" if t > 1 else "")
+                out[f"{key} [M events/s]"] = events / total / 1e6
+                out[f"{key} speed-up [x]"] = base / total
+                if mode == "kernels" or t == 1:  # (with chunks on threads the kernel times overlap)
+                    out[f"{key} outside kernels [% of wall]"] = 100 * (total - inside) / total
         print(f"# {name} ({events} events) done", flush=True)
     report(out, a.json)
 
 
 def _qqbar(card, events):
+    """Pythia 8 q qbar events in chunks of 5000, generated in parallel processes (Pythia is serial)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = CHUNK // 20
+    firsts = list(range(0, events, size))
+    spawn = multiprocessing.get_context("spawn")  # not fork: this process has threads
+    with ProcessPoolExecutor(min(len(firsts), numba.config.NUMBA_NUM_THREADS), mp_context=spawn) as pool:
+        return list(pool.map(_qqbar_chunk, [card] * len(firsts), firsts, [min(size, events - f) for f in firsts]))
+
+
+def _qqbar_chunk(card, first, n):
     from belle2sim.inputs.pythia_sm import PythiaSample
 
-    sample = PythiaSample("qqbar", card)
-    return [sample.generate(1, first, min(CHUNK // 5, events - first)) for first in range(0, events, CHUNK // 5)]
+    return PythiaSample("qqbar", card).generate(1, first, n)
 
 
 if __name__ == "__main__":
