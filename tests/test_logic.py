@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from belle2sim.trigger import logic
-from belle2sim.trigger.bits import INPUT_BITS, ftdl
+from belle2sim.trigger.bits import COLUMN, INPUT_BITS, InputBits, ftdl
+from belle2sim.trigger.logic_program import LogicProgram
 
 
 def _reference(text, env):
@@ -52,3 +53,36 @@ def test_comparisons_at_threshold():
         for k in (0, 2, 5):
             np.testing.assert_array_equal(logic.evaluate(logic.parse(f"clst {op} {k}"), bits),
                                           ref(np.arange(6), k))
+
+
+@pytest.mark.parametrize("n", [1, 7, 64, 4099, 9001])
+def test_compiled_menu_gives_the_numpy_bytes(menu, n):
+    """The menu compiled to one kernel (logic_program.py) gives the packed bytes of the NumPy
+    evaluator, padding bits included (a "not" flips them), for chunks that end mid-byte and
+    mid-word and counts that reach every comparison."""
+    rng = np.random.default_rng(n)
+    matrix = np.asfortranarray(rng.integers(-1, 7, (n, len(INPUT_BITS))).astype(np.int8))
+    compiled = ftdl(InputBits(matrix, np.arange(n)), menu)
+    cache = {}
+    as_dict = {name: matrix[:, k] for k, name in enumerate(INPUT_BITS)}
+    assert len(compiled) == len(menu.lines)
+    for name, line in menu.lines.items():
+        np.testing.assert_array_equal(compiled.packed[name], logic.evaluate(line.ast, as_dict, cache, packed=True),
+                                      err_msg=name)
+        np.testing.assert_array_equal(compiled[name], logic.evaluate(line.ast, as_dict), err_msg=name)
+
+
+def test_compiled_logic_beyond_the_menu():
+    """Comparisons of sub-expressions (true, false, the expression or its negation), constants
+    outside the int8 range of the bits, shared sub-expressions and a 'not' at the top."""
+    texts = ["(clst | t2) = 0", "(clst & t2) >= 1", "(!clst) < 5", "(clst | t2) > 3", "!(clst | t2) != 1",
+             "t3 != 300 & clst < 1000", "t3 > 200 | !(t2 <= 129)", "!(clst > 2) & !(clst > 2) | t3 == 4",
+             "!ty", "!(ty & t2b) | (ty & t2b) = 1"]
+    lines = {f"l{k}": logic.parse(t) for k, t in enumerate(texts)}
+    rng = np.random.default_rng(3)
+    for n in (5, 130, 4097):
+        matrix = np.asfortranarray(rng.integers(-3, 6, (n, len(INPUT_BITS))).astype(np.int8))
+        got = LogicProgram(lines, COLUMN).run(matrix)
+        as_dict = {name: matrix[:, k] for k, name in enumerate(INPUT_BITS)}
+        for name, ast in lines.items():
+            np.testing.assert_array_equal(got[name], logic.evaluate(ast, as_dict, packed=True), err_msg=f"{name} n={n}")

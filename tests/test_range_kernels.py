@@ -34,7 +34,7 @@ def pieces(monkeypatch):
     """Force the number of pieces a range is cut into (independent of the machine's cores)."""
 
     def force(n):
-        monkeypatch.setattr(_jit, "_n_threads", lambda: n)
+        monkeypatch.setattr(_jit, "threads_here", lambda: 1 if getattr(_jit._LOCAL, "one_piece", False) else n)
 
     return force
 
@@ -92,7 +92,7 @@ def test_a_forked_child_starts_its_own_workers(pieces):
 
 
 def _visit_in_child(n_pieces):
-    _jit._n_threads = lambda: n_pieces
+    _jit.threads_here = lambda: n_pieces
     out = np.zeros(30, dtype=np.int64)
     _visit(out)
     return int(out.sum())

@@ -17,6 +17,8 @@ from belle2sim.trigger import cdc_bits, grl_bits
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
 from belle2sim.trigger.lines import PackedLines, prescale_packed
+from belle2sim.trigger import logic_program
+from belle2sim.trigger.logic_program import LogicProgram
 from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
@@ -101,8 +103,13 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
 def ftdl(bits, menu):
     """Output lines before prescale (a PackedLines mapping name -> bool array). Sub-expressions
     shared by several lines (``!bha_veto``, ``!veto``, ...) are computed once, on bit-packed
-    arrays, and the lines stay packed until read."""
+    arrays, and the lines stay packed until read: input bits of a chunk (InputBits) through the
+    menu compiled to one kernel (logic_program.py), any other mapping through NumPy."""
     n = len(next(iter(bits.values())))
+    if isinstance(bits, InputBits) and logic_program.USABLE:
+        program = menu.cached("logic_program", lambda: LogicProgram(
+            {name: line.ast for name, line in menu.lines.items()}, COLUMN))
+        return PackedLines(program.run(bits.matrix), n)
     cache = {}
     return PackedLines({name: logic.evaluate(line.ast, bits, cache, packed=True)
                         for name, line in menu.lines.items()}, n)

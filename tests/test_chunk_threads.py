@@ -1,0 +1,106 @@
+"""Threads that each take whole chunks of a job (belle2sim/chunk_threads.py): how events are cut
+into tasks, the pool that runs them, and the numbers, which must not depend on either."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from belle2sim import _jit, chunk_threads
+from belle2sim.channels import get
+from belle2sim.chunk_threads import event_tasks, map_tasks
+from belle2sim.scan import run_point
+
+
+@pytest.mark.parametrize("first,last,chunk,threads", [(0, 1, 100, 4), (0, 10**6, 100_000, 16),
+                                                       (5, 1_700_005, 100_000, 16), (0, 250_000, 100_000, 3),
+                                                       (0, 30_000, 100_000, 16), (0, 12_345, 1000, 1)])
+def test_tasks_cover_the_range_in_whole_rounds(first, last, chunk, threads):
+    tasks = event_tasks(first, last, chunk, threads)
+    assert tasks[0][0] == first and sum(n for _, n in tasks) == last - first
+    assert all(a + n == b for (a, n), (b, _) in zip(tasks, tasks[1:]))  # contiguous, in order
+    assert max(n for _, n in tasks) <= chunk  # memory: no task above the chunk size
+    if threads > 1 and (last - first) >= threads * chunk_threads.MIN_TASK_EVENTS:
+        assert len(tasks) % threads == 0  # every thread busy to the end
+    sizes = [n for _, n in tasks]
+    assert max(sizes) - min(sizes) <= 1  # equal shares
+    if len(tasks) > 1:
+        assert min(sizes) >= min(chunk, chunk_threads.MIN_TASK_EVENTS) // 2
+
+
+def test_tasks_run_in_parallel_threads_with_kernels_in_one_piece():
+    lock, state = threading.Lock(), {"now": 0, "most": 0, "threads": set(), "inside": set()}
+
+    def task(k):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+            state["threads"].add(threading.get_ident())
+            state["inside"].add(_jit.threads_here())
+        time.sleep(0.02)
+        with lock:
+            state["now"] -= 1
+        return k * k
+
+    done = list(map_tasks(task, list(range(12)), 3))
+    assert sorted(done) == [(k, k * k) for k in range(12)]
+    assert state["most"] == 3 and len(state["threads"]) == 3  # three at once, never more
+    assert state["inside"] == {1}  # a kernel called in a task runs in one piece
+
+
+def test_an_error_in_a_task_reaches_the_caller_and_stops_the_rest():
+    started = []
+
+    def task(k):
+        started.append(k)
+        if k == 2:
+            raise ValueError("task 2 failed")
+        time.sleep(0.01)
+        return k
+
+    with pytest.raises(ValueError, match="task 2 failed"):
+        list(map_tasks(task, list(range(50)), 2))
+    assert len(started) < 50  # the tasks not yet started were dropped
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """Force the thread count of the calling thread (independent of the machine's cores) and
+    small tasks, so that short runs take the path of many chunks on threads."""
+    monkeypatch.setattr(chunk_threads, "MIN_TASK_EVENTS", 300)
+
+    def force(n):
+        monkeypatch.setattr(_jit, "threads_here", lambda: 1 if getattr(_jit._LOCAL, "one_piece", False) else n)
+
+    return force
+
+
+@pytest.mark.parametrize("name,mass,lifetimes", [("dark-photon-invisible", 4.0, None), ("zprime-mumu", 2.0, None),
+                                                  ("alp-photons", 0.5, [0.5, 5.0])])
+def test_numbers_do_not_depend_on_threads_taking_chunks(card, menu, threads, name, mass, lifetimes):
+    """One thread, chunk after chunk, against 3 and 4 threads each taking whole chunks (counters
+    merged as tasks finish): identical points, lifetime axis (fixed-point weights) included."""
+    ch = get(name)
+    params = ch.resolve_parameters({ch.scan_parameter: mass}, card)
+
+    def point(n_threads):
+        threads(n_threads)
+        res = run_point(ch, params, card, menu, 3600, 9, 700, lifetimes_cm=lifetimes)
+        return [p.to_dict(ch.scan_parameter) for p in (res if lifetimes else [res])]
+
+    one = point(1)
+    assert one == point(3) == point(4)
+    assert 0 < one[0]["efficiency"] < 1
+
+
+def test_scratch_buffers_are_per_thread():
+    from belle2sim._workspace import scratch
+
+    here = scratch("test_buffer", 10, np.float64)
+    there = []
+    t = threading.Thread(target=lambda: there.append(scratch("test_buffer", 10, np.float64)))
+    t.start()
+    t.join()
+    assert not np.shares_memory(here, there[0])
+    assert np.shares_memory(here, scratch("test_buffer", 5, np.float64))  # reused in the same thread
