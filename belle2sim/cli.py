@@ -110,14 +110,16 @@ def main(ctx):
 @click.option("--compare-menu", "compare_menu", default=None, metavar="MENU",
               help="Run the scan again with this menu (path or shipped name, e.g. belle2_l1_displaced), the "
                    "analysis trigger OR the lines it adds, and show both with their ratio.")
-@click.option("--threads", type=int, default=None, help="Numba threads [all cores].")
+@click.option("--threads", type=int, default=None,
+              help="Threads [all cores]; each takes whole chunks of events at a time.")
 @click.option("--workers", type=click.IntRange(1, 1024), default=None,
               help="Run the scan's points and event ranges on a dask.distributed LocalCluster of N worker "
                    "processes (same numbers as one process for the same seed).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run on an existing dask.distributed cluster (e.g. tcp://host:8786) instead.")
 @click.option("--chunk-size", type=int, default=100_000, show_default=True,
-              help="Events per chunk (memory only; results do not depend on it).")
+              help="Events per chunk (memory only: at most one chunk per thread in memory at once; "
+                   "results do not depend on it).")
 @click.option("-o", "--output", default=None,
               help="Write the scan to FILE.json, FILE.csv or FILE.root (efficiency maps as histograms).")
 @click.option("--plot", default=None, help="Plot efficiency vs mass to FILE.png/.pdf/.svg.")

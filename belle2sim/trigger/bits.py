@@ -51,7 +51,8 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     calib = card.trigger_calibration(period)
     n_events, n = len(batch), batch.n_particles
     # column-major: each bit is contiguous for the line evaluation; kernels write by event
-    matrix = np.zeros((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
+    matrix = np.empty((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
+    _clear(matrix.T)  # zeroed in a kernel, not by np.zeros under the GIL (threads take whole chunks)
     field_T = card.doc["cdc"]["magnetic_field_T"]
     params, sets = menu.cached("ecl", lambda: pack_parameters(
         menu.inputs["ecl"], card.doc["ecl_trigger"]["tc_threshold_GeV"]))
@@ -131,11 +132,18 @@ def psnm(lines, menu, seed, numbers):
     if scaled:
         packed = np.stack([lines.packed[name] for name in scaled])
         kept = np.empty_like(packed)
-        counters = np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in scaled], dtype=np.uint64)
-        probability = np.array([1.0 / menu.lines[name].prescale for name in scaled])
+        counters, probability = menu.cached(("prescale", tuple(scaled)), lambda: (
+            np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in scaled], dtype=np.uint64),
+            np.array([1.0 / menu.lines[name].prescale for name in scaled])))
         prescale_packed(np.uint64(seed), numbers, counters, probability, packed, kept)
         out.update({name: kept[k] for k, name in enumerate(scaled)})
     return PackedLines({name: out[name] for name in lines.packed}, lines.n_events)
+
+
+@range_kernel(lambda rows: rows.shape[0], min_per_piece=4)
+def _clear(begin, end, rows):
+    for r in range(begin, end):
+        rows[r, :] = 0
 
 
 @range_kernel("numbers")
