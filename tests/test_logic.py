@@ -86,3 +86,21 @@ def test_compiled_logic_beyond_the_menu():
         as_dict = {name: matrix[:, k] for k, name in enumerate(INPUT_BITS)}
         for name, ast in lines.items():
             np.testing.assert_array_equal(got[name], logic.evaluate(ast, as_dict, packed=True), err_msg=f"{name} n={n}")
+
+
+def test_compiled_menu_follows_a_copy_with_other_lines(menu):
+    """A study's copy of a menu with its lines replaced gets its own program, not the original's."""
+    import copy
+
+    from belle2sim.trigger.menu import Line
+
+    n = 1000
+    matrix = np.asfortranarray(np.random.default_rng(1).integers(0, 3, (n, len(INPUT_BITS))).astype(np.int8))
+    bits = InputBits(matrix, np.arange(n))
+    before = ftdl(bits, menu)
+    study = copy.copy(menu)
+    study.lines = {"only": Line("only", "!t2", 1, logic.parse("!t2"))}
+    after = ftdl(bits, study)
+    assert list(after) == ["only"]
+    np.testing.assert_array_equal(after["only"], matrix[:, COLUMN["t2"]] == 0)
+    assert list(ftdl(bits, menu)) == list(before)

@@ -108,8 +108,8 @@ def ftdl(bits, menu):
     menu compiled to one kernel (logic_program.py), any other mapping through NumPy."""
     n = len(next(iter(bits.values())))
     if isinstance(bits, InputBits) and logic_program.USABLE:
-        program = menu.cached("logic_program", lambda: LogicProgram(
-            {name: line.ast for name, line in menu.lines.items()}, COLUMN))
+        lines = tuple((name, line.ast) for name, line in menu.lines.items())  # the key: 20 us
+        program = menu.cached(("logic_program", lines), lambda: LogicProgram(dict(lines), COLUMN))
         return PackedLines(program.run(bits.matrix), n)
     cache = {}
     return PackedLines({name: logic.evaluate(line.ast, bits, cache, packed=True)
@@ -132,9 +132,10 @@ def psnm(lines, menu, seed, numbers):
     if scaled:
         packed = np.stack([lines.packed[name] for name in scaled])
         kept = np.empty_like(packed)
-        counters, probability = menu.cached(("prescale", tuple(scaled)), lambda: (
+        prescales = tuple(menu.lines[name].prescale for name in scaled)  # (a study may change them)
+        counters, probability = menu.cached(("prescale", tuple(scaled), prescales), lambda: (
             np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in scaled], dtype=np.uint64),
-            np.array([1.0 / menu.lines[name].prescale for name in scaled])))
+            np.array([1.0 / n for n in prescales])))
         prescale_packed(np.uint64(seed), numbers, counters, probability, packed, kept)
         out.update({name: kept[k] for k, name in enumerate(scaled)})
     return PackedLines({name: out[name] for name in lines.packed}, lines.n_events)
