@@ -9,6 +9,7 @@ kernels are compiled once, before any real run.
 
 import importlib
 import os
+import threading
 import time
 
 # kernels every efficiency run calls: if their cache index is missing, this run compiles
@@ -63,6 +64,7 @@ def warm_up(card, menu, progress=None, events=300):
 # The numbers do not depend on it: the same kernels, compiled by one process or the other.
 
 _HELPER = None
+_HELPER_LOCK = threading.Lock()
 
 
 def canned_events(n_events=6):
@@ -126,8 +128,10 @@ def start_trigger_compile():
 
 def wait_for_trigger_compile():
     """Before the first trigger call: let the helper finish (its kernels then load from the cache;
-    had it failed, this process would compile them itself)."""
+    had it failed, this process would compile them itself). Threads taking chunks all wait."""
     global _HELPER
     if _HELPER is not None:
-        helper, _HELPER = _HELPER, None
-        helper.wait()
+        with _HELPER_LOCK:
+            if _HELPER is not None:
+                _HELPER.wait()
+                _HELPER = None
