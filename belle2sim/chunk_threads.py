@@ -18,19 +18,22 @@ from concurrent.futures import ThreadPoolExecutor
 from belle2sim import _jit
 
 MIN_TASK_EVENTS = 10_000  # below this a task's fixed Python cost (~0.6 ms) is a large share of it
+MIN_ROUNDS = 3
 
 
 def event_tasks(first, last, chunk_size, threads):
-    """(first, n) event ranges covering [first, last): chunks of at most ``chunk_size`` events,
-    as many as a whole number of rounds of ``threads`` tasks needs (all threads busy to the end),
-    but none below MIN_TASK_EVENTS unless ``chunk_size`` itself is smaller."""
+    """(first, n) event ranges covering [first, last), in equal shares: chunks of at most
+    ``chunk_size`` events; with several threads, whole rounds of ``threads`` tasks (every thread
+    busy to the end), at least MIN_ROUNDS of them where tasks stay above MIN_TASK_EVENTS (a thread
+    that draws slow tasks is caught up by the others), fewer tasks than threads for small ranges."""
     n = last - first
     if n <= 0:
         return []
     n_tasks = math.ceil(n / chunk_size)
     if threads > 1:
-        rounds = math.ceil(n_tasks / threads)
-        n_tasks = max(n_tasks, min(rounds * threads, n // MIN_TASK_EVENTS))
+        rounds = max(MIN_ROUNDS, math.ceil(n_tasks / threads))
+        whole_rounds = min(rounds, n // MIN_TASK_EVENTS // threads) * threads
+        n_tasks = max(n_tasks, whole_rounds or min(threads, n // MIN_TASK_EVENTS))
     bounds = [first + n * k // n_tasks for k in range(n_tasks + 1)]
     return [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
 
