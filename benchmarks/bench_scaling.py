@@ -113,7 +113,7 @@ def main():
         "single-photon": lambda: chunks(lambda f, k: dark_photon.generate(1, f, k, 4.0, 5.0, 175.0, card.beams),
                                         n(6_400_000)),
         "four-muon": lambda: chunks(lambda f, k: mumu.generate(1, f, k, p_four, card), n(1_600_000)),
-        "q qbar": lambda: _qqbar(card, n(160_000)),
+        "q qbar": lambda: _qqbar(card, n(320_000)),
     }
     only = set(a.only.split(",")) if a.only else None
     out = {"cores": cores, "threads": a.threads}
