@@ -11,15 +11,19 @@ Bytes are exactly those of :func:`belle2sim.trigger.logic.evaluate` with ``packe
 as NumPy leaves them, i.e. flipped by a "not"), so nothing downstream changes.
 """
 
-import numpy as np
-
 import sys
+
+import numpy as np
 
 from belle2sim._jit import inline, range_kernel
 
-# opcodes: (op, a, b, out); registers hold packed events, a/b registers or (leaves) a bit column
-OP_NONZERO, OP_GT, OP_GE, OP_LT, OP_LE, OP_EQ, OP_NE, OP_NOT, OP_AND, OP_OR, OP_COPY, OP_ZEROS, OP_ONES = range(13)
-_CMP_OPCODE = {">": OP_GT, ">=": OP_GE, "<": OP_LT, "<=": OP_LE, "==": OP_EQ, "=": OP_EQ, "!=": OP_NE}
+# instructions (op, a, b, out, c); registers hold packed events. Every comparison of a bit with a
+# constant is an interval test: bit in [b, c] (OP_IN) or not in it (OP_OUT), a the bit's column.
+OP_IN, OP_OUT, OP_NOT, OP_AND, OP_OR, OP_COPY, OP_ZEROS, OP_ONES = range(8)
+INT16_MIN, INT16_MAX = -32768, 32767  # the bits are int8: tests in int16, constants clamped to it
+_INTERVAL = {">": lambda v: (OP_IN, v + 1, INT16_MAX), ">=": lambda v: (OP_IN, v, INT16_MAX),
+             "<": lambda v: (OP_IN, INT16_MIN, v - 1), "<=": lambda v: (OP_IN, INT16_MIN, v),
+             "==": lambda v: (OP_IN, v, v), "=": lambda v: (OP_IN, v, v), "!=": lambda v: (OP_OUT, v, v)}
 _CMP_PY = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__, "==": int.__eq__,
            "=": int.__eq__, "!=": int.__ne__}
 BLOCK_WORDS = 64  # 64-bit words (4096 events) per pass over the program: every register's block stays in cache
@@ -35,25 +39,28 @@ class LogicProgram:
         self._register = {}  # AST -> register holding it
         self._code = []
         self.lines = {name: self._emit(ast) for name, ast in lines.items()}
-        self.code = np.array(self._code, dtype=np.int64).reshape(-1, 4)
+        self.code = np.array(self._code, dtype=np.int64).reshape(-1, 5)
         self.n_registers = len(self._register)
 
-    def _new(self, ast, op, a, b=0):
+    def _new(self, ast, op, a, b=0, c=0):
         out = len(self._register)
         self._register[ast] = out
-        self._code.append((op, a, b, out))
+        self._code.append((op, a, b, out, c))
         return out
+
+    def _interval(self, ast, column, op, lo, hi):
+        clamp = lambda v: min(max(v, INT16_MIN), INT16_MAX)  # noqa: E731 (int8 bits: same decisions)
+        return self._new(ast, op, self._column[column], clamp(lo), clamp(hi))
 
     def _emit(self, ast):
         if ast in self._register:
             return self._register[ast]
         op = ast[0]
         if op == "bit":
-            return self._new(ast, OP_NONZERO, self._column[ast[1]])
+            return self._interval(ast, ast[1], OP_OUT, 0, 0)  # non-zero
         if op == "cmp":
             if ast[2][0] == "bit":
-                value = int(ast[3])
-                return self._new(ast, _CMP_OPCODE[ast[1]], self._column[ast[2][1]], value)
+                return self._interval(ast, ast[2][1], *_INTERVAL[ast[1]](int(ast[3])))
             # a comparison of a sub-expression (0 or 1) with a constant: a function of that bit
             inner = self._emit(ast[2])
             when_set, when_clear = (_CMP_PY[ast[1]](v, int(ast[3])) for v in (1, 0))
@@ -80,34 +87,15 @@ USABLE = sys.byteorder == "little"  # the words hold packbits' bytes in memory o
 
 
 @inline
-def _compare(op, column, value, i0, i1, flags):
-    """flags[i - i0] = 1 where column[i] passes (op, value), for i in [i0, i1); 0 after. (In int16
-    with the constant clamped to it: exact for int8 bits, and LLVM vectorises these loops.)"""
-    m = i1 - i0
+def _compare(inside, column, lo, hi, i0, i1, flags):
+    """flags[i - i0] = 1 where column[i] is in [lo, hi] (``inside``) or out of it, for i in
+    [i0, i1); 0 after. (One loop, in int16: LLVM vectorises it.)"""
     c = column[i0:i1]
-    v = np.int16(min(max(value, -32768), 32767))
-    if op == OP_NONZERO:
-        for i in range(m):
-            flags[i] = np.uint8(c[i] != 0)
-    elif op == OP_GT:
-        for i in range(m):
-            flags[i] = np.uint8(np.int16(c[i]) > v)
-    elif op == OP_GE:
-        for i in range(m):
-            flags[i] = np.uint8(np.int16(c[i]) >= v)
-    elif op == OP_LT:
-        for i in range(m):
-            flags[i] = np.uint8(np.int16(c[i]) < v)
-    elif op == OP_LE:
-        for i in range(m):
-            flags[i] = np.uint8(np.int16(c[i]) <= v)
-    elif op == OP_EQ:
-        for i in range(m):
-            flags[i] = np.uint8(np.int16(c[i]) == v)
-    else:
-        for i in range(m):
-            flags[i] = np.uint8(np.int16(c[i]) != v)
-    for i in range(m, flags.shape[0]):
+    lo16, hi16, flip = np.int16(lo), np.int16(hi), np.uint8(0 if inside else 1)
+    for i in range(i1 - i0):
+        x = np.int16(c[i])
+        flags[i] = np.uint8((x >= lo16) & (x <= hi16)) ^ flip
+    for i in range(i1 - i0, flags.shape[0]):
         flags[i] = 0
 
 
@@ -133,8 +121,8 @@ def _run_program(begin, end, code, columns, n_events, registers):
         w1 = min(n_words, w0 + BLOCK_WORDS)
         for k in range(code.shape[0]):
             op, a, b, out = code[k, 0], code[k, 1], code[k, 2], code[k, 3]
-            if op <= OP_NE:
-                _compare(op, columns[a], b, 64 * w0, min(n_events, 64 * w1), flags)
+            if op <= OP_OUT:
+                _compare(op == OP_IN, columns[a], b, code[k, 4], 64 * w0, min(n_events, 64 * w1), flags)
                 for w in range(w0, w1):
                     word = np.uint64(0)
                     for q in range(8):
