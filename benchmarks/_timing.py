@@ -37,3 +37,44 @@ def report(out, json_path=None):
         print(f"{k:<{width}}  {v:,.3g}" if isinstance(v, float) else f"{k:<{width}}  {v}")
     if json_path:
         Path(json_path).write_text(json.dumps(out, indent=2) + "\n")
+
+
+class KernelClock:
+    """Seconds spent inside belle2sim's parallel kernels: every call of belle2sim._jit.run_range
+    (which each range kernel looks up at call time), the hand-off to the threads included. The
+    rest of a workload's wall time is its serial part (Python steps, NumPy, allocation)."""
+
+    def __init__(self):
+        from belle2sim import _jit
+
+        self.seconds = 0.0
+        run_range = _jit.run_range
+
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return run_range(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - t
+
+        _jit.run_range = timed
+
+    def measure(self, work, threads, repeat=3):
+        """(wall seconds, seconds inside kernels) of the fastest of ``repeat`` calls of ``work()``
+        on ``threads`` threads, after one warm-up call (compilation, caches, workers started)."""
+        import gc
+
+        import numba
+
+        numba.set_num_threads(threads)
+        work()
+        best = None
+        for _ in range(repeat):
+            self.seconds = 0.0
+            gc.collect()
+            t = time.perf_counter()
+            work()
+            total = time.perf_counter() - t
+            if best is None or total < best[0]:
+                best = (total, self.seconds)
+        return best

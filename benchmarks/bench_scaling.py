@@ -15,7 +15,6 @@ kernel call shared out over the threads: what the job did before).
 """
 
 import argparse
-import gc
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ import numba
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import report  # noqa: E402
+from _timing import KernelClock, report  # noqa: E402
 
 from belle2sim import _jit  # noqa: E402
 from belle2sim.channels import get  # noqa: E402
@@ -35,22 +34,7 @@ from belle2sim.scan import PointJob, run_point  # noqa: E402
 from belle2sim.simulate import simulate_chunk  # noqa: E402
 from belle2sim.trigger.menu import load_menu  # noqa: E402
 
-_INSIDE = [0.0]
 CHUNK = 100_000  # the job's default chunk size
-
-
-def instrument():
-    """Time every parallel kernel call (each range kernel looks run_range up at call time)."""
-    run_range = _jit.run_range
-
-    def timed(*args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return run_range(*args, **kwargs)
-        finally:
-            _INSIDE[0] += time.perf_counter() - t
-
-    _jit.run_range = timed
 
 
 @_jit.range_kernel("values")
@@ -71,21 +55,6 @@ def handoff_us(threads, repeat=2000):
     return (time.perf_counter() - t) / repeat * 1e6
 
 
-def measure(work, threads, repeat):
-    numba.set_num_threads(threads)
-    work()  # warm: compilation, caches, the workers started
-    best = None
-    for _ in range(repeat):
-        _INSIDE[0] = 0.0
-        gc.collect()
-        t = time.perf_counter()
-        work()
-        total = time.perf_counter() - t
-        if best is None or total < best[0]:
-            best = (total, _INSIDE[0])
-    return best
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     cores = numba.config.NUMBA_NUM_THREADS
@@ -98,7 +67,7 @@ def main():
     a = ap.parse_args()
     threads = [int(n) for n in a.threads.split(",")]
     card, menu = load_card(), load_menu()
-    instrument()
+    clock = KernelClock()
 
     def n(events):
         return max(CHUNK // 10, int(events * a.scale))
@@ -140,7 +109,8 @@ def main():
             job = PointJob(mumu, p_job, card, menu, 1)
             counter = job.new_counter()
             for first in range(0, n_job, CHUNK):
-                job._chunk(first, min(CHUNK, n_job - first), counter)
+                cut_names = job._chunk(first, min(CHUNK, n_job - first), counter)
+            return job.results(counter, cut_names, n_job)  # as run_point: the cross section too
 
         workloads["zprime-mumu job"] = (n_job, lambda: run_point(mumu, p_job, card, menu, n_job, 1), job_by_kernels)
     for name, (events, by_chunks, by_kernels) in workloads.items():
@@ -149,7 +119,7 @@ def main():
             for mode, work in (("chunks", by_chunks), ("kernels", by_kernels)):
                 if t == 1 and mode == "kernels":
                     continue  # the same work on one thread
-                total, inside = measure(work, t, a.repeat)
+                total, inside = clock.measure(work, t, a.repeat)
                 base = base or total
                 key = f"{name}: {t} threads" + (f" ({mode})" if t > 1 else "")
                 out[f"{key} [M events/s]"] = events / total / 1e6

@@ -10,15 +10,13 @@ zprime-mumu (generation, detector, trigger, selection, counting).
 """
 
 import argparse
-import gc
 import sys
-import time
 from pathlib import Path
 
 import numba
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import report  # noqa: E402
+from _timing import KernelClock, report  # noqa: E402
 
 from belle2sim.channels import get  # noqa: E402
 from belle2sim.detector.card import load_card  # noqa: E402
@@ -27,46 +25,12 @@ from belle2sim.scan import run_point  # noqa: E402
 from belle2sim.simulate import simulate_chunk  # noqa: E402
 from belle2sim.trigger.menu import load_menu  # noqa: E402
 
-_INSIDE = [0.0]
-
-
-def instrument():
-    """Time every parallel kernel call: all go through belle2sim._jit.run_range (looked up at call
-    time by each range kernel), hand-off to the threads included."""
-    from belle2sim import _jit
-
-    run_range = _jit.run_range
-
-    def timed(*args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return run_range(*args, **kwargs)
-        finally:
-            _INSIDE[0] += time.perf_counter() - t
-
-    _jit.run_range = timed
-
-
-def measure(work, threads):
-    numba.set_num_threads(threads)
-    work()  # warm
-    best = None
-    for _ in range(3):
-        _INSIDE[0] = 0.0
-        t = time.perf_counter()
-        work()
-        total = time.perf_counter() - t
-        if best is None or total < best[0]:
-            best = (total, _INSIDE[0])
-    return best
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json")
     a = ap.parse_args()
     card, menu = load_card(), load_menu()
-    instrument()
+    clock = KernelClock()
     mumu = get("zprime-mumu")
     p_mumu = mumu.resolve_parameters({"mass_GeV": 2.0, "isr": 0}, card)
     from belle2sim.inputs.pythia_sm import PythiaSample
@@ -81,10 +45,9 @@ def main():
                  for k, v in samples.items()}
     p_job = mumu.resolve_parameters({"mass_GeV": 2.0}, card)
     workloads["zprime-mumu job (3e5 events)"] = lambda: run_point(mumu, p_job, card, menu, 300_000, 1)
-    gc.collect()
     for name, work in workloads.items():
-        t1, inside1 = measure(work, 1)
-        t2, _ = measure(work, min(2, numba.config.NUMBA_NUM_THREADS))
+        t1, inside1 = clock.measure(work, 1)
+        t2, _ = clock.measure(work, min(2, numba.config.NUMBA_NUM_THREADS))
         serial = t1 - inside1
         out[f"{name}: 1 thread [s]"] = t1
         out[f"{name}: 2 threads [s]"] = t2
