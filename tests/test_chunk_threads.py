@@ -104,3 +104,23 @@ def test_scratch_buffers_are_per_thread():
     t.join()
     assert not np.shares_memory(here, there[0])
     assert np.shares_memory(here, scratch("test_buffer", 5, np.float64))  # reused in the same thread
+
+
+def test_one_time_setup_is_made_once_not_by_every_thread(card, menu, threads, monkeypatch):
+    """A point's pilot run (the unweighting bound of its matrix element) is made once before the
+    threads start, not by each of them at once."""
+    from belle2sim.channels import lepton_pair_boson
+
+    calls = []
+    real = lepton_pair_boson.gen.pilot
+
+    def counting(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(lepton_pair_boson.gen, "pilot", counting)
+    lepton_pair_boson._w_max.cache_clear()
+    threads(4)
+    ch = get("zprime-mumu")
+    run_point(ch, ch.resolve_parameters({"mass_GeV": 3.3, "isr": 0}, card), card, menu, 4000, 9, 500)
+    assert len(calls) == 1

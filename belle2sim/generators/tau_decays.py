@@ -12,6 +12,7 @@ Particles with c tau > 1 cm (K_S, K_L, Lambda, ...) are left undecayed by Pythia
 """
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
             return TauBank(f["pdg"], f["p4"], f["offsets"], float(f["tau_mass_GeV"]))
     bank = make_bank(n, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")  # processes and threads apart
     np.savez(tmp, pdg=bank.pdg, p4=bank.p4, offsets=bank.offsets, tau_mass_GeV=bank.tau_mass_GeV)
     os.replace(tmp, path)
     return bank
