@@ -11,9 +11,10 @@ exactly, so the numbers do not depend on how the events are cut into tasks or on
 runs which. At most ``threads`` tasks are in flight: peak memory grows with threads x chunk size.
 """
 
+import itertools
 import math
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from belle2sim import _jit
 
@@ -53,17 +54,13 @@ def map_tasks(fn, tasks, threads):
     todo = iter(tasks)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="belle2sim-chunk", initializer=_start_thread)
     try:
-        running = deque()
-        for task in todo:
-            running.append((task, pool.submit(fn, task)))
-            if len(running) == threads:
-                break
+        running = deque((task, pool.submit(fn, task)) for task in itertools.islice(todo, threads))
         while running:
             task, future = _first_done(running)
             result = future.result()
-            for nxt in todo:
-                running.append((nxt, pool.submit(fn, nxt)))
-                break
+            following = next(todo, None)
+            if following is not None:
+                running.append((following, pool.submit(fn, following)))
             yield task, result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -71,8 +68,6 @@ def map_tasks(fn, tasks, threads):
 
 def _first_done(running):
     """Remove and return the first finished (task, future) of ``running`` (waiting for one)."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-
     wait([f for _, f in running], return_when=FIRST_COMPLETED)
     for k, (task, future) in enumerate(running):
         if future.done():
