@@ -120,9 +120,10 @@ class PointJob:
             def work(task):
                 return None, self._chunk(*task, counter)
         else:
-            # one event here first, on all threads: pilot runs, ISR tables, decay pools, the tau
-            # bank and first compilations are made once, not by every thread at once
-            self._chunk(first_event, 1, self.new_counter())
+            # two events here first, on all threads: pilot runs, ISR tables, decay pools, the tau
+            # bank and first compilations are made once, not by every thread at once (not one
+            # event: a (1, k) array is C- and F-contiguous, and numba would compile another kernel)
+            self._chunk(first_event, 2, self.new_counter())
             work = self._chunk_apart
         cut_names = None
         for (_, n), (part, cut_names) in map_tasks(work, tasks, threads):

@@ -12,7 +12,7 @@ from belle2sim import pdgdata
 from belle2sim.detector.ecl import EclDeposits, simulate_ecl
 from belle2sim.detector.tracking import Tracks, simulate_tracks
 from belle2sim.detector.vertexing import Vertices, simulate_vertices
-from belle2sim.trigger.bits import InputBits, compute_input_bits, ftdl, psnm
+from belle2sim.trigger.bits import InputBits, compile_menu_program, compute_input_bits, ftdl, psnm
 from belle2sim.warmup import wait_for_trigger_compile
 
 
@@ -41,7 +41,9 @@ def simulate_chunk(batch, card, menu, seed, period=None):
     response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed, charge)
     tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
-    wait_for_trigger_compile()  # a first run's helper compiling the trigger kernels, if there is one
+    # a first run's helper compiling the trigger kernels, if there is one; this process compiles
+    # the menu program meanwhile
+    wait_for_trigger_compile(meanwhile=lambda: compile_menu_program(menu))
     bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period)
     lines = ftdl(bits, menu)
     return ChunkResult(charge, deposits, tracks, bits, lines, psnm(lines, menu, seed, batch.number),

@@ -89,15 +89,16 @@ def canned_events(n_events=6):
 
 
 def compile_trigger_kernels():
-    """Compile (or load) the trigger kernels (input bits, prescales) and the vertexing kernel, on
-    canned events with empty (zero) detector output: only the argument types matter."""
+    """Compile (or load) the input-bit and prescale kernels on canned events with empty (zero)
+    detector output: only the argument types matter. The menu program is compiled by the main
+    process while it waits for this one (:func:`wait_for_trigger_compile`), the vertexing kernel by
+    the first displaced channel: both off the helper's path, which is the longer one."""
     import numpy as np
 
     from belle2sim import rng
     from belle2sim.detector.card import load_card
     from belle2sim.detector.ecl import EclDeposits
     from belle2sim.detector.tracking import Tracks
-    from belle2sim.detector.vertexing import simulate_vertices
     from belle2sim.trigger.bits import _keep_pass, compute_input_bits, ftdl, psnm
     from belle2sim.trigger.menu import load_menu
 
@@ -110,9 +111,8 @@ def compile_trigger_kernels():
             array.fill(0)
     charge = np.zeros(n)
     bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, 1)
-    psnm(ftdl(bits, menu), menu, 1, batch.number)
+    psnm(ftdl(dict(bits), menu), menu, 1, batch.number)  # (a plain mapping: the NumPy evaluator)
     _keep_pass(np.uint64(1), batch.number, rng.STAGE_TRIGGER, 0, 0.5, np.empty(len(batch), dtype=np.bool_))
-    simulate_vertices(batch, charge, tracks, card, 1)
 
 
 def start_trigger_compile():
@@ -126,12 +126,15 @@ def start_trigger_compile():
                                     "compile_trigger_kernels()"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_for_trigger_compile():
+def wait_for_trigger_compile(meanwhile=None):
     """Before the first trigger call: let the helper finish (its kernels then load from the cache;
-    had it failed, this process would compile them itself). Threads taking chunks all wait."""
+    had it failed, this process would compile them itself), running ``meanwhile()`` first if it
+    has not finished (compile what the helper leaves out). Threads taking chunks all wait."""
     global _HELPER
     if _HELPER is not None:
         with _HELPER_LOCK:
             if _HELPER is not None:
+                if meanwhile is not None:
+                    meanwhile()
                 _HELPER.wait()
                 _HELPER = None

@@ -116,6 +116,11 @@ def ftdl(bits, menu):
                         for name, line in menu.lines.items()}, n)
 
 
+def compile_menu_program(menu):
+    """Compile (or load) the kernel that runs the menu program, on a few empty events."""
+    ftdl(InputBits(np.zeros((8, len(INPUT_BITS)), dtype=np.int8, order="F"), np.arange(8)), menu)
+
+
 def psnm(lines, menu, seed, numbers):
     """Lines after prescale. A prescale N keeps a fired line with probability 1/N, drawn from
     (seed, event number, line name): the same event keeps the same decision in any chunking."""
