@@ -116,16 +116,18 @@ class PointJob:
         (exactly: belle2sim/chunk_threads.py)."""
         threads = _jit.threads_here()
         tasks = event_tasks(first_event, last_event, chunk_size, threads)
+        cut_names = None
         if threads == 1 or len(tasks) == 1:  # one chunk at a time, its kernels shared over the threads
             def work(task):
                 return None, self._chunk(*task, counter)
         else:
-            # two events here first, on all threads: pilot runs, ISR tables, decay pools, the tau
-            # bank and first compilations are made once, not by every thread at once (not one
-            # event: a (1, k) array is C- and F-contiguous, and numba would compile another kernel)
-            self._chunk(first_event, 2, self.new_counter())
+            # the first task here, its kernels shared over the threads: a point's pilot run, ISR
+            # table, decay pools and first compilations are made once, not by every thread at once
+            first, n = tasks.pop(0)
+            cut_names = self._chunk(first, n, counter)
+            if progress is not None:
+                progress(n)
             work = self._chunk_apart
-        cut_names = None
         for (_, n), (part, cut_names) in map_tasks(work, tasks, threads):
             if part is not None:
                 counter.merge(part)
