@@ -39,10 +39,6 @@ def event_tasks(first, last, chunk_size, threads):
     return [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _start_thread():
-    _jit.run_in_one_piece()
-
-
 def map_tasks(fn, tasks, threads):
     """Yield (task, fn(task)) for every task, computed on ``threads`` threads (one thread: here,
     in order; else in the order they finish), at most ``threads`` in flight. An error in any
@@ -52,7 +48,7 @@ def map_tasks(fn, tasks, threads):
             yield task, fn(task)
         return
     todo = iter(tasks)
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="belle2sim-chunk", initializer=_start_thread)
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="belle2sim-chunk", initializer=_jit.run_in_one_piece)
     try:
         running = deque((task, pool.submit(fn, task)) for task in itertools.islice(todo, threads))
         while running:

@@ -117,20 +117,15 @@ class PointJob:
         threads = _jit.threads_here()
         tasks = event_tasks(first_event, last_event, chunk_size, threads)
         cut_names = None
-        if threads == 1 or len(tasks) == 1:  # one chunk at a time, its kernels shared over the threads
-            def work(task):
-                return None, self._chunk(*task, counter)
-        else:
+        if threads > 1 and len(tasks) > 1:
             # the first task here, its kernels shared over the threads: a point's pilot run, ISR
             # table, decay pools and first compilations are made once, not by every thread at once
             first, n = tasks.pop(0)
             cut_names = self._chunk(first, n, counter)
             if progress is not None:
                 progress(n)
-            work = self._chunk_apart
-        for (_, n), (part, cut_names) in map_tasks(work, tasks, threads):
-            if part is not None:
-                counter.merge(part)
+        for (_, n), (part, cut_names) in map_tasks(self._chunk_apart, tasks, threads):
+            counter.merge(part)
             if progress is not None:
                 progress(n)
         return cut_names

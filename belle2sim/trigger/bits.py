@@ -12,13 +12,10 @@ from belle2sim import rng
 from belle2sim._jit import range_kernel
 from belle2sim._workspace import scratch
 from belle2sim.detector.cdc import axial_layers
-from belle2sim.trigger import logic
-from belle2sim.trigger import cdc_bits, grl_bits
+from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
 from belle2sim.trigger.lines import PackedLines, prescale_packed
-from belle2sim.trigger import logic_program
-from belle2sim.trigger.logic_program import LogicProgram
 from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
@@ -109,7 +106,8 @@ def ftdl(bits, menu):
     n = len(next(iter(bits.values())))
     if isinstance(bits, InputBits) and logic_program.USABLE:
         lines = tuple((name, line.ast) for name, line in menu.lines.items())  # the key: 20 us
-        program = menu.cached(("logic_program", lines), lambda: LogicProgram(dict(lines), COLUMN))
+        program = menu.cached(("logic_program", lines),
+                              lambda: logic_program.LogicProgram(dict(lines), COLUMN))
         return PackedLines(program.run(bits.matrix), n)
     cache = {}
     return PackedLines({name: logic.evaluate(line.ast, bits, cache, packed=True)

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from belle2sim._jit import inline, range_kernel
+from belle2sim.trigger.logic import _COMPARE
 
 # instructions (op, a, b, out, c); registers hold packed events. Every comparison of a bit with a
 # constant is an interval test: bit in [b, c] (OP_IN) or not in it (OP_OUT), a the bit's column.
@@ -24,8 +25,6 @@ INT16_MIN, INT16_MAX = -32768, 32767  # the bits are int8: tests in int16, const
 _INTERVAL = {">": lambda v: (OP_IN, v + 1, INT16_MAX), ">=": lambda v: (OP_IN, v, INT16_MAX),
              "<": lambda v: (OP_IN, INT16_MIN, v - 1), "<=": lambda v: (OP_IN, INT16_MIN, v),
              "==": lambda v: (OP_IN, v, v), "=": lambda v: (OP_IN, v, v), "!=": lambda v: (OP_OUT, v, v)}
-_CMP_PY = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__, "==": int.__eq__,
-           "=": int.__eq__, "!=": int.__ne__}
 BLOCK_WORDS = 64  # 64-bit words (4096 events) per pass over the program: every register's block stays in cache
 # (the packed bytes of np.packbits, 8 per word in memory order: a little-endian machine's)
 PACK_MULTIPLIER = np.uint64(0x8040201008040201)  # gathers the low bits of 8 bytes, first byte highest
@@ -63,7 +62,7 @@ class LogicProgram:
                 return self._interval(ast, ast[2][1], *_INTERVAL[ast[1]](int(ast[3])))
             # a comparison of a sub-expression (0 or 1) with a constant: a function of that bit
             inner = self._emit(ast[2])
-            when_set, when_clear = (_CMP_PY[ast[1]](v, int(ast[3])) for v in (1, 0))
+            when_set, when_clear = (bool(_COMPARE[ast[1]](v, int(ast[3]))) for v in (1, 0))
             kind = {(True, True): OP_ONES, (True, False): OP_COPY, (False, True): OP_NOT,
                     (False, False): OP_ZEROS}[(when_set, when_clear)]
             return self._new(ast, kind, inner, 1)  # b = 1: padding bits 0, as np.packbits of a comparison
