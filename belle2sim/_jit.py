@@ -35,6 +35,17 @@ def inline(fn):
     return numba.njit(**_POLICY)(fn)
 
 
+def skip_numba_extensions():
+    """Tell numba not to load the third-party extensions it finds through entry points (vector's
+    and awkward's numba backends: 0.5-1 s of imports at the first kernel call). belle2sim's
+    kernels take NumPy arrays only, so its own processes (the command line, the warm-up helper)
+    call this; a library user's process is left alone. Private to numba: skipped if it moves."""
+    from numba.core import entrypoints
+
+    if hasattr(entrypoints, "_already_initialized"):
+        entrypoints._already_initialized = True
+
+
 def set_threads(n_threads):
     """Set the number of numba worker threads (results never depend on it)."""
     if n_threads is not None:

@@ -322,8 +322,10 @@ def run():
         _arm_watchdog(130)
         raise KeyboardInterrupt
 
+    from belle2sim._jit import skip_numba_extensions
     from belle2sim._memory import keep_freed_memory
 
+    skip_numba_extensions()
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _interrupt)
     keep_freed_memory()

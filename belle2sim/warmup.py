@@ -122,8 +122,9 @@ def start_trigger_compile():
     import sys
 
     if _HELPER is None and needs_compiling():
-        _HELPER = subprocess.Popen([sys.executable, "-c", "from belle2sim.warmup import compile_trigger_kernels; "
-                                    "compile_trigger_kernels()"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
+                "from belle2sim.warmup import compile_trigger_kernels; compile_trigger_kernels()")
+        _HELPER = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def wait_for_trigger_compile(meanwhile=None):

@@ -22,6 +22,16 @@ def test_start_up_imports_nothing_heavy():
     assert v.returncode == 0 and "belle2sim" in v.stdout
 
 
+def test_a_run_leaves_the_heavy_libraries_out():
+    """The command line's process tells numba to skip the extensions of vector and awkward (0.5-1 s of
+    imports at the first kernel call), and the error bars need no scipy.stats (1 s)."""
+    code = ("import sys; from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
+            "import numba; from belle2sim.maps import wilson_interval; numba.njit(lambda x: x + 1)(1); "
+            "print([m for m in ('vector.backends._numba', 'awkward.numba', 'scipy.stats') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
 def test_help_teaches():
     out = run("efficiency", "--help")
     assert out.returncode == 0
