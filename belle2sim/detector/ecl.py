@@ -43,6 +43,9 @@ from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 # layout of DetectorCard.ecl_charged_params()
 C_RB, C_ZF, C_ZB, C_MIP, C_MIP_SPREAD, C_P_INT, C_F_LO, C_F_HI, C_B = range(9)
 MAX_TURNS = 1.0
+# the angle between two directions is at least their difference in theta; the margin covers the
+# rounding of float32 angles and float32 trigonometry (~1e-5 rad near the merge angle)
+THETA_MARGIN_RAD = 1e-3
 
 REGION_NONE, REGION_FORWARD, REGION_BARREL, REGION_BACKWARD = 0, 1, 2, 3
 
@@ -152,18 +155,25 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             dep_region[j] = region
             n_dep += 1
         if n_dep > 1:
-            # merge close deposits into the more energetic one; directions as unit vectors, once per
-            # deposit (merging moves energy, never a direction), so the pair loop has no trigonometry
+            # merge close deposits into the more energetic one (merging moves energy, never a
+            # direction). Pairs farther apart in theta than the merge angle (plus a margin far above
+            # the rounding of the float32 angles) cannot merge; the others compare unit vectors,
+            # made once per deposit when first needed (NaN: not yet), so the usual event of
+            # well-separated deposits needs no trigonometry
             for j in range(start, stop):
-                if dep_region[j] != 0:
-                    st = np.sin(dep_theta[j])
-                    ux[j], uy[j], uz[j] = st * np.cos(dep_phi[j]), st * np.sin(dep_phi[j]), np.cos(dep_theta[j])
+                ux[j] = np.nan
             for j in range(start, stop):
                 if dep_region[j] == 0:
                     continue
                 for k in range(j + 1, stop):
                     if dep_region[k] == 0 or dep_region[j] == 0:
                         continue
+                    if abs(np.float64(dep_theta[j]) - np.float64(dep_theta[k])) > merge_angle + THETA_MARGIN_RAD:
+                        continue
+                    for m in (j, k):
+                        if np.isnan(ux[m]):
+                            st = np.sin(dep_theta[m])
+                            ux[m], uy[m], uz[m] = st * np.cos(dep_phi[m]), st * np.sin(dep_phi[m]), np.cos(dep_theta[m])
                     cos_a = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k]
                     if cos_a > cos_merge:
                         hi, lo = (j, k) if dep_E[j] >= dep_E[k] else (k, j)
