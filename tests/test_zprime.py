@@ -5,6 +5,7 @@ import pytest
 
 from belle2sim import pdgdata
 from belle2sim.channels import get
+from belle2sim.channels.four_muon_analyses import PAIRINGS, opposite_sign_order, pair_window
 from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, track_arrays
 from belle2sim.events import STATUS_BEAM
 from belle2sim.generators import light_bosons
@@ -86,3 +87,22 @@ def test_dimuon_peak_in_four_muon_events(card, menu):
     # two-sided: centred 50 MeV away (many resolutions) the window keeps only chance pairings
     wrong = ch.select(batch, chunk, card, {**params, "mass_GeV": M + 0.05}, "generic")
     assert wrong["mu+mu- pair mass in window"][four].mean() < 0.2
+
+
+def test_pair_window_shares_track_terms_exactly(card, menu):
+    """The four pairings of four muons share each track's error terms (made once): the window is
+    bit for bit the one of each pairing computed on its own."""
+    ch = get("zprime-mumu")
+    params = ch.resolve_parameters({"mass_GeV": 2.0}, card)
+    batch = ch.generate(6, 0, 3000, params, card)
+    chunk = simulate_chunk(batch, card, menu, 6)
+    index, count, _ = track_arrays(batch, chunk, 4)
+    ordered = opposite_sign_order(chunk, np.maximum(index, 0))
+    m_mu = pdgdata.mass_GeV(13)
+    alone = np.zeros(len(ordered), dtype=bool)
+    for a, b in PAIRINGS:
+        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], m_mu, card)
+        alone |= np.abs(m2 - 4.0) < 2.0 * sig
+    shared = pair_window(chunk, card, ordered, 2.0, 2.0)
+    assert np.array_equal(shared, alone)
+    assert 0.3 < shared[count == 4].mean() < 1.0  # (a window that keeps some, not all)

@@ -6,7 +6,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Parameter
 from belle2sim.channels import objects as obj
-from belle2sim.channels.track_selection import mass_squared_and_sigma
+from belle2sim.channels.track_selection import mass_squared_and_sigma, track_terms
 
 MUON = 13
 PAIRINGS = ((0, 2), (0, 3), (1, 2), (1, 3))  # (negative, positive) after sorting by charge
@@ -24,9 +24,13 @@ def pair_window(chunk, card, ordered, mass_GeV, n_sigma, masses=None, total=None
     widths of mass_GeV^2."""
     m_mu = pdgdata.mass_GeV(MUON)
     window = np.zeros(len(ordered), dtype=bool)
+    with np.errstate(all="ignore"):  # (slots of events with fewer tracks: cut elsewhere)
+        terms = [track_terms(chunk.tracks, ordered[:, k], m_mu if masses is None else masses[:, k], card)
+                 for k in range(4)]  # each track is in two pairings
     for a, b in PAIRINGS:
         m = m_mu if masses is None else [masses[:, a], masses[:, b]]
-        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], m, card, total=total)
+        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], m, card, total=total,
+                                         per_track=[terms[a], terms[b]])
         window |= np.abs(m2 - mass_GeV**2) < n_sigma * sig
     return window
 

@@ -75,27 +75,33 @@ def _momentum_covariance_terms(tracks, idx, mass, card):
     return d_pt, d_th, d_ph
 
 
-def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None):
+def track_terms(tracks, idx, mass, card):
+    """(four-vectors, momentum error components) of tracks idx for a mass hypothesis: what the
+    mass functions below need of each track, made once where several systems share a track
+    (the four pairings of four muons share each track twice)."""
+    return fourvectors(tracks, idx, mass), _momentum_covariance_terms(tracks, idx, mass, card)
+
+
+def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None, per_track=None):
     """m^2 of the sum of tracks (or of ``total`` minus them: the recoil) and its predicted
     sigma(m^2). idx_list: list of index arrays (one per track in the system); ``mass`` is the
-    mass hypothesis, one for all tracks or a list with one entry (scalar or array) per track. Slots of events
-    without enough tracks hold meaningless numbers (the track-count cut removes them), so
-    floating-point warnings are silenced here."""
+    mass hypothesis, one for all tracks or a list with one entry (scalar or array) per track;
+    ``per_track``: their :func:`track_terms`, if already made. Slots of events without enough
+    tracks hold meaningless numbers (the track-count cut removes them), so floating-point warnings
+    are silenced here."""
     with np.errstate(all="ignore"):
-        return _mass_squared_and_sigma(tracks, idx_list, mass, card, total)
+        m2, comps = _m2_error_components(tracks, idx_list, mass, card, total, per_track)
+        return m2, np.sqrt(sum(c * c for c in comps))
 
 
-def _mass_squared_and_sigma(tracks, idx_list, mass, card, total):
-    m2, comps = _m2_error_components(tracks, idx_list, mass, card, total)
-    return m2, np.sqrt(sum(c * c for c in comps))
-
-
-def _m2_error_components(tracks, idx_list, mass, card, total):
+def _m2_error_components(tracks, idx_list, mass, card, total, per_track=None):
     """m^2 and its independent error components: for each track its (pT, theta, phi) terms,
     then the two beam-energy terms (zero without ``total``); sigma^2 = sum of squares, and two
     systems built from the same tracks have covariance sum(a_k b_k)."""
     masses = mass if isinstance(mass, (list, tuple)) else [mass] * len(idx_list)
-    comps = [fourvectors(tracks, idx, m) for idx, m in zip(idx_list, masses)]
+    if per_track is None:
+        per_track = [track_terms(tracks, idx, m, card) for idx, m in zip(idx_list, masses)]
+    comps = [four for four, _ in per_track]
     E = sum(c[0] for c in comps)
     P = [sum(c[k] for c in comps) for k in (1, 2, 3)]
     sign = 1.0
@@ -105,10 +111,10 @@ def _m2_error_components(tracks, idx_list, mass, card, total):
         sign = -1.0
     m2 = E**2 - P[0] ** 2 - P[1] ** 2 - P[2] ** 2
     out = []
-    for idx, c, m in zip(idx_list, comps, masses):
+    for c, (_, terms) in zip(comps, per_track):
         # d m^2 / d p_vec of this track = 2 sign (E p_vec/E_i - P_vec)
         grad = [2 * sign * (E * c[k + 1] / c[0] - P[k]) for k in range(3)]
-        for d in _momentum_covariance_terms(tracks, idx, m, card):
+        for d in terms:
             out.append(grad[0] * d[0] + grad[1] * d[1] + grad[2] * d[2])
     zero = np.zeros_like(m2)
     if total is not None:
@@ -125,8 +131,10 @@ def pair_and_recoil_covariance(tracks, idx_list, mass, card, total):
     """(m2, recoil m2, sigma(m2), sigma(recoil m2), covariance) of a track system and the
     system recoiling against it, from the same linear error propagation."""
     with np.errstate(all="ignore"):
-        a, ca = _m2_error_components(tracks, idx_list, mass, card, None)
-        b, cb = _m2_error_components(tracks, idx_list, mass, card, total)
+        masses = mass if isinstance(mass, (list, tuple)) else [mass] * len(idx_list)
+        per_track = [track_terms(tracks, idx, m, card) for idx, m in zip(idx_list, masses)]
+        a, ca = _m2_error_components(tracks, idx_list, mass, card, None, per_track)
+        b, cb = _m2_error_components(tracks, idx_list, mass, card, total, per_track)
         return (a, b, np.sqrt(sum(x * x for x in ca)), np.sqrt(sum(x * x for x in cb)),
                 sum(x * y for x, y in zip(ca, cb)))
 
