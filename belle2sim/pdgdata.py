@@ -114,14 +114,29 @@ def response_class(pdgid):
     return CHARGED_HADRON if q != 0 else NEUTRAL_HADRON
 
 
+def _dense_index(table_keys, half_width):
+    """Row of each key k in [-half_width, half_width) of the sorted ``table_keys`` at k + half_width,
+    -1 for keys not in the table: the common PDG ids (|id| < 1024: leptons, photons, light and heavy
+    mesons) found by one load instead of a binary search."""
+    dense = np.full(2 * half_width, -1, dtype=np.int32)
+    inside = (table_keys >= -half_width) & (table_keys < half_width)
+    dense[table_keys[inside] + half_width] = np.flatnonzero(inside)
+    return dense
+
+
 class _Table:
     """A growing sorted table pdg id -> (response class, charge), so that classifying millions
-    of particles is one parallel binary search instead of a sort (np.unique) per chunk."""
+    of particles is one parallel binary search instead of a sort (np.unique) per chunk; ids with
+    |id| < DENSE_HALF_WIDTH (the common particles) are found by one load from a dense index.
+    Threads taking chunks share it: the arrays are replaced together as one tuple, read once per
+    call, so a lookup never mixes the rows of two versions."""
+
+    DENSE_HALF_WIDTH = 1024
 
     def __init__(self):
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.response = np.zeros(0, dtype=np.int8)
-        self.charge = np.zeros(0, dtype=np.float64)
+        ids = np.zeros(0, dtype=np.int64)
+        self._state = (ids, np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.float64),
+                       _dense_index(ids, self.DENSE_HALF_WIDTH))
 
     def __call__(self, pdg):
         from belle2sim._lookup import lookup2
@@ -131,17 +146,19 @@ class _Table:
             pdg = pdg.astype(np.int64)
         response = np.empty(len(pdg), dtype=np.int8)
         charge_ = np.empty(len(pdg), dtype=np.float64)
-        found = lookup2(pdg, self.ids, self.response, self.charge, response, charge_)
+        state = self._state
+        found = lookup2(pdg, *state, response, charge_)
         if not found.all():
+            ids, responses, charges, _ = state
             new = np.unique(pdg[~found])
-            ids = np.concatenate([self.ids, new])
+            ids = np.concatenate([ids, new])
             order = np.argsort(ids)
-            self.response = np.concatenate(
-                [self.response, np.array([response_class(int(p)) for p in new], dtype=np.int8)])[order]
-            self.charge = np.concatenate(
-                [self.charge, np.array([charge(int(p)) for p in new], dtype=np.float64)])[order]
-            self.ids = ids[order]
-            lookup2(pdg, self.ids, self.response, self.charge, response, charge_)
+            responses = np.concatenate([responses, np.array([response_class(int(p)) for p in new], dtype=np.int8)])
+            charges = np.concatenate([charges, np.array([charge(int(p)) for p in new], dtype=np.float64)])
+            ids = ids[order]
+            state = (ids, responses[order], charges[order], _dense_index(ids, self.DENSE_HALF_WIDTH))
+            self._state = state
+            lookup2(pdg, *state, response, charge_)
         return response, charge_
 
 

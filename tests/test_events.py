@@ -62,3 +62,19 @@ def test_new_particles_are_invisible_and_known():
     assert list(response) == [pdgdata.INVISIBLE] * 4 + [pdgdata.PHOTON, pdgdata.MUON, pdgdata.CHARGED_HADRON,
                                                          pdgdata.NEUTRAL_HADRON]
     assert list(charge) == [0, 0, 0, 0, 0, -1, 1, 0]
+
+
+def test_classify_agrees_with_the_tables_on_both_paths():
+    """Ids below |1024| are found through the dense index, the others by binary search; a table
+    that grows between calls (new ids in both ranges) answers as the per-id functions do."""
+    from belle2sim import pdgdata
+
+    rng = np.random.default_rng(3)
+    first = np.array([22, 11, -11, 13, -13, 211, -211, 321, -321, 130, 310, 2212, -2212, 2112, 12, -14])
+    second = np.array([111, 221, -411, 421, 511, -521, 3122, -3122, 1000022, 4900022, 16, -213])
+    for ids in (first, np.concatenate([first, second])):
+        pdg = rng.choice(ids, size=5000)
+        for dtype in (np.int32, np.int64):
+            response, charge = pdgdata.classify(pdg.astype(dtype))
+            assert list(response) == [pdgdata.response_class(int(p)) for p in pdg]
+            assert list(charge) == [pdgdata.charge(int(p)) for p in pdg]
