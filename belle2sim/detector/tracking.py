@@ -57,16 +57,16 @@ def piecewise_linear(x, table, at):
 @range_kernel("numbers")
 def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz, dep_E,
                    tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
+    # "no track" for every particle of the range first: a loop without branches, in vector stores
+    for j in range(offsets[begin], offsets[end]):
+        found[j] = muon_id[j] = electron_id[j] = False
+        klm_hit[j] = 0
+        rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
         keyed = False
         start = offsets[i]
         for j in range(start, offsets[i + 1]):
-            found[j] = False
-            muon_id[j] = False
-            electron_id[j] = False
-            klm_hit[j] = 0
-            rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan  # "no track"
             if status[j] != 1 or charge[j] == 0.0:
                 continue
             if not keyed:
