@@ -15,9 +15,11 @@ import numba
 from numba.core.compiler import Compiler
 
 from belle2sim._cache_guard import drop_stale_kernels
+from belle2sim._cache_lock import lock_numba_cache
 
 _POLICY = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
 drop_stale_kernels()  # numba's cache would miss edits to helpers in other modules
+lock_numba_cache()  # numba's cache is not safe for processes compiling at once
 
 
 def kernel(fn=None, *, parallel=False):
