@@ -82,6 +82,11 @@ def track_terms(tracks, idx, mass, card):
     return fourvectors(tracks, idx, mass), _momentum_covariance_terms(tracks, idx, mass, card)
 
 
+def _terms_of_tracks(tracks, idx_list, mass, card):
+    masses = mass if isinstance(mass, (list, tuple)) else [mass] * len(idx_list)
+    return [track_terms(tracks, idx, m, card) for idx, m in zip(idx_list, masses)]
+
+
 def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None, per_track=None):
     """m^2 of the sum of tracks (or of ``total`` minus them: the recoil) and its predicted
     sigma(m^2). idx_list: list of index arrays (one per track in the system); ``mass`` is the
@@ -98,9 +103,8 @@ def _m2_error_components(tracks, idx_list, mass, card, total, per_track=None):
     """m^2 and its independent error components: for each track its (pT, theta, phi) terms,
     then the two beam-energy terms (zero without ``total``); sigma^2 = sum of squares, and two
     systems built from the same tracks have covariance sum(a_k b_k)."""
-    masses = mass if isinstance(mass, (list, tuple)) else [mass] * len(idx_list)
     if per_track is None:
-        per_track = [track_terms(tracks, idx, m, card) for idx, m in zip(idx_list, masses)]
+        per_track = _terms_of_tracks(tracks, idx_list, mass, card)
     comps = [four for four, _ in per_track]
     E = sum(c[0] for c in comps)
     P = [sum(c[k] for c in comps) for k in (1, 2, 3)]
@@ -131,8 +135,7 @@ def pair_and_recoil_covariance(tracks, idx_list, mass, card, total):
     """(m2, recoil m2, sigma(m2), sigma(recoil m2), covariance) of a track system and the
     system recoiling against it, from the same linear error propagation."""
     with np.errstate(all="ignore"):
-        masses = mass if isinstance(mass, (list, tuple)) else [mass] * len(idx_list)
-        per_track = [track_terms(tracks, idx, m, card) for idx, m in zip(idx_list, masses)]
+        per_track = _terms_of_tracks(tracks, idx_list, mass, card)
         a, ca = _m2_error_components(tracks, idx_list, mass, card, None, per_track)
         b, cb = _m2_error_components(tracks, idx_list, mass, card, total, per_track)
         return (a, b, np.sqrt(sum(x * x for x in ca)), np.sqrt(sum(x * x for x in cb)),
