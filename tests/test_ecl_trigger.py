@@ -173,3 +173,29 @@ def test_the_ring_look_up_answers_as_the_binary_search(card):
     both(thetas, cells, per_rad, edges, out)
     assert np.array_equal(out[:, 0], out[:, 1])
     assert 0 < (cells < 0).sum() < 0.02 * len(cells)  # the table decides almost every cell
+
+
+@pytest.mark.parametrize("bin_deg", [10.0, 7.5, 3.0])
+def test_cluster_phi_tables_are_the_kernels_numbers(card, bin_deg):
+    """The GRL reads each trigger cluster's phi and TSIM phi bin from tables made in Python: bit
+    for bit what the kernel computed per cluster, checked against that computation compiled (a
+    segment index of the kernel's int16 type, every ring and segment of the card)."""
+    import numba
+
+    from belle2sim.trigger.grl_bits import _bin, cluster_phi_tables
+
+    @numba.njit
+    def compiled(segments, offsets, bin_deg, phi, bins):
+        for r in range(segments.shape[0]):
+            for k in range(segments[r]):
+                value = (np.int16(k) + 0.5) * 2.0 * np.pi / segments[r] - np.pi + offsets[r]
+                phi[r, k] = value - 2.0 * np.pi if value > np.pi else value
+                bins[r, k] = _bin(phi[r, k], bin_deg)
+
+    segments, offsets = card.tc_phi_segments(), card.tc_phi_offsets_rad()
+    phi, bins = cluster_phi_tables(segments, offsets, bin_deg)
+    ref_phi, ref_bins = np.full_like(phi, np.nan), np.zeros_like(bins)
+    compiled(segments, offsets, bin_deg, ref_phi, ref_bins)
+    assert np.array_equal(phi, ref_phi, equal_nan=True) and np.array_equal(bins, ref_bins)
+    assert np.all(np.abs(phi[~np.isnan(phi)]) <= np.pi)
+    assert np.abs(bins).max() < 180 / bin_deg < len(np.unique(bins))  # truncation toward zero: bin 0 is twice as wide

@@ -79,11 +79,14 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
                          menu.inputs["cdc"], field_T, menu.inputs.get("displaced"))), calib, trk_particle, trk_phi0, trk_3d, trk_in,
                      matrix[:, c0:c0 + N_CDC_BITS])
     c0 += N_CDC_BITS
+    grl_params = menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"], field_T))
     grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
                       matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                      w_E, w_ring, w_phi, segments, offsets, deposits.theta_rad, tracks.klm_hit, bha_pair,
-                      menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"], field_T)),
-                      calib, trk_face_bin, matrix[:, c0:c0 + N_GRL_BITS])
+                      w_E, w_ring, w_phi, *card.cached(("grl_cluster_phi", grl_params[grl_bits.G_BIN]),
+                                                        lambda: grl_bits.cluster_phi_tables(
+                                                            segments, offsets, grl_params[grl_bits.G_BIN])),
+                      deposits.theta_rad, tracks.klm_hit, bha_pair, grl_params, calib, trk_face_bin,
+                      matrix[:, c0:c0 + N_GRL_BITS])
     # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
     # nested thresholds stay nested
     if calib[K_ESUM_EFF] < 1.0:

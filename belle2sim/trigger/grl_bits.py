@@ -27,6 +27,8 @@ exact: a 2D track is matched to an ECL trigger cluster if its own deposit fed th
   ready"); we follow the stated hardware intent.
 """
 
+import math
+
 import numpy as np
 
 from belle2sim import rng
@@ -73,16 +75,27 @@ def _dphi_deg(a, b):
     return 360.0 - d if d > 180.0 else d
 
 
-@inline
-def _cluster_phi(phi_index, n_segments, phi_offset):
-    # scalars, not arrays: an array argument costs a reference-count update per call
-    phi = (phi_index + 0.5) * 2.0 * np.pi / n_segments - np.pi + phi_offset
-    return phi - 2.0 * np.pi if phi > np.pi else phi
+def cluster_phi_tables(phi_segments, phi_offsets, bin_deg):
+    """(phi [rad], TSIM phi bin) of a trigger cluster in each (theta ring, phi segment k) of the
+    card: the segment's centre, phi = (k + 1/2) 2 pi / n_segments - pi + offset wrapped into
+    (-pi, pi], and its bin as :func:`_bin` makes it. They depend on (ring, k) only, so the GRL
+    kernel reads them instead of dividing three times per cluster and per cluster pair. IEEE
+    doubles in the kernel's order of operations (numba fuses no multiply-add): the kernel's
+    numbers, tested against a compiled version."""
+    rings, width = len(phi_segments), int(max(phi_segments))
+    phi = np.full((rings, width), np.nan)
+    bins = np.zeros((rings, width), dtype=np.int64)
+    for r in range(rings):
+        for k in range(int(phi_segments[r])):
+            value = (k + 0.5) * 2.0 * math.pi / float(phi_segments[r]) - math.pi + float(phi_offsets[r])
+            phi[r, k] = value - 2.0 * math.pi if value > math.pi else value
+            bins[r, k] = int(phi[r, k] * 180.0 / math.pi / bin_deg)
+    return phi, bins
 
 
 @range_kernel("offsets")
 def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc,
-             w_label, w_E, w_ring, w_phi, phi_segments, phi_offsets, dep_theta, klm_hit, bha_pair, params, calib,
+             w_label, w_E, w_ring, w_phi, cluster_phi, cluster_bin, dep_theta, klm_hit, bha_pair, params, calib,
              trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
     for i in range(begin, end):
@@ -129,13 +142,12 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
         for c in range(start, stop):
             if w_label[c] != c:
                 continue  # not a cluster head (or not a fired cell)
-            phi_c = _cluster_phi(w_phi[c], phi_segments[w_ring[c]], phi_offsets[w_ring[c]])
-            bin_c = _bin(phi_c, params[G_BIN])
+            phi_c = cluster_phi[w_ring[c], w_phi[c]]
+            bin_c = cluster_bin[w_ring[c], w_phi[c]]
             # d5 and p5 are flags: once set, the pairs left cannot change them
             for c2 in range(c + 1, stop if d5 == 0 else c + 1):
                 if w_label[c2] == c2:
-                    phi_c2 = _cluster_phi(w_phi[c2], phi_segments[w_ring[c2]], phi_offsets[w_ring[c2]])
-                    d = abs(bin_c - _bin(phi_c2, params[G_BIN]))
+                    d = abs(bin_c - cluster_bin[w_ring[c2], w_phi[c2]])
                     if params[G_D5_LO] <= d <= params[G_D5_HI]:
                         d5 = 1
                         break
