@@ -93,3 +93,29 @@ def test_charged_deposits_and_barrel_reach(card):
     _, dep, _ = run(card, [[particle(13, 0.5, 90, phi=0.0)], [particle(-13, 0.5, 90, phi=0.0)]])
     # mu- (pdg 13) turns counter-clockwise seen from +z; the bend is asin(r / 2R) = 0.60 rad
     assert dep.phi_rad[0] == pytest.approx(0.597, abs=0.01) and dep.phi_rad[1] == pytest.approx(-0.597, abs=0.01)
+
+
+def test_momentum_angles_are_computed_once_and_the_same(card, menu):
+    """The ECL kernel writes each final-state particle's momentum angles for the tracking and
+    CDC-trigger kernels: the very numbers the stand-alone computation gives (tau decays: charged
+    pions, photons, neutrinos), and tracks and input bits identical either way."""
+    from belle2sim.channels import get
+    from belle2sim.detector.directions import momentum_angles
+    from belle2sim.trigger.bits import compute_input_bits
+
+    ch = get("zprime-tautau")
+    params = ch.resolve_parameters({"mass_GeV": 4.0}, card)
+    batch = ch.generate(5, 0, 3000, params, card)
+    response, charge = pdgdata.classify(batch.pdg)
+    dep = simulate_ecl(batch, response, card, 5, charge)
+    angles = (dep.momentum_theta_rad, dep.momentum_phi_rad)
+    used = (batch.status == 1) & ((response != pdgdata.INVISIBLE) | (charge != 0))
+    alone = momentum_angles(batch)
+    assert used.sum() > 10_000 and (charge[used] != 0).sum() > 3000
+    for written, computed in zip(angles, alone):
+        assert np.array_equal(written[used], computed[used])
+    given, computed = (simulate_tracks(batch, response, charge, dep, card, 5, a) for a in (angles, None))
+    for name, array in vars(given).items():
+        assert np.array_equal(array, getattr(computed, name), equal_nan=True), name
+    bits = [compute_input_bits(batch, dep, charge, given, card, menu, 5, None, a).matrix for a in (angles, None)]
+    assert np.array_equal(*bits)

@@ -34,9 +34,10 @@ closer than ``merge_angle_rad`` there (light boosted ALPs) merge into one cluste
 
 import numpy as np
 
-from belle2sim import fastmath, rng
+from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch
+from belle2sim.detector.directions import angles_of
 from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
@@ -100,9 +101,10 @@ def deposited_energy(key, local, response, E, p, params):
 @range_kernel("numbers")
 def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged_params,
-                 dep_E, dep_theta, dep_phi, dep_region, is_cluster, ux, uy, uz):
-    """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags
-    (ux, uy, uz: scratch, one slot per particle)."""
+                 dep_E, dep_theta, dep_phi, dep_region, is_cluster, mom_theta, mom_phi, ux, uy, uz):
+    """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region), cluster flags and the
+    momentum angles of final-state particles that leave a deposit or a track (only those: the
+    later kernels read no other; ux, uy, uz: scratch, one slot per particle)."""
     cos_merge = np.cos(merge_angle)
     for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_ECL)
@@ -114,17 +116,19 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             dep_region[j] = 0
             is_cluster[j] = False
             cls = response[j]
-            if status[j] != 1 or cls == INVISIBLE:
+            if status[j] != 1 or (cls == INVISIBLE and charge[j] == 0.0):
                 continue
+            # once per particle, for this kernel and the tracking and CDC-trigger kernels after it
+            theta_p, phi_p = angles_of(px[j], py[j], pz[j])
+            mom_theta[j], mom_phi[j] = theta_p, phi_p
+            if cls == INVISIBLE:
+                continue  # (charged: a track, no deposit)
             if cls == PHOTON and vx[j] * vx[j] + vy[j] * vy[j] + vz[j] * vz[j] < DISPLACED_CM2:
-                # the common case, straight from the origin
-                pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
-                theta = fastmath.atan2(pt, pz[j])
-                phi0 = fastmath.atan2(py[j], px[j])
+                theta, phi0 = theta_p, phi_p  # the common case, straight from the origin
             else:
                 reached, theta, phi0 = calorimeter_entry(
                     vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], charged_params[C_B],
-                    charged_params[C_RB], charged_params[C_ZF], charged_params[C_ZB], MAX_TURNS)
+                    charged_params[C_RB], charged_params[C_ZF], charged_params[C_ZB], MAX_TURNS, theta_p, phi_p)
                 if not reached:
                     continue
             region = ecl_region(theta, region_theta)
@@ -196,6 +200,11 @@ class EclDeposits:
         self.phi_rad = np.empty(n_particles, dtype=np.float32)
         self.region = np.empty(n_particles, dtype=np.int8)
         self.is_cluster = np.empty(n_particles, dtype=np.bool_)
+        # the momentum's angles (float64: the tracking smears them), written by the ECL kernel for
+        # the later kernels (belle2sim/detector/directions.py) where a final-state particle leaves
+        # a deposit or a track, undefined elsewhere and in deposits made by hand
+        self.momentum_theta_rad = np.empty(n_particles)
+        self.momentum_phi_rad = np.empty(n_particles)
 
 
 def simulate_ecl(batch, response, card, seed, charge=None):
@@ -212,5 +221,6 @@ def simulate_ecl(batch, response, card, seed, charge=None):
                  card.ecl_resolution("theta"), card.ecl_resolution("phi"),
                  float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
                  card.ecl_charged_params(), out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
+                 out.momentum_theta_rad, out.momentum_phi_rad,
                  *(scratch(f"ecl_unit_{c}", batch.n_particles, np.float64) for c in "xyz"))
     return out

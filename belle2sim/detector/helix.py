@@ -134,21 +134,22 @@ def impact_parameters(vx, vy, vz, px, py, pz, q, b_field):
 
 
 @inline
-def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns):
+def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns, theta_p, phi_p):
     """Where a particle enters the calorimeter envelope: (reached, theta, phi) of the entry point
     seen from the origin. Neutral particles fly straight; charged ones follow the helix and must
-    get there within ``max_turns`` turns (loopers lose their energy first)."""
+    get there within ``max_turns`` turns (loopers lose their energy first). theta_p, phi_p: the
+    momentum's polar angle and azimuth (belle2sim.detector.directions.angles_of)."""
     pt = np.sqrt(px * px + py * py)
     if q == 0.0:
         if vx * vx + vy * vy + vz * vz < DISPLACED_CM2:
-            return True, fastmath.atan2(pt, pz), fastmath.atan2(py, px)
+            return True, theta_p, phi_p
         return straight_entry(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd)
     reached, z, arc = first_crossing(vx, vy, vz, px, py, pz, q, b_field, r_barrel)
     if reached and z_bwd < z < z_fwd:
         if vx * vx + vy * vy < AXIS_TOLERANCE_CM2:
             # chord from the origin: its direction turns by half the bending angle arc / R
             R = curvature_radius_cm(pt, b_field)
-            phi = fastmath.atan2(py, px) - (1.0 if q > 0 else -1.0) * 0.5 * arc / R
+            phi = phi_p - (1.0 if q > 0 else -1.0) * 0.5 * arc / R
             if phi > np.pi:
                 phi -= 2.0 * np.pi
             elif phi < -np.pi:

@@ -27,6 +27,7 @@ import numpy as np
 
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
+from belle2sim.detector import directions
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
@@ -55,8 +56,9 @@ def piecewise_linear(x, table, at):
 
 
 @range_kernel("numbers")
-def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz, dep_E,
-                   tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id, electron_id, klm_hit):
+def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
+                   mom_theta, mom_phi, dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id,
+                   electron_id, klm_hit):
     # "no track" for every particle of the range first: a loop without branches, in vector stores
     for j in range(offsets[begin], offsets[end]):
         found[j] = muon_id[j] = electron_id[j] = False
@@ -76,8 +78,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             local = j - start
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
             p = np.sqrt(pt * pt + pz[j] * pz[j])
-            theta = fastmath.atan2(pt, pz[j])
-            phi = fastmath.atan2(py[j], px[j])
+            theta, phi = mom_theta[j], mom_phi[j]
             cls = response[j]
             # KLM hits exist whether or not the CDC finds the track
             in_barrel = pid[K_BAR_LO] <= theta <= pid[K_BAR_HI] and pt > pid[K_BAR_PT]
@@ -157,11 +158,13 @@ class Tracks:
         self.klm_hit = np.empty(n, dtype=np.int8)
 
 
-def simulate_tracks(batch, response, charge, deposits, card, seed):
-    """Run the tracking and lepton-ID kernel (needs the ECL deposits for E/p)."""
+def simulate_tracks(batch, response, charge, deposits, card, seed, momentum_angles=None):
+    """Run the tracking and lepton-ID kernel (needs the ECL deposits for E/p). ``momentum_angles``:
+    (theta, phi) of each particle's momentum as the ECL kernel wrote them (None: computed here)."""
     out = Tracks(batch.n_particles)
+    theta, phi = directions.momentum_angles(batch) if momentum_angles is None else momentum_angles
     track_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
-                   batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
+                   batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi,
                    deposits.energy_GeV, card.tracking_params(), card.pid_params(),
                    card.cached("axial_layers", lambda: axial_layers(card)), card.displaced_params(),
                    out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,

@@ -92,9 +92,14 @@ def trigger_track_efficiency(pt, calib):
 def typ_momentum_estimate(pt, pz, omega_bin, theta_bin, field_T):
     """GRL-old momentum estimate in GeV: omega = 1/R (1/m) and theta truncated to their bins,
     p = int(10 x 0.3 B / omega / sin theta) / 10 (truncated 0.1 GeV units)."""
+    return typ_estimate_at(pt, fastmath.atan2(pt, pz), omega_bin, theta_bin, field_T)
+
+
+@inline
+def typ_estimate_at(pt, theta, omega_bin, theta_bin, field_T):
+    """:func:`typ_momentum_estimate` for a track of polar angle theta = atan2(pt, pz)."""
     omega = B_TO_CURVATURE * field_T / pt
     omega_q = int(omega / omega_bin) * omega_bin
-    theta = fastmath.atan2(pt, pz)
     s, _ = fastmath.sincos(int(theta / theta_bin) * theta_bin)
     if s <= 0.0:
         return 0.0
@@ -104,8 +109,8 @@ def typ_momentum_estimate(pt, pz, omega_bin, theta_bin, field_T):
 
 
 @range_kernel("offsets")
-def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, layers, params,
-                     calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
+def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
+                     layers, params, calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     field_T = params[P_FIELD]
     for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
@@ -142,7 +147,7 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                 continue
             slot = start + n2d
             n2d += 1
-            phi0 = fastmath.atan2(py[j], px[j])
+            phi0 = mom_phi[j]
             trk_particle[slot] = j
             trk_phi0[slot] = phi0
             # restricted polar range from the cosine (no atan2 per pair below)
@@ -155,8 +160,8 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                 n3d += 1
             if abs(znn) < params[P_TY_CUT]:
                 nnn += 1
-            if typ == 0 and abs(znn) < params[P_TYP_CUT] and typ_momentum_estimate(
-                    pt, pz[j], params[P_TYP_OMEGA_BIN], params[P_TYP_THETA_BIN], field_T) >= params[P_TYP_P] - 1e-9:
+            if typ == 0 and abs(znn) < params[P_TYP_CUT] and typ_estimate_at(
+                    pt, mom_theta[j], params[P_TYP_OMEGA_BIN], params[P_TYP_THETA_BIN], field_T) >= params[P_TYP_P] - 1e-9:
                 typ = 1
         open90 = f30 = b2b = 0
         nb = 0
