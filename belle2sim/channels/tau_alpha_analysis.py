@@ -88,9 +88,9 @@ def photon_counts(begin, end, offsets, use, dep_E, dep_theta, dep_phi, pi0_lo, p
 def thrust_3x1(begin, end, offsets, px, py, pz, use, is_track, thrust, n_side, lone):
     """Thrust of the used particles (c.m. momenta), the number of tracks on the + side of the
     axis, and the particle index of the track alone in its hemisphere (-1 if not 3x1)."""
+    idx = np.empty(MAX_THRUST_PARTICLES, dtype=np.int64)  # once per call, not per event
     for i in range(begin, end):
         start, stop = offsets[i], offsets[i + 1]
-        idx = np.empty(MAX_THRUST_PARTICLES, dtype=np.int64)
         n = 0
         total = 0.0
         for j in range(start, stop):

@@ -47,8 +47,8 @@ def prescale_packed(begin, end, seed, numbers, mixed_counters, keep_probability,
     event number, counter of line l; ``mixed_counters`` holds rng.mix64 of each counter); only
     fired events draw, and each event's key is made once for all prescaled lines."""
     n_lines, n_bytes = packed.shape
+    keys = np.empty(8, dtype=np.uint64)  # once per call: ``have`` says which hold this byte's keys
     for b in range(begin, end):
-        keys = np.zeros(8, dtype=np.uint64)
         have = 0
         for line in range(n_lines):
             byte = packed[line, b]
