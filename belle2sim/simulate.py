@@ -40,12 +40,11 @@ def simulate_chunk(batch, card, menu, seed, period=None):
     """``period``: the card's trigger-object calibration preset (None: the card's default)."""
     response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed, charge)
-    angles = (deposits.momentum_theta_rad, deposits.momentum_phi_rad)  # written by the ECL kernel
-    tracks = simulate_tracks(batch, response, charge, deposits, card, seed, angles)
+    tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
     # a first run's helper compiling the trigger kernels, if there is one; this process compiles
     # the menu program meanwhile
     wait_for_trigger_compile(meanwhile=lambda: compile_menu_program(menu))
-    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period, angles)
+    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period)
     lines = ftdl(bits, menu)
     return ChunkResult(charge, deposits, tracks, bits, lines, psnm(lines, menu, seed, batch.number),
                        _vertex_inputs=(batch, charge, tracks, card, seed))

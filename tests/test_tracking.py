@@ -99,6 +99,8 @@ def test_momentum_angles_are_computed_once_and_the_same(card, menu):
     """The ECL kernel writes each final-state particle's momentum angles for the tracking and
     CDC-trigger kernels: the very numbers the stand-alone computation gives (tau decays: charged
     pions, photons, neutrinos), and tracks and input bits identical either way."""
+    import copy
+
     from belle2sim.channels import get
     from belle2sim.detector.directions import momentum_angles
     from belle2sim.trigger.bits import compute_input_bits
@@ -114,8 +116,11 @@ def test_momentum_angles_are_computed_once_and_the_same(card, menu):
     assert used.sum() > 10_000 and (charge[used] != 0).sum() > 3000
     for written, computed in zip(angles, alone):
         assert np.array_equal(written[used], computed[used])
-    given, computed = (simulate_tracks(batch, response, charge, dep, card, 5, a) for a in (angles, None))
+    by_hand = copy.copy(dep)  # the same deposits, as if made by hand: the angles are computed
+    by_hand._angles_written = False
+    assert by_hand.momentum_angles(batch)[0] is not dep.momentum_theta_rad
+    given, computed = (simulate_tracks(batch, response, charge, d, card, 5) for d in (dep, by_hand))
     for name, array in vars(given).items():
         assert np.array_equal(array, getattr(computed, name), equal_nan=True), name
-    bits = [compute_input_bits(batch, dep, charge, given, card, menu, 5, None, a).matrix for a in (angles, None)]
+    bits = [compute_input_bits(batch, d, charge, given, card, menu, 5).matrix for d in (dep, by_hand)]
     assert np.array_equal(*bits)

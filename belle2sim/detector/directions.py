@@ -4,7 +4,8 @@ The ECL, tracking and CDC-trigger kernels all need theta = atan2(pT, pz) and phi
 a particle's momentum; the ECL kernel computes them for every final-state particle it or a later
 kernel can use and writes them out (EclDeposits.momentum_theta_rad / momentum_phi_rad), so the later
 kernels read instead of computing them again (up to five atan2 per charged particle before, two
-now). Callers that build deposits by hand (tests, the warm-up) get them from :func:`momentum_angles`.
+now). Deposits built by hand (tests, the warm-up) get them from :func:`momentum_angles`
+(EclDeposits.momentum_angles chooses).
 Both use :func:`angles_of`, so the numbers are the same either way.
 """
 

@@ -37,6 +37,7 @@ import numpy as np
 from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch
+from belle2sim.detector import directions
 from belle2sim.detector.directions import angles_of
 from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
@@ -192,6 +193,8 @@ class EclDeposits:
     """Per-particle ECL output (aligned with the EventBatch particle arrays); theta and phi
     are NaN where the particle left no deposit (``region == 0``)."""
 
+    _angles_written = False  # set by simulate_ecl: the kernel wrote the momentum angles
+
     def __init__(self, n_particles):
         # np.empty: the kernel writes every slot. float32 (7 significant digits, far below any
         # resolution) halves the memory traffic of the detector step.
@@ -205,6 +208,13 @@ class EclDeposits:
         # a deposit or a track, undefined elsewhere and in deposits made by hand
         self.momentum_theta_rad = np.empty(n_particles)
         self.momentum_phi_rad = np.empty(n_particles)
+
+    def momentum_angles(self, batch):
+        """(theta, phi) of each particle's momentum in ``batch``, the batch these deposits are of:
+        as the ECL kernel wrote them, or computed (deposits made by hand)."""
+        if self._angles_written:
+            return self.momentum_theta_rad, self.momentum_phi_rad
+        return directions.momentum_angles(batch)
 
 
 def simulate_ecl(batch, response, card, seed, charge=None):
@@ -223,4 +233,5 @@ def simulate_ecl(batch, response, card, seed, charge=None):
                  card.ecl_charged_params(), out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
                  out.momentum_theta_rad, out.momentum_phi_rad,
                  *(scratch(f"ecl_unit_{c}", batch.n_particles, np.float64) for c in "xyz"))
+    out._angles_written = True
     return out

@@ -27,7 +27,6 @@ import numpy as np
 
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
-from belle2sim.detector import directions
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
@@ -158,11 +157,11 @@ class Tracks:
         self.klm_hit = np.empty(n, dtype=np.int8)
 
 
-def simulate_tracks(batch, response, charge, deposits, card, seed, momentum_angles=None):
-    """Run the tracking and lepton-ID kernel (needs the ECL deposits for E/p). ``momentum_angles``:
-    (theta, phi) of each particle's momentum as the ECL kernel wrote them (None: computed here)."""
+def simulate_tracks(batch, response, charge, deposits, card, seed):
+    """Run the tracking and lepton-ID kernel (needs the ECL deposits for E/p, and the momentum
+    angles the ECL kernel wrote)."""
     out = Tracks(batch.n_particles)
-    theta, phi = directions.momentum_angles(batch) if momentum_angles is None else momentum_angles
+    theta, phi = deposits.momentum_angles(batch)
     track_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                    batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi,
                    deposits.energy_GeV, card.tracking_params(), card.pid_params(),

@@ -11,7 +11,6 @@ import numpy as np
 from belle2sim import rng
 from belle2sim._jit import range_kernel
 from belle2sim._workspace import scratch
-from belle2sim.detector import directions
 from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
@@ -43,11 +42,9 @@ class InputBits(dict):
         return len(self.number)
 
 
-def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period=None, momentum_angles=None):
+def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period=None):
     """All input bits for ``batch`` given its ECL deposits, charges and tracks (KLM hits).
-    ``period`` names the card's trigger-object calibration (None: the card's default);
-    ``momentum_angles``: (theta, phi) of each particle's momentum as the ECL kernel wrote them
-    (None: computed here)."""
+    ``period`` names the card's trigger-object calibration (None: the card's default)."""
     calib = card.trigger_calibration(period)
     n_events, n = len(batch), batch.n_particles
     # column-major: each bit is contiguous for the line evaluation; kernels write by event
@@ -76,7 +73,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     trk_in = scratch("trg_trk_in", n, np.bool_)
     trk_face_bin = scratch("trg_trk_face_bin", n, np.int32)
     c0 = _N_ECL
-    mom_theta, mom_phi = directions.momentum_angles(batch) if momentum_angles is None else momentum_angles
+    mom_theta, mom_phi = deposits.momentum_angles(batch)
     cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
                      batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi,
                      card.cached("axial_layers", lambda: axial_layers(card)), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
