@@ -39,6 +39,18 @@ def event_tasks(first, last, chunk_size, threads):
     return [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def job_tasks(first, last, chunk_size, threads):
+    """(lead, rest): the event ranges of a job on ``threads`` threads. ``lead`` (None on one
+    thread) is a small first task run before the threads start, its kernels shared over them, so
+    that a point's one-time setup (pilot run, ISR table, decay pools, first compilations) is made
+    once; ``rest`` covers the remaining events in whole rounds (event_tasks). A lead of one equal
+    share would leave the rounds after it one task short, a thread idle in the last."""
+    if threads <= 1 or last - first <= min(chunk_size, MIN_TASK_EVENTS):
+        return None, event_tasks(first, last, chunk_size, threads)
+    n_lead = min(chunk_size, MIN_TASK_EVENTS)
+    return (first, n_lead), event_tasks(first + n_lead, last, chunk_size, threads)
+
+
 def map_tasks(fn, tasks, threads):
     """Yield (task, fn(task)) for every task, computed on ``threads`` threads (one thread: here,
     in order; else in the order they finish), at most ``threads`` in flight. An error in any

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from belle2sim import _jit
-from belle2sim.chunk_threads import event_tasks, map_tasks
+from belle2sim.chunk_threads import job_tasks, map_tasks
 from belle2sim.maps import Counter
 from belle2sim.simulate import simulate_chunk
 from belle2sim.trigger.analysis import resolve, trigger_terms
@@ -115,12 +115,12 @@ class PointJob:
         names. With several threads each takes whole chunks into a counter of its own, merged here
         (exactly: belle2sim/chunk_threads.py)."""
         threads = _jit.threads_here()
-        tasks = event_tasks(first_event, last_event, chunk_size, threads)
+        lead, tasks = job_tasks(first_event, last_event, chunk_size, threads)
         cut_names = None
-        if threads > 1 and len(tasks) > 1:
-            # the first task here, its kernels shared over the threads: a point's pilot run, ISR
-            # table, decay pools and first compilations are made once, not by every thread at once
-            first, n = tasks.pop(0)
+        if lead is not None:
+            # here, its kernels shared over the threads: a point's pilot run, ISR table, decay
+            # pools and first compilations are made once, not by every thread at once
+            first, n = lead
             cut_names = self._chunk(first, n, counter)
             if progress is not None:
                 progress(n)

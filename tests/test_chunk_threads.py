@@ -9,7 +9,7 @@ import pytest
 
 from belle2sim import _jit, chunk_threads
 from belle2sim.channels import get
-from belle2sim.chunk_threads import event_tasks, map_tasks
+from belle2sim.chunk_threads import event_tasks, job_tasks, map_tasks
 from belle2sim.scan import run_point
 
 
@@ -27,6 +27,25 @@ def test_tasks_cover_the_range_in_whole_rounds(first, last, chunk, threads):
     assert max(sizes) - min(sizes) <= 1  # equal shares
     if len(tasks) > 1:
         assert min(sizes) >= min(chunk, chunk_threads.MIN_TASK_EVENTS) // 2
+
+
+@pytest.mark.parametrize("first,last,chunk,threads", [(0, 300_000, 100_000, 2), (0, 800_000, 100_000, 16),
+                                                       (7, 25_007, 100_000, 16), (0, 5_000, 100_000, 4),
+                                                       (0, 300_000, 100_000, 1)])
+def test_the_lead_task_leaves_whole_rounds_behind(first, last, chunk, threads):
+    """The job's small first task (run before the threads start) is not one of the rounds: the
+    tasks after it still keep every thread busy to the end (3e5 events on 2 threads used to give
+    a lead of 50k and 5 tasks, one thread idle in the last round)."""
+    lead, rest = job_tasks(first, last, chunk, threads)
+    tasks = ([lead] if lead else []) + rest
+    assert tasks[0][0] == first and sum(n for _, n in tasks) == last - first
+    assert all(a + n == b for (a, n), (b, _) in zip(tasks, tasks[1:]))
+    if threads == 1 or last - first <= chunk_threads.MIN_TASK_EVENTS:
+        assert lead is None
+    else:
+        assert lead[1] == min(chunk, chunk_threads.MIN_TASK_EVENTS)
+        if last - first - lead[1] >= threads * chunk_threads.MIN_TASK_EVENTS:
+            assert len(rest) % threads == 0
 
 
 def test_tasks_run_in_parallel_threads_with_kernels_in_one_piece():
