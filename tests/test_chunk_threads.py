@@ -48,6 +48,21 @@ def test_the_lead_task_leaves_whole_rounds_behind(first, last, chunk, threads):
             assert len(rest) % threads == 0
 
 
+@pytest.mark.parametrize("threads", [2, 4, 16, 64])
+def test_running_tasks_hold_a_bounded_number_of_events(threads):
+    """Peak memory is set by the chunk size and IN_FLIGHT_EVENTS, not by the thread count: on
+    many threads the tasks in flight (one per thread) hold at most IN_FLIGHT_EVENTS events
+    together, unless that would cut them below MIN_TASK_EVENTS."""
+    chunk, cap = 100_000, chunk_threads.IN_FLIGHT_EVENTS
+    tasks = event_tasks(0, 20_000_000, chunk, threads)
+    largest = max(n for _, n in tasks)
+    assert largest <= chunk
+    assert threads * largest <= max(cap, threads * chunk_threads.MIN_TASK_EVENTS)
+    if threads * chunk <= cap:
+        assert largest > chunk * 0.9  # few threads: whole chunks, as before
+    assert min(n for _, n in tasks) >= chunk_threads.MIN_TASK_EVENTS
+
+
 def test_tasks_run_in_parallel_threads_with_kernels_in_one_piece():
     lock, state = threading.Lock(), {"now": 0, "most": 0, "threads": set(), "inside": set()}
 
