@@ -6,16 +6,18 @@ from belle2sim._jit import range_kernel
 
 
 def lookup2(keys, table_keys, values_a, values_b, dense, out_a, out_b):
-    """out_x[i] = values_x[j] where table_keys[j] == keys[i] (sorted); returns a found-mask.
+    """out_x[i] = values_x[j] where table_keys[j] == keys[i] (sorted); returns (a found-mask, how
+    many keys were not found).
     ``dense`` (pdgdata._dense_index of the table): the row of each key in [-D, D), -1 if none."""
     found = np.empty(keys.shape[0], dtype=np.bool_)
-    _lookup2(keys, table_keys, values_a, values_b, dense, dense.shape[0] // 2, out_a, out_b, found)
-    return found
+    missing = _lookup2(keys, table_keys, values_a, values_b, dense, dense.shape[0] // 2, out_a, out_b, found)
+    return found, sum(missing)
 
 
 @range_kernel("keys")
 def _lookup2(begin, end, keys, table_keys, values_a, values_b, dense, half_width, out_a, out_b, found):
     m = table_keys.shape[0]
+    missing = 0
     for i in range(begin, end):
         key = keys[i]
         if -half_width <= key < half_width:
@@ -28,3 +30,6 @@ def _lookup2(begin, end, keys, table_keys, values_a, values_b, dense, half_width
         if ok:
             out_a[i] = values_a[j]
             out_b[i] = values_b[j]
+        else:
+            missing += 1
+    return missing

@@ -147,8 +147,8 @@ class _Table:
         response = np.empty(len(pdg), dtype=np.int8)
         charge_ = np.empty(len(pdg), dtype=np.float64)
         state = self._state
-        found = lookup2(pdg, *state, response, charge_)
-        if not found.all():
+        found, missing = lookup2(pdg, *state, response, charge_)
+        if missing:
             ids, responses, charges, _ = state
             new = np.unique(pdg[~found])
             ids = np.concatenate([ids, new])

@@ -169,8 +169,8 @@ class PointJob:
             passed &= mask
             counter.add(name, passed, w)
         names = list(chunk.ftdl)
-        fired_lines = np.stack([chunk.ftdl.packed[n] for n in names])
-        kept_lines = np.stack([chunk.psnm.packed[n] for n in names])
+        fired_lines = chunk.ftdl.stacked(names, copy=False)
+        kept_lines = chunk.psnm.stacked(names, copy=False)
         if lifetime_axis:  # every line at every c tau: integer sums over the packed lines
             counter.add_packed(["line " + name for name in names], fired_lines)
             counter.add_packed(["selected line " + name for name in names], kept_lines, np.packbits(passed))

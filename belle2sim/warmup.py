@@ -95,11 +95,10 @@ def compile_trigger_kernels():
     the first displaced channel: both off the helper's path, which is the longer one."""
     import numpy as np
 
-    from belle2sim import rng
     from belle2sim.detector.card import load_card
     from belle2sim.detector.ecl import EclDeposits
     from belle2sim.detector.tracking import Tracks
-    from belle2sim.trigger.bits import _keep_pass, compute_input_bits, ftdl, psnm
+    from belle2sim.trigger.bits import compute_input_bits, ftdl, psnm
     from belle2sim.trigger.menu import load_menu
 
     card, menu = load_card(), load_menu()
@@ -112,7 +111,6 @@ def compile_trigger_kernels():
     charge = np.zeros(n)
     bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, 1)
     psnm(ftdl(dict(bits), menu), menu, 1, batch.number)  # (a plain mapping: the NumPy evaluator)
-    _keep_pass(np.uint64(1), batch.number, rng.STAGE_TRIGGER, 0, 0.5, np.empty(len(batch), dtype=np.bool_))
 
 
 def start_trigger_compile():

@@ -214,11 +214,10 @@ class DetectorCard:
     def tracking_params(self):
         """[pt_min, eff, pt_full, a, b, sig_theta, sig_phi, sig_d0, sig_z0, theta_lo, theta_hi, B]."""
         t = self.doc["tracking"]
-        lo, hi = np.radians(t["polar_acceptance_deg"])
         return self._cached("tracking", lambda: np.array([
             t["min_pt_GeV"], t["finding_efficiency"], t["full_efficiency_pt_GeV"], *t["pt_resolution"],
             t["theta_resolution_rad"], t["phi_resolution_rad"], t["d0_resolution_cm"],
-            t["z0_resolution_cm"], lo, hi, self.doc["cdc"]["magnetic_field_T"]]))
+            t["z0_resolution_cm"], *np.radians(t["polar_acceptance_deg"]), self.doc["cdc"]["magnetic_field_T"]]))
 
     def displaced_params(self):
         """[vxd_r, cdc_r, min_axial_SL, sig_d0, sig_z0, vtx_min_r, vtx_sig_in, vtx_sig_out, n, r_1..r_n,

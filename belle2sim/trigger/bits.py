@@ -15,7 +15,7 @@ from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
-from belle2sim.trigger.lines import PackedLines, prescale_packed
+from belle2sim.trigger.lines import PackedLines, PackedRows, prescale_packed
 from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
@@ -89,16 +89,10 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
                       deposits.theta_rad, tracks.klm_hit, bha_pair, grl_params, calib, trk_face_bin,
                       matrix[:, c0:c0 + N_GRL_BITS])
     # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
-    # nested thresholds stay nested
-    if calib[K_ESUM_EFF] < 1.0:
-        keep = np.empty(n_events, dtype=np.bool_)
-        _keep_pass(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF], keep)
-        for name in ("elow", "ehigh", "elum"):
-            matrix[:, COLUMN[name]] &= keep
-    matrix[:, COLUMN["bha_veto"]] = matrix[:, COLUMN["ecl_3dbha"]]
-    matrix[:, COLUMN["track"]] = matrix[:, COLUMN["t2"]] > 0
-    matrix[:, COLUMN["klm_hit"]] = matrix[:, COLUMN["klm"]] > 0
-    matrix[:, COLUMN["eklm_hit"]] = matrix[:, COLUMN["eklm"]] > 0
+    # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit
+    # under the GIL while other threads take chunks)
+    _finish_bits(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF],
+                 _FINISH_COLUMNS, matrix.T)
     return InputBits(matrix, batch.number)
 
 
@@ -109,9 +103,8 @@ def ftdl(bits, menu):
     menu compiled to one kernel (logic_program.py), any other mapping through NumPy."""
     n = len(next(iter(bits.values())))
     if isinstance(bits, InputBits) and logic_program.USABLE:
-        lines = tuple((name, line.ast) for name, line in menu.lines.items())  # the key: 20 us
-        program = menu.cached(("logic_program", lines),
-                              lambda: logic_program.LogicProgram(dict(lines), COLUMN))
+        program = menu.for_lines("logic_program", lambda: logic_program.LogicProgram(
+            {name: line.ast for name, line in menu.lines.items()}, COLUMN))
         return PackedLines(program.run(bits.matrix), n)
     cache = {}
     return PackedLines({name: logic.evaluate(line.ast, bits, cache, packed=True)
@@ -126,26 +119,26 @@ def compile_menu_program(menu):
 def psnm(lines, menu, seed, numbers):
     """Lines after prescale. A prescale N keeps a fired line with probability 1/N, drawn from
     (seed, event number, line name): the same event keeps the same decision in any chunking."""
-    out = {}
-    scaled = []
-    for name, packed in lines.packed.items():
-        n = menu.lines[name].prescale
-        if n == 1:
-            out[name] = packed
-        elif n == 0:
-            out[name] = np.zeros_like(packed)
-        else:
-            scaled.append(name)
-    if scaled:
-        packed = np.stack([lines.packed[name] for name in scaled])
-        kept = np.empty_like(packed)
-        prescales = tuple(menu.lines[name].prescale for name in scaled)  # (a study may change them)
-        counters, probability = menu.cached(("prescale", tuple(scaled), prescales), lambda: (
-            np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in scaled], dtype=np.uint64),
-            np.array([1.0 / n for n in prescales])))
-        prescale_packed(np.uint64(seed), numbers, counters, probability, packed, kept)
-        out.update({name: kept[k] for k, name in enumerate(scaled)})
-    return PackedLines({name: out[name] for name in lines.packed}, lines.n_events)
+    names = tuple(lines.packed)
+    plan = menu.for_lines(("prescale", names), lambda: _prescale_plan(menu, names))
+    scaled, zeroed, counters, probability, row_of = plan
+    out = lines.stacked(names)  # (a copy: one row per line, in the lines' order)
+    if scaled.size:
+        kept = np.empty((scaled.size, out.shape[1]), dtype=np.uint8)
+        prescale_packed(np.uint64(seed), numbers, counters, probability, out[scaled], kept)
+        out[scaled] = kept
+    out[zeroed] = 0
+    return PackedLines(PackedRows(out, row_of, out.shape[1]), lines.n_events)
+
+
+def _prescale_plan(menu, names):
+    """(rows with a prescale N > 1, rows with prescale 0, their counters, 1 / N, name -> row) of
+    ``names``."""
+    prescales = [menu.lines[name].prescale for name in names]
+    scaled = [k for k, n in enumerate(prescales) if n > 1]
+    return (np.array(scaled, dtype=np.int64), np.array([k for k, n in enumerate(prescales) if n == 0], dtype=np.int64),
+            np.array([rng.mix64(np.uint64(zlib.crc32(names[k].encode()))) for k in scaled], dtype=np.uint64),
+            np.array([1.0 / prescales[k] for k in scaled]), {name: k for k, name in enumerate(names)})
 
 
 @range_kernel(lambda rows: rows.shape[0], min_per_piece=4)
@@ -154,9 +147,23 @@ def _clear(begin, end, rows):
         rows[r, :] = 0
 
 
+# columns read and written by _finish_bits, in its order
+_FINISH_COLUMNS = np.array([COLUMN[name] for name in ("elow", "ehigh", "elum", "ecl_3dbha", "bha_veto", "t2", "track",
+                                                      "klm", "klm_hit", "eklm", "eklm_hit")], dtype=np.int64)
+
+
 @range_kernel("numbers")
-def _keep_pass(begin, end, seed, numbers, stage, counter, probability, out):
-    """out[i] = True with ``probability``, drawn from (seed, event number, stage, counter)."""
+def _finish_bits(begin, end, seed, numbers, stage, counter, probability, c, columns):
+    """The energy-sum bits kept with ``probability`` (one draw per event from (seed, event
+    number, stage, counter), below 1 only), then the derived bits: bha_veto = ecl_3dbha, track /
+    klm_hit / eklm_hit = t2 / klm / eklm above zero."""
     for i in range(begin, end):
-        key = rng.event_key(seed, numbers[i], stage)
-        out[i] = rng.uniform(key, counter) < probability
+        if probability < 1.0:
+            key = rng.event_key(seed, numbers[i], stage)
+            keep = np.int8(rng.uniform(key, counter) < probability)
+            for k in range(3):
+                columns[c[k], i] &= keep
+        columns[c[4], i] = columns[c[3], i]
+        columns[c[6], i] = np.int8(columns[c[5], i] > 0)
+        columns[c[8], i] = np.int8(columns[c[7], i] > 0)
+        columns[c[10], i] = np.int8(columns[c[9], i] > 0)

@@ -31,10 +31,40 @@ class PackedLines(Mapping):
     def __len__(self):
         return len(self.packed)
 
+    def stacked(self, names, copy=True):
+        """The packed lines ``names`` as rows of one uint8 array (``copy=False``: may be this
+        object's own matrix, to read only)."""
+        if isinstance(self.packed, PackedRows):
+            return self.packed.stacked(names, copy)
+        return np.stack([self.packed[name] for name in names])
+
     def count(self, name, packed_mask=None):
         """Number of events that fire ``name`` (and pass ``packed_mask``, a packed event mask)."""
         p = self.packed[name] if packed_mask is None else self.packed[name] & packed_mask
         return int(np.bitwise_count(p).sum())
+
+
+class PackedRows(Mapping):
+    """name -> packed line, each a row of one uint8 matrix (the compiled menu's registers, or
+    the lines after prescale): no array object per line until one is read."""
+
+    def __init__(self, matrix, row_of, n_bytes):
+        self.matrix, self.row_of, self.n_bytes = matrix, row_of, n_bytes
+
+    def __getitem__(self, name):
+        return self.matrix[self.row_of[name], :self.n_bytes]
+
+    def __iter__(self):
+        return iter(self.row_of)
+
+    def __len__(self):
+        return len(self.row_of)
+
+    def stacked(self, names, copy=True):
+        rows = [self.row_of[name] for name in names]
+        if rows == list(range(self.matrix.shape[0])) and self.n_bytes == self.matrix.shape[1]:
+            return self.matrix.copy() if copy else self.matrix
+        return self.matrix[rows, :self.n_bytes]  # (fancy indexing: a new array)
 
 
 def _packed_bytes(seed, numbers, mixed_counters, keep_probability, packed, out):

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from belle2sim._jit import inline, range_kernel
+from belle2sim.trigger.lines import PackedRows
 from belle2sim.trigger.logic import _COMPARE
 
 # instructions (op, a, b, out, c); registers hold packed events. Every comparison of a bit with a
@@ -78,8 +79,7 @@ class LogicProgram:
         n_bytes = (n_events + 7) // 8
         registers = np.empty((self.n_registers, (n_bytes + 7) // 8), dtype=np.uint64)
         _run_program(self.code, matrix.T, n_events, registers)
-        as_bytes = registers.view(np.uint8)
-        return {name: as_bytes[r, :n_bytes] for name, r in self.lines.items()}
+        return PackedRows(registers.view(np.uint8), self.lines, n_bytes)
 
 
 USABLE = sys.byteorder == "little"  # the words hold packbits' bytes in memory order
