@@ -8,10 +8,12 @@ wake-up of every thread per call, each taking the GIL in turn: measured on a 16-
 
 Every event's randomness depends only on (seed, event number, stage) and the counters merge
 exactly, so the numbers do not depend on how the events are cut into tasks or on which thread
-runs which. At most ``threads`` tasks are in flight, and on many threads tasks are cut below the
-chunk size so that together they hold at most IN_FLIGHT_EVENTS events: peak memory is set by
-that and the chunk size, not by the thread count (16 threads, 2e7 single-photon events: 1.8 GB
-with a chunk of 1e5 per thread, measured on a 16-core machine).
+runs which. At most ``threads`` tasks are in flight, and beyond 16 threads tasks are cut below the
+chunk size so that together they hold at most IN_FLIGHT_EVENTS events: peak memory stops growing
+with the thread count. Not sooner: smaller tasks cost speed, each holding the GIL for a fixed
+time. Measured on a 16-core machine, 2e7 single-photon events on 16 threads: 7.96 s and 1.8 GB
+with whole chunks of 1e5; 9.1 s and 1.1 GB with the tasks' total capped at 8e5 events; 9.7-10.8 s
+and 0.7 GB at 4e5 (``--chunk-size 25000`` does the same where memory is short).
 """
 
 import itertools
@@ -23,12 +25,13 @@ from belle2sim import _jit
 
 MIN_TASK_EVENTS = 10_000  # below this a task's fixed Python cost (~0.6 ms) is a large share of it
 MIN_ROUNDS = 3
-IN_FLIGHT_EVENTS = 400_000  # events of all running tasks together, when threads x chunk is more
+IN_FLIGHT_EVENTS = 1_600_000  # events of all running tasks together: 16 default chunks
 
 
 def event_tasks(first, last, chunk_size, threads):
     """(first, n) event ranges covering [first, last), in equal shares: chunks of at most
-    ``chunk_size`` events (and of IN_FLIGHT_EVENTS / threads, not below MIN_TASK_EVENTS); with several threads, whole rounds of ``threads`` tasks (every thread
+    ``chunk_size`` events (and of IN_FLIGHT_EVENTS / threads, not below MIN_TASK_EVENTS); with
+    several threads, whole rounds of ``threads`` tasks (every thread
     busy to the end), at least MIN_ROUNDS of them where tasks stay above MIN_TASK_EVENTS (a thread
     that draws slow tasks is caught up by the others), fewer tasks than threads for small ranges."""
     n = last - first

@@ -60,3 +60,23 @@ def test_choice_depends_on_the_event_number_only(menu):
     assert (whole["a"] != whole["b"]).any()
     other_seed = psnm(_fired(n, ["a"]), _menu_with(menu, {"a": 3}), 10, numbers)
     assert (other_seed["a"] != whole["a"]).any()
+
+
+def test_a_study_copy_with_another_prescale_gets_its_own_plan(menu):
+    """The compiled menu and the prescale plan are found by the lines' objects (Menu.for_lines):
+    a copy sharing the cache with one line replaced must not reuse the original's plan, and a
+    line cannot be edited in place behind the cache's back."""
+    import dataclasses
+
+    from belle2sim.trigger.bits import psnm
+
+    n = 4000
+    base = _menu_with(menu, {"a": 1, "b": 1})
+    fired = _fired(n, ["a", "b"])
+    assert psnm(fired, base, 1, np.arange(n))["b"].all()
+    study = copy.copy(base)  # shares base's cache dict
+    study.lines = dict(base.lines, b=dataclasses.replace(base.lines["b"], prescale=0))
+    assert not psnm(fired, study, 1, np.arange(n))["b"].any()
+    assert psnm(fired, base, 1, np.arange(n))["b"].all()  # and the original still has its own
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        base.lines["b"].prescale = 5
