@@ -31,9 +31,9 @@ IN_FLIGHT_EVENTS = 1_600_000  # events of all running tasks together: 16 default
 def event_tasks(first, last, chunk_size, threads):
     """(first, n) event ranges covering [first, last), in equal shares: chunks of at most
     ``chunk_size`` events (and of IN_FLIGHT_EVENTS / threads, not below MIN_TASK_EVENTS); with
-    several threads, whole rounds of ``threads`` tasks (every thread
-    busy to the end), at least MIN_ROUNDS of them where tasks stay above MIN_TASK_EVENTS (a thread
-    that draws slow tasks is caught up by the others), fewer tasks than threads for small ranges."""
+    several threads, whole rounds of ``threads`` tasks (every thread busy to the end), at least
+    MIN_ROUNDS of them where tasks stay above MIN_TASK_EVENTS (a thread that draws slow tasks is
+    caught up by the others), fewer tasks than threads for small ranges."""
     n = last - first
     if n <= 0:
         return []
@@ -50,13 +50,14 @@ def event_tasks(first, last, chunk_size, threads):
 
 def job_tasks(first, last, chunk_size, threads):
     """(lead, rest): the event ranges of a job on ``threads`` threads. ``lead`` (None on one
-    thread) is a small first task run before the threads start, its kernels shared over them, so
+    thread or for a single task) is a small first task run before the threads start, its kernels shared over them, so
     that a point's one-time setup (pilot run, ISR table, decay pools, first compilations) is made
     once; ``rest`` covers the remaining events in whole rounds (event_tasks). A lead of one equal
     share would leave the rounds after it one task short, a thread idle in the last."""
-    if threads <= 1 or last - first <= min(chunk_size, MIN_TASK_EVENTS):
-        return None, event_tasks(first, last, chunk_size, threads)
-    n_lead = min(chunk_size, MIN_TASK_EVENTS)
+    tasks = event_tasks(first, last, chunk_size, threads)
+    if threads <= 1 or len(tasks) <= 1:
+        return None, tasks
+    n_lead = min(MIN_TASK_EVENTS, tasks[0][1])
     return (first, n_lead), event_tasks(first + n_lead, last, chunk_size, threads)
 
 

@@ -92,7 +92,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit
     # under the GIL while other threads take chunks)
     _finish_bits(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF],
-                 _FINISH_COLUMNS, matrix.T)
+                 _ENERGY_SUM_COLUMNS, _DERIVED_FROM, matrix.T)
     return InputBits(matrix, batch.number)
 
 
@@ -147,23 +147,22 @@ def _clear(begin, end, rows):
         rows[r, :] = 0
 
 
-# columns read and written by _finish_bits, in its order
-_FINISH_COLUMNS = np.array([COLUMN[name] for name in ("elow", "ehigh", "elum", "ecl_3dbha", "bha_veto", "t2", "track",
-                                                      "klm", "klm_hit", "eklm", "eklm_hit")], dtype=np.int64)
+# the energy-sum bits, calibrated together; each derived bit (DERIVED_BITS) from the bit it is
+# set by: bha_veto = ecl_3dbha (a 0/1 bit), track / klm_hit / eklm_hit = any 2D track / KLM hit
+_ENERGY_SUM_COLUMNS = np.array([COLUMN[name] for name in ("elow", "ehigh", "elum")], dtype=np.int64)
+_DERIVED_FROM = np.array([[COLUMN[source], COLUMN[derived]] for source, derived in (
+    ("ecl_3dbha", "bha_veto"), ("t2", "track"), ("klm", "klm_hit"), ("eklm", "eklm_hit"))], dtype=np.int64)
 
 
 @range_kernel("numbers")
-def _finish_bits(begin, end, seed, numbers, stage, counter, probability, c, columns):
+def _finish_bits(begin, end, seed, numbers, stage, counter, probability, energy_sums, derived_from, columns):
     """The energy-sum bits kept with ``probability`` (one draw per event from (seed, event
-    number, stage, counter), below 1 only), then the derived bits: bha_veto = ecl_3dbha, track /
-    klm_hit / eklm_hit = t2 / klm / eklm above zero."""
+    number, stage, counter); only below 1), then each derived bit = its source bit above zero."""
     for i in range(begin, end):
         if probability < 1.0:
             key = rng.event_key(seed, numbers[i], stage)
             keep = np.int8(rng.uniform(key, counter) < probability)
-            for k in range(3):
-                columns[c[k], i] &= keep
-        columns[c[4], i] = columns[c[3], i]
-        columns[c[6], i] = np.int8(columns[c[5], i] > 0)
-        columns[c[8], i] = np.int8(columns[c[7], i] > 0)
-        columns[c[10], i] = np.int8(columns[c[9], i] > 0)
+            for c in energy_sums:
+                columns[c, i] &= keep
+        for k in range(derived_from.shape[0]):
+            columns[derived_from[k, 1], i] = np.int8(columns[derived_from[k, 0], i] > 0)
