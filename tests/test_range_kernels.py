@@ -96,3 +96,18 @@ def _visit_in_child(n_pieces):
     out = np.zeros(30, dtype=np.int64)
     _visit(out)
     return int(out.sum())
+
+
+def test_helpers_are_typed_on_plain_types_not_on_constant_values():
+    """A helper called with a constant (rng.normal(key, 3)) is typed with int64, not Literal[int](3):
+    numba would otherwise compile and optimise one specialisation per constant (five of
+    rng.normal in the zprime-mumu generator alone), the same instructions each time."""
+    from numba.core import types
+
+    from belle2sim import rng
+
+    for helper, args in ((rng.normal, (types.uint64, types.literal(3))),
+                         (rng.uniform, (types.uint64, types.literal(0)))):
+        _, _, typed_as, _ = helper.get_call_template(args, {})
+        assert typed_as == (types.uint64, types.int64)
+        assert not any(isinstance(t, types.Literal) for sig in helper.signatures for t in sig)
