@@ -1,0 +1,63 @@
+"""First run on a fresh installation (run: python benchmarks/bench_cold_start.py).
+
+For each channel, ``belle2sim efficiency CHANNEL`` at its defaults, wall time from the shell:
+  1. cold: an empty numba cache (a temporary NUMBA_CACHE_DIR: every kernel compiles, as on a
+     fresh installation), the first-run helper process included;
+  2. warm: the same command again (every kernel loads from that cache);
+  3. with --baseline DIR (another checkout of belle2sim), the cold run of that checkout too, in
+     the same session, so the two are compared on the same machine load.
+The difference cold - warm is what compilation costs a first run. ``belle2sim warm-up``, timed
+with --warm-up, compiles every channel once instead.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import CHECKOUT, report  # noqa: E402
+
+DEFAULT_CHANNELS = "dark-photon-invisible,zprime-mumu,alp-photons"
+
+
+def wall_s(checkout, cache_dir, *args):
+    """Seconds for ``python -m belle2sim.cli ARGS`` of ``checkout`` with numba's cache in cache_dir."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=checkout)
+    with tempfile.TemporaryDirectory() as out:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "belle2sim.cli", *args, *(["-q", "-o", f"{out}/r.json"]
+                        if args[0] == "efficiency" else [])], env=env, check=True, cwd=out,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--channels", default=DEFAULT_CHANNELS, help=f"comma-separated [{DEFAULT_CHANNELS}]")
+    ap.add_argument("--baseline", help="another belle2sim checkout to time cold beside this one")
+    ap.add_argument("--warm-up", action="store_true", help="also time `belle2sim warm-up` on an empty cache")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    out = {}
+    for channel in a.channels.split(","):
+        with tempfile.TemporaryDirectory() as cache:
+            out[f"{channel}: cold [s]"] = wall_s(CHECKOUT, cache, "efficiency", channel)
+            out[f"{channel}: warm [s]"] = wall_s(CHECKOUT, cache, "efficiency", channel)
+        if a.baseline:
+            with tempfile.TemporaryDirectory() as cache:
+                out[f"{channel}: cold, baseline [s]"] = wall_s(str(Path(a.baseline).resolve()), cache, "efficiency",
+                                                               channel)
+    if a.warm_up:
+        for label, checkout in (("this checkout", CHECKOUT), ("baseline", a.baseline)):
+            if checkout:
+                with tempfile.TemporaryDirectory() as cache:
+                    out[f"warm-up, {label} [s]"] = wall_s(str(Path(checkout).resolve()), cache, "warm-up")
+    report(out, a.json)
+
+
+if __name__ == "__main__":
+    main()
