@@ -28,10 +28,11 @@ def wall_s(checkout, cache_dir, *args):
     """Seconds for ``python -m belle2sim.cli ARGS`` of ``checkout`` with numba's cache in cache_dir."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=checkout)
     with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "belle2sim.cli", *args]
+        if args[0] == "efficiency":
+            command += ["-q", "-o", f"{out}/result.json"]
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "belle2sim.cli", *args, *(["-q", "-o", f"{out}/r.json"]
-                        if args[0] == "efficiency" else [])], env=env, check=True, cwd=out,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(command, env=env, check=True, cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return time.perf_counter() - t
 
 
