@@ -26,7 +26,9 @@ DEFAULT_CHANNELS = "dark-photon-invisible,zprime-mumu,alp-photons"
 
 def wall_s(checkout, cache_dir, *args):
     """Seconds for ``python -m belle2sim.cli ARGS`` of ``checkout`` with numba's cache in cache_dir."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=checkout)
+    # that checkout first; the rest of PYTHONPATH kept (where the dependencies may live)
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != CHECKOUT]
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=os.pathsep.join([checkout, *rest]))
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "belle2sim.cli", *args]
         if args[0] == "efficiency":
