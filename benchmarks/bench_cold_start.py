@@ -45,20 +45,20 @@ def main():
     ap.add_argument("--warm-up", action="store_true", help="also time `belle2sim warm-up` on an empty cache")
     ap.add_argument("--json")
     a = ap.parse_args()
+    baseline = str(Path(a.baseline).resolve()) if a.baseline else None
     out = {}
     for channel in a.channels.split(","):
         with tempfile.TemporaryDirectory() as cache:
             out[f"{channel}: cold [s]"] = wall_s(CHECKOUT, cache, "efficiency", channel)
             out[f"{channel}: warm [s]"] = wall_s(CHECKOUT, cache, "efficiency", channel)
-        if a.baseline:
+        if baseline:
             with tempfile.TemporaryDirectory() as cache:
-                out[f"{channel}: cold, baseline [s]"] = wall_s(str(Path(a.baseline).resolve()), cache, "efficiency",
-                                                               channel)
+                out[f"{channel}: cold, baseline [s]"] = wall_s(baseline, cache, "efficiency", channel)
     if a.warm_up:
-        for label, checkout in (("this checkout", CHECKOUT), ("baseline", a.baseline)):
+        for label, checkout in (("this checkout", CHECKOUT), ("baseline", baseline)):
             if checkout:
                 with tempfile.TemporaryDirectory() as cache:
-                    out[f"warm-up, {label} [s]"] = wall_s(str(Path(checkout).resolve()), cache, "warm-up")
+                    out[f"warm-up, {label} [s]"] = wall_s(checkout, cache, "warm-up")
     report(out, a.json)
 
 
