@@ -38,6 +38,7 @@ class Counter:
     def __init__(self):
         self._n = {}       # name -> number of passing events of unit weight
         self._other = {}   # name -> list of the other weights of passing events
+        self._chunk = None  # (weights, unit-weight mask, positions of the other weights) of the last chunk
         self.add_total(np.zeros(0))
 
     def _accumulate(self, name, weights):
@@ -45,6 +46,18 @@ class Counter:
         self._n[name] = self._n.get(name, 0) + int(np.count_nonzero(unit))
         if not unit.all():
             self._other.setdefault(name, []).extend(weights[~unit].tolist())
+
+    def __getstate__(self):  # (sent between processes: without the last chunk's weights)
+        return {**self.__dict__, "_chunk": None}
+
+    def _split(self, weight):
+        """(unit-weight mask or None if every weight is 1, positions of the others) of a chunk's
+        weights: found once per chunk, not once per selection."""
+        if self._chunk is None or self._chunk[0] is not weight:
+            unit = weight == 1.0
+            other = np.flatnonzero(~unit)
+            self._chunk = (weight, None if len(other) == 0 else unit, other)
+        return self._chunk[1], self._chunk[2]
 
     def _sums(self, name):
         other = self._other.get(name, [])
@@ -55,7 +68,13 @@ class Counter:
         self._accumulate(None, np.asarray(weight, dtype=float))
 
     def add(self, name, mask, weight):
-        self._accumulate(name, weight[mask])
+        unit, other = self._split(weight)
+        passed_unit = mask if unit is None else mask & unit
+        self._n[name] = self._n.get(name, 0) + int(np.count_nonzero(passed_unit))
+        if len(other):
+            w = weight[other[mask[other]]]
+            if len(w):
+                self._other.setdefault(name, []).extend(w.tolist())
 
     def add_lines(self, names, packed, weight, mask=None):
         """For every row l of ``packed`` (bit-packed event masks, np.packbits order: one per line),

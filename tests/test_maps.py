@@ -42,3 +42,28 @@ def test_weighted_counter_uses_effective_entries():
     assert err == pytest.approx(np.sqrt(0.25 * 0.75 / 100), rel=0.05)
     h = efficiency_map([1.0, 2.0, 4.0], [0.1, 0.2, 0.3], [0.01, 0.01, 0.02])
     assert h.values()[2] == pytest.approx(0.3) and h.axes[0].edges[0] == pytest.approx(0.5)
+
+
+def test_counter_sums_are_exact_whatever_the_weights_and_masks():
+    """Unit weights counted as integers, the others summed exactly, the chunk's weights split
+    once for all selections: every sum equals math.fsum over the passing events, and a counter
+    sent to another process leaves the chunk's weights behind."""
+    import math
+    import pickle
+
+    r = np.random.default_rng(4)
+    c = Counter()
+    sums = {}
+    for chunk in range(3):
+        w = np.where(r.random(5000) < (0.0 if chunk == 1 else 0.01), r.uniform(1.0, 3.0, 5000), 1.0)
+        c.add_total(w)
+        for name in ("a", "b"):
+            mask = r.random(5000) < 0.4
+            c.add(name, mask, w)
+            sums.setdefault(name, []).extend(w[mask].tolist())
+    for name, ws in sums.items():
+        unit, other = sum(1 for x in ws if x == 1.0), [x for x in ws if x != 1.0]
+        assert 0 < len(other) < 200
+        assert c._sums(name) == (unit + math.fsum(other), unit + math.fsum(x * x for x in other))
+    assert pickle.loads(pickle.dumps(c))._chunk is None
+    assert pickle.loads(pickle.dumps(c))._sums("a") == c._sums("a")

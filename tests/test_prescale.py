@@ -80,3 +80,22 @@ def test_a_study_copy_with_another_prescale_gets_its_own_plan(menu):
     assert psnm(fired, base, 1, np.arange(n))["b"].all()  # and the original still has its own
     with pytest.raises(dataclasses.FrozenInstanceError):
         base.lines["b"].prescale = 5
+
+
+def test_lines_read_from_the_menu_programs_registers_prescale_as_lines_given_one_by_one(card, menu):
+    """psnm reads the compiled menu's register matrix in place (rows of the lines among the
+    program's other registers): the same kept events as for each line handed over on its own."""
+    from belle2sim.generators import dark_photon
+    from belle2sim.simulate import simulate_chunk
+    from belle2sim.trigger.bits import ftdl
+
+    n = 20_000
+    batch = dark_photon.generate(2, 0, n, 1.0, 5.0, 175.0, card.beams)
+    lines = ftdl(simulate_chunk(batch, card, menu, 2).bits, menu)
+    scaled = {name: line.prescale for name, line in menu.lines.items()}
+    assert any(p > 1 for p in scaled.values()) and any(p == 1 for p in scaled.values())
+    alone = PackedLines({name: np.array(lines.packed[name]) for name in lines.packed}, n)
+    a, b = psnm(lines, menu, 4, batch.number), psnm(alone, menu, 4, batch.number)
+    for name in menu.lines:
+        assert np.array_equal(a[name], b[name])
+    assert any(a[name].any() for name in menu.lines if menu.lines[name].prescale > 1)

@@ -98,7 +98,7 @@ def _select_visible(batch, chunk, card, params):
     idx = np.maximum(index, 0)
     tr = chunk.tracks
     masses = _hypothesis(tr, idx)
-    m2_all, _ = mass_squared_and_sigma(tr, [idx[:, k] for k in range(6)], [masses[:, k] for k in range(6)], card)
+    m2_all, _ = mass_squared_and_sigma(tr, idx, masses, card)
     near = np.abs(np.sqrt(np.maximum(m2_all, 0)) - card.beams.sqrt_s_GeV) < 0.5
     order = np.argsort(chunk.charge[idx], axis=1, kind="stable")  # three negatives first
     rows = np.arange(len(batch))[:, None]

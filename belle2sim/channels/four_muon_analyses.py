@@ -4,6 +4,7 @@
 import numpy as np
 
 from belle2sim import pdgdata
+from belle2sim._jit import range_kernel
 from belle2sim.channels import Analysis, Parameter
 from belle2sim.channels import objects as obj
 from belle2sim.channels.track_selection import mass_squared_and_sigma, track_terms
@@ -12,11 +13,28 @@ MUON = 13
 PAIRINGS = ((0, 2), (0, 3), (1, 2), (1, 3))  # (negative, positive) after sorting by charge
 
 
+@range_kernel("idx")
+def _sorted_by_charge(begin, end, charge, idx, out):
+    """out[i] = idx[i] stably sorted by the tracks' charges (insertion sort: equal charges keep
+    their order, as numpy's stable argsort)."""
+    for i in range(begin, end):
+        for k in range(idx.shape[1]):
+            j = idx[i, k]
+            q = charge[j]
+            m = k
+            while m > 0 and charge[out[i, m - 1]] > q:
+                out[i, m] = out[i, m - 1]
+                m -= 1
+            out[i, m] = j
+
+
 def opposite_sign_order(chunk, idx):
-    """Track indices of four-track events reordered: the two negative tracks first."""
-    q = chunk.charge[idx]
-    order = np.argsort(q, axis=1, kind="stable")
-    return idx[np.arange(len(idx))[:, None], order]
+    """Track indices of four-track events reordered: the two negative tracks first (stably: the
+    order of the tracks within each sign is kept)."""
+    idx = np.ascontiguousarray(idx, dtype=np.int64)
+    out = np.empty(idx.shape, dtype=np.int64)
+    _sorted_by_charge(chunk.charge, idx, out)
+    return out
 
 
 def pair_window(chunk, card, ordered, mass_GeV, n_sigma, masses=None, total=None):
@@ -24,13 +42,10 @@ def pair_window(chunk, card, ordered, mass_GeV, n_sigma, masses=None, total=None
     widths of mass_GeV^2."""
     m_mu = pdgdata.mass_GeV(MUON)
     window = np.zeros(len(ordered), dtype=bool)
-    with np.errstate(all="ignore"):  # (slots of events with fewer tracks: cut elsewhere)
-        terms = [track_terms(chunk.tracks, ordered[:, k], m_mu if masses is None else masses[:, k], card)
-                 for k in range(4)]  # each track is in two pairings
+    # each track is in two pairings: its terms made once
+    terms = track_terms(chunk.tracks, ordered, m_mu if masses is None else masses, card)
     for a, b in PAIRINGS:
-        m = m_mu if masses is None else [masses[:, a], masses[:, b]]
-        m2, sig = mass_squared_and_sigma(chunk.tracks, [ordered[:, a], ordered[:, b]], m, card, total=total,
-                                         per_track=[terms[a], terms[b]])
+        m2, sig = mass_squared_and_sigma(chunk.tracks, None, None, card, total=total, terms=terms, members=(a, b))
         window |= np.abs(m2 - mass_GeV**2) < n_sigma * sig
     return window
 
@@ -41,7 +56,7 @@ def select_2403_02841(batch, chunk, card, params):
         index, count, net = obj.gather(batch, chunk, t.found, 4)
         idx = np.maximum(index, 0)
         m_mu = pdgdata.mass_GeV(MUON)
-        E4 = obj.system(chunk, [idx[:, k] for k in range(4)], [m_mu] * 4)
+        E4 = obj.system(chunk, idx, m_mu)
         m4 = np.sqrt(np.maximum(E4[0]**2 - E4[1]**2 - E4[2]**2 - E4[3]**2, 0.0))
         good = obj.good_tracks(chunk, 0.5, 2.0)
         n_mu = t.muon_id[idx].sum(axis=1)

@@ -101,7 +101,7 @@ def _select_four_muons(batch, chunk, card, params):
     four = (count == 4) & (net == 0)
     idx = np.maximum(index, 0)
     m_mu = pdgdata.mass_GeV(MUON)
-    m2_all, _ = mass_squared_and_sigma(chunk.tracks, [idx[:, k] for k in range(4)], m_mu, card)
+    m2_all, _ = mass_squared_and_sigma(chunk.tracks, idx, m_mu, card)
     near = np.abs(np.sqrt(np.maximum(m2_all, 0)) - card.beams.sqrt_s_GeV) < params["m4_window_GeV"]
     window = four_muon_analyses.pair_window(chunk, card, four_muon_analyses.opposite_sign_order(chunk, idx),
                                             params["mass_GeV"], params["window_nsigma"])

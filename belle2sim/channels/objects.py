@@ -12,7 +12,7 @@
 import numpy as np
 
 from belle2sim._jit import range_kernel
-from belle2sim.channels.track_selection import gather_tracks
+from belle2sim.channels.track_selection import gather_tracks, per_event_tracks
 from belle2sim.kinematics import boost
 
 
@@ -54,15 +54,31 @@ def to_cm(card, E, px, py, pz):
     return np.asarray(v.E), np.asarray(v.px), np.asarray(v.py), np.asarray(v.pz)
 
 
+@range_kernel("index")
+def _system_fourvector(begin, end, px, py, pz, index, mass, out):
+    """out[:, i] = (E, px, py, pz) of the sum of tracks index[i] with masses mass[i]
+    (float64 from the stored float32 momenta, summed in track order)."""
+    for i in range(begin, end):
+        e = x = y = z = 0.0
+        for k in range(index.shape[1]):
+            j = index[i, k]
+            tx, ty, tz = np.float64(px[j]), np.float64(py[j]), np.float64(pz[j])
+            m = mass[i, k]
+            e += np.sqrt(tx * tx + ty * ty + tz * tz + m * m)
+            x += tx
+            y += ty
+            z += tz
+        out[0, i], out[1, i], out[2, i], out[3, i] = e, x, y, z
+
+
 def system(chunk, idx_list, masses):
-    """Lab four-momentum (E, px, py, pz) of the sum of tracks, one mass per track."""
+    """Lab four-momentum (E, px, py, pz) of the sum of tracks: a list of K index arrays or an (n, K)
+    array, masses as track_selection.per_event_tracks takes them."""
     t = chunk.tracks
-    E = px = py = pz = 0.0
-    for idx, m in zip(idx_list, masses):
-        x, y, z = t.px[idx].astype(float), t.py[idx].astype(float), t.pz[idx].astype(float)
-        E = E + np.sqrt(x * x + y * y + z * z + m * m)
-        px, py, pz = px + x, py + y, pz + z
-    return E, px, py, pz
+    index, m = per_event_tracks(idx_list, masses)
+    out = np.empty((4, index.shape[0]))
+    _system_fourvector(t.px, t.py, t.pz, index, m, out)
+    return out[0], out[1], out[2], out[3]
 
 
 def recoil(card, E, px, py, pz):

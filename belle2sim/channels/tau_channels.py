@@ -66,7 +66,7 @@ def _select_2306_12294(batch, chunk, card, params):
         # mass hypotheses from identification: mu, else e, else pi
         masses = np.where(tr.muon_id[idx], pdgdata.mass_GeV(MUON),
                           np.where(tr.electron_id[idx], pdgdata.mass_GeV(11), pdgdata.mass_GeV(211)))
-        E4 = obj.system(chunk, [idx[:, k] for k in range(4)], [masses[:, k] for k in range(4)])
+        E4 = obj.system(chunk, idx, masses)
         m4 = np.sqrt(np.maximum(E4[0]**2 - E4[1]**2 - E4[2]**2 - E4[3]**2, 0.0))
         total = nominal_total(card, len(batch))
         window = np.zeros(len(batch), dtype=bool)

@@ -120,25 +120,21 @@ def psnm(lines, menu, seed, numbers):
     """Lines after prescale. A prescale N keeps a fired line with probability 1/N, drawn from
     (seed, event number, line name): the same event keeps the same decision in any chunking."""
     names = tuple(lines.packed)
-    plan = menu.for_lines(("prescale", names), lambda: _prescale_plan(menu, names))
-    scaled, zeroed, counters, probability, row_of = plan
-    out = lines.stacked(names)  # (a copy: one row per line, in the lines' order)
-    if scaled.size:
-        kept = np.empty((scaled.size, out.shape[1]), dtype=np.uint8)
-        prescale_packed(np.uint64(seed), numbers, counters, probability, out[scaled], kept)
-        out[scaled] = kept
-    out[zeroed] = 0
+    counters, probability, scaled, row_of = menu.for_lines(("prescale", names), lambda: _prescale_plan(menu, names))
+    fired, rows = lines.matrix_rows(names)  # (no copy of the menu program's registers)
+    out = np.empty((len(names), (lines.n_events + 7) // 8), dtype=np.uint8)
+    prescale_packed(np.uint64(seed), numbers, counters, probability, scaled, rows, fired, out)
     return PackedLines(PackedRows(out, row_of, out.shape[1]), lines.n_events)
 
 
 def _prescale_plan(menu, names):
-    """(rows with a prescale N > 1, rows with prescale 0, their counters, 1 / N, name -> row) of
-    ``names``."""
+    """(counter of each line, the probability 1 / N to keep a fired event (1: prescale 1, 0:
+    prescale 0), the rows with a prescale N > 1, name -> row) of ``names``."""
     prescales = [menu.lines[name].prescale for name in names]
-    scaled = [k for k, n in enumerate(prescales) if n > 1]
-    return (np.array(scaled, dtype=np.int64), np.array([k for k, n in enumerate(prescales) if n == 0], dtype=np.int64),
-            np.array([rng.mix64(np.uint64(zlib.crc32(names[k].encode()))) for k in scaled], dtype=np.uint64),
-            np.array([1.0 / prescales[k] for k in scaled]), {name: k for k, name in enumerate(names)})
+    return (np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in names], dtype=np.uint64),
+            np.array([1.0 / n if n > 0 else 0.0 for n in prescales]),
+            np.array([k for k, n in enumerate(prescales) if n > 1], dtype=np.int64),
+            {name: k for k, name in enumerate(names)})
 
 
 @range_kernel(lambda rows: rows.shape[0], min_per_piece=4)

@@ -38,6 +38,13 @@ class PackedLines(Mapping):
             return self.packed.stacked(names, copy)
         return np.stack([self.packed[name] for name in names])
 
+    def matrix_rows(self, names):
+        """(uint8 matrix, row of each of ``names`` in it): the lines without a copy where they
+        are rows of one matrix already (to read only; row bytes past ceil(n / 8) are padding)."""
+        if isinstance(self.packed, PackedRows):
+            return self.packed.matrix, np.array([self.packed.row_of[name] for name in names], dtype=np.int64)
+        return self.stacked(names), np.arange(len(names), dtype=np.int64)
+
     def count(self, name, packed_mask=None):
         """Number of events that fire ``name`` (and pass ``packed_mask``, a packed event mask)."""
         p = self.packed[name] if packed_mask is None else self.packed[name] & packed_mask
@@ -67,21 +74,26 @@ class PackedRows(Mapping):
         return self.matrix[rows, :self.n_bytes]  # (fancy indexing: a new array)
 
 
-def _packed_bytes(seed, numbers, mixed_counters, keep_probability, packed, out):
-    return packed.shape[1]  # 8 events per byte
+def _packed_bytes(seed, numbers, mixed_counters, keep_probability, scaled, rows, packed, out):
+    return out.shape[1]  # 8 events per byte
 
 
 @range_kernel(_packed_bytes, min_per_piece=64)
-def prescale_packed(begin, end, seed, numbers, mixed_counters, keep_probability, packed, out):
-    """out[l] = packed[l] with each fired event kept with keep_probability[l], drawn from (seed,
-    event number, counter of line l; ``mixed_counters`` holds rng.mix64 of each counter); only
-    fired events draw, and each event's key is made once for all prescaled lines."""
-    n_lines, n_bytes = packed.shape
+def prescale_packed(begin, end, seed, numbers, mixed_counters, keep_probability, scaled, rows, packed, out):
+    """out[l] = packed[rows[l]] with each fired event kept with keep_probability[l], drawn from
+    (seed, event number, counter of line l; ``mixed_counters`` holds rng.mix64 of each counter)
+    for the lines in ``scaled``; the others are copied (probability 1) or cleared (0). Only fired
+    events draw, and each event's key is made once for all prescaled lines."""
+    for line in range(out.shape[0]):
+        if keep_probability[line] >= 1.0:
+            out[line, begin:end] = packed[rows[line], begin:end]
+        elif keep_probability[line] <= 0.0:
+            out[line, begin:end] = 0
     keys = np.empty(8, dtype=np.uint64)  # once per call: ``have`` says which hold this byte's keys
     for b in range(begin, end):
         have = 0
-        for line in range(n_lines):
-            byte = packed[line, b]
+        for line in scaled:
+            byte = packed[rows[line], b]
             kept = 0
             if byte != 0:
                 for k in range(8):
