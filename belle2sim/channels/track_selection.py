@@ -179,9 +179,10 @@ def _system(tracks, idx_list, mass, card, total, terms, members, components):
 def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None, terms=None, members=None):
     """m^2 of the sum of tracks (or of ``total`` minus them: the recoil) and its predicted
     sigma(m^2). idx_list: the system's tracks, a list of index arrays (one per track) or an (n, K)
-    array; ``mass``: the mass hypothesis (:func:`per_event_tracks`); ``terms``, ``members``: the :func:`track_terms` of a set of tracks, if already made, and the
-    rows of the system's tracks in it (then idx_list and mass are not used). Slots of events
-    without enough tracks hold meaningless numbers (the track-count cut removes them)."""
+    array; ``mass``: the mass hypothesis (:func:`per_event_tracks`); ``terms``, ``members``: the
+    :func:`track_terms` of a set of tracks, if already made, and the rows of the system's tracks
+    in it (then idx_list and mass are not used). Slots of events without enough tracks hold
+    meaningless numbers (the track-count cut removes them)."""
     m2, sigma, _ = _system(tracks, idx_list, mass, card, total, terms, members, False)
     return m2, sigma
 
