@@ -85,10 +85,15 @@ def prescale_packed(begin, end, seed, numbers, mixed_counters, keep_probability,
     for the lines in ``scaled``; the others are copied (probability 1) or cleared (0). Only fired
     events draw, and each event's key is made once for all prescaled lines."""
     for line in range(out.shape[0]):
-        if keep_probability[line] >= 1.0:
-            out[line, begin:end] = packed[rows[line], begin:end]
-        elif keep_probability[line] <= 0.0:
-            out[line, begin:end] = 0
+        # element loops, not slice assignments: those compile numba's shape-mismatch error message
+        # (string formatting, ~2 s of a first run)
+        row, p = rows[line], keep_probability[line]
+        if p >= 1.0:
+            for b in range(begin, end):
+                out[line, b] = packed[row, b]
+        elif p <= 0.0:
+            for b in range(begin, end):
+                out[line, b] = 0
     keys = np.empty(8, dtype=np.uint64)  # once per call: ``have`` says which hold this byte's keys
     for b in range(begin, end):
         have = 0
