@@ -127,6 +127,41 @@ def thrust_3x1(begin, end, offsets, px, py, pz, use, is_track, thrust, n_side, l
             lone[i] = last_plus if plus == 1 else (last_minus if plus == 3 else -1)
 
 
+@inline
+def _finite(x):
+    """np.nan_to_num of one number: NaN -> 0, infinities -> the largest finite doubles."""
+    if np.isnan(x):
+        return 0.0
+    if np.isinf(x):
+        return 1.7976931348623157e308 if x > 0 else -1.7976931348623157e308
+    return x
+
+
+@range_kernel("offsets")
+def event_momenta(begin, end, offsets, good, use, tpx, tpy, tpz, dep_E, dep_theta, dep_phi, m_pi2, boost, cm, miss):
+    """Per particle: the c.m. (px, py, pz, E) (boost: objects.cm_boost_matrix) of its lab momentum as
+    a good track of pion mass (m_pi2: its square), otherwise from its ECL deposit as a photon (no
+    deposit: zero); per event: the missing lab momentum, minus the sum over ``use``."""
+    for i in range(begin, end):
+        mx = my = mz = 0.0
+        for j in range(offsets[i], offsets[i + 1]):
+            if good[j]:
+                x, y, z = _finite(np.float64(tpx[j])), _finite(np.float64(tpy[j])), _finite(np.float64(tpz[j]))
+                e = np.sqrt(x * x + y * y + z * z + m_pi2)
+            else:
+                e = np.float64(dep_E[j])
+                theta, phi = _finite(np.float64(dep_theta[j])), _finite(np.float64(dep_phi[j]))
+                st = np.sin(theta)
+                x, y, z = e * st * np.cos(phi), e * st * np.sin(phi), e * np.cos(theta)
+            for r in range(4):
+                cm[r, j] = boost[r, 0] * x + boost[r, 1] * y + boost[r, 2] * z + boost[r, 3] * e
+            if use[j]:
+                mx += x
+                my += y
+                mz += z
+        miss[0, i], miss[1, i], miss[2, i] = -mx, -my, -mz
+
+
 def lepton_energy_in_tau_frame(card, lepton_pdg, lepton_cm, three_prong_cm):
     """E*_l in the tau pseudo-rest frame: the signal tau has E = sqrt(s)/2 and flies along minus
     the three-prong c.m. momentum (ISR neglected, as the paper does). Arguments are (px, py, pz)
@@ -161,18 +196,13 @@ def select_2212_03634(batch, chunk, card, params):
                      lo, hi, photon)
         n_pi0, n_extra = np.empty(len(batch), dtype=np.int64), np.empty(len(batch), dtype=np.int64)
         photon_counts(batch.offsets, photon, d.energy_GeV, d.theta_rad, d.phi_rad, 0.115, 0.152, n_pi0, n_extra)
-        # c.m. momenta of good tracks (pion mass) and photons, one array over all particles
-        m_pi = pdgdata.mass_GeV(211)
-        tpx, tpy, tpz = (np.nan_to_num(a.astype(float)) for a in (t.px, t.py, t.pz))
-        e_g = d.energy_GeV.astype(float)
-        st = np.sin(np.nan_to_num(d.theta_rad.astype(float)))
-        gpx = e_g * st * np.cos(np.nan_to_num(d.phi_rad.astype(float)))
-        gpy = e_g * st * np.sin(np.nan_to_num(d.phi_rad.astype(float)))
-        gpz = e_g * np.cos(np.nan_to_num(d.theta_rad.astype(float)))
-        px, py, pz = np.where(good, tpx, gpx), np.where(good, tpy, gpy), np.where(good, tpz, gpz)
-        E = np.where(good, np.sqrt(tpx**2 + tpy**2 + tpz**2 + m_pi**2), e_g)
-        cE, cx, cy, cz = obj.to_cm(card, E, px, py, pz)
+        # c.m. momenta of good tracks (pion mass) and photons, one array over all particles, and
+        # the missing momentum: minus the sum of all reconstructed particles (lab)
         use = good | photon
+        cm, miss = np.empty((4, n)), np.empty((3, len(batch)))
+        event_momenta(batch.offsets, good, use, t.px, t.py, t.pz, d.energy_GeV, d.theta_rad, d.phi_rad,
+                      pdgdata.mass_GeV(211) ** 2, obj.cm_boost_matrix(card), cm, miss)
+        cE, cx, cy, cz = cm[3], cm[0], cm[1], cm[2]
         thrust, n_side, lone = (np.empty(len(batch)), np.empty(len(batch), dtype=np.int64),
                                 np.empty(len(batch), dtype=np.int64))
         thrust_3x1(batch.offsets, cx, cy, cz, use, good, thrust, n_side, lone)
@@ -181,14 +211,12 @@ def select_2212_03634(batch, chunk, card, params):
         tag_mask = (tag >= 0)
         tag_idx = np.maximum(tag, 0)
         ident = (t.electron_id if lepton == 11 else t.muon_id)[sig]
-        p_tag = np.sqrt(tpx[tag_idx] ** 2 + tpy[tag_idx] ** 2 + tpz[tag_idx] ** 2)
+        tpx, tpy, tpz = (np.nan_to_num(a[tag_idx].astype(float)) for a in (t.px, t.py, t.pz))
+        p_tag = np.sqrt(tpx ** 2 + tpy ** 2 + tpz ** 2)
         eop_ok = np.where(tag_mask, d.energy_GeV[tag_idx] / p_tag <= 0.8, True).all(axis=1)
-        pt_tag = np.where(tag_mask, np.hypot(tpx[tag_idx], tpy[tag_idx]), np.inf)
+        pt_tag = np.where(tag_mask, np.hypot(tpx, tpy), np.inf)
         pt_sorted = np.sort(pt_tag, axis=1)[:, :3]
         pt_ok = np.all(pt_sorted > np.array(pt_cuts), axis=1)
-        # missing momentum: minus the sum of all reconstructed particles (lab), to its polar angle
-        ev = np.repeat(np.arange(len(batch)), np.diff(batch.offsets))
-        miss = [-np.bincount(ev, weights=np.where(use, a, 0.0), minlength=len(batch)) for a in (px, py, pz)]
         theta_miss = obj.polar_deg(*miss)
         # three-hadron system (c.m.), pion mass
         h = [np.where(tag_mask, a[tag_idx], 0.0).sum(axis=1) for a in (cE, cx, cy, cz)]

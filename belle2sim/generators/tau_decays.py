@@ -93,12 +93,20 @@ def make_bank(n=DEFAULT_BANK_SIZE, seed=20261125, progress=None):
                    np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), float(m_tau))
 
 
+_LOADED = {}  # cache file -> TauBank: read once per process, not once per chunk (with its conjugate ids)
+
+
 def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
     """The tau bank: from the disk cache, or made (and cached, atomically) on first use."""
     path = _cache_path(n, seed)
+    if path in _LOADED:
+        return _LOADED[path]
     if path.exists():
         with np.load(path) as f:
-            return TauBank(f["pdg"], f["p4"], f["offsets"], float(f["tau_mass_GeV"]))
+            bank = TauBank(f["pdg"], f["p4"], f["offsets"], float(f["tau_mass_GeV"]))
+        bank.pdg_conjugate  # (made here, once)
+        _LOADED[path] = bank
+        return bank
     bank = make_bank(n, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")  # processes and threads apart
