@@ -6,7 +6,10 @@ the threads) is timed while a workload runs; the time outside them (Python steps
 menu evaluation) is the serial part s, the time inside them the parallel part p (measured with
 one thread), and Amdahl's bound for N threads is (s + p) / (s + p / N). Workloads: detector +
 trigger on single-photon, four-muon and Pythia 8 q qbar events, and the whole efficiency job of
-zprime-mumu (generation, detector, trigger, selection, counting).
+zprime-mumu (generation, detector, trigger, selection, counting). With ``--channels`` (a list, or
+``all``), instead the whole job of each channel at the middle point of its default scan, 2e5
+events on one thread: its time outside the kernels (selection NumPy, vector, counting, a point's
+setup) and Amdahl's bound.
 """
 
 import argparse
@@ -28,9 +31,12 @@ from belle2sim.trigger.menu import load_menu  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json")
+    ap.add_argument("--channels", help="whole jobs of these channels instead (comma-separated, or 'all')")
     a = ap.parse_args()
     card, menu = load_card(), load_menu()
     clock = KernelClock()
+    if a.channels:
+        return channel_jobs(a, card, menu, clock)
     mumu = get("zprime-mumu")
     p_mumu = mumu.resolve_parameters({"mass_GeV": 2.0, "isr": 0}, card)
     from belle2sim.inputs.pythia_sm import PythiaSample
@@ -54,6 +60,23 @@ def main():
         out[f"{name}: serial fraction (1 thread)"] = serial / t1
         for n in (2, 16):
             out[f"{name}: Amdahl bound {n} threads [x]"] = t1 / (serial + inside1 / n)
+    report(out, a.json)
+
+
+def channel_jobs(a, card, menu, clock, events=200_000):
+    from belle2sim.channels import available
+
+    names = sorted(available()) if a.channels == "all" else a.channels.split(",")
+    out = {"cores": numba.config.NUMBA_NUM_THREADS, "events": events}
+    for name in names:
+        ch = get(name)
+        params = ch.resolve_parameters({ch.scan_parameter: ch.default_scan[len(ch.default_scan) // 2]}, card)
+        t1, inside1 = clock.measure(lambda: run_point(ch, params, card, menu, events, 1), 1, repeat=2)
+        serial = t1 - inside1
+        out[f"{name}: 1 thread [s]"] = t1
+        out[f"{name}: outside kernels [ms]"] = 1e3 * serial
+        out[f"{name}: serial fraction"] = serial / t1
+        out[f"{name}: Amdahl bound 16 threads [x]"] = t1 / (serial + inside1 / 16)
     report(out, a.json)
 
 
