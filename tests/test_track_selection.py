@@ -6,6 +6,7 @@ import types
 import numpy as np
 import pytest
 
+from belle2sim import pdgdata
 from belle2sim.channels import objects
 from belle2sim.channels.four_muon_analyses import opposite_sign_order
 from belle2sim.channels.track_selection import mass_squared_and_sigma, pair_and_recoil_covariance, track_terms
@@ -128,3 +129,23 @@ def test_to_cm_is_vectors_boost_to_the_bit(card):
     bx, by, bz, bE = card.beams.total_fourvector
     cE, cx, cy, cz = objects.to_cm(card, np.array([bE]), np.array([bx]), np.array([by]), np.array([bz]))
     assert cE[0] == pytest.approx(card.beams.sqrt_s_GeV, rel=1e-12) and max(abs(cx[0]), abs(cy[0]), abs(cz[0])) < 1e-9
+
+
+def test_c_eta_is_vectors_expression_to_the_bit(card):
+    """recoil_analyses.c_eta runs vector's boost_beta3, unit and dot in a kernel: the same numbers
+    as the vector expression, to the bit; and |cos eta| is 1 for a mu- along the pair's motion."""
+    import vector
+
+    from belle2sim.channels.recoil_analyses import c_eta
+
+    tr = _tracks(6000, seed=9)
+    chunk = types.SimpleNamespace(tracks=tr)
+    i_neg, i_pos = np.arange(0, 6000, 2), np.arange(1, 6000, 2)
+    m_mu = pdgdata.mass_GeV(13)
+    neg = objects.to_cm(card, *objects.system(chunk, [i_neg], [m_mu]))
+    pos = objects.to_cm(card, *objects.system(chunk, [i_pos], [m_mu]))
+    pair = vector.array({"px": neg[1] + pos[1], "py": neg[2] + pos[2], "pz": neg[3] + pos[3], "E": neg[0] + pos[0]})
+    mu = vector.array({"px": neg[1], "py": neg[2], "pz": neg[3], "E": neg[0]}).boost_beta3(-pair.to_beta3())
+    want = np.abs(np.asarray(mu.to_Vector3D().unit().dot(pair.to_Vector3D().unit())))
+    assert np.array_equal(c_eta(card, chunk, i_neg, i_pos), want)
+    assert np.all(want <= 1.0 + 1e-12) and 0.3 < np.mean(want) < 0.7  # isotropic-ish random pairs

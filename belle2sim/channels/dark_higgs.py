@@ -17,7 +17,8 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
 from belle2sim.channels.recoil_analyses import A4
-from belle2sim.channels.track_selection import extra_energy, mass_squared_and_sigma, nominal_total, track_arrays
+from belle2sim.channels.track_selection import (extra_energy, mass_squared_and_sigma, nominal_total, track_arrays,
+                                                track_terms)
 from belle2sim.errors import ParameterError
 from belle2sim.generators import dark_higgs, dark_photon_decays
 
@@ -105,11 +106,11 @@ def _select_visible(batch, chunk, card, params):
     ordered, m_ord = idx[rows, order], masses[rows, order]
     k = params["window_nsigma"]
     good = np.zeros(len(batch), dtype=bool)
+    terms = track_terms(tr, ordered, m_ord, card)  # each track's terms once, for its three pairings
     for perm in itertools.permutations((3, 4, 5)):
         ok = np.ones(len(batch), dtype=bool)
         for neg, pos in zip((0, 1, 2), perm):
-            m2, s2 = mass_squared_and_sigma(tr, [ordered[:, neg], ordered[:, pos]],
-                                            [m_ord[:, neg], m_ord[:, pos]], card)
+            m2, s2 = mass_squared_and_sigma(tr, None, None, card, terms=terms, members=(neg, pos))
             ok &= np.abs(m2 - m_a**2) < k * s2
         good |= ok
     return {"six tracks, zero charge": (count == 6) & (net == 0),
