@@ -149,3 +149,21 @@ def test_c_eta_is_vectors_expression_to_the_bit(card):
     want = np.abs(np.asarray(mu.to_Vector3D().unit().dot(pair.to_Vector3D().unit())))
     assert np.array_equal(c_eta(card, chunk, i_neg, i_pos), want)
     assert np.all(want <= 1.0 + 1e-12) and 0.3 < np.mean(want) < 0.7  # isotropic-ish random pairs
+
+
+def test_two_track_trigger_acceptance_is_the_angle_cuts():
+    """recoil_analyses._in_trigger_acceptance: both tracks in 37-120 deg and more than dphi apart
+    in azimuth, as the NumPy form of the cuts says, for every pair of random tracks."""
+    from belle2sim.channels.recoil_analyses import _in_trigger_acceptance
+
+    tr = _tracks(40_000, seed=12)
+    chunk = types.SimpleNamespace(tracks=tr)
+    i0, i1 = np.arange(0, 40_000, 2), np.arange(1, 40_000, 2)
+    px, py, pz = (a.astype(float) for a in (tr.px, tr.py, tr.pz))
+    theta = np.degrees(np.arctan2(np.hypot(px, py), pz))
+    d = np.abs(np.degrees(np.arctan2(py[i0], px[i0]) - np.arctan2(py[i1], px[i1]))) % 360.0
+    for dphi in (30.0, 90.0):
+        want = ((theta[i0] >= 37) & (theta[i0] <= 120) & (theta[i1] >= 37) & (theta[i1] <= 120)
+                & (np.where(d > 180, 360 - d, d) > dphi))
+        got = _in_trigger_acceptance(chunk, i0, i1, dphi)
+        assert np.array_equal(got, want) and 0.05 < got.mean() < 0.5

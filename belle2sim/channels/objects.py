@@ -33,18 +33,6 @@ def gather(batch, chunk, good, n_max):
     return index, count, net
 
 
-def track_angles(chunk, idx):
-    """(theta, phi) in the lab of reconstructed tracks idx."""
-    t = chunk.tracks
-    px, py, pz = t.px[idx].astype(float), t.py[idx].astype(float), t.pz[idx].astype(float)
-    return np.arctan2(np.hypot(px, py), pz), np.arctan2(py, px)
-
-
-def delta_phi_deg(phi_a, phi_b):
-    d = np.abs(np.degrees(phi_a - phi_b)) % 360.0
-    return np.where(d > 180.0, 360.0 - d, d)
-
-
 def cm_boost_matrix(card):
     """The matrix of vector's boost from the lab to the nominal c.m. frame, m[row, column] with rows
     and columns (x, y, z, t): vector's boost_beta3 of the four unit four-vectors (each result holds

@@ -36,11 +36,34 @@ def _kinematics(batch, chunk, card, i0, i1):
     return (E, px, py, pz), (rE, rx, ry, rz), m2, s2
 
 
+@range_kernel("i0")
+def _pair_in_acceptance(begin, end, px, py, pz, i0, i1, theta_lo_deg, theta_hi_deg, dphi_min_deg, out):
+    """out[i]: both tracks i0[i], i1[i] have polar angles in [theta_lo, theta_hi] and their azimuths
+    differ by more than dphi_min (degrees; libm's atan2, the same on every CPU)."""
+    for i in range(begin, end):
+        ok = True
+        ph0 = ph1 = 0.0
+        for k in range(2):
+            j = i0[i] if k == 0 else i1[i]
+            x, y, z = np.float64(px[j]), np.float64(py[j]), np.float64(pz[j])
+            theta = np.degrees(np.arctan2(np.hypot(x, y), z))
+            ok = ok and theta_lo_deg <= theta <= theta_hi_deg
+            if k == 0:
+                ph0 = np.arctan2(y, x)
+            else:
+                ph1 = np.arctan2(y, x)
+        d = abs(np.degrees(ph0 - ph1)) % 360.0
+        out[i] = ok and (360.0 - d if d > 180.0 else d) > dphi_min_deg
+
+
 def _in_trigger_acceptance(chunk, i0, i1, dphi_min_deg):
-    th, ph = obj.track_angles(chunk, np.stack([i0, i1], axis=1))
-    th = np.degrees(th)
-    in_theta = ((th >= 37.0) & (th <= 120.0)).all(axis=1)
-    return in_theta & (obj.delta_phi_deg(ph[:, 0], ph[:, 1]) > dphi_min_deg)
+    """Both tracks in 37-120 deg and more than dphi_min_deg apart in azimuth (the trigger's
+    two-track acceptance)."""
+    out = np.empty(len(i0), dtype=np.bool_)
+    t = chunk.tracks
+    _pair_in_acceptance(t.px, t.py, t.pz, np.ascontiguousarray(i0, dtype=np.int64),
+                        np.ascontiguousarray(i1, dtype=np.int64), 37.0, 120.0, float(dphi_min_deg), out)
+    return out
 
 
 def select_2212_03066(batch, chunk, card, params):
