@@ -167,3 +167,26 @@ def test_two_track_trigger_acceptance_is_the_angle_cuts():
                 & (np.where(d > 180, 360 - d, d) > dphi))
         got = _in_trigger_acceptance(chunk, i0, i1, dphi)
         assert np.array_equal(got, want) and 0.05 < got.mean() < 0.5
+
+
+@pytest.mark.parametrize("lepton", [11, 13])
+def test_lepton_energy_in_the_tau_frame_is_vectors_boost_to_the_bit(card, lepton):
+    """E*_l of the tau -> l alpha selection runs vector's boost of a momentum with a mass in a
+    kernel: the same numbers to the bit; and a lepton at rest in the tau frame has E* = m_l."""
+    import vector
+
+    from belle2sim.channels.tau_alpha_analysis import lepton_energy_in_tau_frame
+
+    r = np.random.default_rng(lepton)
+    lep, had = tuple(r.normal(size=(3, 5000)) * 2.0), tuple(r.normal(size=(3, 5000)) * 3.0)
+    m_tau, m_l = pdgdata.mass_GeV(15), pdgdata.mass_GeV(lepton)
+    b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
+    norm = np.sqrt(had[0] ** 2 + had[1] ** 2 + had[2] ** 2)
+    v = vector.array({"px": lep[0], "py": lep[1], "pz": lep[2], "mass": np.full(5000, m_l)})
+    want = np.asarray(v.boost_beta3(vector.array({"x": had[0] / norm * b_tau, "y": had[1] / norm * b_tau,
+                                                  "z": had[2] / norm * b_tau})).E)
+    assert np.array_equal(lepton_energy_in_tau_frame(card, lepton, lep, had)[0], want)
+    # a lepton moving with the tau (velocity -b_tau along the hadrons) is at rest in its frame
+    p = m_l * b_tau / np.sqrt(1 - b_tau**2)
+    at_rest = tuple(-p * c / norm for c in had)
+    np.testing.assert_allclose(lepton_energy_in_tau_frame(card, lepton, at_rest, had)[0], m_l, rtol=1e-6)

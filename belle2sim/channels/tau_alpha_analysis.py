@@ -162,20 +162,40 @@ def event_momenta(begin, end, offsets, good, use, tpx, tpy, tpz, dep_E, dep_thet
         miss[0, i], miss[1, i], miss[2, i] = -mx, -my, -mz
 
 
+@range_kernel(lambda lep, hadrons, *rest: lep.shape[1])
+def _energy_in_tau_frame(begin, end, lep, hadrons, m_l, b_tau, out):
+    """out[i]: energy of the lepton (c.m. momentum lep[:, i], mass m_l) boosted by b_tau along the
+    unit vector of hadrons[:, i]: vector's boost_beta3 (momentum with a mass) and its energy,
+    operation for operation (the numbers of the vector expression it replaces, to the bit)."""
+    tau2 = np.copysign(m_l * m_l, m_l)
+    for i in range(begin, end):
+        hx, hy, hz = hadrons[0, i], hadrons[1, i], hadrons[2, i]
+        norm = np.sqrt(hx * hx + hy * hy + hz * hz)
+        bx, by, bz = hx / norm * b_tau, hy / norm * b_tau, hz / norm * b_tau
+        x, y, z = lep[0, i], lep[1, i], lep[2, i]
+        tee = np.sqrt(max(tau2 + (x * x + y * y + z * z), 0.0))
+        bp2 = bx * bx + by * by + bz * bz
+        gamma = 1.0 / np.sqrt(1.0 - bp2)
+        bgam = gamma * gamma / (1.0 + gamma)
+        xx, yy, zz = 1.0 + bgam * bx * bx, 1.0 + bgam * by * by, 1.0 + bgam * bz * bz
+        xy, xz, yz = bgam * bx * by, bgam * bx * bz, bgam * by * bz
+        xt, yt, zt = gamma * bx, gamma * by, gamma * bz
+        xp = xx * x + xy * y + xz * z + xt * tee
+        yp = xy * x + yy * y + yz * z + yt * tee
+        zp = xz * x + yz * y + zz * z + zt * tee
+        out[i] = np.sqrt(max(tau2 + (xp * xp + yp * yp + zp * zp), 0.0))
+
+
 def lepton_energy_in_tau_frame(card, lepton_pdg, lepton_cm, three_prong_cm):
     """E*_l in the tau pseudo-rest frame: the signal tau has E = sqrt(s)/2 and flies along minus
     the three-prong c.m. momentum (ISR neglected, as the paper does). Arguments are (px, py, pz)
     arrays in the c.m. frame; returns (E*_l, the two-body value for m_alpha as a function)."""
-    import vector
-
     m_tau, m_l = pdgdata.mass_GeV(15), pdgdata.mass_GeV(lepton_pdg)
     b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
-    hx, hy, hz = three_prong_cm
-    norm = np.sqrt(hx**2 + hy**2 + hz**2)
-    lep = vector.array({"px": lepton_cm[0], "py": lepton_cm[1], "pz": lepton_cm[2],
-                        "mass": np.full(len(norm), m_l)})
-    e_star = np.asarray(lep.boost_beta3(vector.array({"x": hx / norm * b_tau, "y": hy / norm * b_tau,
-                                                      "z": hz / norm * b_tau})).E)
+    lep = np.array([np.asarray(c, dtype=np.float64) for c in lepton_cm])
+    hadrons = np.array([np.asarray(c, dtype=np.float64) for c in three_prong_cm])
+    e_star = np.empty(lep.shape[1])
+    _energy_in_tau_frame(lep, hadrons, float(m_l), float(b_tau), e_star)
     return e_star, lambda m_alpha: (m_tau**2 + m_l**2 - m_alpha**2) / (2 * m_tau)
 
 
