@@ -12,8 +12,6 @@ Duerr, Ferber, Garcia-Cely, Hearty, Schmidt-Hoberg, JHEP 04 (2021) 146 [arXiv:19
 displaced vertices, the muon pair at the h' mass.
 """
 
-import numpy as np
-
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Channel, Parameter, register
 from belle2sim.constants import HBARC_GeV_m
