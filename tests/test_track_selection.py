@@ -190,3 +190,35 @@ def test_lepton_energy_in_the_tau_frame_is_vectors_boost_to_the_bit(card, lepton
     p = m_l * b_tau / np.sqrt(1 - b_tau**2)
     at_rest = tuple(-p * c / norm for c in had)
     np.testing.assert_allclose(lepton_energy_in_tau_frame(card, lepton, at_rest, had)[0], m_l, rtol=1e-6)
+
+
+def test_tau_tag_side_is_the_numpy_form_of_its_cuts():
+    """tau_alpha_analysis.tag_side: E/p and sorted-pT cuts of the three tag tracks and their summed
+    c.m. four-momentum, bit for bit as the NumPy expressions it replaced (repeated and masked slots,
+    events without a signal track, tracks without a momentum)."""
+    from belle2sim.channels.tau_alpha_analysis import tag_side
+
+    r = np.random.default_rng(13)
+    n_part, n = 5000, 4000
+    tr = _tracks(n_part, seed=14)
+    tr.px[::97] = np.nan  # (no momentum: nan_to_num makes it 0)
+    dep_E = r.uniform(0.0, 3.0, n_part).astype(np.float32)
+    cm = r.normal(size=(4, n_part)) * 2.0
+    idx = r.integers(0, n_part, size=(n, 4))
+    idx[::7, 2:] = 0  # fewer than four tracks: slots at particle 0
+    lone = np.where(r.random(n) < 0.2, -1, idx[np.arange(n), r.integers(0, 4, n)])
+    cuts = np.array([0.08, 0.30, 0.70])
+    eop, pt_ok, had = np.empty(n, bool), np.empty(n, bool), np.empty((4, n))
+    tag_side(idx, lone, tr.px, tr.py, tr.pz, dep_E, cm, cuts, eop, pt_ok, had)
+    with np.errstate(all="ignore"):
+        sig = np.maximum(lone, 0)
+        tag = np.where(idx == sig[:, None], -1, idx)
+        mask, tag_idx = tag >= 0, np.maximum(tag, 0)
+        tpx, tpy, tpz = (np.nan_to_num(a[tag_idx].astype(float)) for a in (tr.px, tr.py, tr.pz))
+        want_eop = np.where(mask, dep_E[tag_idx] / np.sqrt(tpx**2 + tpy**2 + tpz**2) <= 0.8, True).all(axis=1)
+        pts = np.sort(np.where(mask, np.hypot(tpx, tpy), np.inf), axis=1)[:, :3]
+        want_h = [np.where(mask, cm[row][tag_idx], 0.0).sum(axis=1) for row in (3, 0, 1, 2)]
+    assert np.array_equal(eop, want_eop) and np.array_equal(pt_ok, np.all(pts > cuts, axis=1))
+    for got, want in zip(had, want_h):
+        assert np.array_equal(got, want)
+    assert 0.1 < eop.mean() < 0.9 and 0.1 < pt_ok.mean() < 0.99

@@ -162,6 +162,43 @@ def event_momenta(begin, end, offsets, good, use, tpx, tpy, tpz, dep_E, dep_thet
         miss[0, i], miss[1, i], miss[2, i] = -mx, -my, -mz
 
 
+@range_kernel("lone")
+def tag_side(begin, end, idx, lone, px, py, pz, dep_E, cm, pt_cuts, eop_ok, pt_ok, hadrons):
+    """Per event, over its four tracks but the signal one (lone[i]; none if -1, then particle 0 is
+    the signal slot): E_ECL/p <= 0.8 for all of them, their three lowest pT above pt_cuts (sorted),
+    and the summed c.m. four-momentum (E, px, py, pz) of the tag side in ``hadrons``, summed in
+    track order as numpy's sum over the four slots (masked slots adding 0)."""
+    pts = np.empty(4)
+    for i in range(begin, end):
+        sig = max(lone[i], 0)
+        ok = True
+        h0 = h1 = h2 = h3 = 0.0
+        for k in range(4):
+            j = idx[i, k]
+            if j == sig:
+                pts[k] = np.inf
+                w0 = w1 = w2 = w3 = 0.0
+            else:
+                x, y, z = _finite(np.float64(px[j])), _finite(np.float64(py[j])), _finite(np.float64(pz[j]))
+                ok = ok and np.float64(dep_E[j]) / np.sqrt(x * x + y * y + z * z) <= 0.8
+                pts[k] = np.hypot(x, y)
+                w0, w1, w2, w3 = cm[3, j], cm[0, j], cm[1, j], cm[2, j]
+            if k == 0:
+                h0, h1, h2, h3 = w0, w1, w2, w3
+            else:
+                h0, h1, h2, h3 = h0 + w0, h1 + w1, h2 + w2, h3 + w3
+        eop_ok[i] = ok
+        for a in range(1, 4):  # insertion sort, ascending
+            v = pts[a]
+            b = a
+            while b > 0 and pts[b - 1] > v:
+                pts[b] = pts[b - 1]
+                b -= 1
+            pts[b] = v
+        pt_ok[i] = pts[0] > pt_cuts[0] and pts[1] > pt_cuts[1] and pts[2] > pt_cuts[2]
+        hadrons[0, i], hadrons[1, i], hadrons[2, i], hadrons[3, i] = h0, h1, h2, h3
+
+
 @range_kernel(lambda lep, hadrons, *rest: lep.shape[1])
 def _energy_in_tau_frame(begin, end, lep, hadrons, m_l, b_tau, out):
     """out[i]: energy of the lepton (c.m. momentum lep[:, i], mass m_l) boosted by b_tau along the
@@ -222,24 +259,19 @@ def select_2212_03634(batch, chunk, card, params):
         cm, miss = np.empty((4, n)), np.empty((3, len(batch)))
         event_momenta(batch.offsets, good, use, t.px, t.py, t.pz, d.energy_GeV, d.theta_rad, d.phi_rad,
                       pdgdata.mass_GeV(211) ** 2, obj.cm_boost_matrix(card), cm, miss)
-        cE, cx, cy, cz = cm[3], cm[0], cm[1], cm[2]
+        cx, cy, cz = cm[0], cm[1], cm[2]
         thrust, n_side, lone = (np.empty(len(batch)), np.empty(len(batch), dtype=np.int64),
                                 np.empty(len(batch), dtype=np.int64))
         thrust_3x1(batch.offsets, cx, cy, cz, use, good, thrust, n_side, lone)
         sig = np.maximum(lone, 0)
-        tag = np.where(idx == sig[:, None], -1, idx)
-        tag_mask = (tag >= 0)
-        tag_idx = np.maximum(tag, 0)
         ident = (t.electron_id if lepton == 11 else t.muon_id)[sig]
-        tpx, tpy, tpz = (np.nan_to_num(a[tag_idx].astype(float)) for a in (t.px, t.py, t.pz))
-        p_tag = np.sqrt(tpx ** 2 + tpy ** 2 + tpz ** 2)
-        eop_ok = np.where(tag_mask, d.energy_GeV[tag_idx] / p_tag <= 0.8, True).all(axis=1)
-        pt_tag = np.where(tag_mask, np.hypot(tpx, tpy), np.inf)
-        pt_sorted = np.sort(pt_tag, axis=1)[:, :3]
-        pt_ok = np.all(pt_sorted > np.array(pt_cuts), axis=1)
+        eop_ok, pt_ok = np.empty(len(batch), dtype=np.bool_), np.empty(len(batch), dtype=np.bool_)
+        hadrons = np.empty((4, len(batch)))
+        tag_side(idx, lone, t.px, t.py, t.pz, d.energy_GeV, cm, np.array(pt_cuts, dtype=np.float64), eop_ok, pt_ok,
+                 hadrons)
         theta_miss = obj.polar_deg(*miss)
         # three-hadron system (c.m.), pion mass
-        h = [np.where(tag_mask, a[tag_idx], 0.0).sum(axis=1) for a in (cE, cx, cy, cz)]
+        h = hadrons
         m3h = np.sqrt(np.maximum(h[0] ** 2 - h[1] ** 2 - h[2] ** 2 - h[3] ** 2, 0.0))
         e_star, two_body = lepton_energy_in_tau_frame(card, lepton, (cx[sig], cy[sig], cz[sig]), h[1:])
         expected = two_body(params["mass_GeV"])
