@@ -80,3 +80,18 @@ def two_body_decay(E, px, py, pz, M, m1, m2, u_cos, u_phi):
     d1 = boost(qx, qy, qz, np.sqrt(p * p + m1 * m1), bx, by, bz)
     d2 = boost(-qx, -qy, -qz, np.sqrt(p * p + m2 * m2), bx, by, bz)
     return d1, d2
+
+
+@inline
+def boost_as_vector(x, y, z, t, bx, by, bz):
+    """(x', y', z') of vector's boost_beta3 of (x, y, z, t) by velocity (bx, by, bz), operation for
+    operation as vector's NumPy backend does it (its 4x4 matrix, rows summed in x, y, z, t order):
+    the same numbers to the bit, where a selection replaces a vector expression by a kernel."""
+    bp2 = bx * bx + by * by + bz * bz
+    gamma = 1.0 / np.sqrt(1.0 - bp2)
+    bgam = gamma * gamma / (1.0 + gamma)
+    xx, yy, zz = 1.0 + bgam * bx * bx, 1.0 + bgam * by * by, 1.0 + bgam * bz * bz
+    xy, xz, yz = bgam * bx * by, bgam * bx * bz, bgam * by * bz
+    xt, yt, zt = gamma * bx, gamma * by, gamma * bz
+    return (xx * x + xy * y + xz * z + xt * t, xy * x + yy * y + yz * z + yt * t,
+            xz * x + yz * y + zz * z + zt * t)

@@ -20,6 +20,32 @@ def test_boost_matches_vector():
         np.testing.assert_allclose(ours, [ref.px, ref.py, ref.pz, ref.E], rtol=1e-10, atol=1e-12)
 
 
+def test_boost_as_vector_is_vectors_numpy_boost_to_the_bit():
+    """kinematics.boost_as_vector: vector's boost_beta3 (NumPy backend, arrays of velocities),
+    operation for operation: the same bits, which the selections that replaced vector expressions
+    by kernels rely on."""
+    import numba
+
+    rng = np.random.default_rng(2)
+    p = rng.normal(size=(3, 20_000)) * 3
+    t = np.sqrt(np.sum(p**2, axis=0) + rng.uniform(0.0, 2.0, 20_000))
+    b = rng.normal(size=(3, 20_000))
+    b *= 0.95 * rng.random(20_000) / np.linalg.norm(b, axis=0)
+
+    @numba.njit
+    def run(p, t, b, out):
+        for i in range(t.shape[0]):
+            out[0, i], out[1, i], out[2, i] = kinematics.boost_as_vector(p[0, i], p[1, i], p[2, i], t[i], b[0, i],
+                                                                         b[1, i], b[2, i])
+
+    out = np.empty((3, 20_000))
+    run(p, t, b, out)
+    ref = vector.array({"px": p[0], "py": p[1], "pz": p[2], "E": t}).boost_beta3(
+        vector.array({"x": b[0], "y": b[1], "z": b[2]}))
+    for got, want in zip(out, (ref.px, ref.py, ref.pz)):
+        assert np.array_equal(got, np.asarray(want))
+
+
 def test_direction_has_requested_angle():
     n = np.array([0.2, -0.3, 0.9])
     n /= np.linalg.norm(n)

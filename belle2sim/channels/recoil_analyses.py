@@ -12,6 +12,7 @@ from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import Analysis, Parameter
 from belle2sim.channels import objects as obj
 from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, pair_and_recoil_covariance
+from belle2sim.kinematics import boost_as_vector
 
 MUON = 13
 
@@ -172,15 +173,7 @@ def _abs_cos_eta(begin, end, neg, pos, out):
         x, y, z, t = neg[1, i], neg[2, i], neg[3, i], neg[0, i]
         px, py, pz, pt = x + pos[1, i], y + pos[2, i], z + pos[3, i], t + pos[0, i]
         bx, by, bz = -(px / pt), -(py / pt), -(pz / pt)  # -pair.to_beta3()
-        bp2 = bx * bx + by * by + bz * bz
-        gamma = 1.0 / np.sqrt(1.0 - bp2)
-        bgam = gamma * gamma / (1.0 + gamma)
-        xx, yy, zz = 1.0 + bgam * bx * bx, 1.0 + bgam * by * by, 1.0 + bgam * bz * bz
-        xy, xz, yz = bgam * bx * by, bgam * bx * bz, bgam * by * bz
-        xt, yt, zt = gamma * bx, gamma * by, gamma * bz
-        mx = xx * x + xy * y + xz * z + xt * t
-        my = xy * x + yy * y + yz * z + yt * t
-        mz = xz * x + yz * y + zz * z + zt * t
+        mx, my, mz = boost_as_vector(x, y, z, t, bx, by, bz)
         m_norm = np.sqrt(mx * mx + my * my + mz * mz)
         p_norm = np.sqrt(px * px + py * py + pz * pz)
         dot = (_unit_or_zero(mx / m_norm) * _unit_or_zero(px / p_norm) + _unit_or_zero(my / m_norm)

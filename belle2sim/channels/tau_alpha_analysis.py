@@ -14,6 +14,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import objects as obj
+from belle2sim.kinematics import boost_as_vector
 
 MAX_THRUST_PARTICLES = 12
 
@@ -211,15 +212,7 @@ def _energy_in_tau_frame(begin, end, lep, hadrons, m_l, b_tau, out):
         bx, by, bz = hx / norm * b_tau, hy / norm * b_tau, hz / norm * b_tau
         x, y, z = lep[0, i], lep[1, i], lep[2, i]
         tee = np.sqrt(max(tau2 + (x * x + y * y + z * z), 0.0))
-        bp2 = bx * bx + by * by + bz * bz
-        gamma = 1.0 / np.sqrt(1.0 - bp2)
-        bgam = gamma * gamma / (1.0 + gamma)
-        xx, yy, zz = 1.0 + bgam * bx * bx, 1.0 + bgam * by * by, 1.0 + bgam * bz * bz
-        xy, xz, yz = bgam * bx * by, bgam * bx * bz, bgam * by * bz
-        xt, yt, zt = gamma * bx, gamma * by, gamma * bz
-        xp = xx * x + xy * y + xz * z + xt * tee
-        yp = xy * x + yy * y + yz * z + yt * tee
-        zp = xz * x + yz * y + zz * z + zt * tee
+        xp, yp, zp = boost_as_vector(x, y, z, tee, bx, by, bz)
         out[i] = np.sqrt(max(tau2 + (xp * xp + yp * yp + zp * zp), 0.0))
 
 
