@@ -50,10 +50,11 @@ def event_tasks(first, last, chunk_size, threads):
 
 def job_tasks(first, last, chunk_size, threads):
     """(lead, rest): the event ranges of a job on ``threads`` threads. ``lead`` (None on one
-    thread or for a single task) is a small first task run before the threads start, its kernels shared over them, so
-    that a point's one-time setup (pilot run, ISR table, decay pools, first compilations) is made
-    once; ``rest`` covers the remaining events in whole rounds (event_tasks). A lead of one equal
-    share would leave the rounds after it one task short, a thread idle in the last."""
+    thread or for a single task) is a small first task run before the threads start, its kernels
+    shared over them, so that a point's one-time setup (pilot run, ISR table, decay pools, first
+    compilations) is made once; ``rest`` covers the remaining events in whole rounds
+    (event_tasks). A lead of one equal share would leave the rounds after it one task short, a
+    thread idle in the last."""
     tasks = event_tasks(first, last, chunk_size, threads)
     if threads <= 1 or len(tasks) <= 1:
         return None, tasks

@@ -95,3 +95,10 @@ def boost_as_vector(x, y, z, t, bx, by, bz):
     xt, yt, zt = gamma * bx, gamma * by, gamma * bz
     return (xx * x + xy * y + xz * z + xt * t, xy * x + yy * y + yz * z + yt * t,
             xz * x + yz * y + zz * z + zt * t)
+
+
+@inline
+def matrix_row_times(m, r, x, y, z, t):
+    """Row r of a 4x4 matrix m (columns x, y, z, t) times (x, y, z, t), summed in that order (as
+    vector sums its transformation rows: objects.cm_boost_matrix)."""
+    return m[r, 0] * x + m[r, 1] * y + m[r, 2] * z + m[r, 3] * t

@@ -13,7 +13,7 @@ import numpy as np
 
 from belle2sim._jit import range_kernel
 from belle2sim.channels.track_selection import gather_tracks, per_event_tracks
-from belle2sim.kinematics import boost
+from belle2sim.kinematics import boost, matrix_row_times
 
 
 def good_tracks(chunk, d0_max_cm, z0_max_cm):
@@ -55,7 +55,7 @@ def _transform(begin, end, m, E, px, py, pz, out):
     for i in range(begin, end):
         x, y, z, t = px[i], py[i], pz[i], E[i]
         for r in range(4):
-            out[r, i] = m[r, 0] * x + m[r, 1] * y + m[r, 2] * z + m[r, 3] * t
+            out[r, i] = matrix_row_times(m, r, x, y, z, t)
 
 
 def to_cm(card, E, px, py, pz):

@@ -37,24 +37,23 @@ def _kinematics(batch, chunk, card, i0, i1):
     return (E, px, py, pz), (rE, rx, ry, rz), m2, s2
 
 
+@inline
+def _polar_deg_and_azimuth(px, py, pz, j):
+    """(polar angle in degrees, azimuth in rad) of track j's momentum (libm's atan2)."""
+    x, y, z = np.float64(px[j]), np.float64(py[j]), np.float64(pz[j])
+    return np.degrees(np.arctan2(np.hypot(x, y), z)), np.arctan2(y, x)
+
+
 @range_kernel("i0")
 def _pair_in_acceptance(begin, end, px, py, pz, i0, i1, theta_lo_deg, theta_hi_deg, dphi_min_deg, out):
     """out[i]: both tracks i0[i], i1[i] have polar angles in [theta_lo, theta_hi] and their azimuths
     differ by more than dphi_min (degrees; libm's atan2, the same on every CPU)."""
     for i in range(begin, end):
-        ok = True
-        ph0 = ph1 = 0.0
-        for k in range(2):
-            j = i0[i] if k == 0 else i1[i]
-            x, y, z = np.float64(px[j]), np.float64(py[j]), np.float64(pz[j])
-            theta = np.degrees(np.arctan2(np.hypot(x, y), z))
-            ok = ok and theta_lo_deg <= theta <= theta_hi_deg
-            if k == 0:
-                ph0 = np.arctan2(y, x)
-            else:
-                ph1 = np.arctan2(y, x)
+        th0, ph0 = _polar_deg_and_azimuth(px, py, pz, i0[i])
+        th1, ph1 = _polar_deg_and_azimuth(px, py, pz, i1[i])
         d = abs(np.degrees(ph0 - ph1)) % 360.0
-        out[i] = ok and (360.0 - d if d > 180.0 else d) > dphi_min_deg
+        out[i] = (theta_lo_deg <= th0 <= theta_hi_deg and theta_lo_deg <= th1 <= theta_hi_deg
+                  and (360.0 - d if d > 180.0 else d) > dphi_min_deg)
 
 
 def _in_trigger_acceptance(chunk, i0, i1, dphi_min_deg):

@@ -14,7 +14,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import objects as obj
-from belle2sim.kinematics import boost_as_vector
+from belle2sim.kinematics import boost_as_vector, matrix_row_times
 
 MAX_THRUST_PARTICLES = 12
 
@@ -155,7 +155,7 @@ def event_momenta(begin, end, offsets, good, use, tpx, tpy, tpz, dep_E, dep_thet
                 st = np.sin(theta)
                 x, y, z = e * st * np.cos(phi), e * st * np.sin(phi), e * np.cos(theta)
             for r in range(4):
-                cm[r, j] = boost[r, 0] * x + boost[r, 1] * y + boost[r, 2] * z + boost[r, 3] * e
+                cm[r, j] = matrix_row_times(boost, r, x, y, z, e)
             if use[j]:
                 mx += x
                 my += y

@@ -69,6 +69,7 @@ def _track_terms(begin, end, px, py, pz, index, mass, a, b, s_theta, s_phi, out)
     basic arithmetic only, so every machine gets the same bits (NumPy's trigonometry is
     vectorised differently per CPU)."""
     for k in range(index.shape[1]):
+        o = out[k]
         for i in range(begin, end):
             j = index[i, k]
             x, y, z = np.float64(px[j]), np.float64(py[j]), np.float64(pz[j])
@@ -79,7 +80,6 @@ def _track_terms(begin, end, px, py, pz, index, mass, a, b, s_theta, s_phi, out)
             pt = np.sqrt(pt2)
             beta = np.sqrt(p2) / e
             s_pt = pt * np.sqrt((a * pt) ** 2 + (b / beta) ** 2)  # sigma(pT)/pT = a pT (+) b/beta
-            o = out[k]
             o[T_E, i], o[T_PX, i], o[T_PY, i], o[T_PZ, i] = e, x, y, z
             f = s_pt / pt  # d p_vec / d pT = (cos phi, sin phi, cot theta)
             o[T_PT, i], o[T_PT + 1, i], o[T_PT + 2, i] = x * f, y * f, z * f
