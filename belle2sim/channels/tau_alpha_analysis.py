@@ -17,6 +17,7 @@ from belle2sim.channels import objects as obj
 from belle2sim.kinematics import boost_as_vector, matrix_row_times
 
 MAX_THRUST_PARTICLES = 12
+_DOUBLE_MAX = float(np.finfo(np.float64).max)  # what np.nan_to_num puts for +inf
 
 # Table I of arXiv:2212.03634: (tag-side pT thresholds sorted ascending, thrust range, E*_3h, M_3h)
 CUTS = {11: ((0.08, 0.30, 0.70), (0.90, 0.99), (1.2, 5.3), (0.5, 1.7)),
@@ -134,7 +135,7 @@ def _finite(x):
     if np.isnan(x):
         return 0.0
     if np.isinf(x):
-        return 1.7976931348623157e308 if x > 0 else -1.7976931348623157e308
+        return _DOUBLE_MAX if x > 0 else -_DOUBLE_MAX
     return x
 
 
