@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from belle2sim._jit import range_kernel
+from belle2sim.trigger.lines import masked_popcounts
 
 # the normal quantile of a central 68.27 % interval: scipy.special.ndtri(0.5 + 0.6827 / 2), to the
 # bit (tests/test_maps.py compares); written out because importing scipy.special costs every run
@@ -76,19 +77,21 @@ class Counter:
             if len(w):
                 self._other.setdefault(name, []).extend(w.tolist())
 
-    def add_lines(self, names, packed, weight, mask=None):
-        """For every row l of ``packed`` (bit-packed event masks, np.packbits order: one per line),
-        add the events set in it (and in the boolean ``mask``) under ``names[l]``: one popcount over
+    def add_lines(self, names, matrix, rows, weight, mask=None):
+        """For every line l, the packed events of row ``rows[l]`` of ``matrix`` (np.packbits order,
+        the first ceil(n / 8) bytes; PackedLines.matrix_rows gives them without a copy), add the
+        events set in it (and in the boolean ``mask``) under ``names[l]``: one popcount kernel over
         all lines for the unit weights, and the few other weights (matrix-element overflows)
         gathered per line, so a chunk costs no per-line pass over its events."""
         unit = weight == 1.0
         keep = unit if mask is None else unit & mask
-        counts = np.bitwise_count(packed & np.packbits(keep)).sum(axis=1)
-        for name, c in zip(names, counts):
-            self._n[name] = self._n.get(name, 0) + int(c)
+        counts = np.empty(len(rows), dtype=np.int64)
+        masked_popcounts(matrix, rows, (len(weight) + 7) // 8, np.packbits(keep), counts)
+        for name, c in zip(names, counts.tolist()):
+            self._n[name] = self._n.get(name, 0) + c
         other = np.flatnonzero(~unit if mask is None else mask & ~unit)
         if len(other):
-            bits = (packed[:, other >> 3] >> (7 - (other & 7)).astype(np.uint8)) & 1
+            bits = (matrix[rows[:, None], other >> 3] >> (7 - (other & 7)).astype(np.uint8)) & 1
             w = weight[other]
             for name, row in zip(names, bits):
                 if row.any():

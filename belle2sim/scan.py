@@ -169,14 +169,13 @@ class PointJob:
             passed &= mask
             counter.add(name, passed, w)
         names = list(chunk.ftdl)
-        fired_lines = chunk.ftdl.stacked(names, copy=False)
-        kept_lines = chunk.psnm.stacked(names, copy=False)
         if lifetime_axis:  # every line at every c tau: integer sums over the packed lines
-            counter.add_packed(["line " + name for name in names], fired_lines)
-            counter.add_packed(["selected line " + name for name in names], kept_lines, np.packbits(passed))
-        else:  # all lines at once on the packed bits (no per-line pass over the events)
-            counter.add_lines(["line " + name for name in names], fired_lines, w)
-            counter.add_lines(["selected line " + name for name in names], kept_lines, w, passed)
+            counter.add_packed(["line " + name for name in names], chunk.ftdl.stacked(names, copy=False))
+            counter.add_packed(["selected line " + name for name in names], chunk.psnm.stacked(names, copy=False),
+                               np.packbits(passed))
+        else:  # all lines at once on the packed bits, read in place (no per-line pass over the events)
+            counter.add_lines(["line " + name for name in names], *chunk.ftdl.matrix_rows(names), w)
+            counter.add_lines(["selected line " + name for name in names], *chunk.psnm.matrix_rows(names), w, passed)
         for name, alone in unique.items():
             counter.add("unique " + name, passed & alone, w)
         counter.add(TRIGGER, fired, w)

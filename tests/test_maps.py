@@ -67,3 +67,30 @@ def test_counter_sums_are_exact_whatever_the_weights_and_masks():
         assert c._sums(name) == (unit + math.fsum(other), unit + math.fsum(x * x for x in other))
     assert pickle.loads(pickle.dumps(c))._chunk is None
     assert pickle.loads(pickle.dumps(c))._sums("a") == c._sums("a")
+
+
+@pytest.mark.parametrize("n_events", [5003, 64, 7])
+def test_line_counts_read_in_place_equal_one_selection_at_a_time(n_events):
+    """Counter.add_lines (the lines of a chunk counted on the packed rows of the menu's registers,
+    in place, in any row order, under an event mask) adds to each line what Counter.add would with
+    that line's unpacked events: the unit weights by popcount (eight bytes at a time, then the
+    tail), the other weights one by one. Rows longer than ceil(n / 8) bytes carry padding that
+    must not count."""
+    r = np.random.default_rng(n_events)
+    n_lines, n_bytes = 11, (n_events + 7) // 8
+    matrix = r.integers(0, 256, (n_lines + 2, n_bytes + 5), dtype=np.uint8)  # padding set at random
+    rows = r.permutation(n_lines + 2)[:n_lines].astype(np.int64)
+    w = np.where(r.random(n_events) < 0.05, r.uniform(1.0, 3.0, n_events), 1.0)
+    mask = r.random(n_events) < 0.6
+    names = [f"line {k}" for k in range(n_lines)]
+    packed, one_by_one = Counter(), Counter()
+    packed.add_lines(names, matrix, rows, w)
+    packed.add_lines(["selected " + x for x in names], matrix, rows, w, mask)
+    for name, row in zip(names, rows):
+        fired = np.unpackbits(matrix[row], count=n_events).view(np.bool_)
+        one_by_one.add(name, fired, w)
+        one_by_one.add("selected " + name, fired & mask, w)
+    for name in names:
+        for key in (name, "selected " + name):
+            assert packed._sums(key) == one_by_one._sums(key)
+    assert packed._sums(names[0])[0] > 0

@@ -15,7 +15,7 @@ from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
-from belle2sim.trigger.lines import PackedLines, PackedRows, prescale_packed
+from belle2sim.trigger.lines import PackedLines, PackedRows, masked_popcounts, prescale_packed
 from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
@@ -112,8 +112,11 @@ def ftdl(bits, menu):
 
 
 def compile_menu_program(menu):
-    """Compile (or load) the kernel that runs the menu program, on a few empty events."""
-    ftdl(InputBits(np.zeros((8, len(INPUT_BITS)), dtype=np.int8, order="F"), np.arange(8)), menu)
+    """Compile (or load) the kernel that runs the menu program, and the one that counts its lines
+    (lines.masked_popcounts), on a few empty events."""
+    lines = ftdl(InputBits(np.zeros((8, len(INPUT_BITS)), dtype=np.int8, order="F"), np.arange(8)), menu)
+    matrix, rows = lines.matrix_rows(list(lines))
+    masked_popcounts(matrix, rows, 1, np.zeros(1, dtype=np.uint8), np.empty(len(rows), dtype=np.int64))
 
 
 def psnm(lines, menu, seed, numbers):
