@@ -77,6 +77,61 @@ def test_pair_and_recoil_covariance_is_the_sum_of_component_products(card):
     assert np.all(np.abs(cov) <= s_a * s_b * (1 + 1e-12))  # Cauchy-Schwarz
 
 
+def test_nominal_beams_as_one_column_give_the_per_event_numbers(card):
+    """nominal_total's broadcasts travel to the kernel as one column, not n copies: the recoil
+    masses, widths and covariances are those of the beams written out per event, bit for bit, and
+    the covariance is NumPy's (a * b).sum(axis=0) of the components, bit for bit."""
+    from belle2sim.channels.track_selection import _column_dots, _system, nominal_total
+
+    tr = _tracks(3000, seed=9)
+    pair = np.arange(3000).reshape(1500, 2)
+    one = nominal_total(card, 1500)
+    assert all(c.strides == (0,) for c in one)
+    written_out = tuple(np.array(c) for c in one)
+    for a, b in zip(pair_and_recoil_covariance(tr, pair, 0.105658, card, one),
+                    pair_and_recoil_covariance(tr, pair, 0.105658, card, written_out)):
+        assert np.array_equal(a, b)
+    _, _, ca = _system(tr, pair, 0.105658, card, None, None, None, True)
+    _, _, cb = _system(tr, pair, 0.105658, card, one, None, None, True)
+    cov = np.empty(1500)
+    _column_dots(ca, cb, cov)
+    assert np.array_equal(cov, (ca * cb).sum(axis=0))
+    assert np.array_equal(pair_and_recoil_covariance(tr, pair, 0.105658, card, one)[4], cov)
+
+
+def test_recoil_terms_are_the_numpy_steps(card):
+    """objects.recoil_terms: the recoil four-vector, its c.m. momentum and pT bit for bit as
+    objects.recoil, to_cm and np.hypot; its polar angle as objects.polar_deg to the last bits (libm's
+    atan2 instead of NumPy's, whose SIMD version differs in the last bit on some CPUs)."""
+    r = np.random.default_rng(2)
+    E = r.uniform(0.5, 10.0, 5000)
+    px, py, pz = r.normal(size=(3, 5000)) * 2.0
+    rec, theta, ref, pt = objects.recoil_terms(card, E, px, py, pz)
+    r0 = objects.recoil(card, E, px, py, pz)
+    assert all(np.array_equal(a, b) for a, b in zip(rec, r0))
+    np.testing.assert_allclose(theta, objects.polar_deg(r0[1], r0[2], r0[3]), rtol=1e-14, atol=1e-12)
+    _, cx, cy, cz = objects.to_cm(card, *r0)
+    assert np.array_equal(ref, np.stack([cx, cy, cz], axis=1)) and np.array_equal(pt, np.hypot(cx, cy))
+
+
+@pytest.mark.parametrize("cuts", [(0.5, 2.0), (0.7, 0.9)])
+def test_good_tracks_compare_as_numpy_does_in_float32(cuts):
+    """The kernel compares |d0|, |z0| (float32) with the cuts rounded to float32, as NumPy compares a
+    float32 array with a Python float; NaN (no track) is never good. Values sit on the float32
+    neighbours of the cuts, where a float64 comparison would differ for 0.7 and 0.9 (rounded down
+    in float32)."""
+    n = 6000
+    r = np.random.default_rng(3)
+    edge = [np.nextafter(np.float32(c), np.float32(k)) for c in cuts for k in (0, 10)] + [np.float32(c) for c in cuts]
+    d0 = r.choice(np.array(edge + [np.nan, -0.05], dtype=np.float32), n) * r.choice([-1, 1], n).astype(np.float32)
+    z0 = r.choice(np.array(edge + [np.nan, 0.01], dtype=np.float32), n)
+    t = types.SimpleNamespace(found=r.random(n) < 0.8, d0_cm=d0, z0_cm=z0)
+    got = objects.good_tracks(types.SimpleNamespace(tracks=t), *cuts)
+    with np.errstate(invalid="ignore"):
+        ref = t.found & (np.abs(t.d0_cm) < cuts[0]) & (np.abs(t.z0_cm) < cuts[1])
+    assert np.array_equal(got, ref) and 0 < got.sum() < n
+
+
 def test_shared_track_terms_give_each_system_exactly(card):
     """Terms made once for four tracks give every pair bit for bit as the pair made alone."""
     tr = _tracks(4000, seed=3)
@@ -222,3 +277,22 @@ def test_tau_tag_side_is_the_numpy_form_of_its_cuts():
     for got, want in zip(had, want_h):
         assert np.array_equal(got, want)
     assert 0.1 < eop.mean() < 0.9 and 0.1 < pt_ok.mean() < 0.99
+
+
+def test_dark_higgs_ellipse_is_the_mahalanobis_distance():
+    """The (M2_mumu, M2_recoil) window's chi2 is d^T C^-1 d with the per-event covariance matrix
+    (to rounding), and bit for bit the NumPy expression it replaced."""
+    from belle2sim.channels.recoil_analyses import _ellipse_chi2
+
+    r = np.random.default_rng(1)
+    n = 2000
+    m2, r2 = r.normal(4.0, 1.0, n), r.normal(9.0, 2.0, n)
+    s_m, s_r = r.uniform(0.01, 0.5, n), r.uniform(0.01, 0.5, n)
+    cov = r.uniform(-0.9, 0.9, n) * s_m * s_r
+    chi2 = np.empty(n)
+    _ellipse_chi2(m2, r2, s_m, s_r, cov, 4.0, 9.0, chi2)
+    d = np.stack([m2 - 4.0, r2 - 9.0], axis=1)
+    c = np.stack([np.stack([s_m**2, cov], axis=1), np.stack([cov, s_r**2], axis=1)], axis=1)
+    np.testing.assert_allclose(chi2, np.einsum("ni,nij,nj->n", d, np.linalg.inv(c), d), rtol=1e-9)
+    dm, dr = m2 - 4.0, r2 - 9.0
+    assert np.array_equal(chi2, (dm**2 * s_r**2 - 2 * dm * dr * cov + dr**2 * s_m**2) / (s_m**2 * s_r**2 - cov**2))

@@ -19,8 +19,17 @@ from belle2sim.kinematics import boost, matrix_row_times
 def good_tracks(chunk, d0_max_cm, z0_max_cm):
     """Per particle: a found track within the impact-parameter cuts."""
     t = chunk.tracks
-    with np.errstate(invalid="ignore"):
-        return t.found & (np.abs(t.d0_cm) < d0_max_cm) & (np.abs(t.z0_cm) < z0_max_cm)
+    out = np.empty(len(t.found), dtype=np.bool_)
+    _good_tracks(t.found, t.d0_cm, t.z0_cm, np.float32(d0_max_cm), np.float32(z0_max_cm), out)
+    return out
+
+
+@range_kernel("found", min_per_piece=4096)
+def _good_tracks(begin, end, found, d0, z0, d0_max, z0_max, out):
+    """out[j] = found[j] and |d0| < d0_max and |z0| < z0_max, compared in float32 as NumPy compares
+    the float32 arrays with a Python float (NaN: not good)."""
+    for j in range(begin, end):
+        out[j] = found[j] & (abs(d0[j]) < d0_max) & (abs(z0[j]) < z0_max)
 
 
 def gather(batch, chunk, good, n_max):
@@ -104,6 +113,32 @@ def recoil(card, E, px, py, pz):
 
 def polar_deg(px, py, pz):
     return np.degrees(np.arctan2(np.hypot(px, py), pz))
+
+
+@range_kernel("E")
+def _recoil_terms(begin, end, total, m, E, px, py, pz, rec, theta_deg, ref_cm, pt_cm):
+    """Per event the recoil (total - (E, px, py, pz), lab: rows of ``rec``), its polar angle in
+    degrees (libm's atan2: the same on every CPU) and its c.m. momentum (``m``: :func:`to_cm`'s
+    matrix) with its transverse part."""
+    for i in range(begin, end):
+        t, x, y, z = total[3] - E[i], total[0] - px[i], total[1] - py[i], total[2] - pz[i]
+        rec[0, i], rec[1, i], rec[2, i], rec[3, i] = t, x, y, z
+        theta_deg[i] = np.degrees(np.arctan2(np.hypot(x, y), z))
+        cx = matrix_row_times(m, 0, x, y, z, t)
+        cy = matrix_row_times(m, 1, x, y, z, t)
+        ref_cm[i, 0], ref_cm[i, 1], ref_cm[i, 2] = cx, cy, matrix_row_times(m, 2, x, y, z, t)
+        pt_cm[i] = np.hypot(cx, cy)
+
+
+def recoil_terms(card, E, px, py, pz):
+    """(recoil (E, px, py, pz) against a lab four-momentum, its polar angle [deg], its c.m.
+    momentum (n, 3), its c.m. transverse momentum): :func:`recoil`, :func:`polar_deg`, :func:`to_cm`
+    and the c.m. pT in one kernel."""
+    n = len(E)
+    rec, theta, ref, pt = np.empty((4, n)), np.empty(n), np.empty((n, 3)), np.empty(n)
+    _recoil_terms(np.array(card.beams.total_fourvector, dtype=np.float64), cm_boost_matrix(card),
+                  *(np.ascontiguousarray(a, dtype=np.float64) for a in (E, px, py, pz)), rec, theta, ref, pt)
+    return (rec[0], rec[1], rec[2], rec[3]), theta, ref, pt
 
 
 @range_kernel("offsets")

@@ -18,23 +18,22 @@ MUON = 13
 
 
 def _pair(batch, chunk, n_max=2):
+    """(good tracks, count, net charge, (n, 2) indices of the first two (0 where missing), and
+    their two columns)."""
     good = obj.good_tracks(chunk, 0.5, 2.0)
     index, count, net = obj.gather(batch, chunk, good, n_max)
-    i0, i1 = np.maximum(index[:, 0], 0), np.maximum(index[:, 1], 0)
-    return good, count, net, i0, i1
+    pair = np.maximum(index[:, :2], 0)
+    return good, count, net, pair, pair[:, 0], pair[:, 1]
 
 
-def _recoil_direction_cm(card, rE, rx, ry, rz):
-    _, cx, cy, cz = obj.to_cm(card, rE, rx, ry, rz)
-    return np.stack([cx, cy, cz], axis=1), np.hypot(cx, cy)
-
-
-def _kinematics(batch, chunk, card, i0, i1):
+def _kinematics(batch, chunk, card, pair):
+    """(dimuon lab four-momentum, recoil lab four-momentum, its polar angle [deg], its c.m.
+    momentum (n, 3), its c.m. pT, recoil m^2, sigma(m^2))."""
     m_mu = pdgdata.mass_GeV(MUON)
-    E, px, py, pz = obj.system(chunk, [i0, i1], [m_mu, m_mu])
-    rE, rx, ry, rz = obj.recoil(card, E, px, py, pz)
-    m2, s2 = mass_squared_and_sigma(chunk.tracks, [i0, i1], m_mu, card, total=nominal_total(card, len(batch)))
-    return (E, px, py, pz), (rE, rx, ry, rz), m2, s2
+    dimuon = obj.system(chunk, pair, [m_mu, m_mu])
+    rec, theta_rec, ref, pt_rec_cm = obj.recoil_terms(card, *dimuon)
+    m2, s2 = mass_squared_and_sigma(chunk.tracks, pair, m_mu, card, total=nominal_total(card, len(batch)))
+    return dimuon, rec, theta_rec, ref, pt_rec_cm, m2, s2
 
 
 @inline
@@ -69,21 +68,19 @@ def _in_trigger_acceptance(chunk, i0, i1, dphi_min_deg):
 def select_2212_03066(batch, chunk, card, params):
     """arXiv:2212.03066v3 pp. 3-4 (A3)."""
     with np.errstate(all="ignore"):
-        good, count, net, i0, i1 = _pair(batch, chunk)
+        good, count, net, pair, i0, i1 = _pair(batch, chunk)
         t = chunk.tracks
         mu = t.muon_id[i0] & t.muon_id[i1]
         pt_ok = (np.hypot(t.px[i0], t.py[i0]) > 0.4) & (np.hypot(t.px[i1], t.py[i1]) > 0.4)
-        dimuon, rec, m2, s2 = _kinematics(batch, chunk, card, i0, i1)
+        dimuon, rec, theta_rec, ref, pt_rec_cm, m2, s2 = _kinematics(batch, chunk, card, pair)
         m_mu = pdgdata.mass_GeV(MUON)
         a = obj.to_cm(card, *obj.system(chunk, [i0], [m_mu]))
         b = obj.to_cm(card, *obj.system(chunk, [i1], [m_mu]))
         cos_ab = (a[1] * b[1] + a[2] * b[2] + a[3] * b[3]) / (np.sqrt(a[1]**2 + a[2]**2 + a[3]**2)
                                                               * np.sqrt(b[1]**2 + b[2]**2 + b[3]**2))
-        theta_rec = obj.polar_deg(rec[1], rec[2], rec[3])
         low = m2 < 4.0
         theta_ok = np.where(low, (theta_rec >= 34.0) & (theta_rec <= 123.0) & ~((theta_rec >= 89.0) & (theta_rec <= 91.0)),
                             theta_rec < 123.0)
-        ref, pt_rec_cm = _recoil_direction_cm(card, *rec)
         e_gamma, _, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref)
         return {
             "exactly two good tracks (|d0| < 0.5 cm, |z0| < 2 cm), opposite charge": (count == 2) & (net == 0),
@@ -104,16 +101,14 @@ def select_2212_03066(batch, chunk, card, params):
 def select_1912_11276(batch, chunk, card, params):
     """arXiv:1912.11276v2 p. 5 (A1), the muon channel."""
     with np.errstate(all="ignore"):
-        good, count, net, i0, i1 = _pair(batch, chunk)
-        dimuon, rec, m2, s2 = _kinematics(batch, chunk, card, i0, i1)
-        theta_rec = obj.polar_deg(rec[1], rec[2], rec[3])
+        good, count, net, pair, i0, i1 = _pair(batch, chunk)
+        dimuon, rec, theta_rec, ref, _, m2, s2 = _kinematics(batch, chunk, card, pair)
         m_rec = np.sqrt(np.maximum(m2, 0.0))
         d = chunk.deposits
         p0 = np.sqrt(chunk.tracks.px[i0].astype(float)**2 + chunk.tracks.py[i0]**2 + chunk.tracks.pz[i0]**2)
         p1 = np.sqrt(chunk.tracks.px[i1].astype(float)**2 + chunk.tracks.py[i1]**2 + chunk.tracks.pz[i1]**2)
         e0, e1 = d.energy_GeV[i0], d.energy_GeV[i1]
         ecl_mu = ((e0 > 0.15) & (e0 < 0.4) & (e0 / p0 < 0.4)) & ((e1 > 0.15) & (e1 < 0.4) & (e1 / p1 < 0.4))
-        ref, _ = _recoil_direction_cm(card, *rec)
         m_pi0 = pdgdata.mass_GeV(111)
         e_gamma, n_pi0, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref, (m_pi0 - 0.010, m_pi0 + 0.010))
         return {
@@ -191,22 +186,31 @@ def c_eta(card, chunk, i_neg, i_pos):
     return out
 
 
+@range_kernel("m2")
+def _ellipse_chi2(begin, end, m2, r2, s_m, s_r, cov, m2_centre, r2_centre, out):
+    """Mahalanobis distance^2 of (m2, r2) from the centre with per-event widths and covariance:
+    (dm^2 s_r^2 - 2 dm dr cov + dr^2 s_m^2) / (s_m^2 s_r^2 - cov^2), in that order of operations."""
+    for i in range(begin, end):
+        dm, dr = m2[i] - m2_centre, r2[i] - r2_centre
+        sm2, sr2 = s_m[i] * s_m[i], s_r[i] * s_r[i]
+        det = sm2 * sr2 - cov[i] * cov[i]
+        out[i] = ((dm * dm) * sr2 - 2.0 * dm * dr * cov[i] + (dr * dr) * sm2) / det
+
+
 def select_2207_00509(batch, chunk, card, params):
     """arXiv:2207.00509v4 pp. 3-4 (A4): A' -> mu+mu-, h' invisible."""
     with np.errstate(all="ignore"):
-        good, count, net, i0, i1 = _pair(batch, chunk)
+        good, count, net, pair, i0, i1 = _pair(batch, chunk)
         t, d = chunk.tracks, chunk.deposits
         m_mu = pdgdata.mass_GeV(MUON)
-        dimuon = obj.system(chunk, [i0, i1], [m_mu, m_mu])
-        rec = obj.recoil(card, *dimuon)  # its mass and width come with the covariance below
-        theta_rec = obj.polar_deg(rec[1], rec[2], rec[3])
-        ref, _ = _recoil_direction_cm(card, *rec)
+        dimuon = obj.system(chunk, pair, [m_mu, m_mu])
+        # (the recoil's mass and width come with the covariance below)
+        _, theta_rec, ref, _ = obj.recoil_terms(card, *dimuon)
         e_gamma, _, max_cos, _ = obj.photons(batch, chunk, card, 0.1, ref)
         _, cx, cy, _ = obj.to_cm(card, *dimuon)
-        m2, r2, s_m, s_r, cov = pair_and_recoil_covariance(t, [i0, i1], m_mu, card, nominal_total(card, len(batch)))
-        dm, dr = m2 - params["mass_GeV"] ** 2, r2 - params["h_mass_GeV"] ** 2
-        det = s_m**2 * s_r**2 - cov**2
-        chi2 = (dm**2 * s_r**2 - 2 * dm * dr * cov + dr**2 * s_m**2) / det
+        m2, r2, s_m, s_r, cov = pair_and_recoil_covariance(t, pair, m_mu, card, nominal_total(card, len(batch)))
+        chi2 = np.empty(len(m2))
+        _ellipse_chi2(m2, r2, s_m, s_r, cov, params["mass_GeV"] ** 2, params["h_mass_GeV"] ** 2, chi2)
         neg = np.where(chunk.charge[i0] < 0, i0, i1)
         pos = np.where(chunk.charge[i0] < 0, i1, i0)
         return {

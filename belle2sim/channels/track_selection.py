@@ -122,10 +122,12 @@ def track_terms(tracks, idx_list, mass, card):
 @range_kernel(lambda terms, *rest: terms.shape[2])
 def _system_mass(begin, end, terms, members, total, spreads, m2, sigma, comps):
     """m^2 of the sum of tracks ``members`` (rows of ``terms``), or with total.shape[0] == 4 of
-    ``total`` minus them (the recoil), and its predicted sigma by linear propagation: per track its
+    ``total`` (one column per event, or one for all) minus them (the recoil), and its predicted
+    sigma by linear propagation: per track its
     (pT, theta, phi) terms, then the two beam-energy terms (spreads: HER, LER; recoil only);
     sigma^2 = their sum of squares. comps (if it has rows): the components, for covariances."""
     recoil = total.shape[0] == 4
+    per_event_total = total.shape[1] > 1  # (else one column: the nominal beams of every event)
     sign = -1.0 if recoil else 1.0
     keep = comps.shape[0] > 0
     for i in range(begin, end):
@@ -136,7 +138,8 @@ def _system_mass(begin, end, terms, members, total, spreads, m2, sigma, comps):
             y += terms[k, T_PY, i]
             z += terms[k, T_PZ, i]
         if recoil:
-            e, x, y, z = total[0, i] - e, total[1, i] - x, total[2, i] - y, total[3, i] - z
+            c = i if per_event_total else 0
+            e, x, y, z = total[0, c] - e, total[1, c] - x, total[2, c] - y, total[3, c] - z
         m2[i] = e * e - x * x - y * y - z * z
         s2 = 0.0
         c = 0
@@ -168,12 +171,33 @@ def _system(tracks, idx_list, mass, card, total, terms, members, components):
     members = np.array(members, dtype=np.int64)
     n = terms.shape[2]
     beams = card.doc["beams"]
-    tot = np.empty((0, n)) if total is None else np.array([np.broadcast_to(c, n) for c in total], dtype=np.float64)
+    tot = np.empty((0, 1)) if total is None else _total_columns(total, n)
     spreads = np.array([beams["her_energy_spread_GeV"], beams["ler_energy_spread_GeV"]], dtype=np.float64)
     m2, sigma = np.empty(n), np.empty(n)
     comps = np.empty((3 * len(members) + 2 if components else 0, n))
     _system_mass(terms, members, tot, spreads, m2, sigma, comps)
     return m2, sigma, comps
+
+
+def _total_columns(total, n):
+    """(4, n) float64 of a total four-momentum (E, px, py, pz) per event, or (4, 1) where each
+    component is one value for all events (a scalar, or a broadcast as :func:`nominal_total`
+    makes): no copy of the beams for every event."""
+    parts = [np.asarray(c, dtype=np.float64) for c in total]
+    if all(c.ndim == 0 or c.strides == (0,) for c in parts):
+        return np.array([[float(c.flat[0])] for c in parts])
+    return np.array([np.broadcast_to(c, n) for c in parts], dtype=np.float64)
+
+
+@range_kernel(lambda a, b, out: out.shape[0])
+def _column_dots(begin, end, a, b, out):
+    """out[i] = sum over rows r of a[r, i] b[r, i], added in row order from row 0 (NumPy's
+    (a * b).sum(axis=0) on C-ordered rows, to the bit)."""
+    for i in range(begin, end):
+        s = a[0, i] * b[0, i]
+        for r in range(1, a.shape[0]):
+            s += a[r, i] * b[r, i]
+        out[i] = s
 
 
 def mass_squared_and_sigma(tracks, idx_list, mass, card, total=None, terms=None, members=None):
@@ -195,11 +219,12 @@ def pair_and_recoil_covariance(tracks, idx_list, mass, card, total):
     members = range(terms.shape[0])
     a, s_a, ca = _system(tracks, idx_list, mass, card, None, terms, members, True)
     b, s_b, cb = _system(tracks, idx_list, mass, card, total, terms, members, True)
-    with np.errstate(all="ignore"):  # (slots of events without enough tracks)
-        return a, b, s_a, s_b, (ca * cb).sum(axis=0)
+    cov = np.empty(len(a))
+    _column_dots(ca, cb, cov)
+    return a, b, s_a, s_b, cov
 
 
 def nominal_total(card, n):
-    """Nominal beam four-momentum (E, px, py, pz) repeated for n events."""
+    """Nominal beam four-momentum (E, px, py, pz) for n events (read-only broadcasts of one value)."""
     px, py, pz, E = card.beams.total_fourvector
-    return tuple(np.full(n, v) for v in (E, px, py, pz))
+    return tuple(np.broadcast_to(np.float64(v), n) for v in (E, px, py, pz))
