@@ -159,10 +159,11 @@ def test_system_four_vector_is_the_sum_in_track_order(card):
                           objects.system(chunk, idx[:, :2], 0.105658)[0])
 
 
-def test_opposite_sign_order_is_numpys_stable_sort_by_charge():
+@pytest.mark.parametrize("k", [4, 6])  # the four-muon and the six-track dark Higgs selections
+def test_opposite_sign_order_is_numpys_stable_sort_by_charge(k):
     r = np.random.default_rng(2)
     charge = r.choice([-1.0, 0.0, 1.0], size=500)
-    idx = r.integers(0, 500, size=(2000, 4))
+    idx = r.integers(0, 500, size=(2000, k))
     want = idx[np.arange(2000)[:, None], np.argsort(charge[idx], axis=1, kind="stable")]
     assert np.array_equal(opposite_sign_order(types.SimpleNamespace(charge=charge), idx), want)
 
@@ -296,3 +297,27 @@ def test_dark_higgs_ellipse_is_the_mahalanobis_distance():
     np.testing.assert_allclose(chi2, np.einsum("ni,nij,nj->n", d, np.linalg.inv(c), d), rtol=1e-9)
     dm, dr = m2 - 4.0, r2 - 9.0
     assert np.array_equal(chi2, (dm**2 * s_r**2 - 2 * dm * dr * cov + dr**2 * s_m**2) / (s_m**2 * s_r**2 - cov**2))
+
+
+def test_vertex_mass_window_is_its_numpy_form(card):
+    """The vertex mass window in a kernel: the numbers of the NumPy form it replaced (missing
+    daughters with NaN momenta count as pT = 0, vertices without a mass as -1), event by event, on
+    masses spread over the window's edges."""
+    r = np.random.default_rng(6)
+    n = 4000
+    tr = _tracks(3 * n, seed=11)
+    tr.px[r.random(3 * n) < 0.05] = np.nan
+    tr.py[np.isnan(tr.px)] = np.nan
+    parent = np.arange(0, 3 * n, 3)
+    mass = np.full(3 * n, np.nan)
+    mass[parent] = np.where(r.random(n) < 0.1, np.nan, r.normal(1.0, 0.01, n))
+    v = types.SimpleNamespace(mass_GeV=mass)
+    daughters = (parent + 1, parent + 2)
+    got = objects.vertex_mass_window(tr, v, parent, daughters, 1.0, 2.0, card)
+    a, b = card.doc["tracking"]["pt_resolution"]
+    rel2 = np.zeros(n)
+    for k in daughters:
+        pt = np.hypot(np.nan_to_num(tr.px[k].astype(float)), np.nan_to_num(tr.py[k].astype(float)))
+        rel2 += (a * pt) ** 2 + b**2
+    want = np.abs(np.nan_to_num(mass[parent], nan=-1.0) - 1.0) < 2.0 * (0.5 * 1.0 * np.sqrt(rel2) + 1e-4)
+    assert np.array_equal(got, want) and 0.2 < want.mean() < 0.9

@@ -16,6 +16,7 @@ import numpy as np
 
 from belle2sim import pdgdata
 from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
+from belle2sim.channels.four_muon_analyses import opposite_sign_order
 from belle2sim.channels.recoil_analyses import A4
 from belle2sim.channels.track_selection import (extra_energy, mass_squared_and_sigma, nominal_total, track_arrays,
                                                 track_terms)
@@ -101,9 +102,8 @@ def _select_visible(batch, chunk, card, params):
     masses = _hypothesis(tr, idx)
     m2_all, _ = mass_squared_and_sigma(tr, idx, masses, card)
     near = np.abs(np.sqrt(np.maximum(m2_all, 0)) - card.beams.sqrt_s_GeV) < 0.5
-    order = np.argsort(chunk.charge[idx], axis=1, kind="stable")  # three negatives first
-    rows = np.arange(len(batch))[:, None]
-    ordered, m_ord = idx[rows, order], masses[rows, order]
+    ordered = opposite_sign_order(chunk, idx)  # three negatives first (a stable sort by charge)
+    m_ord = _hypothesis(tr, ordered)  # (a track's hypothesis is its own: the masses reordered)
     k = params["window_nsigma"]
     good = np.zeros(len(batch), dtype=bool)
     terms = track_terms(tr, ordered, m_ord, card)  # each track's terms once, for its three pairings

@@ -29,8 +29,8 @@ def _sorted_by_charge(begin, end, charge, idx, out):
 
 
 def opposite_sign_order(chunk, idx):
-    """Track indices of four-track events reordered: the two negative tracks first (stably: the
-    order of the tracks within each sign is kept)."""
+    """Track indices (n, K) of each event reordered by charge: the negative tracks first (stably:
+    the order of the tracks within each sign is kept, as numpy's stable argsort)."""
     idx = np.ascontiguousarray(idx, dtype=np.int64)
     out = np.empty(idx.shape, dtype=np.int64)
     _sorted_by_charge(chunk.charge, idx, out)

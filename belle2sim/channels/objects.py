@@ -208,9 +208,24 @@ def vertex_mass_window(tracks, vertices, parent_idx, daughter_idx, mass_GeV, n_s
     The resolution is the two daughters' pT resolution (card: a pT (+) b), sigma_M = M/2 (+) over
     the daughters, plus 0.1 MeV [OURS: a two-body estimate, angles neglected]."""
     a, b = card.doc["tracking"]["pt_resolution"]
-    rel2 = np.zeros(len(parent_idx))
-    for k in daughter_idx:
-        pt = np.hypot(np.nan_to_num(tracks.px[k].astype(float)), np.nan_to_num(tracks.py[k].astype(float)))
-        rel2 += (a * pt) ** 2 + b**2
-    sigma = 0.5 * mass_GeV * np.sqrt(rel2) + 1e-4
-    return np.abs(np.nan_to_num(vertices.mass_GeV[parent_idx], nan=-1.0) - mass_GeV) < n_sigma * sigma
+    daughters = np.ascontiguousarray(np.stack([np.asarray(k, dtype=np.int64) for k in daughter_idx], axis=1))
+    out = np.empty(len(parent_idx), dtype=np.bool_)
+    _vertex_mass_window(tracks.px, tracks.py, vertices.mass_GeV, np.ascontiguousarray(parent_idx, dtype=np.int64),
+                        daughters, float(a), float(b) ** 2, 0.5 * mass_GeV, float(mass_GeV), float(n_sigma), out)
+    return out
+
+
+@range_kernel("parent")
+def _vertex_mass_window(begin, end, px, py, mass, parent, daughters, a, b2, half_mass, mass_GeV, n_sigma, out):
+    """:func:`vertex_mass_window` per vertex: missing tracks (NaN momenta) count as pT = 0, a
+    vertex without a mass (NaN) as mass -1; in NumPy's order of operations (the same bits)."""
+    for i in range(begin, end):
+        rel2 = 0.0
+        for k in range(daughters.shape[1]):
+            j = daughters[i, k]
+            x, y = np.float64(px[j]), np.float64(py[j])
+            pt = np.hypot(0.0 if np.isnan(x) else x, 0.0 if np.isnan(y) else y)
+            rel2 += (a * pt) * (a * pt) + b2
+        m = mass[parent[i]]
+        m = -1.0 if np.isnan(m) else m
+        out[i] = abs(m - mass_GeV) < n_sigma * (half_mass * np.sqrt(rel2) + 1e-4)
