@@ -121,3 +121,38 @@ def test_b_to_k_alp_resolution_matches_the_ecl_model_and_lifetime_drops_it(card,
     np.testing.assert_allclose(_mass(_p4(batch, a + 1) + _p4(batch, a + 2)), 1.0, rtol=1e-9, atol=1e-9)
     points = [p.to_dict("mass_GeV") for p in run_point(ch, params, card, menu, 6000, 2, lifetimes_cm=[0.01, 100.0])]
     assert points[0]["efficiency"] > 0.5 and points[1]["efficiency"] < 0.1 * points[0]["efficiency"]
+
+
+def test_alp_photon_pair_is_the_numpy_form_of_the_selection(card):
+    """b-to-k-alp's photon step in a kernel: the cluster flags (float32 threshold, as numpy
+    compares), the summed energies and squared relative resolutions bit for bit as the NumPy form
+    it replaced, the momenta to the last bits (libm's sin/cos instead of numpy's); missing clusters
+    (NaN angles, region 0) count zero energy and 100 % resolution."""
+    from belle2sim.channels.b_to_k_alp import _photon_pair
+
+    r = np.random.default_rng(7)
+    n = 3000
+    energy = r.uniform(0.0, 3.0, 2 * n).astype(np.float32)
+    theta, phi = r.uniform(0.2, 2.7, 2 * n).astype(np.float32), r.uniform(-np.pi, np.pi, 2 * n).astype(np.float32)
+    region = r.integers(0, 4, 2 * n).astype(np.int8)
+    missing = region == 0
+    energy[missing], theta[missing], phi[missing] = 0.0, np.nan, np.nan
+    is_cluster = ~missing & (r.random(2 * n) < 0.9)
+    g0, g1 = np.arange(0, 2 * n, 2), np.arange(1, 2 * n, 2)
+    res = card.ecl_resolution("energy")
+    photons, gg, rel2 = np.empty(n, dtype=np.bool_), np.empty((4, n)), np.empty(n)
+    _photon_pair(g0, g1, is_cluster, energy, theta, phi, region, np.float32(0.7), res, photons, gg, rel2)
+    want_ok, want_rel2, want = np.ones(n, dtype=np.bool_), np.zeros(n), []
+    for j in (g0, g1):
+        want_ok &= is_cluster[j] & (energy[j] > 0.7)
+        e = np.nan_to_num(energy[j].astype(float))
+        th, ph = np.nan_to_num(theta[j].astype(float)), np.nan_to_num(phi[j].astype(float))
+        want.append((e, e * np.sin(th) * np.cos(ph), e * np.sin(th) * np.sin(ph), e * np.cos(th)))
+        row = res[np.clip(region[j], 1, 3) - 1]
+        r2 = 1.0 / np.sqrt(np.maximum(np.maximum(e, row[:, 4]), 1e-9))
+        value = row[:, 0] * r2 * r2 + row[:, 1] * r2 + row[:, 2] * np.sqrt(r2) + row[:, 3]
+        want_rel2 += (0.01 * np.where(region[j] > 0, value, 100.0)) ** 2
+    assert np.array_equal(photons, want_ok) and 0 < photons.sum() < n
+    assert np.array_equal(gg[0], want[0][0] + want[1][0]) and np.array_equal(rel2, want_rel2)
+    for c in (1, 2, 3):
+        np.testing.assert_allclose(gg[c], want[0][c] + want[1][c], rtol=1e-14, atol=1e-14)

@@ -16,6 +16,7 @@ pi0/eta/eta' vetoes and its BDT are not used.
 import numpy as np
 
 from belle2sim import pdgdata
+from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import Analysis, Channel, Parameter, b_candidates, register
 from belle2sim.channels.b_to_k_scalar import KSTAR_TO_K_PI, SIGMA_UPSILON4S_FB, UPSILON_TO_PAIR
 from belle2sim.errors import ParameterError
@@ -43,42 +44,64 @@ def _check(params, card):
         raise ParameterError(f"mass_GeV = {params['mass_GeV']} must be in (0, m_B - m_K = {hi:.4f}) GeV")
 
 
+@inline
+def _finite(x):
+    """float64 of a stored float32, NaN -> 0 (numpy's nan_to_num)."""
+    x = np.float64(x)
+    return 0.0 if np.isnan(x) else x
+
+
+@inline
 def _energy_resolution_percent(table, region, energy):
-    """sigma_E / E [%] of detector/ecl.py's ``resolution``, vectorised (region 0: no deposit, 100 %)."""
-    row = table[np.clip(region, 1, 3) - 1]
-    e = np.maximum(np.nan_to_num(energy.astype(float)), row[:, 4])
-    r2 = 1.0 / np.sqrt(np.maximum(e, 1e-9))
-    value = row[:, 0] * r2 * r2 + row[:, 1] * r2 + row[:, 2] * np.sqrt(r2) + row[:, 3]
-    return np.where(region > 0, value, 100.0)
+    """sigma_E / E [%] of detector/ecl.py's ``resolution`` (region 0: no deposit, 100 %)."""
+    if region <= 0:
+        return 100.0
+    row = min(region, 3) - 1
+    e = max(_finite(energy), table[row, 4])
+    r2 = 1.0 / np.sqrt(max(e, 1e-9))
+    return table[row, 0] * r2 * r2 + table[row, 1] * r2 + table[row, 2] * np.sqrt(r2) + table[row, 3]
+
+
+@range_kernel(lambda g0, *rest: g0.shape[0])
+def _photon_pair(begin, end, g0, g1, is_cluster, energy, theta, phi, region, e_min, res, photons, gg, rel2):
+    """Per event, the two ALP photons' clusters (particles g0[i], g1[i]): both clusters above e_min
+    (float32 comparison, as numpy's), their summed four-momentum (E, px, py, pz) from the cluster
+    energies and angles (pointing to the origin, as reconstructed; missing ones count zero), and
+    the sum of their squared relative energy resolutions (ECL model)."""
+    for i in range(begin, end):
+        ok = True
+        for k in range(2):
+            j = g0[i] if k == 0 else g1[i]
+            ok = ok and is_cluster[j] and energy[j] > e_min
+            e, th, ph = _finite(energy[j]), _finite(theta[j]), _finite(phi[j])
+            f = 0.01 * _energy_resolution_percent(res, region[j], energy[j])
+            x, y, z, f2 = e * np.sin(th) * np.cos(ph), e * np.sin(th) * np.sin(ph), e * np.cos(th), f * f
+            if k == 0:  # (the first photon's terms, then the second's added: numpy's sums, signed zeros too)
+                gg[0, i], gg[1, i], gg[2, i], gg[3, i], rel2[i] = e, x, y, z, f2
+            else:
+                gg[0, i] += e
+                gg[1, i] += x
+                gg[2, i] += y
+                gg[3, i] += z
+                rel2[i] += f2
+        photons[i] = ok
 
 
 def _select(batch, chunk, card, params):
     start = batch.offsets[:-1]
     _, a_slot = b_candidates.slots(params)
-    g = (start + a_slot + 1, start + a_slot + 2)
+    n = len(batch)
     d = chunk.deposits
-    e_min = params["photon_min_GeV"]
-    # 1. both ALP photons reconstructed as separate clusters above threshold
-    photons = np.ones(len(batch), dtype=np.bool_)
-    for j in g:
-        photons &= d.is_cluster[j] & (d.energy_GeV[j] > e_min)
+    # 1. both ALP photons reconstructed as separate clusters above threshold; their four-vectors
+    photons, gg, rel2 = np.empty(n, dtype=np.bool_), np.empty((4, n)), np.empty(n)
+    _photon_pair(start + a_slot + 1, start + a_slot + 2, d.is_cluster, d.energy_GeV, d.theta_rad, d.phi_rad,
+                 d.region, np.float32(params["photon_min_GeV"]), card.ecl_resolution("energy"), photons, gg, rel2)
     # 2. prompt kaon system
     prompt, comp = b_candidates.kaon_system(batch, chunk, params)
-    # photon four-vectors from the clusters (pointing to the origin, as reconstructed)
-    p4 = []
-    for j in g:
-        e = np.nan_to_num(d.energy_GeV[j].astype(float))
-        th, ph = np.nan_to_num(d.theta_rad[j].astype(float)), np.nan_to_num(d.phi_rad[j].astype(float))
-        p4.append((e, e * np.sin(th) * np.cos(ph), e * np.sin(th) * np.sin(ph), e * np.cos(th)))
-    gg = [p4[0][c] + p4[1][c] for c in range(4)]
     # 3. B candidate
     b_cand = b_candidates.b_candidate(card, comp[0] + gg[0], comp[1] + gg[1], comp[2] + gg[2], comp[3] + gg[3])
-    # 4. M^2(gamma gamma) window: energy resolution of both photons (ECL model, barrel rows) [OURS]
+    # 4. M^2(gamma gamma) window: energy resolution of both photons (ECL model) [OURS]
     m2 = np.maximum(gg[0] ** 2 - gg[1] ** 2 - gg[2] ** 2 - gg[3] ** 2, 0.0)
-    res = card.ecl_resolution("energy")
-    rel2 = np.zeros(len(batch))
-    for j in g:
-        rel2 += (0.01 * _energy_resolution_percent(res, d.region[j], d.energy_GeV[j])) ** 2
     window = np.abs(m2 - params["mass_GeV"] ** 2) < params["window_nsigma"] * np.sqrt(rel2) * np.maximum(m2, 1e-6)
     return {"two photon clusters above threshold": photons,
             "prompt K+ (K*0 -> K+ pi-) candidate": prompt,
