@@ -18,6 +18,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import Analysis, Channel, Parameter, b_candidates, register
+from belle2sim.channels.objects import nan_to_num
 from belle2sim.channels.b_to_k_scalar import KSTAR_TO_K_PI, SIGMA_UPSILON4S_FB, UPSILON_TO_PAIR
 from belle2sim.errors import ParameterError
 from belle2sim.generators import alp, b_meson
@@ -45,46 +46,37 @@ def _check(params, card):
 
 
 @inline
-def _finite(x):
-    """float64 of a stored float32, NaN -> 0 (numpy's nan_to_num)."""
-    x = np.float64(x)
-    return 0.0 if np.isnan(x) else x
-
-
-@inline
 def _energy_resolution_percent(table, region, energy):
     """sigma_E / E [%] of detector/ecl.py's ``resolution`` (region 0: no deposit, 100 %)."""
     if region <= 0:
         return 100.0
     row = min(region, 3) - 1
-    e = max(_finite(energy), table[row, 4])
+    e = max(nan_to_num(energy), table[row, 4])
     r2 = 1.0 / np.sqrt(max(e, 1e-9))
     return table[row, 0] * r2 * r2 + table[row, 1] * r2 + table[row, 2] * np.sqrt(r2) + table[row, 3]
 
 
+@inline
+def _photon_terms(j, is_cluster, energy, theta, phi, region, e_min, res):
+    """(a cluster above e_min (float32 comparison, as numpy's), E, px, py, pz from the cluster
+    pointing to the origin (missing: zero), squared relative energy resolution) of particle j."""
+    e, th, ph = nan_to_num(energy[j]), nan_to_num(theta[j]), nan_to_num(phi[j])
+    f = 0.01 * _energy_resolution_percent(res, region[j], energy[j])
+    return (is_cluster[j] and energy[j] > e_min, e, e * np.sin(th) * np.cos(ph), e * np.sin(th) * np.sin(ph),
+            e * np.cos(th), f * f)
+
+
 @range_kernel(lambda g0, *rest: g0.shape[0])
 def _photon_pair(begin, end, g0, g1, is_cluster, energy, theta, phi, region, e_min, res, photons, gg, rel2):
-    """Per event, the two ALP photons' clusters (particles g0[i], g1[i]): both clusters above e_min
-    (float32 comparison, as numpy's), their summed four-momentum (E, px, py, pz) from the cluster
-    energies and angles (pointing to the origin, as reconstructed; missing ones count zero), and
-    the sum of their squared relative energy resolutions (ECL model)."""
+    """Per event, the two ALP photons' clusters (particles g0[i], g1[i]): both above e_min, their
+    summed four-momentum (E, px, py, pz) and the sum of their squared relative energy resolutions
+    (ECL model), each sum the first photon's term plus the second's (numpy's numbers)."""
     for i in range(begin, end):
-        ok = True
-        for k in range(2):
-            j = g0[i] if k == 0 else g1[i]
-            ok = ok and is_cluster[j] and energy[j] > e_min
-            e, th, ph = _finite(energy[j]), _finite(theta[j]), _finite(phi[j])
-            f = 0.01 * _energy_resolution_percent(res, region[j], energy[j])
-            x, y, z, f2 = e * np.sin(th) * np.cos(ph), e * np.sin(th) * np.sin(ph), e * np.cos(th), f * f
-            if k == 0:  # (the first photon's terms, then the second's added: numpy's sums, signed zeros too)
-                gg[0, i], gg[1, i], gg[2, i], gg[3, i], rel2[i] = e, x, y, z, f2
-            else:
-                gg[0, i] += e
-                gg[1, i] += x
-                gg[2, i] += y
-                gg[3, i] += z
-                rel2[i] += f2
-        photons[i] = ok
+        ok0, e0, x0, y0, z0, f0 = _photon_terms(g0[i], is_cluster, energy, theta, phi, region, e_min, res)
+        ok1, e1, x1, y1, z1, f1 = _photon_terms(g1[i], is_cluster, energy, theta, phi, region, e_min, res)
+        photons[i] = ok0 and ok1
+        gg[0, i], gg[1, i], gg[2, i], gg[3, i] = e0 + e1, x0 + x1, y0 + y1, z0 + z1
+        rel2[i] = f0 + f1
 
 
 def _select(batch, chunk, card, params):

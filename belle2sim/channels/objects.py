@@ -11,10 +11,23 @@
 
 import numpy as np
 
-from belle2sim._jit import range_kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.channels.track_selection import gather_tracks, per_event_tracks
 from belle2sim.kinematics import boost, matrix_row_times
 
+
+_DOUBLE_MAX = float(np.finfo(np.float64).max)  # what np.nan_to_num puts for +inf
+
+
+@inline
+def nan_to_num(x):
+    """np.nan_to_num of one number, as float64: NaN -> 0, infinities -> the largest finite doubles."""
+    x = np.float64(x)
+    if np.isnan(x):
+        return 0.0
+    if np.isinf(x):
+        return _DOUBLE_MAX if x > 0 else -_DOUBLE_MAX
+    return x
 
 def good_tracks(chunk, d0_max_cm, z0_max_cm):
     """Per particle: a found track within the impact-parameter cuts."""
@@ -223,8 +236,7 @@ def _vertex_mass_window(begin, end, px, py, mass, parent, daughters, a, b2, half
         rel2 = 0.0
         for k in range(daughters.shape[1]):
             j = daughters[i, k]
-            x, y = np.float64(px[j]), np.float64(py[j])
-            pt = np.hypot(0.0 if np.isnan(x) else x, 0.0 if np.isnan(y) else y)
+            pt = np.hypot(nan_to_num(px[j]), nan_to_num(py[j]))
             rel2 += (a * pt) * (a * pt) + b2
         m = mass[parent[i]]
         m = -1.0 if np.isnan(m) else m

@@ -14,10 +14,10 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import objects as obj
+from belle2sim.channels.objects import nan_to_num
 from belle2sim.kinematics import boost_as_vector, matrix_row_times
 
 MAX_THRUST_PARTICLES = 12
-_DOUBLE_MAX = float(np.finfo(np.float64).max)  # what np.nan_to_num puts for +inf
 
 # Table I of arXiv:2212.03634: (tag-side pT thresholds sorted ascending, thrust range, E*_3h, M_3h)
 CUTS = {11: ((0.08, 0.30, 0.70), (0.90, 0.99), (1.2, 5.3), (0.5, 1.7)),
@@ -129,16 +129,6 @@ def thrust_3x1(begin, end, offsets, px, py, pz, use, is_track, thrust, n_side, l
             lone[i] = last_plus if plus == 1 else (last_minus if plus == 3 else -1)
 
 
-@inline
-def _finite(x):
-    """np.nan_to_num of one number: NaN -> 0, infinities -> the largest finite doubles."""
-    if np.isnan(x):
-        return 0.0
-    if np.isinf(x):
-        return _DOUBLE_MAX if x > 0 else -_DOUBLE_MAX
-    return x
-
-
 @range_kernel("offsets")
 def event_momenta(begin, end, offsets, good, use, tpx, tpy, tpz, dep_E, dep_theta, dep_phi, m_pi2, boost, cm, miss):
     """Per particle: the c.m. (px, py, pz, E) (boost: objects.cm_boost_matrix) of its lab momentum as
@@ -148,11 +138,11 @@ def event_momenta(begin, end, offsets, good, use, tpx, tpy, tpz, dep_E, dep_thet
         mx = my = mz = 0.0
         for j in range(offsets[i], offsets[i + 1]):
             if good[j]:
-                x, y, z = _finite(np.float64(tpx[j])), _finite(np.float64(tpy[j])), _finite(np.float64(tpz[j]))
+                x, y, z = nan_to_num(tpx[j]), nan_to_num(tpy[j]), nan_to_num(tpz[j])
                 e = np.sqrt(x * x + y * y + z * z + m_pi2)
             else:
                 e = np.float64(dep_E[j])
-                theta, phi = _finite(np.float64(dep_theta[j])), _finite(np.float64(dep_phi[j]))
+                theta, phi = nan_to_num(dep_theta[j]), nan_to_num(dep_phi[j])
                 st = np.sin(theta)
                 x, y, z = e * st * np.cos(phi), e * st * np.sin(phi), e * np.cos(theta)
             for r in range(4):
@@ -181,7 +171,7 @@ def tag_side(begin, end, idx, lone, px, py, pz, dep_E, cm, pt_cuts, eop_ok, pt_o
                 pts[k] = np.inf
                 w0 = w1 = w2 = w3 = 0.0
             else:
-                x, y, z = _finite(np.float64(px[j])), _finite(np.float64(py[j])), _finite(np.float64(pz[j]))
+                x, y, z = nan_to_num(px[j]), nan_to_num(py[j]), nan_to_num(pz[j])
                 ok = ok and np.float64(dep_E[j]) / np.sqrt(x * x + y * y + z * z) <= 0.8
                 pts[k] = np.hypot(x, y)
                 w0, w1, w2, w3 = cm[3, j], cm[0, j], cm[1, j], cm[2, j]

@@ -138,8 +138,8 @@ def _system_mass(begin, end, terms, members, total, spreads, m2, sigma, comps):
             y += terms[k, T_PY, i]
             z += terms[k, T_PZ, i]
         if recoil:
-            c = i if per_event_total else 0
-            e, x, y, z = total[0, c] - e, total[1, c] - x, total[2, c] - y, total[3, c] - z
+            col = i if per_event_total else 0
+            e, x, y, z = total[0, col] - e, total[1, col] - x, total[2, col] - y, total[3, col] - z
         m2[i] = e * e - x * x - y * y - z * z
         s2 = 0.0
         c = 0
