@@ -1,5 +1,5 @@
-"""Track systems of the selections (belle2sim/channels/track_selection.py, objects.system,
-four_muon_analyses.opposite_sign_order): the kernels against the closed forms they stand for."""
+"""Track systems of the selections (belle2sim/channels/track_selection.py, objects.system): the
+kernels against the closed forms they stand for."""
 
 import types
 
@@ -8,8 +8,8 @@ import pytest
 
 from belle2sim import pdgdata
 from belle2sim.channels import objects
-from belle2sim.channels.four_muon_analyses import opposite_sign_order
-from belle2sim.channels.track_selection import mass_squared_and_sigma, pair_and_recoil_covariance, track_terms
+from belle2sim.channels.track_selection import (mass_squared_and_sigma, opposite_sign_order, pair_and_recoil_covariance,
+                                                track_terms)
 
 
 def _tracks(n, seed=5):

@@ -5,7 +5,8 @@ import pytest
 
 from belle2sim import pdgdata
 from belle2sim.channels import get
-from belle2sim.channels.four_muon_analyses import PAIRINGS, opposite_sign_order, pair_window
+from belle2sim.channels.four_muon_analyses import PAIRINGS, pair_window
+from belle2sim.channels.track_selection import opposite_sign_order
 from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, track_arrays
 from belle2sim.events import STATUS_BEAM
 from belle2sim.generators import light_bosons

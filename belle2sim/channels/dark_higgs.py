@@ -16,10 +16,9 @@ import numpy as np
 
 from belle2sim import pdgdata
 from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
-from belle2sim.channels.four_muon_analyses import opposite_sign_order
 from belle2sim.channels.recoil_analyses import A4
-from belle2sim.channels.track_selection import (extra_energy, mass_squared_and_sigma, nominal_total, track_arrays,
-                                                track_terms)
+from belle2sim.channels.track_selection import (extra_energy, mass_squared_and_sigma, nominal_total,
+                                                opposite_sign_order, track_arrays, track_terms)
 from belle2sim.errors import ParameterError
 from belle2sim.generators import dark_higgs, dark_photon_decays
 

@@ -4,37 +4,12 @@
 import numpy as np
 
 from belle2sim import pdgdata
-from belle2sim._jit import range_kernel
 from belle2sim.channels import Analysis, Parameter
 from belle2sim.channels import objects as obj
-from belle2sim.channels.track_selection import mass_squared_and_sigma, track_terms
+from belle2sim.channels.track_selection import mass_squared_and_sigma, opposite_sign_order, track_terms
 
 MUON = 13
 PAIRINGS = ((0, 2), (0, 3), (1, 2), (1, 3))  # (negative, positive) after sorting by charge
-
-
-@range_kernel("idx")
-def _sorted_by_charge(begin, end, charge, idx, out):
-    """out[i] = idx[i] stably sorted by the tracks' charges (insertion sort: equal charges keep
-    their order, as numpy's stable argsort)."""
-    for i in range(begin, end):
-        for k in range(idx.shape[1]):
-            j = idx[i, k]
-            q = charge[j]
-            m = k
-            while m > 0 and charge[out[i, m - 1]] > q:
-                out[i, m] = out[i, m - 1]
-                m -= 1
-            out[i, m] = j
-
-
-def opposite_sign_order(chunk, idx):
-    """Track indices (n, K) of each event reordered by charge: the negative tracks first (stably:
-    the order of the tracks within each sign is kept, as numpy's stable argsort)."""
-    idx = np.ascontiguousarray(idx, dtype=np.int64)
-    out = np.empty(idx.shape, dtype=np.int64)
-    _sorted_by_charge(chunk.charge, idx, out)
-    return out
 
 
 def pair_window(chunk, card, ordered, mass_GeV, n_sigma, masses=None, total=None):

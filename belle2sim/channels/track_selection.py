@@ -56,6 +56,30 @@ def track_arrays(batch, chunk, n_max):
     return index, count, net
 
 
+@range_kernel("idx")
+def _sorted_by_charge(begin, end, charge, idx, out):
+    """out[i] = idx[i] stably sorted by the tracks' charges (insertion sort: equal charges keep
+    their order, as numpy's stable argsort)."""
+    for i in range(begin, end):
+        for k in range(idx.shape[1]):
+            j = idx[i, k]
+            q = charge[j]
+            m = k
+            while m > 0 and charge[out[i, m - 1]] > q:
+                out[i, m] = out[i, m - 1]
+                m -= 1
+            out[i, m] = j
+
+
+def opposite_sign_order(chunk, idx):
+    """Track indices (n, K) of each event reordered by charge: the negative tracks first (stably:
+    the order of the tracks within each sign is kept, as numpy's stable argsort)."""
+    idx = np.ascontiguousarray(idx, dtype=np.int64)
+    out = np.empty(idx.shape, dtype=np.int64)
+    _sorted_by_charge(chunk.charge, idx, out)
+    return out
+
+
 # rows of the terms of one track (track_terms): its four-vector, then the derivatives of its
 # momentum vector (x, y, z) times the resolution in pT, in theta and in phi
 T_E, T_PX, T_PY, T_PZ, T_PT, T_THETA, T_PHI = 0, 1, 2, 3, 4, 7, 10
