@@ -19,7 +19,7 @@ import numpy as np
 from belle2sim import _jit
 from belle2sim.chunk_threads import job_tasks, map_tasks
 from belle2sim.maps import Counter
-from belle2sim.simulate import simulate_chunk
+from belle2sim.simulate import add_trigger, simulate_detector
 from belle2sim.trigger.analysis import resolve, trigger_terms
 
 TRIGGER = "trigger"
@@ -159,11 +159,15 @@ class PointJob:
             else:
                 propagation.propagate(batch, self.llp, card, seed, ctau_cm=self.model_ctau, others=others)
         if chunk is None:
-            chunk = simulate_chunk(batch, card, self.menu, seed, self.period)
+            chunk = simulate_detector(batch, card, seed)
+        # the selection before the trigger, which it does not read: on a first run this process
+        # compiles the selection's kernels while the helper process still compiles the trigger's
+        cuts = self.analysis.select(batch, chunk, card, params)
+        if chunk.bits is None:
+            add_trigger(chunk, batch, card, self.menu, seed, self.period)
         w = batch.weight
         counter.add_total(w)
         fired, unique = trigger_terms(self.ast, self.trigger_lines, chunk.bits, chunk.psnm)
-        cuts = self.analysis.select(batch, chunk, card, params)
         passed = np.ones(n, dtype=np.bool_)
         for name, mask in cuts.items():
             passed &= mask

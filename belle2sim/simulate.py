@@ -21,9 +21,9 @@ class ChunkResult:
     charge: np.ndarray
     deposits: EclDeposits
     tracks: Tracks
-    bits: InputBits
-    ftdl: dict
-    psnm: dict
+    bits: InputBits = None  # (the trigger's: None until :func:`add_trigger`)
+    ftdl: dict = None
+    psnm: dict = None
     _vertex_inputs: tuple = None
     _vertices: Vertices = None
 
@@ -38,13 +38,25 @@ class ChunkResult:
 
 def simulate_chunk(batch, card, menu, seed, period=None):
     """``period``: the card's trigger-object calibration preset (None: the card's default)."""
+    return add_trigger(simulate_detector(batch, card, seed), batch, card, menu, seed, period)
+
+
+def simulate_detector(batch, card, seed):
+    """The detector part of :func:`simulate_chunk` (ECL, tracks): what offline selections read. The
+    efficiency job selects before it runs the trigger, so that a first run compiles the selection's
+    kernels while the trigger helper process still compiles the trigger's."""
     response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed, charge)
     tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
+    return ChunkResult(charge, deposits, tracks, _vertex_inputs=(batch, charge, tracks, card, seed))
+
+
+def add_trigger(chunk, batch, card, menu, seed, period=None):
+    """Input bits, FTDL and PSNM of a chunk from :func:`simulate_detector` (returns it)."""
     # a first run's helper compiling the trigger kernels, if there is one; this process compiles
     # the menu program meanwhile
     wait_for_trigger_compile(meanwhile=lambda: compile_menu_program(menu))
-    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period)
-    lines = ftdl(bits, menu)
-    return ChunkResult(charge, deposits, tracks, bits, lines, psnm(lines, menu, seed, batch.number),
-                       _vertex_inputs=(batch, charge, tracks, card, seed))
+    chunk.bits = compute_input_bits(batch, chunk.deposits, chunk.charge, chunk.tracks, card, menu, seed, period)
+    chunk.ftdl = ftdl(chunk.bits, menu)
+    chunk.psnm = psnm(chunk.ftdl, menu, seed, batch.number)
+    return chunk
