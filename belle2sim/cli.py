@@ -229,7 +229,8 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
             click.echo("belle2sim: first run on this installation (or after an edit of its sources): compiling the "
                        "numba kernels (once, about 10-30 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
         if not (workers or scheduler):
-            start_trigger_compile()  # in a second process, while this one compiles the rest
+            # in a second process, while this one compiles the rest
+            start_trigger_compile(detector_too=channel.slow_generator_compile and not input_path)
     total = None if input_path else n_events * len(mass_values) * len(runs)
     if input_path and (workers or scheduler):
         raise ParameterError("--input reads the file in this process: --workers / --scheduler do not apply")

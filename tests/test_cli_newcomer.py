@@ -158,6 +158,23 @@ def test_first_run_compiles_the_trigger_in_a_helper_with_the_same_numbers(tmp_pa
     assert len(points("cold.json")) == 2
 
 
+def test_helper_of_a_slow_generator_compiles_the_detector_too(tmp_path):
+    """For a channel whose generator compiles for long (the matrix-element channels) the first
+    run's helper compiles the ECL and tracking kernels as well as the trigger's: afterwards every
+    kernel a run needs besides the generator and selection is in the cache."""
+    from belle2sim.channels import get
+
+    assert get("zprime-mumu").slow_generator_compile and not get("dark-photon-invisible").slow_generator_compile
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-c", "from belle2sim.warmup import compile_trigger_kernels, "
+                           "needs_compiling; compile_trigger_kernels(detector_too=True); print(needs_compiling())"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    for kernel in ("ecl.ecl_response", "tracking.track_response", "grl_bits.grl_bits"):
+        assert list((tmp_path / "cache").rglob(f"{kernel}-*.nbi")), f"{kernel} was not compiled"
+
+
 def test_warm_up_leaves_nothing_to_compile(tmp_path):
     """warm-up (here restricted to one channel) compiles the run's kernels, the trigger's in its
     helper process: a run after it finds every kernel in the cache."""

@@ -81,6 +81,9 @@ class Channel:
     ctau_cm: Callable = None    # (params, card) -> its proper decay length from the model (cm)
     other_long_lived: Callable = None  # (params, card) -> ((pdg, c tau cm), ...) decayed at their own c tau
     cross_section_note: str = None  # what cross_section_fb is, when it is not a Born cross section
+    # its generator compiles for longer than the trigger (the matrix-element generators, ~10 s):
+    # a first run's helper process then compiles the detector kernels too (belle2sim/warmup.py)
+    slow_generator_compile: bool = False
 
     def analysis(self, key=None):
         """The analysis ``key`` (arXiv id or 'generic'); None: the default (newest) one."""

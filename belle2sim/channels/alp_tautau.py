@@ -48,4 +48,5 @@ CHANNEL = register(Channel(
     check=_check_zprime,
     branching_fraction=lambda p, card: tau_fraction(p["mass_GeV"]),
     default_scan=(4.0, 5.0, 6.0, 7.0, 8.0),
+    slow_generator_compile=True,  # the matrix element of e+e- -> mu+mu- X
 ))

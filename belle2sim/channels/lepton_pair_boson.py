@@ -147,7 +147,7 @@ def _make(name, description, reference, kind, boson_pdg, decay_pdg, coupling, pa
     return register(Channel(name=name, description=description, reference=reference, parameters=parameters,
                             generate=generate, cross_section_fb=sigma, analyses=analyses, check=check,
                             branching_fraction=lambda params, card: bf(params),
-                            default_scan=(0.5, 1.0, 2.0, 4.0, 6.0, 8.0)))
+                            default_scan=(0.5, 1.0, 2.0, 4.0, 6.0, 8.0), slow_generator_compile=True))
 
 
 def _zprime_bf(final):

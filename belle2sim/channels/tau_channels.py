@@ -123,6 +123,7 @@ register(Channel(
     branching_fraction=lambda p, card: light_bosons.branching_fractions(
         light_bosons.zprime_widths_GeV(p["mass_GeV"], p["g_prime"]))["tau"],
     default_scan=(4.0, 5.0, 6.0, 7.0, 8.0),
+    slow_generator_compile=True,  # the matrix element of e+e- -> mu+mu- X
 ))
 
 
