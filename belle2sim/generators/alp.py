@@ -96,7 +96,7 @@ def _generate(begin, end, seed, numbers, mass, beam, pdg, px, py, pz, E, vx, vy,
 def generate(seed, first_event, n_events, mass_GeV, beams):
     """``n_events`` events numbered from ``first_event`` (lab frame; the ALP decays at its
     production point until propagated)."""
-    batch = EventBatch.empty(n_events, PARTICLES_PER_EVENT, first_number=first_event)
+    batch = EventBatch.empty(n_events, PARTICLES_PER_EVENT, first_number=first_event, zeroed=False)
     _generate(np.uint64(seed), batch.number, float(mass_GeV), beams.packed(), batch.pdg, batch.px, batch.py,
               batch.pz, batch.E, batch.vx, batch.vy, batch.vz, batch.parent, batch.status)
     return batch

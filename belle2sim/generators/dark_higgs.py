@@ -117,7 +117,7 @@ def generate(seed, first_event, n_events, beams, m_a, m_h, visible, modes, isr=F
     table = (isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11),
                             lambda s: cross_section_fb(s, m_a, m_h, 1.0, 1.0), m_a + m_h + 1e-3)
              if isr else np.zeros(0))
-    batch = EventBatch.empty(n_events, per_event, first_number=first_event)
+    batch = EventBatch.empty(n_events, per_event, first_number=first_event, zeroed=False)
     codes = np.array(list(modes), dtype=np.int64)
     w = np.array([modes[c] for c in codes], dtype=float)
     cum = np.cumsum(w) / w.sum()

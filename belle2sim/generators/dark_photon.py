@@ -119,7 +119,7 @@ def generate(seed, first_event, n_events, mass_GeV, theta_min_deg, theta_max_deg
     """Generate ``n_events`` events numbered from ``first_event``; returns an EventBatch (lab).
     With ``isr`` each event also holds its initial-state photon (the last particle)."""
     per_event = PARTICLES_PER_EVENT + (1 if isr else 0)
-    batch = EventBatch.empty(n_events, per_event, first_number=first_event)
+    batch = EventBatch.empty(n_events, per_event, first_number=first_event, zeroed=False)
     cos_min = np.cos(np.radians(theta_max_deg))
     cos_max = np.cos(np.radians(theta_min_deg))
     table = isr_table(beams, float(mass_GeV), cos_min, cos_max) if isr else np.zeros(0)

@@ -182,7 +182,7 @@ def _w_max(m1, m2, m_a, m_e):
 def generate(seed, first_event, n_events, beams, m1, delta, m_a, m_h):
     m_e, m_mu = pdgdata.mass_GeV(11), pdgdata.mass_GeV(13)
     m2 = m1 + delta
-    batch = EventBatch.empty(n_events, PARTICLES_PER_EVENT, first_number=first_event)
+    batch = EventBatch.empty(n_events, PARTICLES_PER_EVENT, first_number=first_event, zeroed=False)
     _generate(np.uint64(seed), batch.number, beams.packed(), float(m_a), float(m_h), float(m1), float(m2), m_e, m_mu,
               _w_max_cached(float(m1), float(m2), float(m_a)), batch.pdg, batch.px, batch.py, batch.pz, batch.E,
               batch.vx, batch.vy, batch.vz, batch.parent, batch.status)

@@ -136,7 +136,7 @@ def generate(seed, first_event, n_events, beams, lepton_pdg, boson_pdg, M, kind,
     otherwise X -> decay_pdg + anti-particle. ``isr``: the table of :func:`isr_table` (then
     ``w_max`` must come from :func:`pilot_isr`), or None."""
     per_event = (7 if decay_pdg else 5) + (1 if isr is not None else 0)
-    batch = EventBatch.empty(n_events, per_event, first_number=first_event)
+    batch = EventBatch.empty(n_events, per_event, first_number=first_event, zeroed=False)
     m_d = pdgdata.mass_GeV(decay_pdg) if decay_pdg else 0.0
     _generate(np.uint64(seed), batch.number, beams.packed(), pdgdata.mass_GeV(11),
               pdgdata.mass_GeV(lepton_pdg), float(M), int(kind), float(w_max), int(lepton_pdg), int(boson_pdg),

@@ -108,7 +108,7 @@ def generate(seed, first_event, n_events, beams, process, theta_min_deg, theta_m
     """``n_events`` events of ``process`` (see PROCESSES), lab frame; taus left for tau_decays."""
     kind, pdg_first = PROCESSES[process]
     mass = 0.0 if pdg_first == 22 else pdgdata.mass_GeV(pdg_first)
-    batch = EventBatch.empty(n_events, 4, first_number=first_event)
+    batch = EventBatch.empty(n_events, 4, first_number=first_event, zeroed=False)
     _generate(np.uint64(seed), batch.number, beams.packed(), kind, pdg_first, mass,
               float(np.cos(np.radians(theta_max_deg))), float(np.cos(np.radians(theta_min_deg))),
               batch.pdg, batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, batch.parent, batch.status)

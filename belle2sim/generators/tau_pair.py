@@ -66,7 +66,7 @@ def _generate(begin, end, seed, numbers, beam, m_tau, m_l, m_alpha, pdg_l, pdg, 
 
 
 def generate(seed, first_event, n_events, beams, lepton_pdg, m_alpha):
-    batch = EventBatch.empty(n_events, 6, first_number=first_event)
+    batch = EventBatch.empty(n_events, 6, first_number=first_event, zeroed=False)
     _generate(np.uint64(seed), batch.number, beams.packed(), pdgdata.mass_GeV(15), pdgdata.mass_GeV(lepton_pdg),
               float(m_alpha), int(lepton_pdg), batch.pdg, batch.px, batch.py, batch.pz, batch.E,
               batch.vx, batch.vy, batch.vz, batch.parent, batch.status)
