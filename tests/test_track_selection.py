@@ -114,6 +114,15 @@ def test_recoil_terms_are_the_numpy_steps(card):
     assert np.array_equal(ref, np.stack([cx, cy, cz], axis=1)) and np.array_equal(pt, np.hypot(cx, cy))
 
 
+def test_transverse_is_numpys_hypot():
+    """objects.transverse equals np.hypot bit for bit, also for huge, tiny, infinite and NaN
+    components (hypot, unlike sqrt(x^2 + y^2), neither overflows nor underflows)."""
+    r = np.random.default_rng(4)
+    x, y = r.normal(size=(2, 20000)) * np.exp(r.uniform(-300, 300, size=(2, 20000)))
+    x[:4], y[:4] = [np.inf, np.nan, 0.0, -1e-310], [1.0, 2.0, -0.0, 1e-310]
+    assert np.array_equal(objects.transverse(x, y), np.hypot(x, y), equal_nan=True)
+
+
 @pytest.mark.parametrize("cuts", [(0.5, 2.0), (0.7, 0.9)])
 def test_good_tracks_compare_as_numpy_does_in_float32(cuts):
     """The kernel compares |d0|, |z0| (float32) with the cuts rounded to float32, as NumPy compares a
@@ -185,6 +194,28 @@ def test_to_cm_is_vectors_boost_to_the_bit(card):
     bx, by, bz, bE = card.beams.total_fourvector
     cE, cx, cy, cz = objects.to_cm(card, np.array([bE]), np.array([bx]), np.array([by]), np.array([bz]))
     assert cE[0] == pytest.approx(card.beams.sqrt_s_GeV, rel=1e-12) and max(abs(cx[0]), abs(cy[0]), abs(cz[0])) < 1e-9
+
+
+def test_photon_summary_takes_missing_reference_directions_as_none(card):
+    """objects.photons maps NaN (no track pair) and infinite reference components as np.nan_to_num
+    does, inside its kernel: the same numbers as with the cleaned directions, and no photon is
+    near a missing direction (largest cosine -2)."""
+    from belle2sim.channels import get
+    from belle2sim.simulate import simulate_detector
+
+    ch = get("dark-higgs-invisible")
+    batch = ch.generate(3, 0, 3000, ch.resolve_parameters({"mass_GeV": 4.0}, card), card)
+    chunk = simulate_detector(batch, card, 3)
+    ref = np.random.default_rng(8).normal(size=(3000, 3))
+    ref[1::11, 1] = np.inf
+    ref[2::13, 2] = -np.inf
+    ref[3::17, 0] = np.nan  # one component missing: the other two still give a direction
+    ref[::7] = np.nan
+    got = objects.photons(batch, chunk, card, 0.1, ref)
+    want = objects.photons(batch, chunk, card, 0.1, np.nan_to_num(ref))
+    for a, b in zip(got, want):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert np.all(got[2][::7] == -2.0) and np.any(got[0][::7] > 0.1)
 
 
 def test_c_eta_is_vectors_expression_to_the_bit(card):

@@ -221,7 +221,7 @@ def select_2207_00509(batch, chunk, card, params):
             "recoil theta in [32, 125] deg": (theta_rec >= 32.0) & (theta_rec <= 125.0),
             "photon energy < 0.4 GeV, no photon within 15 deg of the recoil":
                 (e_gamma < 0.4) & (max_cos < np.cos(np.radians(15.0))),
-            "dimuon pT (c.m.) > 0.1 GeV/c": np.hypot(cx, cy) > 0.1,
+            "dimuon pT (c.m.) > 0.1 GeV/c": obj.transverse(cx, cy) > 0.1,
             "inside the 2-sigma ellipse in (M2_mumu, M2_recoil)": chi2 < params["window_nsigma"] ** 2,
             "C_eta < %g (typical per-window value)" % params["c_eta_max"]: c_eta(card, chunk, neg, pos) < params["c_eta_max"],
         }
