@@ -109,7 +109,8 @@ def test_recoil_terms_are_the_numpy_steps(card):
     rec, theta, ref, pt = objects.recoil_terms(card, E, px, py, pz)
     r0 = objects.recoil(card, E, px, py, pz)
     assert all(np.array_equal(a, b) for a, b in zip(rec, r0))
-    np.testing.assert_allclose(theta, objects.polar_deg(r0[1], r0[2], r0[3]), rtol=1e-14, atol=1e-12)
+    assert np.array_equal(theta, objects.polar_deg(r0[1], r0[2], r0[3]))
+    np.testing.assert_allclose(theta, np.degrees(np.arctan2(np.hypot(r0[1], r0[2]), r0[3])), rtol=1e-14, atol=1e-12)
     _, cx, cy, cz = objects.to_cm(card, *r0)
     assert np.array_equal(ref, np.stack([cx, cy, cz], axis=1)) and np.array_equal(pt, np.hypot(cx, cy))
 
@@ -291,12 +292,13 @@ def test_tau_tag_side_is_the_numpy_form_of_its_cuts():
     tr.px[::97] = np.nan  # (no momentum: nan_to_num makes it 0)
     dep_E = r.uniform(0.0, 3.0, n_part).astype(np.float32)
     cm = r.normal(size=(4, n_part)) * 2.0
+    cm[:, ::53] = np.nan  # (NaN masses stay NaN, as np.maximum keeps them)
     idx = r.integers(0, n_part, size=(n, 4))
     idx[::7, 2:] = 0  # fewer than four tracks: slots at particle 0
     lone = np.where(r.random(n) < 0.2, -1, idx[np.arange(n), r.integers(0, 4, n)])
     cuts = np.array([0.08, 0.30, 0.70])
-    eop, pt_ok, had = np.empty(n, bool), np.empty(n, bool), np.empty((4, n))
-    tag_side(idx, lone, tr.px, tr.py, tr.pz, dep_E, cm, cuts, eop, pt_ok, had)
+    eop, pt_ok, had, mass = np.empty(n, bool), np.empty(n, bool), np.empty((4, n)), np.empty(n)
+    tag_side(idx, lone, tr.px, tr.py, tr.pz, dep_E, cm, cuts, eop, pt_ok, had, mass)
     with np.errstate(all="ignore"):
         sig = np.maximum(lone, 0)
         tag = np.where(idx == sig[:, None], -1, idx)
@@ -307,7 +309,11 @@ def test_tau_tag_side_is_the_numpy_form_of_its_cuts():
         want_h = [np.where(mask, cm[row][tag_idx], 0.0).sum(axis=1) for row in (3, 0, 1, 2)]
     assert np.array_equal(eop, want_eop) and np.array_equal(pt_ok, np.all(pts > cuts, axis=1))
     for got, want in zip(had, want_h):
-        assert np.array_equal(got, want)
+        assert np.array_equal(got, want, equal_nan=True)
+    with np.errstate(invalid="ignore"):
+        want_mass = np.sqrt(np.maximum(want_h[0] ** 2 - want_h[1] ** 2 - want_h[2] ** 2 - want_h[3] ** 2, 0.0))
+    assert np.array_equal(mass, want_mass, equal_nan=True)
+    assert 0.05 < np.isnan(mass).mean() < 0.5 and 0.1 < (mass == 0.0).mean() < 0.9
     assert 0.1 < eop.mean() < 0.9 and 0.1 < pt_ok.mean() < 0.99
 
 

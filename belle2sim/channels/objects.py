@@ -124,8 +124,20 @@ def recoil(card, E, px, py, pz):
     return bE - E, bx - px, by - py, bz - pz
 
 
+@range_kernel("px")
+def _polar_deg(begin, end, px, py, pz, out):
+    for i in range(begin, end):
+        out[i] = np.degrees(np.arctan2(np.hypot(px[i], py[i]), pz[i]))
+
+
 def polar_deg(px, py, pz):
-    return np.degrees(np.arctan2(np.hypot(px, py), pz))
+    """Polar angle [deg] of float64 momenta in a parallel kernel, with libm's atan2 (as
+    :func:`recoil_terms`: the same on every CPU; NumPy's SIMD arctan2 differs in the last bit on
+    some)."""
+    px, py, pz = (np.ascontiguousarray(a, dtype=np.float64) for a in (px, py, pz))
+    out = np.empty(len(px))
+    _polar_deg(px, py, pz, out)
+    return out
 
 
 @range_kernel("x")

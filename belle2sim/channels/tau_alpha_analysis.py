@@ -155,11 +155,12 @@ def event_momenta(begin, end, offsets, good, use, tpx, tpy, tpz, dep_E, dep_thet
 
 
 @range_kernel("lone")
-def tag_side(begin, end, idx, lone, px, py, pz, dep_E, cm, pt_cuts, eop_ok, pt_ok, hadrons):
+def tag_side(begin, end, idx, lone, px, py, pz, dep_E, cm, pt_cuts, eop_ok, pt_ok, hadrons, mass):
     """Per event, over its four tracks but the signal one (lone[i]; none if -1, then particle 0 is
     the signal slot): E_ECL/p <= 0.8 for all of them, their three lowest pT above pt_cuts (sorted),
     and the summed c.m. four-momentum (E, px, py, pz) of the tag side in ``hadrons``, summed in
-    track order as numpy's sum over the four slots (masked slots adding 0)."""
+    track order as numpy's sum over the four slots (masked slots adding 0), and its mass
+    (sqrt(max(E^2 - p^2, 0)) as NumPy's expression: NaN stays NaN, as np.maximum keeps it)."""
     pts = np.empty(4)
     for i in range(begin, end):
         sig = max(lone[i], 0)
@@ -189,6 +190,8 @@ def tag_side(begin, end, idx, lone, px, py, pz, dep_E, cm, pt_cuts, eop_ok, pt_o
             pts[b] = v
         pt_ok[i] = pts[0] > pt_cuts[0] and pts[1] > pt_cuts[1] and pts[2] > pt_cuts[2]
         hadrons[0, i], hadrons[1, i], hadrons[2, i], hadrons[3, i] = h0, h1, h2, h3
+        m2 = h0 * h0 - h1 * h1 - h2 * h2 - h3 * h3
+        mass[i] = np.sqrt(0.0 if m2 < 0.0 else m2)
 
 
 @range_kernel(lambda lep, hadrons, *rest: lep.shape[1])
@@ -250,14 +253,12 @@ def select_2212_03634(batch, chunk, card, params):
         sig = np.maximum(lone, 0)
         ident = (t.electron_id if lepton == 11 else t.muon_id)[sig]
         eop_ok, pt_ok = np.empty(len(batch), dtype=np.bool_), np.empty(len(batch), dtype=np.bool_)
-        hadrons = np.empty((4, len(batch)))
+        # three-hadron system (c.m., pion mass) and its mass
+        hadrons, m3h = np.empty((4, len(batch))), np.empty(len(batch))
         tag_side(idx, lone, t.px, t.py, t.pz, d.energy_GeV, cm, np.array(pt_cuts, dtype=np.float64), eop_ok, pt_ok,
-                 hadrons)
+                 hadrons, m3h)
         theta_miss = obj.polar_deg(*miss)
-        # three-hadron system (c.m.), pion mass
-        h = hadrons
-        m3h = np.sqrt(np.maximum(h[0] ** 2 - h[1] ** 2 - h[2] ** 2 - h[3] ** 2, 0.0))
-        e_star, two_body = lepton_energy_in_tau_frame(card, lepton, (cx[sig], cy[sig], cz[sig]), h[1:])
+        e_star, two_body = lepton_energy_in_tau_frame(card, lepton, (cx[sig], cy[sig], cz[sig]), hadrons[1:])
         expected = two_body(params["mass_GeV"])
         name = "e" if lepton == 11 else "mu"
         return {
@@ -270,7 +271,7 @@ def select_2212_03634(batch, chunk, card, params):
             "tag-side pT above %s GeV (sorted)" % ", ".join(f"{c:g}" for c in pt_cuts): pt_ok,
             "thrust in [%g, %g]" % thrust_range: (thrust >= thrust_range[0]) & (thrust <= thrust_range[1]),
             "missing-momentum polar angle in [20, 160] deg": (theta_miss >= 20.0) & (theta_miss <= 160.0),
-            "E*_3h in [%g, %g] GeV" % e3h_range: (h[0] >= e3h_range[0]) & (h[0] <= e3h_range[1]),
+            "E*_3h in [%g, %g] GeV" % e3h_range: (hadrons[0] >= e3h_range[0]) & (hadrons[0] <= e3h_range[1]),
             "M_3h in [%g, %g] GeV" % m3h_range: (m3h >= m3h_range[0]) & (m3h <= m3h_range[1]),
             "E*_l within +-%g GeV of the two-body value" % params["estar_window_GeV"]:
                 np.abs(e_star - expected) < params["estar_window_GeV"],
