@@ -112,3 +112,20 @@ def test_visible_channel_rejects_kinematically_closed_decay(card):
 
     with pytest.raises(ParameterError, match="must exceed 2 x mass_GeV"):
         get("dark-higgs-visible").resolve_parameters({"mass_GeV": 2.0, "h_mass_GeV": 3.0}, card)
+
+
+def test_mass_hypothesis_prefers_electron_then_muon_then_pion():
+    """The six-track selection's mass hypothesis per track: electron if identified as one, else muon
+    if identified as one, else pion (the NumPy form it replaced: muons set, then electrons over them)."""
+    import types
+
+    from belle2sim import pdgdata
+    from belle2sim.channels.dark_higgs import _hypothesis
+
+    r = np.random.default_rng(4)
+    tracks = types.SimpleNamespace(muon_id=r.random(500) < 0.4, electron_id=r.random(500) < 0.3)
+    idx = r.integers(0, 500, size=(800, 6))
+    want = np.full(idx.shape, pdgdata.mass_GeV(211))
+    want[tracks.muon_id[idx]] = pdgdata.mass_GeV(13)
+    want[tracks.electron_id[idx]] = pdgdata.mass_GeV(11)
+    assert np.array_equal(_hypothesis(tracks, idx), want)

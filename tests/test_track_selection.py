@@ -153,6 +153,31 @@ def test_shared_track_terms_give_each_system_exactly(card):
         assert np.array_equal(shared[0], alone[0]) and np.array_equal(shared[1], alone[1])
 
 
+def test_pairings_in_window_are_the_pairs_windows(card):
+    """pairings_in_window: some pairing with each of its pairs inside |m^2 - c| < k sigma, the
+    decision of mass_squared_and_sigma on each pair (same numbers, one kernel), with events on
+    both sides of the decision."""
+    import itertools
+
+    from belle2sim.channels.track_selection import pairings_in_window
+
+    tr = _tracks(6000, seed=12)
+    idx = np.arange(6000).reshape(1000, 6)
+    masses = np.random.default_rng(2).choice([0.000511, 0.105658, 0.13957], size=(1000, 6))
+    terms = track_terms(tr, idx, masses, card)
+    pairings = [tuple(zip((0, 1, 2), perm)) for perm in itertools.permutations((3, 4, 5))]
+    m2_pairs = {pair: mass_squared_and_sigma(tr, None, None, card, terms=terms, members=pair)
+                for pairing in pairings for pair in pairing}
+    centre = 10.0  # GeV^2: with these wide random pairs, windows of 30-300 sigma select 0.3-86 %
+    for k in (30.0, 100.0, 300.0):
+        want = np.zeros(1000, dtype=bool)
+        for pairing in pairings:
+            want |= np.all([np.abs(m2_pairs[p][0] - centre) < k * m2_pairs[p][1] for p in pairing], axis=0)
+        got = pairings_in_window(terms, pairings, centre, k, card)
+        assert np.array_equal(got, want)
+        assert 0.0 < got.mean() < 1.0
+
+
 def test_system_four_vector_is_the_sum_in_track_order(card):
     tr = _tracks(3000, seed=4)
     idx = np.arange(3000).reshape(1000, 3)

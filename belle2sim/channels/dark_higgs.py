@@ -17,8 +17,9 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
 from belle2sim.channels.recoil_analyses import A4
+from belle2sim._jit import range_kernel
 from belle2sim.channels.track_selection import (extra_energy, mass_squared_and_sigma, nominal_total,
-                                                opposite_sign_order, track_arrays, track_terms)
+                                                opposite_sign_order, pairings_in_window, track_arrays, track_terms)
 from belle2sim.errors import ParameterError
 from belle2sim.generators import dark_higgs, dark_photon_decays
 
@@ -86,10 +87,20 @@ def _select_invisible(batch, chunk, card, params):
             "recoil mass in window": np.abs(r2 - m_h**2) < k * sr}
 
 
+@range_kernel("idx")
+def _hypotheses(begin, end, idx, muon_id, electron_id, m_e, m_mu, m_pi, out):
+    for i in range(begin, end):
+        for k in range(idx.shape[1]):
+            j = idx[i, k]
+            out[i, k] = m_e if electron_id[j] else (m_mu if muon_id[j] else m_pi)
+
+
 def _hypothesis(tracks, idx):
-    m = np.full(idx.shape, pdgdata.mass_GeV(211))
-    m[tracks.muon_id[idx]] = pdgdata.mass_GeV(13)
-    m[tracks.electron_id[idx]] = pdgdata.mass_GeV(11)
+    """Mass hypothesis of tracks idx (n, K): electron if identified as one, else muon if
+    identified as one, else pion."""
+    m = np.empty(idx.shape)
+    _hypotheses(np.ascontiguousarray(idx, dtype=np.int64), tracks.muon_id, tracks.electron_id,
+                pdgdata.mass_GeV(11), pdgdata.mass_GeV(13), pdgdata.mass_GeV(211), m)
     return m
 
 
@@ -103,15 +114,10 @@ def _select_visible(batch, chunk, card, params):
     near = np.abs(np.sqrt(np.maximum(m2_all, 0)) - card.beams.sqrt_s_GeV) < 0.5
     ordered = opposite_sign_order(chunk, idx)  # three negatives first (a stable sort by charge)
     m_ord = _hypothesis(tr, ordered)  # (a track's hypothesis is its own: the masses reordered)
-    k = params["window_nsigma"]
-    good = np.zeros(len(batch), dtype=bool)
     terms = track_terms(tr, ordered, m_ord, card)  # each track's terms once, for its three pairings
-    for perm in itertools.permutations((3, 4, 5)):
-        ok = np.ones(len(batch), dtype=bool)
-        for neg, pos in zip((0, 1, 2), perm):
-            m2, s2 = mass_squared_and_sigma(tr, None, None, card, terms=terms, members=(neg, pos))
-            ok &= np.abs(m2 - m_a**2) < k * s2
-        good |= ok
+    # the six ways to pair the three negatives with the three positives (nine distinct pairs)
+    pairings = [tuple(zip((0, 1, 2), perm)) for perm in itertools.permutations((3, 4, 5))]
+    good = pairings_in_window(terms, pairings, m_a**2, params["window_nsigma"], card)
     return {"six tracks, zero charge": (count == 6) & (net == 0),
             "six-track mass near sqrt(s)": near,
             "three pairs at m_A'": good}

@@ -14,7 +14,7 @@ predicted width (median 1e-5), about one event in 1e5 across a window edge.
 
 import numpy as np
 
-from belle2sim._jit import range_kernel
+from belle2sim._jit import inline, range_kernel
 
 
 @range_kernel("offsets")
@@ -143,6 +143,45 @@ def track_terms(tracks, idx_list, mass, card):
     return out
 
 
+@inline
+def _system_at(terms, members, i, total, spreads, comps):
+    """(m^2, sigma^2) of event i's system for :func:`_system_mass` (comps written if it has rows)."""
+    recoil = total.shape[0] == 4
+    sign = -1.0 if recoil else 1.0
+    keep = comps.shape[0] > 0
+    e = x = y = z = 0.0
+    for k in members:
+        e += terms[k, T_E, i]
+        x += terms[k, T_PX, i]
+        y += terms[k, T_PY, i]
+        z += terms[k, T_PZ, i]
+    if recoil:
+        col = i if total.shape[1] > 1 else 0  # (one column: the nominal beams of every event)
+        e, x, y, z = total[0, col] - e, total[1, col] - x, total[2, col] - y, total[3, col] - z
+    m2 = e * e - x * x - y * y - z * z
+    s2 = 0.0
+    c = 0
+    for k in members:
+        # d m^2 / d p_vec of this track = 2 sign (E p_vec / E_k - P_vec)
+        ek = terms[k, T_E, i]
+        gx = 2.0 * sign * (e * terms[k, T_PX, i] / ek - x)
+        gy = 2.0 * sign * (e * terms[k, T_PY, i] / ek - y)
+        gz = 2.0 * sign * (e * terms[k, T_PZ, i] / ek - z)
+        for r in (T_PT, T_THETA, T_PHI):
+            d = gx * terms[k, r, i] + gy * terms[k, r + 1, i] + gz * terms[k, r + 2, i]
+            s2 += d * d
+            if keep:
+                comps[c, i] = d
+            c += 1
+    # beam-energy spread: d m^2 = 2 (E dE_tot - P_z dP_z), HER along +z, LER along -z
+    her = 2.0 * (e - z) * spreads[0] if recoil else 0.0
+    ler = 2.0 * (e + z) * spreads[1] if recoil else 0.0
+    s2 += her * her + ler * ler
+    if keep:
+        comps[c, i], comps[c + 1, i] = her, ler
+    return m2, s2
+
+
 @range_kernel(lambda terms, *rest: terms.shape[2])
 def _system_mass(begin, end, terms, members, total, spreads, m2, sigma, comps):
     """m^2 of the sum of tracks ``members`` (rows of ``terms``), or with total.shape[0] == 4 of
@@ -150,42 +189,43 @@ def _system_mass(begin, end, terms, members, total, spreads, m2, sigma, comps):
     sigma by linear propagation: per track its
     (pT, theta, phi) terms, then the two beam-energy terms (spreads: HER, LER; recoil only);
     sigma^2 = their sum of squares. comps (if it has rows): the components, for covariances."""
-    recoil = total.shape[0] == 4
-    per_event_total = total.shape[1] > 1  # (else one column: the nominal beams of every event)
-    sign = -1.0 if recoil else 1.0
-    keep = comps.shape[0] > 0
     for i in range(begin, end):
-        e = x = y = z = 0.0
-        for k in members:
-            e += terms[k, T_E, i]
-            x += terms[k, T_PX, i]
-            y += terms[k, T_PY, i]
-            z += terms[k, T_PZ, i]
-        if recoil:
-            col = i if per_event_total else 0
-            e, x, y, z = total[0, col] - e, total[1, col] - x, total[2, col] - y, total[3, col] - z
-        m2[i] = e * e - x * x - y * y - z * z
-        s2 = 0.0
-        c = 0
-        for k in members:
-            # d m^2 / d p_vec of this track = 2 sign (E p_vec / E_k - P_vec)
-            ek = terms[k, T_E, i]
-            gx = 2.0 * sign * (e * terms[k, T_PX, i] / ek - x)
-            gy = 2.0 * sign * (e * terms[k, T_PY, i] / ek - y)
-            gz = 2.0 * sign * (e * terms[k, T_PZ, i] / ek - z)
-            for r in (T_PT, T_THETA, T_PHI):
-                d = gx * terms[k, r, i] + gy * terms[k, r + 1, i] + gz * terms[k, r + 2, i]
-                s2 += d * d
-                if keep:
-                    comps[c, i] = d
-                c += 1
-        # beam-energy spread: d m^2 = 2 (E dE_tot - P_z dP_z), HER along +z, LER along -z
-        her = 2.0 * (e - z) * spreads[0] if recoil else 0.0
-        ler = 2.0 * (e + z) * spreads[1] if recoil else 0.0
-        s2 += her * her + ler * ler
-        if keep:
-            comps[c, i], comps[c + 1, i] = her, ler
+        m2[i], s2 = _system_at(terms, members, i, total, spreads, comps)
         sigma[i] = np.sqrt(s2)
+
+
+@range_kernel(lambda terms, *rest: terms.shape[2])
+def _pairings_in_window(begin, end, terms, pairs, pairings, centre_m2, n_sigma, spreads, good):
+    """good[i]: some pairing (a row of ``pairings``: rows of ``pairs``, each two rows of
+    ``terms``) has every pair's m^2 within n_sigma of its predicted sigma of centre_m2, each
+    pair's m^2 and sigma those of :func:`_system_mass`, each pair made once."""
+    no_total, no_comps = np.empty((0, 1)), np.empty((0, 0))
+    inside = np.empty(pairs.shape[0], dtype=np.bool_)
+    for i in range(begin, end):
+        for p in range(pairs.shape[0]):
+            m2, s2 = _system_at(terms, pairs[p], i, no_total, spreads, no_comps)
+            inside[p] = abs(m2 - centre_m2) < n_sigma * np.sqrt(s2)
+        found = False
+        for q in range(pairings.shape[0]):
+            every = True
+            for r in range(pairings.shape[1]):
+                every = every and inside[pairings[q, r]]
+            found = found or every
+        good[i] = found
+
+
+def pairings_in_window(terms, pairings, centre_m2, n_sigma, card):
+    """Per event: does one of ``pairings`` (each a tuple of pairs of rows of :func:`track_terms`)
+    put every pair's mass^2 within n_sigma predicted sigmas of centre_m2? The test
+    ``|m^2 - centre| < n_sigma sigma`` of :func:`mass_squared_and_sigma` on each pair, in one kernel."""
+    pairs = sorted({pair for pairing in pairings for pair in pairing})
+    rows = np.array([[pairs.index(pair) for pair in pairing] for pairing in pairings], dtype=np.int64)
+    beams = card.doc["beams"]
+    spreads = np.array([beams["her_energy_spread_GeV"], beams["ler_energy_spread_GeV"]], dtype=np.float64)
+    good = np.empty(terms.shape[2], dtype=np.bool_)
+    _pairings_in_window(terms, np.array(pairs, dtype=np.int64), rows, float(centre_m2), float(n_sigma), spreads,
+                        good)
+    return good
 
 
 def _system(tracks, idx_list, mass, card, total, terms, members, components):
