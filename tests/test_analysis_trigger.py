@@ -114,3 +114,30 @@ def test_any_trigger_unique_lines():
     assert list(fired) == [True, True, False]
     assert list(unique["a"]) == [False, True, False]
     assert list(unique["b"]) == [False, False, False]
+
+
+@pytest.mark.parametrize("text", ["a or b or c or d", "(a and !t2) or (b and c) or (a and c)",
+                                  "!(a or b) and (c or t2 >= 2) or d"])
+def test_unique_lines_reuse_the_parts_without_the_line(text):
+    """A line's unique contribution is 'fired and not fired with this line off'; the parts of the
+    logic that do not read the line are reused from the first evaluation, and every answer is
+    that of evaluating the logic afresh with the line off (lines shared by several terms, bits
+    beside lines, a negated line)."""
+    from belle2sim.trigger import logic
+    from belle2sim.trigger.lines import PackedLines
+
+    r = np.random.default_rng(7)
+    n = 2000
+    rows = {k: r.random(n) < p for k, p in zip("abcd", (0.3, 0.5, 0.2, 0.1))}
+    psnm = PackedLines({k: np.packbits(v) for k, v in rows.items()}, n)
+    bits = {"t2": r.integers(0, 4, n).astype(np.int8)}
+    ast = logic.parse(text)
+    lines = sorted(logic.names(ast) - {"t2"})
+    fired, unique = trigger_terms(ast, lines, bits, psnm)
+    space = {**bits, **{k: v.astype(np.int8) for k, v in rows.items()}}
+    assert np.array_equal(fired, logic.evaluate(ast, space))
+    for name in lines:
+        afresh = logic.evaluate(ast, {**space, name: np.zeros(n, dtype=np.int8)})
+        assert np.array_equal(unique[name], fired & ~afresh), name
+    # (a negated line is never needed: switching it off fires more)
+    assert any(0 < unique[name].sum() < fired.sum() for name in lines)

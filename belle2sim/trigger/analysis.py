@@ -74,10 +74,14 @@ def trigger_terms(ast, lines_used, bits, psnm):
         fired = count > 0
         return fired, {name: psnm[name] & (count == 1) for name in lines_used}
     space = _namespace(bits, psnm, lines_used)
-    fired = logic.evaluate(ast, space)
+    values = {}  # every sub-expression's value, kept by evaluate
+    fired = logic.evaluate(ast, space, values)
+    uses = {key: logic.names(key[1]) for key in values}
     unique = {}
     zeros = np.zeros(n, dtype=np.int8)
     for name in lines_used:
-        without = logic.evaluate(ast, {**space, name: zeros})
+        # with this line off only the sub-expressions that read it change: the others are reused
+        kept = {key: value for key, value in values.items() if name not in uses[key]}
+        without = logic.evaluate(ast, {**space, name: zeros}, kept)
         unique[name] = fired & ~without
     return fired, unique
