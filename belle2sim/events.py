@@ -59,20 +59,21 @@ class EventBatch:
 
     @classmethod
     def empty(cls, n_events, particles_per_event, first_number=0, zeroed=True):
-        """Allocate a batch with a fixed number of particles per event (for generators).
+        """Allocate a batch with a fixed number of particles per event (for generators); see
+        :meth:`allocate` for ``zeroed``."""
+        return cls.allocate(np.arange(n_events + 1, dtype=np.int64) * particles_per_event,
+                            np.arange(first_number, first_number + n_events, dtype=np.int64), zeroed)
+
+    @classmethod
+    def allocate(cls, offsets, number, zeroed=True):
+        """Allocate a batch of events with these particle offsets and event numbers (weights 1).
         ``zeroed=False`` leaves the particle arrays unset: for a generator whose kernel writes every
         field of every slot (each one that asks for it is tested with arrays full of garbage,
         tests/test_events.py), it saves zeroing ~50 bytes per particle in this thread (a third of
         a single-photon job's time outside the parallel kernels)."""
-        n = n_events * particles_per_event
         make = np.zeros if zeroed else _unset
-        arrays = {f: make(n, dtype=_DTYPES.get(f, np.float64)) for f in _PARTICLE_FIELDS}
-        return cls(
-            **arrays,
-            offsets=np.arange(n_events + 1, dtype=np.int64) * particles_per_event,
-            weight=np.ones(n_events),
-            number=np.arange(first_number, first_number + n_events, dtype=np.int64),
-        )
+        arrays = {f: make(int(offsets[-1]), dtype=_DTYPES.get(f, np.float64)) for f in _PARTICLE_FIELDS}
+        return cls(**arrays, offsets=offsets, weight=np.ones(len(number)), number=number)
 
     def __len__(self):
         return len(self.number)

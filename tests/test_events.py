@@ -102,7 +102,8 @@ def _generated_twice(monkeypatch, generate):
 WRITE_EVERY_SLOT = [("dark-photon-invisible", {"isr": 0}), ("dark-photon-invisible", {}),
                     ("zprime-invisible", {"isr": 0}), ("zprime-mumu", {}), ("alp-tautau", {}), ("zprime-tautau", {}),
                     ("alp-photons", {}), ("dark-higgs-visible", {}), ("dark-higgs-invisible", {}), ("idm-dark-higgs", {}),
-                    ("tau-to-lepton-alpha", {}), ("tau-to-lepton-alpha", {"lepton_pdg": 13})]
+                    ("tau-to-lepton-alpha", {}), ("tau-to-lepton-alpha", {"lepton_pdg": 13}),
+                    ("b-to-k-scalar", {}), ("b-to-k-scalar", {"decay_pdg": 211, "mode": 1}), ("b-to-k-alp", {})]
 
 
 @pytest.mark.parametrize("channel,overrides", WRITE_EVERY_SLOT)

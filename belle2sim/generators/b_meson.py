@@ -158,10 +158,7 @@ def generate_batch(seed, first_event, n_events, mode, mass_GeV, decay_pdg, beams
     choice = _pool_choice(np.uint64(seed), numbers, len(off) - 1)
     fixed = 5 + (3 if kstar else 1) + 3
     counts = fixed + (off[choice + 1] - off[choice])
-    batch = EventBatch(**{f: np.zeros(int(counts.sum()), dtype=t) for f, t in (
-        ("pdg", np.int32), ("px", float), ("py", float), ("pz", float), ("E", float), ("vx", float),
-        ("vy", float), ("vz", float), ("parent", np.int32), ("status", np.int8))},
-        offsets=np.concatenate([[0], np.cumsum(counts)]), weight=np.ones(n_events), number=numbers)
+    batch = EventBatch.allocate(np.concatenate([[0], np.cumsum(counts)]), numbers, zeroed=False)
     m = pdgdata.mass_GeV
     _generate(np.uint64(seed), batch.number, batch.offsets, beams.packed(), m(b_pdg), m(k_pdg), kstar, m(321),
               m(211), float(mass_GeV), 0.0 if decay_pdg == 22 else m(decay_pdg), int(decay_pdg), int(llp_pdg), b_pdg,
