@@ -299,6 +299,11 @@ def test_lepton_energy_in_the_tau_frame_is_vectors_boost_to_the_bit(card, lepton
     want = np.asarray(v.boost_beta3(vector.array({"x": had[0] / norm * b_tau, "y": had[1] / norm * b_tau,
                                                   "z": had[2] / norm * b_tau})).E)
     assert np.array_equal(lepton_energy_in_tau_frame(card, lepton, lep, had)[0], want)
+    # the lepton of each event picked from a longer list by index: the numbers of the gathered list
+    which = r.permutation(7000)[:5000]
+    longer = np.empty((3, 7000))
+    longer[:, which] = lep
+    assert np.array_equal(lepton_energy_in_tau_frame(card, lepton, longer, had, which=which)[0], want)
     # a lepton moving with the tau (velocity -b_tau along the hadrons) is at rest in its frame
     p = m_l * b_tau / np.sqrt(1 - b_tau**2)
     at_rest = tuple(-p * c / norm for c in had)

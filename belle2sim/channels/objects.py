@@ -84,11 +84,17 @@ def to_cm(card, E, px, py, pz):
     """Arrays (E, px, py, pz) boosted from the lab to the nominal c.m. frame: vector's boost
     (:func:`cm_boost_matrix`, the same numbers to the bit) applied in a kernel, not in ~20 NumPy
     passes under the GIL."""
+    out = to_cm_rows(card, E, px, py, pz)
+    return out[3], out[0], out[1], out[2]
+
+
+def to_cm_rows(card, E, px, py, pz):
+    """:func:`to_cm` as one (4, n) array with rows (px, py, pz, E)."""
     E, px, py, pz = (np.ascontiguousarray(np.broadcast_to(a, np.shape(E)), dtype=np.float64)
                      for a in (E, px, py, pz))
     out = np.empty((4, len(E)))
     _transform(cm_boost_matrix(card), E, px, py, pz, out)
-    return out[3], out[0], out[1], out[2]
+    return out
 
 
 @range_kernel("index")

@@ -160,12 +160,12 @@ def _unit_or_zero(q):
 
 @range_kernel(lambda neg, pos, out: out.shape[0])
 def _abs_cos_eta(begin, end, neg, pos, out):
-    """|cos eta| from the c.m. four-vectors (E, px, py, pz) of the mu- and the mu+ (rows of
+    """|cos eta| from the c.m. four-vectors (px, py, pz, E) of the mu- and the mu+ (rows of
     ``neg``, ``pos``): vector's boost_beta3, unit and dot, operation for operation (the numbers
     of the vector expression this replaces, to the bit)."""
     for i in range(begin, end):
-        x, y, z, t = neg[1, i], neg[2, i], neg[3, i], neg[0, i]
-        px, py, pz, pt = x + pos[1, i], y + pos[2, i], z + pos[3, i], t + pos[0, i]
+        x, y, z, t = neg[0, i], neg[1, i], neg[2, i], neg[3, i]
+        px, py, pz, pt = x + pos[0, i], y + pos[1, i], z + pos[2, i], t + pos[3, i]
         bx, by, bz = -(px / pt), -(py / pt), -(pz / pt)  # -pair.to_beta3()
         mx, my, mz = boost_as_vector(x, y, z, t, bx, by, bz)
         m_norm = np.sqrt(mx * mx + my * my + mz * mz)
@@ -179,8 +179,8 @@ def c_eta(card, chunk, i_neg, i_pos):
     """|cos eta|: eta is the angle, in the dimuon rest frame, between the mu- and the direction
     of the c.m. system (minus the dimuon's c.m. momentum)."""
     m_mu = pdgdata.mass_GeV(MUON)
-    neg = np.array(obj.to_cm(card, *obj.system(chunk, [i_neg], [m_mu])))
-    pos = np.array(obj.to_cm(card, *obj.system(chunk, [i_pos], [m_mu])))
+    neg = obj.to_cm_rows(card, *obj.system(chunk, [i_neg], [m_mu]))
+    pos = obj.to_cm_rows(card, *obj.system(chunk, [i_pos], [m_mu]))
     out = np.empty(neg.shape[1])
     _abs_cos_eta(neg, pos, out)
     return out
@@ -211,8 +211,8 @@ def select_2207_00509(batch, chunk, card, params):
         m2, r2, s_m, s_r, cov = pair_and_recoil_covariance(t, pair, m_mu, card, nominal_total(card, len(batch)))
         chi2 = np.empty(len(m2))
         _ellipse_chi2(m2, r2, s_m, s_r, cov, params["mass_GeV"] ** 2, params["h_mass_GeV"] ** 2, chi2)
-        neg = np.where(chunk.charge[i0] < 0, i0, i1)
-        pos = np.where(chunk.charge[i0] < 0, i1, i0)
+        first_negative = chunk.charge[i0] < 0
+        neg, pos = np.where(first_negative, i0, i1), np.where(first_negative, i1, i0)
         return {
             "track quality |d0| < 0.5 cm, |z0| < 2 cm; exactly two, opposite charge": (count == 2) & (net == 0),
             "both identified as muons": t.muon_id[i0] & t.muon_id[i1],

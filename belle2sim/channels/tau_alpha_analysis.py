@@ -194,32 +194,36 @@ def tag_side(begin, end, idx, lone, px, py, pz, dep_E, cm, pt_cuts, eop_ok, pt_o
         mass[i] = np.sqrt(0.0 if m2 < 0.0 else m2)
 
 
-@range_kernel(lambda lep, hadrons, *rest: lep.shape[1])
-def _energy_in_tau_frame(begin, end, lep, hadrons, m_l, b_tau, out):
-    """out[i]: energy of the lepton (c.m. momentum lep[:, i], mass m_l) boosted by b_tau along the
-    unit vector of hadrons[:, i]: vector's boost_beta3 (momentum with a mass) and its energy,
-    operation for operation (the numbers of the vector expression it replaces, to the bit)."""
+@range_kernel(lambda lep, which, *rest: which.shape[0])
+def _energy_in_tau_frame(begin, end, lep, which, hadrons, m_l, b_tau, out):
+    """out[i]: energy of the lepton (c.m. momentum lep[:, which[i]], mass m_l) boosted by b_tau
+    along the unit vector of hadrons[:, i]: vector's boost_beta3 (momentum with a mass) and its
+    energy, operation for operation (the numbers of the vector expression it replaces, to the bit)."""
     tau2 = np.copysign(m_l * m_l, m_l)
     for i in range(begin, end):
         hx, hy, hz = hadrons[0, i], hadrons[1, i], hadrons[2, i]
         norm = np.sqrt(hx * hx + hy * hy + hz * hz)
         bx, by, bz = hx / norm * b_tau, hy / norm * b_tau, hz / norm * b_tau
-        x, y, z = lep[0, i], lep[1, i], lep[2, i]
+        j = which[i]
+        x, y, z = lep[0, j], lep[1, j], lep[2, j]
         tee = np.sqrt(max(tau2 + (x * x + y * y + z * z), 0.0))
         xp, yp, zp = boost_as_vector(x, y, z, tee, bx, by, bz)
         out[i] = np.sqrt(max(tau2 + (xp * xp + yp * yp + zp * zp), 0.0))
 
 
-def lepton_energy_in_tau_frame(card, lepton_pdg, lepton_cm, three_prong_cm):
+def lepton_energy_in_tau_frame(card, lepton_pdg, lepton_cm, three_prong_cm, which=None):
     """E*_l in the tau pseudo-rest frame: the signal tau has E = sqrt(s)/2 and flies along minus
     the three-prong c.m. momentum (ISR neglected, as the paper does). Arguments are (px, py, pz)
-    arrays in the c.m. frame; returns (E*_l, the two-body value for m_alpha as a function)."""
+    rows in the c.m. frame, of the lepton and the three prongs of each event, or with ``which``
+    the lepton of event i is column which[i] of lepton_cm (no gathered copy); returns (E*_l, the
+    two-body value for m_alpha as a function)."""
     m_tau, m_l = pdgdata.mass_GeV(15), pdgdata.mass_GeV(lepton_pdg)
     b_tau = np.sqrt(1 - (2 * m_tau / card.beams.sqrt_s_GeV) ** 2)
-    lep = np.array([np.asarray(c, dtype=np.float64) for c in lepton_cm])
-    hadrons = np.array([np.asarray(c, dtype=np.float64) for c in three_prong_cm])
-    e_star = np.empty(lep.shape[1])
-    _energy_in_tau_frame(lep, hadrons, float(m_l), float(b_tau), e_star)
+    lep = np.ascontiguousarray(lepton_cm, dtype=np.float64)
+    hadrons = np.ascontiguousarray(three_prong_cm, dtype=np.float64)
+    which = np.arange(hadrons.shape[1]) if which is None else np.ascontiguousarray(which, dtype=np.int64)
+    e_star = np.empty(hadrons.shape[1])
+    _energy_in_tau_frame(lep, which, hadrons, float(m_l), float(b_tau), e_star)
     return e_star, lambda m_alpha: (m_tau**2 + m_l**2 - m_alpha**2) / (2 * m_tau)
 
 
@@ -258,7 +262,7 @@ def select_2212_03634(batch, chunk, card, params):
         tag_side(idx, lone, t.px, t.py, t.pz, d.energy_GeV, cm, np.array(pt_cuts, dtype=np.float64), eop_ok, pt_ok,
                  hadrons, m3h)
         theta_miss = obj.polar_deg(*miss)
-        e_star, two_body = lepton_energy_in_tau_frame(card, lepton, (cx[sig], cy[sig], cz[sig]), hadrons[1:])
+        e_star, two_body = lepton_energy_in_tau_frame(card, lepton, cm[:3], hadrons[1:], which=sig)
         expected = two_body(params["mass_GeV"])
         name = "e" if lepton == 11 else "mu"
         return {
