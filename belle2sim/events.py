@@ -24,7 +24,7 @@ STATUS_BEAM = 4
 
 _PARTICLE_FIELDS = ("pdg", "px", "py", "pz", "E", "vx", "vy", "vz", "parent", "status")
 _DTYPES = dict(pdg=np.int32, parent=np.int32, status=np.int8)
-_unset = np.empty  # EventBatch.empty(zeroed=False) (the tests fill these with garbage)
+_unset = np.empty  # EventBatch.allocate(zeroed=False) (the tests fill these with garbage)
 
 
 @dataclass
@@ -69,7 +69,7 @@ class EventBatch:
         """Allocate a batch of events with these particle offsets and event numbers (weights 1).
         ``zeroed=False`` leaves the particle arrays unset: for a generator whose kernel writes every
         field of every slot (each one that asks for it is tested with arrays full of garbage,
-        tests/test_events.py), it saves zeroing ~50 bytes per particle in this thread (a third of
+        tests/test_events.py), it saves zeroing ~50 bytes per particle in this thread (a quarter of
         a single-photon job's time outside the parallel kernels)."""
         make = np.zeros if zeroed else _unset
         arrays = {f: make(int(offsets[-1]), dtype=_DTYPES.get(f, np.float64)) for f in _PARTICLE_FIELDS}

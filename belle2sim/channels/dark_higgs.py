@@ -15,9 +15,9 @@ import itertools
 import numpy as np
 
 from belle2sim import pdgdata
+from belle2sim._jit import range_kernel
 from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
 from belle2sim.channels.recoil_analyses import A4
-from belle2sim._jit import range_kernel
 from belle2sim.channels.track_selection import (extra_energy, mass_squared_and_sigma, nominal_total,
                                                 opposite_sign_order, pairings_in_window, track_arrays, track_terms)
 from belle2sim.errors import ParameterError
