@@ -98,6 +98,13 @@ def boost_as_vector(x, y, z, t, bx, by, bz):
 
 
 @inline
+def polar_angle_deg(x, y, z):
+    """Polar angle [deg] of (x, y, z): libm's atan2 of (hypot(x, y), z), the same on every CPU
+    (NumPy's SIMD arctan2 differs in the last bit on some)."""
+    return np.degrees(np.arctan2(np.hypot(x, y), z))
+
+
+@inline
 def matrix_row_times(m, r, x, y, z, t):
     """Row r of a 4x4 matrix m (columns x, y, z, t) times (x, y, z, t), summed in that order (as
     vector sums its transformation rows: objects.cm_boost_matrix)."""

@@ -18,8 +18,9 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import Analysis, Channel, Parameter, b_candidates, register
-from belle2sim.channels.objects import nan_to_num
 from belle2sim.channels.b_to_k_scalar import KSTAR_TO_K_PI, SIGMA_UPSILON4S_FB, UPSILON_TO_PAIR
+from belle2sim.channels.objects import nan_to_num
+from belle2sim.detector.ecl import resolution
 from belle2sim.errors import ParameterError
 from belle2sim.generators import alp, b_meson
 
@@ -47,13 +48,11 @@ def _check(params, card):
 
 @inline
 def _energy_resolution_percent(table, region, energy):
-    """sigma_E / E [%] of detector/ecl.py's ``resolution`` (region 0: no deposit, 100 %)."""
+    """sigma_E / E [%] of the ECL model (detector/ecl.py's ``resolution``); region 0: no deposit,
+    100 %; the energy kept above 1e-9 GeV for a card without a minimum energy."""
     if region <= 0:
         return 100.0
-    row = min(region, 3) - 1
-    e = max(nan_to_num(energy), table[row, 4])
-    r2 = 1.0 / np.sqrt(max(e, 1e-9))
-    return table[row, 0] * r2 * r2 + table[row, 1] * r2 + table[row, 2] * np.sqrt(r2) + table[row, 3]
+    return resolution(table, min(region, 3), max(nan_to_num(energy), 1e-9))
 
 
 @inline

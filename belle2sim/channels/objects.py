@@ -13,7 +13,7 @@ import numpy as np
 
 from belle2sim._jit import inline, range_kernel
 from belle2sim.channels.track_selection import gather_tracks, per_event_tracks
-from belle2sim.kinematics import boost, matrix_row_times
+from belle2sim.kinematics import boost, matrix_row_times, polar_angle_deg
 
 
 _DOUBLE_MAX = float(np.finfo(np.float64).max)  # what np.nan_to_num puts for +inf
@@ -28,6 +28,7 @@ def nan_to_num(x):
     if np.isinf(x):
         return _DOUBLE_MAX if x > 0 else -_DOUBLE_MAX
     return x
+
 
 def good_tracks(chunk, d0_max_cm, z0_max_cm):
     """Per particle: a found track within the impact-parameter cuts."""
@@ -133,7 +134,7 @@ def recoil(card, E, px, py, pz):
 @range_kernel("px")
 def _polar_deg(begin, end, px, py, pz, out):
     for i in range(begin, end):
-        out[i] = np.degrees(np.arctan2(np.hypot(px[i], py[i]), pz[i]))
+        out[i] = polar_angle_deg(px[i], py[i], pz[i])
 
 
 def polar_deg(px, py, pz):
@@ -169,7 +170,7 @@ def _recoil_terms(begin, end, total, m, E, px, py, pz, rec, theta_deg, ref_cm, p
     for i in range(begin, end):
         t, x, y, z = total[3] - E[i], total[0] - px[i], total[1] - py[i], total[2] - pz[i]
         rec[0, i], rec[1, i], rec[2, i], rec[3, i] = t, x, y, z
-        theta_deg[i] = np.degrees(np.arctan2(np.hypot(x, y), z))
+        theta_deg[i] = polar_angle_deg(x, y, z)
         cx = matrix_row_times(m, 0, x, y, z, t)
         cy = matrix_row_times(m, 1, x, y, z, t)
         ref_cm[i, 0], ref_cm[i, 1], ref_cm[i, 2] = cx, cy, matrix_row_times(m, 2, x, y, z, t)

@@ -12,7 +12,7 @@ from belle2sim._jit import inline, range_kernel
 from belle2sim.channels import Analysis, Parameter
 from belle2sim.channels import objects as obj
 from belle2sim.channels.track_selection import mass_squared_and_sigma, nominal_total, pair_and_recoil_covariance
-from belle2sim.kinematics import boost_as_vector
+from belle2sim.kinematics import boost_as_vector, polar_angle_deg
 
 MUON = 13
 
@@ -40,7 +40,7 @@ def _kinematics(batch, chunk, card, pair):
 def _polar_deg_and_azimuth(px, py, pz, j):
     """(polar angle in degrees, azimuth in rad) of track j's momentum (libm's atan2)."""
     x, y, z = np.float64(px[j]), np.float64(py[j]), np.float64(pz[j])
-    return np.degrees(np.arctan2(np.hypot(x, y), z)), np.arctan2(y, x)
+    return polar_angle_deg(x, y, z), np.arctan2(y, x)
 
 
 @range_kernel("i0")

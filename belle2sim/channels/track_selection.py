@@ -220,8 +220,7 @@ def pairings_in_window(terms, pairings, centre_m2, n_sigma, card):
     ``|m^2 - centre| < n_sigma sigma`` of :func:`mass_squared_and_sigma` on each pair, in one kernel."""
     pairs = sorted({pair for pairing in pairings for pair in pairing})
     rows = np.array([[pairs.index(pair) for pair in pairing] for pairing in pairings], dtype=np.int64)
-    beams = card.doc["beams"]
-    spreads = np.array([beams["her_energy_spread_GeV"], beams["ler_energy_spread_GeV"]], dtype=np.float64)
+    spreads = _beam_spreads(card)
     good = np.empty(terms.shape[2], dtype=np.bool_)
     _pairings_in_window(terms, np.array(pairs, dtype=np.int64), rows, float(centre_m2), float(n_sigma), spreads,
                         good)
@@ -234,13 +233,18 @@ def _system(tracks, idx_list, mass, card, total, terms, members, components):
         members = range(terms.shape[0])
     members = np.array(members, dtype=np.int64)
     n = terms.shape[2]
-    beams = card.doc["beams"]
     tot = np.empty((0, 1)) if total is None else _total_columns(total, n)
-    spreads = np.array([beams["her_energy_spread_GeV"], beams["ler_energy_spread_GeV"]], dtype=np.float64)
+    spreads = _beam_spreads(card)
     m2, sigma = np.empty(n), np.empty(n)
     comps = np.empty((3 * len(members) + 2 if components else 0, n))
     _system_mass(terms, members, tot, spreads, m2, sigma, comps)
     return m2, sigma, comps
+
+
+def _beam_spreads(card):
+    """(HER, LER) beam-energy spreads [GeV] for the recoil's width."""
+    beams = card.doc["beams"]
+    return np.array([beams["her_energy_spread_GeV"], beams["ler_energy_spread_GeV"]], dtype=np.float64)
 
 
 def _total_columns(total, n):
