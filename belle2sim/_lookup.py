@@ -18,7 +18,7 @@ def lookup2(keys, table_keys, values_a, values_b, dense, out_a, out_b):
 def _lookup2(begin, end, keys, table_keys, values_a, values_b, dense, half_width, out_a, out_b, found):
     m = table_keys.shape[0]
     missing = 0
-    for i in range(begin, end):
+    for i in range(np.uint64(begin), np.uint64(end)):
         key = keys[i]
         if -half_width <= key < half_width:
             j = dense[key + half_width]

@@ -109,7 +109,7 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
     cos_merge = np.cos(merge_angle)
     for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_ECL)
-        start, stop = offsets[i], offsets[i + 1]
+        start, stop = np.uint64(offsets[i]), np.uint64(offsets[i + 1])  # (unsigned: no wrap-around test per index)
         n_dep = 0
         for j in range(start, stop):
             dep_E[j] = 0.0
@@ -135,7 +135,7 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             region = ecl_region(theta, region_theta)
             if region == 0:
                 continue
-            local = j - start
+            local = np.int64(j - start)
             p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])
             e_true = deposited_energy(key, local, cls, E[j], p, charged_params)
             if e_true <= 0.0:
@@ -170,7 +170,7 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             for j in range(start, stop):
                 if dep_region[j] == 0:
                     continue
-                for k in range(j + 1, stop):
+                for k in range(j + np.uint64(1), stop):
                     if dep_region[k] == 0 or dep_region[j] == 0:
                         continue
                     if abs(np.float64(dep_theta[j]) - np.float64(dep_theta[k])) > merge_angle + THETA_MARGIN_RAD:

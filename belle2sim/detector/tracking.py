@@ -59,22 +59,24 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
                    mom_theta, mom_phi, dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id,
                    electron_id, klm_hit):
     # "no track" for every particle of the range first: a loop without branches, in vector stores
-    for j in range(offsets[begin], offsets[end]):
+    # (unsigned indices: numba wraps negative signed indices around, a test per store that keeps
+    # LLVM from vectorising; measured 14 -> 1.5 ns per single-photon event)
+    for j in range(np.uint64(offsets[begin]), np.uint64(offsets[end])):
         found[j] = muon_id[j] = electron_id[j] = False
         klm_hit[j] = 0
         rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
         keyed = False
-        start = offsets[i]
-        for j in range(start, offsets[i + 1]):
+        start = np.uint64(offsets[i])
+        for j in range(start, np.uint64(offsets[i + 1])):
             if status[j] != 1 or charge[j] == 0.0:
                 continue
             if not keyed:
                 key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
                 kid = rng.event_key(seed, numbers[i], rng.STAGE_KLM)
                 keyed = True
-            local = j - start
+            local = np.int64(j - start)
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
             p = np.sqrt(pt * pt + pz[j] * pz[j])
             theta, phi = mom_theta[j], mom_phi[j]

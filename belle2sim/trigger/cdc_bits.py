@@ -112,17 +112,17 @@ def typ_estimate_at(pt, theta, omega_bin, theta_bin, field_T):
 def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
                      layers, params, calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     field_T = params[P_FIELD]
-    for i in range(begin, end):
+    for i in range(np.uint64(begin), np.uint64(end)):
         key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
         start = offsets[i]
         n2d = n3d = nnn = 0
         typ = 0
         n_dv = n_dv_pos = 0
-        for j in range(start, offsets[i + 1]):
+        for j in range(np.uint64(start), np.uint64(offsets[i + 1])):  # (unsigned: no wrap-around tests)
             if status[j] != 1 or charge[j] == 0.0:
                 continue
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
-            local = j - start
+            local = np.int64(j) - start
             displaced = vx[j] * vx[j] + vy[j] * vy[j] >= AXIS_TOLERANCE_CM2
             d0 = 0.0
             z0 = vz[j] - (vx[j] * px[j] + vy[j] * py[j]) / pt * pz[j] / pt

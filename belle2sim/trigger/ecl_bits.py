@@ -141,19 +141,21 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     ring_width = np.empty(phi_segments.shape[0])  # phi width of a ring's cells
     for r in range(phi_segments.shape[0]):
         ring_width[r] = 2.0 * np.pi / phi_segments[r]
-    for i in range(begin, end):
+    for i in range(np.uint64(begin), np.uint64(end)):
         start, stop = offsets[i], offsets[i + 1]
         # 1. deposits -> trigger cells, packed at the front of the event's scratch slots
         # (later loops run over the few fired cells, not over every particle of the event)
         n_tc = 0
-        for j in range(start, stop):
+        for j in range(np.uint64(start), np.uint64(stop)):  # (unsigned: no wrap-around test per index)
             dep_tc[j] = -1
             w_label[j] = -1
             if dep_region[j] == 0 or dep_E[j] <= 0.0:
                 continue
             r = _ring_of_cell(dep_theta[j], ring_cells, cells_per_rad, ring_edges)
             nseg = phi_segments[r]
-            f = int(np.floor((dep_phi[j] - phi_offsets[r] + np.pi) / (2.0 * np.pi) * nseg)) % nseg
+            f = int(np.floor((dep_phi[j] - phi_offsets[r] + np.pi) / (2.0 * np.pi) * nseg))
+            if not 0 <= f < nseg:  # (the integer modulo only where needed: a division costs)
+                f %= nseg
             merged = False
             for k in range(start, start + n_tc):
                 if w_ring[k] == r and w_phi[k] == f:

@@ -98,7 +98,7 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
              w_label, w_E, w_ring, w_phi, cluster_phi, cluster_bin, dep_theta, klm_hit, bha_pair, params, calib,
              trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
-    for i in range(begin, end):
+    for i in range(np.uint64(begin), np.uint64(end)):
         start, stop = offsets[i], offsets[i + 1]
         n_trk = n_2d[i]
         cdcecl = c2gev = cdcklm = n3d = 0
@@ -127,7 +127,7 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
                 one3d = a
         klm = eklm = 0
         b_fwd = b_bwd = e_fwd = e_bwd = False
-        for j in range(start, stop):
+        for j in range(np.uint64(start), np.uint64(stop)):  # (unsigned: no wrap-around tests)
             if klm_hit[j] == 1:
                 klm += 1
                 b_fwd = b_fwd or pz[j] > 0.0

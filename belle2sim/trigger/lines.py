@@ -88,11 +88,13 @@ def prescale_packed(begin, end, seed, numbers, mixed_counters, keep_probability,
         # element loops, not slice assignments: those compile numba's shape-mismatch error message
         # (string formatting, ~2 s of a first run)
         row, p = rows[line], keep_probability[line]
+        # (unsigned byte indices: numba tests a signed index for wrap-around, which keeps LLVM from
+        # turning these loops into block copies; measured 20 -> 13 ns per single-photon event)
         if p >= 1.0:
-            for b in range(begin, end):
+            for b in range(np.uint64(begin), np.uint64(end)):
                 out[line, b] = packed[row, b]
         elif p <= 0.0:
-            for b in range(begin, end):
+            for b in range(np.uint64(begin), np.uint64(end)):
                 out[line, b] = 0
     keys = np.empty(8, dtype=np.uint64)  # once per call: ``have`` says which hold this byte's keys
     for b in range(begin, end):
