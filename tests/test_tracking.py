@@ -96,13 +96,13 @@ def test_charged_deposits_and_barrel_reach(card):
 
 
 def test_momentum_angles_are_computed_once_and_the_same(card, menu):
-    """The ECL kernel writes each final-state particle's momentum angles for the tracking and
-    CDC-trigger kernels: the very numbers the stand-alone computation gives (tau decays: charged
-    pions, photons, neutrinos), and tracks and input bits identical either way."""
+    """simulate_ecl computes the momentum angles once for the ECL, tracking and CDC-trigger
+    kernels: the very numbers the per-particle computation gives (tau decays: charged pions,
+    photons, neutrinos), and tracks and input bits identical with deposits made by hand."""
     import copy
 
     from belle2sim.channels import get
-    from belle2sim.detector.directions import momentum_angles
+    from belle2sim.detector.directions import angles_of, momentum_angles
     from belle2sim.trigger.bits import compute_input_bits
 
     ch = get("zprime-tautau")
@@ -114,8 +114,9 @@ def test_momentum_angles_are_computed_once_and_the_same(card, menu):
     used = (batch.status == 1) & ((response != pdgdata.INVISIBLE) | (charge != 0))
     alone = momentum_angles(batch)
     assert used.sum() > 10_000 and (charge[used] != 0).sum() > 3000
-    for written, computed in zip(angles, alone):
-        assert np.array_equal(written[used], computed[used])
+    per_particle = np.array([[angles_of(*p) for p in zip(batch.px, batch.py, batch.pz)]]).reshape(-1, 2).T
+    for written, computed, single in zip(angles, alone, per_particle):
+        assert np.array_equal(written, computed) and np.array_equal(written, single)
     by_hand = copy.copy(dep)  # the same deposits, as if made by hand: the angles are computed
     by_hand._angles_written = False
     assert by_hand.momentum_angles(batch)[0] is not dep.momentum_theta_rad

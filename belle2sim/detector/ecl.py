@@ -38,7 +38,6 @@ from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch
 from belle2sim.detector import directions
-from belle2sim.detector.directions import angles_of
 from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
@@ -102,10 +101,10 @@ def deposited_energy(key, local, response, E, p, params):
 @range_kernel("numbers")
 def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged_params,
-                 dep_E, dep_theta, dep_phi, dep_region, is_cluster, mom_theta, mom_phi, ux, uy, uz):
-    """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region), cluster flags and the
-    momentum angles of final-state particles that leave a deposit or a track (only those: the
-    later kernels read no other; ux, uy, uz: scratch, one slot per particle)."""
+                 mom_theta, mom_phi, dep_E, dep_theta, dep_phi, dep_region, is_cluster, ux, uy, uz):
+    """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags;
+    mom_theta, mom_phi: each particle's momentum angles (directions.momentum_angles); ux, uy, uz:
+    scratch, one slot per particle."""
     cos_merge = np.cos(merge_angle)
     for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_ECL)
@@ -119,9 +118,7 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             cls = response[j]
             if status[j] != 1 or (cls == INVISIBLE and charge[j] == 0.0):
                 continue
-            # once per particle, for this kernel and the tracking and CDC-trigger kernels after it
-            theta_p, phi_p = angles_of(px[j], py[j], pz[j])
-            mom_theta[j], mom_phi[j] = theta_p, phi_p
+            theta_p, phi_p = mom_theta[j], mom_phi[j]
             if cls == INVISIBLE:
                 continue  # (charged: a track, no deposit)
             if cls == PHOTON and vx[j] * vx[j] + vy[j] * vy[j] + vz[j] * vz[j] < DISPLACED_CM2:
@@ -193,7 +190,7 @@ class EclDeposits:
     """Per-particle ECL output (aligned with the EventBatch particle arrays); theta and phi
     are NaN where the particle left no deposit (``region == 0``)."""
 
-    _angles_written = False  # set by simulate_ecl: the kernel wrote the momentum angles
+    _angles_written = False  # set by simulate_ecl: it computed the momentum angles
 
     def __init__(self, n_particles):
         # np.empty: the kernel writes every slot. float32 (7 significant digits, far below any
@@ -203,15 +200,14 @@ class EclDeposits:
         self.phi_rad = np.empty(n_particles, dtype=np.float32)
         self.region = np.empty(n_particles, dtype=np.int8)
         self.is_cluster = np.empty(n_particles, dtype=np.bool_)
-        # the momentum's angles (float64: the tracking smears them), written by the ECL kernel for
-        # the later kernels (belle2sim/detector/directions.py) where a final-state particle leaves
-        # a deposit or a track, undefined elsewhere and in deposits made by hand
-        self.momentum_theta_rad = np.empty(n_particles)
-        self.momentum_phi_rad = np.empty(n_particles)
+        # the momentum's angles of every particle (float64: the tracking smears them), computed
+        # once by simulate_ecl for the ECL, tracking and CDC-trigger kernels
+        # (belle2sim/detector/directions.py); None in deposits made by hand
+        self.momentum_theta_rad = self.momentum_phi_rad = None
 
     def momentum_angles(self, batch):
         """(theta, phi) of each particle's momentum in ``batch``, the batch these deposits are of:
-        as the ECL kernel wrote them, or computed (deposits made by hand)."""
+        as simulate_ecl computed them, or computed now (deposits made by hand)."""
         if self._angles_written:
             return self.momentum_theta_rad, self.momentum_phi_rad
         return directions.momentum_angles(batch)
@@ -224,14 +220,15 @@ def simulate_ecl(batch, response, card, seed, charge=None):
 
         charge = pdgdata.charges(batch.pdg)
     out = EclDeposits(batch.n_particles)
+    out.momentum_theta_rad, out.momentum_phi_rad = directions.momentum_angles(batch)
     ecl = card.doc["ecl"]
     ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                  batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                  card.ecl_region_theta_rad(), card.ecl_resolution("energy"),
                  card.ecl_resolution("theta"), card.ecl_resolution("phi"),
                  float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
-                 card.ecl_charged_params(), out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
-                 out.momentum_theta_rad, out.momentum_phi_rad,
+                 card.ecl_charged_params(), out.momentum_theta_rad, out.momentum_phi_rad,
+                 out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
                  *(scratch(f"ecl_unit_{c}", batch.n_particles, np.float64) for c in "xyz"))
     out._angles_written = True
     return out
