@@ -113,7 +113,8 @@ def compile_trigger_kernels(detector_too=False):
     deposits, tracks = EclDeposits(n), Tracks(n)
     for output in (deposits, tracks):
         for array in vars(output).values():
-            array.fill(0)
+            if array is not None:  # (the momentum angles: computed when read)
+                array.fill(0)
     charge = np.zeros(n)
     bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, 1)
     psnm(ftdl(dict(bits), menu), menu, 1, batch.number)  # (a plain mapping: the NumPy evaluator)
