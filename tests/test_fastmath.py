@@ -111,3 +111,25 @@ def test_vector_atan2_gives_atan2s_bits_except_where_it_says_so():
         _atan2_all(yy, xx, expected)
         assert np.array_equal(value, expected, equal_nan=True)
         assert np.array_equal(np.signbit(value), np.signbit(expected))
+
+
+@numba.njit(cache=True)
+def _mods(x, m, fast, python):
+    for i in range(x.shape[0]):
+        fast[i] = fastmath.mod(x[i], m)
+        python[i] = x[i] % m
+
+
+def test_mod_is_pythons_remainder_to_the_bit():
+    """fastmath.mod skips the division where |x| < m (angle differences) and must still give what
+    numba's x % m gives: signed zeros, x = +-m, far outside, infinities and NaN."""
+    rs = np.random.default_rng(10)
+    m = 2.0 * np.pi
+    x = np.concatenate([rs.uniform(-m, m, 100_000), rs.uniform(-1e4, 1e4, 10_000),
+                        [0.0, -0.0, m, -m, np.nextafter(m, 0), -np.nextafter(m, 0), 5e-324, -5e-324,
+                         np.inf, -np.inf, np.nan, 3 * m, -3 * m]])
+    fast, python = np.empty_like(x), np.empty_like(x)
+    _mods(x, m, fast, python)
+    assert np.array_equal(fast, python, equal_nan=True)
+    assert np.array_equal(np.signbit(fast), np.signbit(python))
+    assert np.array_equal(python[:-13], np.mod(x[:-13], m))  # (numba's % is NumPy's there)

@@ -64,7 +64,7 @@ def first_crossing(vx, vy, vz, px, py, pz, q, b_field, r):
         psi = fastmath.atan2(qy - cy, qx - cx)
         # positive charges move clockwise (psi decreasing)
         dpsi = (psi0 - psi) if s > 0 else (psi - psi0)
-        dpsi = dpsi % (2.0 * np.pi)
+        dpsi = fastmath.mod(dpsi, 2.0 * np.pi)
         if dpsi < best:
             best = dpsi
     arc = R * best
@@ -129,7 +129,7 @@ def impact_parameters(vx, vy, vz, px, py, pz, q, b_field):
     psi0 = fastmath.atan2(vy - cy, vx - cx)
     psi1 = fastmath.atan2(-cy, -cx) if d > 0.0 else psi0
     dpsi = (psi0 - psi1) if s > 0 else (psi1 - psi0)
-    dpsi = (dpsi + np.pi) % (2.0 * np.pi) - np.pi  # the nearer way, backwards or forwards
+    dpsi = fastmath.mod(dpsi + np.pi, 2.0 * np.pi) - np.pi  # the nearer way, backwards or forwards
     return d0, vz + R * dpsi * pz / pt
 
 
