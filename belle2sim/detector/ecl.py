@@ -101,10 +101,12 @@ def deposited_energy(key, local, response, E, p, params):
 @range_kernel("numbers")
 def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged_params,
-                 mom_theta, mom_phi, dep_E, dep_theta, dep_phi, dep_region, is_cluster, ux, uy, uz):
+                 mom_theta, mom_phi, entry_theta, entry_phi, dep_E, dep_theta, dep_phi, dep_region, is_cluster,
+                 ux, uy, uz):
     """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags;
-    mom_theta, mom_phi: each particle's momentum angles (directions.momentum_angles); ux, uy, uz:
-    scratch, one slot per particle."""
+    mom_theta, mom_phi: each particle's momentum angles (directions.momentum_angles); entry_theta,
+    entry_phi: where it enters the calorimeter (:func:`calorimeter_entries`); ux, uy, uz: scratch,
+    one slot per particle."""
     cos_merge = np.cos(merge_angle)
     for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_ECL)
@@ -121,14 +123,12 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             theta_p, phi_p = mom_theta[j], mom_phi[j]
             if cls == INVISIBLE:
                 continue  # (charged: a track, no deposit)
-            if cls == PHOTON and vx[j] * vx[j] + vy[j] * vy[j] + vz[j] * vz[j] < DISPLACED_CM2:
+            if _points_from_origin(charge[j], vx[j], vy[j], vz[j]):
                 theta, phi0 = theta_p, phi_p  # the common case, straight from the origin
             else:
-                reached, theta, phi0 = calorimeter_entry(
-                    vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], charged_params[C_B],
-                    charged_params[C_RB], charged_params[C_ZF], charged_params[C_ZB], MAX_TURNS, theta_p, phi_p)
-                if not reached:
-                    continue
+                theta, phi0 = entry_theta[j], entry_phi[j]
+                if np.isnan(theta):
+                    continue  # (never reaches it, or no angle to reach it at)
             region = ecl_region(theta, region_theta)
             if region == 0:
                 continue
@@ -186,6 +186,31 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             is_cluster[j] = dep_region[j] != 0 and dep_E[j] >= cluster_min_energy
 
 
+@inline
+def _points_from_origin(charge, vx, vy, vz):
+    """A neutral particle from the beam spot: it enters the calorimeter along its momentum."""
+    return charge == 0.0 and vx * vx + vy * vy + vz * vz < DISPLACED_CM2
+
+
+@range_kernel("status", min_per_piece=4096)
+def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params,
+                        entry_theta, entry_phi):
+    """(theta, phi) where each final-state particle enters the calorimeter envelope (helix.
+    calorimeter_entry; theta NaN: it never gets there), for the particles that do not point from
+    the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel: short,
+    so the processor overlaps the chains of divisions, square roots and arcsines of successive
+    tracks more than inside the ECL kernel's body (four-muon events, 1 thread: 612 -> 320 + 243 ns
+    per event; q qbar events: no change, 2.2 us)."""
+    for j in range(np.uint64(begin), np.uint64(end)):
+        if status[j] != 1 or _points_from_origin(charge[j], vx[j], vy[j], vz[j]):
+            continue
+        reached, theta, phi = calorimeter_entry(
+            vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], charged_params[C_B], charged_params[C_RB],
+            charged_params[C_ZF], charged_params[C_ZB], MAX_TURNS, mom_theta[j], mom_phi[j])
+        entry_theta[j] = theta if reached else np.nan
+        entry_phi[j] = phi
+
+
 class EclDeposits:
     """Per-particle ECL output (aligned with the EventBatch particle arrays); theta and phi
     are NaN where the particle left no deposit (``region == 0``)."""
@@ -221,13 +246,16 @@ def simulate_ecl(batch, response, card, seed, charge=None):
         charge = pdgdata.charges(batch.pdg)
     out = EclDeposits(batch.n_particles)
     out.momentum_theta_rad, out.momentum_phi_rad = directions.momentum_angles(batch)
+    entry_theta, entry_phi = (scratch(f"ecl_entry_{c}", batch.n_particles, np.float64) for c in ("theta", "phi"))
+    calorimeter_entries(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
+                        out.momentum_theta_rad, out.momentum_phi_rad, card.ecl_charged_params(), entry_theta, entry_phi)
     ecl = card.doc["ecl"]
     ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                  batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                  card.ecl_region_theta_rad(), card.ecl_resolution("energy"),
                  card.ecl_resolution("theta"), card.ecl_resolution("phi"),
                  float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
-                 card.ecl_charged_params(), out.momentum_theta_rad, out.momentum_phi_rad,
+                 card.ecl_charged_params(), out.momentum_theta_rad, out.momentum_phi_rad, entry_theta, entry_phi,
                  out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
                  *(scratch(f"ecl_unit_{c}", batch.n_particles, np.float64) for c in "xyz"))
     out._angles_written = True
