@@ -33,9 +33,11 @@ def _angles(begin, end, px, py, pz, theta, phi):
         theta[j] = fastmath.atan2_lanes(pt, pz[j])
         phi[j] = fastmath.atan2_lanes(py[j], px[j])
         special += fastmath.atan2_special(pt, pz[j]) | fastmath.atan2_special(py[j], px[j])
-    if special > 0:
+    if special > 0:  # (beams along the axis in external events: pT = 0, phi of (0, 0))
         for j in range(begin, end):
-            theta[j], phi[j] = angles_of(px[j], py[j], pz[j])
+            pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
+            if fastmath.atan2_special(pt, pz[j]) | fastmath.atan2_special(py[j], px[j]):
+                theta[j], phi[j] = angles_of(px[j], py[j], pz[j])
 
 
 def momentum_angles(batch):
