@@ -5,6 +5,12 @@ live here: ``cache=True`` (compiled code survives between runs), ``nogil=True`` 
 in threads), ``error_model="numpy"`` (division by zero gives inf/nan instead of raising, which
 lets ``prange`` loops vectorise). ``fastmath`` stays off: resolution pulls and threshold
 comparisons must be bit-reproducible across thread counts.
+
+Hot loops index arrays with ``np.uint64``: numba tests every signed index for wrap-around (a
+negative index counts from the end), a compare and select per access that keeps LLVM from
+vectorising even a plain fill or copy (measured: a tracking fill 14 -> 1.5 ns per event, a menu
+program's flag clearing 0.3 ns a byte -> a memset). Mind numba's typing: uint64 with int64 gives
+float64, so counters derived from an unsigned index are cast back (``np.int64(j - start)``).
 """
 
 import inspect
