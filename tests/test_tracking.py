@@ -118,7 +118,7 @@ def test_momentum_angles_are_computed_once_and_the_same(card, menu):
     for written, computed, single in zip(angles, alone, per_particle):
         assert np.array_equal(written, computed) and np.array_equal(written, single)
     by_hand = copy.copy(dep)  # the same deposits, as if made by hand: the angles are computed
-    by_hand._angles_written = False
+    by_hand.momentum_theta_rad = by_hand.momentum_phi_rad = None
     assert by_hand.momentum_angles(batch)[0] is not dep.momentum_theta_rad
     given, computed = (simulate_tracks(batch, response, charge, d, card, 5) for d in (dep, by_hand))
     for name, array in vars(given).items():

@@ -3,8 +3,8 @@
 The ECL, tracking and CDC-trigger kernels all need theta = atan2(pT, pz) and phi = atan2(py, px) of
 a particle's momentum; simulate_ecl computes them for every particle of the chunk in one loop that
 LLVM vectorises (:func:`momentum_angles`, 3.5 ns a particle) and keeps them with the deposits
-(EclDeposits.momentum_theta_rad / momentum_phi_rad), so the kernels read them (up to five atan2 per
-charged particle once, then two in the ECL kernel per particle, ~25 ns). Deposits built by hand
+(EclDeposits.momentum_theta_rad / momentum_phi_rad), so the kernels read them (two scalar atan2 in
+the ECL kernel cost ~25 ns a particle). Deposits built by hand
 (tests, the warm-up) get them from :func:`momentum_angles` (EclDeposits.momentum_angles chooses).
 The vector loop and :func:`angles_of` give the same bits (fastmath.atan2_lanes).
 """

@@ -215,8 +215,6 @@ class EclDeposits:
     """Per-particle ECL output (aligned with the EventBatch particle arrays); theta and phi
     are NaN where the particle left no deposit (``region == 0``)."""
 
-    _angles_written = False  # set by simulate_ecl: it computed the momentum angles
-
     def __init__(self, n_particles):
         # np.empty: the kernel writes every slot. float32 (7 significant digits, far below any
         # resolution) halves the memory traffic of the detector step.
@@ -233,7 +231,7 @@ class EclDeposits:
     def momentum_angles(self, batch):
         """(theta, phi) of each particle's momentum in ``batch``, the batch these deposits are of:
         as simulate_ecl computed them, or computed now (deposits made by hand)."""
-        if self._angles_written:
+        if self.momentum_theta_rad is not None:
             return self.momentum_theta_rad, self.momentum_phi_rad
         return directions.momentum_angles(batch)
 
@@ -258,5 +256,4 @@ def simulate_ecl(batch, response, card, seed, charge=None):
                  card.ecl_charged_params(), out.momentum_theta_rad, out.momentum_phi_rad, entry_theta, entry_phi,
                  out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
                  *(scratch(f"ecl_unit_{c}", batch.n_particles, np.float64) for c in "xyz"))
-    out._angles_written = True
     return out
