@@ -99,3 +99,86 @@ def test_the_arc_bounds_give_the_same_crossings_as_the_arcsine(card):
     curled = pt[:, None] < PT_PER_TESLA_CM * field * layers[:, 0] / 2
     assert (~crossed & ~curled).sum() > 1000  # through an end-plate
     assert curled.sum() > 1000
+
+
+def test_superlayer_counts_equal_the_layer_by_layer_count(card):
+    """count_axial_superlayers settles most layers of a track from the axis with multiplications
+    (crossing_settled) and makes an off-axis track's circle once for all layers: it must count
+    exactly as asking crosses_from_axis / first_crossing layer by layer, also for tracks that
+    cross a layer within a micron of an end-plate, where the shortcut has to defer."""
+    import numba
+
+    from belle2sim.detector.cdc import (OUTER_MARGIN_CM, axial_layers, count_axial_superlayers,
+                                        crosses_from_axis, crossing_settled)
+    from belle2sim.detector.helix import curvature_radius_cm
+
+    @numba.njit
+    def reference(vx, vy, vz, px, py, pz, q, field, layers, enough):
+        n = 0
+        if vx * vx + vy * vy < 1e-4:
+            for k in range(layers.shape[0]):
+                if not crosses_from_axis(vz, px, py, pz, q, field, layers[k, 0], layers[k, 1], layers[k, 2]):
+                    return n
+                n += 1
+                if n >= enough:
+                    return n
+            return n
+        left, _, arc_out = first_crossing(vx, vy, vz, px, py, pz, q, field, layers[-1, 0] + OUTER_MARGIN_CM)
+        for k in range(layers.shape[0]):
+            reached, z, arc = first_crossing(vx, vy, vz, px, py, pz, q, field, layers[k, 0])
+            if reached and layers[k, 1] <= z <= layers[k, 2] and (not left or arc <= arc_out):
+                n += 1
+                if n >= enough:
+                    return n
+        return n
+
+    @numba.njit
+    def compare(vx, vy, vz, px, py, pz, q, enough, field, layers, counts, settled):
+        for i in range(vx.shape[0]):
+            counts[i, 0] = count_axial_superlayers(vx[i], vy[i], vz[i], px[i], py[i], pz[i], q[i], field, layers, enough[i])
+            counts[i, 1] = reference(vx[i], vy[i], vz[i], px[i], py[i], pz[i], q[i], field, layers, enough[i])
+            pt = np.sqrt(px[i] ** 2 + py[i] ** 2)
+            two_r = 2.0 * curvature_radius_cm(pt, field)
+            for k in range(layers.shape[0]):
+                r, lo, hi = layers[k, 0], layers[k, 1], layers[k, 2]
+                answer = crossing_settled(vz[i], r, lo, hi, two_r, 1.0 / two_r, pz[i] / pt)
+                exact = crosses_from_axis(vz[i], px[i], py[i], pz[i], q[i], field, r, lo, hi)
+                settled[i, k] = answer if answer < 0 or answer == exact else 9  # 9: a wrong shortcut
+
+    layers = axial_layers(card)
+    field = card.doc["cdc"]["magnetic_field_T"]
+    rs = np.random.default_rng(11)
+    n = 120_000
+    pt = 10 ** rs.uniform(-1.3, 0.7, n)
+    theta = np.arccos(rs.uniform(-1, 1, n))
+    phi = rs.uniform(-np.pi, np.pi, n)
+    vz = rs.normal(0, 1.0, n)
+    pz = pt / np.tan(theta)
+    # a third of the tracks from the axis are aimed at an end-plate of a random superlayer, missing
+    # it by 0 to 1e-4 cm either way (the exact crossing z: arc 2R asin(r / 2R) along pz / pt)
+    aimed = rs.random(n) < 1 / 3
+    k = rs.integers(0, len(layers), n)
+    r = layers[k, 0]
+    two_r = 2 * pt / (PT_PER_TESLA_CM * field)
+    reach = aimed & (r < two_r)
+    arc = two_r[reach] * np.arcsin(r[reach] / two_r[reach])
+    plate = np.where(rs.random(reach.sum()) < 0.5, layers[k[reach], 1], layers[k[reach], 2])
+    miss = rs.choice([0.0, 1e-9, 1e-8, 1e-7, 1e-6, 2e-6, 1e-4], reach.sum()) * rs.choice([-1.0, 1.0], reach.sum())
+    pz[reach] = (plate + miss - vz[reach]) * pt[reach] / arc
+    # a third produced off the axis (decays in flight), 0.02-80 cm from it
+    off = ~aimed & (rs.random(n) < 0.5)
+    radius = np.where(off, rs.uniform(0.02, 80.0, n), 0.0)
+    angle = rs.uniform(-np.pi, np.pi, n)
+    vx, vy = radius * np.cos(angle), radius * np.sin(angle)
+    q = rs.choice([-1.0, 1.0], n)
+    enough = rs.integers(1, len(layers) + 1, n).astype(np.float64)
+    counts = np.zeros((n, 2), dtype=np.int64)
+    settled = np.zeros((n, len(layers)), dtype=np.int64)
+    compare(vx, vy, vz, pt * np.cos(phi), pt * np.sin(phi), pz, q, enough, field, layers, counts, settled)
+    assert np.array_equal(counts[:, 0], counts[:, 1])
+    assert not (settled == 9).any()
+    # every kind of answer occurs: crossed, not crossed, deferred near an end-plate; off-axis counts 0-5
+    from_axis = ~off
+    assert (settled[from_axis] == 1).sum() > 10_000 and (settled[from_axis] == 0).sum() > 10_000
+    assert (settled[reach] == -1).sum() > 1000
+    assert set(np.unique(counts[off, 0])) >= {0, 1, 2, 3}

@@ -9,12 +9,18 @@ the end-plates. Tracks produced outside a layer's radius can still cross it on t
 import numpy as np
 
 from belle2sim._jit import inline
-from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, curvature_radius_cm, first_crossing
+from belle2sim.detector.helix import (AXIS_TOLERANCE_CM2, crossing_on_circle, curvature_radius_cm, first_crossing,
+                                      helix_circle)
 
 BOUND_MARGIN_CM = 1e-6  # far above the rounding of z (1e-13 cm), far below any geometry
 # r / 2R above which the arc bounds are left out: the upper one, r / sqrt(1 - x^2), grows without
 # limit as the track nears the radius where it turns back, and would settle nothing
 BOUND_MAX_X = 0.99
+# the multiply-only bounds of :func:`crossing_settled` hold for x^2 = (r / 2R)^2 up to this
+# (1 / sqrt(1 - y) <= 1 + y for y <= 0.618), and are widened by a slack far above the rounding of
+# z (1e-10 cm at |z| ~ 1e4 cm) and far below BOUND_MARGIN_CM
+SETTLE_MAX_X2 = 0.5
+SETTLE_SLACK_CM = 1e-8
 OUTER_MARGIN_CM = 1.0  # the outermost axial superlayer's mid radius to the last sense wire, about
 G_B, G_N = 0, 1  # layout of DetectorCard.cdc_geometry(): B, rows, then (r, z_low, z_high) rows
 
@@ -66,6 +72,30 @@ def crosses_from_axis(vz, px, py, pz, q, field_T, r, z_lo, z_hi):
     return crosses_between(0.0, 0.0, vz, px, py, pz, q, field_T, r, z_lo, z_hi)
 
 
+@inline
+def crossing_settled(vz, r, z_lo, z_hi, two_r, inv_two_r, slope):
+    """:func:`crosses_from_axis`'s answer where multiplications settle it (1 crosses, 0 does not),
+    -1 where only that function can tell. ``two_r``, its inverse and ``slope = pz / pt`` are the
+    track's, made once for all layers. The arc bounds of crosses_from_axis lie inside [r, r (1 +
+    x^2)] (x = r / 2R), so an interval this wide, widened by a slack above rounding, that settles
+    the end-plate test settles it there the same way; no division or square root per layer."""
+    if r > two_r:
+        return 0
+    x = r * inv_two_r
+    y = x * x
+    if y > SETTLE_MAX_X2:
+        return -1
+    z_a = vz + r * slope
+    z_c = vz + r * (1.0 + y) * slope
+    lo = min(z_a, z_c) - SETTLE_SLACK_CM
+    hi = max(z_a, z_c) + SETTLE_SLACK_CM
+    if lo - BOUND_MARGIN_CM >= z_lo and hi + BOUND_MARGIN_CM <= z_hi:
+        return 1
+    if hi + BOUND_MARGIN_CM < z_lo or lo - BOUND_MARGIN_CM > z_hi:
+        return 0
+    return -1
+
+
 def axial_layers(card):
     """(5, 3) rows (radius, z_low, z_high) of the axial superlayers: the end-plate table read
     once, so the trigger does not interpolate it per track."""
@@ -82,22 +112,46 @@ def count_axial_superlayers(vx, vy, vz, px, py, pz, q, field_T, layers, enough):
     reach or through an end-plate) the outer ones cannot be crossed either. For a track produced
     off the axis every layer is tried, counting only crossings before the helix first leaves the
     chamber through its outer radius (a decay inside the CDC sends its daughters outward)."""
+    if vx * vx + vy * vy < AXIS_TOLERANCE_CM2:
+        return _count_from_axis(vz, px, py, pz, q, field_T, layers, enough)
+    return _count_off_axis(vx, vy, vz, px, py, pz, q, field_T, layers, enough)
+
+
+@inline
+def _count_from_axis(vz, px, py, pz, q, field_T, layers, enough):
+    """:func:`count_axial_superlayers` of a track from the beam axis (the common case: a helper
+    of its own, small enough for LLVM to inline into the kernels)."""
+    pt = np.sqrt(px * px + py * py)
+    if pt <= 0.0 or q == 0.0:
+        return 0
+    two_r = 2.0 * curvature_radius_cm(pt, field_T)  # (as crosses_from_axis makes it)
+    inv_two_r, slope = 1.0 / two_r, pz / pt
     n = 0
-    from_axis = vx * vx + vy * vy < AXIS_TOLERANCE_CM2
-    if from_axis:
-        for k in range(layers.shape[0]):
-            if crosses_from_axis(vz, px, py, pz, q, field_T, layers[k, 0], layers[k, 1], layers[k, 2]):
-                n += 1
-                if n >= enough:
-                    return n
-            else:
-                return n
-        return n
-    # off the axis: only crossings before the track leaves the chamber through its outer wall
-    # (a circle larger than the chamber would otherwise "come back" after a turn outside it)
-    left, _, arc_out = first_crossing(vx, vy, vz, px, py, pz, q, field_T, layers[layers.shape[0] - 1, 0] + OUTER_MARGIN_CM)
     for k in range(layers.shape[0]):
-        reached, z, arc = first_crossing(vx, vy, vz, px, py, pz, q, field_T, layers[k, 0])
+        r, z_lo, z_hi = layers[k, 0], layers[k, 1], layers[k, 2]
+        settled = crossing_settled(vz, r, z_lo, z_hi, two_r, inv_two_r, slope)
+        if settled == 1 or (settled < 0 and crosses_from_axis(vz, px, py, pz, q, field_T, r, z_lo, z_hi)):
+            n += 1
+            if n >= enough:
+                return n
+        else:
+            return n
+    return n
+
+
+@inline
+def _count_off_axis(vx, vy, vz, px, py, pz, q, field_T, layers, enough):
+    """:func:`count_axial_superlayers` of a track produced off the axis: only crossings before the
+    track leaves the chamber through its outer wall (a circle larger than the chamber would
+    otherwise "come back" after a turn outside it)."""
+    pt = np.sqrt(px * px + py * py)
+    if pt <= 0.0 or q == 0.0:
+        return 0  # (first_crossing: never reached)
+    circle = helix_circle(vx, vy, px, py, q, field_T)  # once, not per superlayer
+    n = 0
+    left, _, arc_out = crossing_on_circle(vz, pz, layers[layers.shape[0] - 1, 0] + OUTER_MARGIN_CM, *circle)
+    for k in range(layers.shape[0]):
+        reached, z, arc = crossing_on_circle(vz, pz, layers[k, 0], *circle)
         if reached and layers[k, 1] <= z <= layers[k, 2] and (not left or arc <= arc_out):
             n += 1
             if n >= enough:

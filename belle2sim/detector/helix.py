@@ -47,16 +47,46 @@ def first_crossing(vx, vy, vz, px, py, pz, q, b_field, r):
             return False, 0.0, 0.0
         arc = 2.0 * R * np.arcsin(r / (2.0 * R))
         return True, vz + arc * pz / pt, arc
+    pt, R, s, cx, cy, d = _circle_centre(vx, vy, px, py, q, b_field)
+    if not _circle_reaches(r, R, d):
+        return False, 0.0, 0.0  # (before the angles: most tracks that miss a radius cost no atan2)
+    return crossing_on_circle(vz, pz, r, pt, R, s, cx, cy, d, cx / d, cy / d, fastmath.atan2(vy - cy, vx - cx))
+
+
+@inline
+def _circle_centre(vx, vy, px, py, q, b_field):
+    """(pt, R, s, cx, cy, d): radius R (cm), turning sense s (+1 clockwise seen from +z), centre
+    (cx, cy) and its distance d from the axis of a charged track's circle."""
+    pt = np.sqrt(px * px + py * py)
+    R = curvature_radius_cm(pt, b_field)
     s = 1.0 if q > 0 else -1.0
     cx = vx + s * R * py / pt
     cy = vy - s * R * px / pt
-    d = np.sqrt(cx * cx + cy * cy)
-    if d < 1e-12 or r < abs(d - R) or r > d + R:
+    return pt, R, s, cx, cy, np.sqrt(cx * cx + cy * cy)
+
+
+@inline
+def _circle_reaches(r, R, d):
+    return not (d < 1e-12 or r < abs(d - R) or r > d + R)
+
+
+@inline
+def helix_circle(vx, vy, px, py, q, b_field):
+    """(pt, R, s, cx, cy, d, ux, uy, psi0) of a charged track off the axis, for
+    :func:`crossing_on_circle`: its circle (:func:`_circle_centre`), the direction (ux, uy) of the
+    centre and the production point's angle psi0 seen from the centre. Made once per track that
+    meets several radii (the CDC's superlayers): the numbers first_crossing makes per radius."""
+    pt, R, s, cx, cy, d = _circle_centre(vx, vy, px, py, q, b_field)
+    return pt, R, s, cx, cy, d, cx / d, cy / d, fastmath.atan2(vy - cy, vx - cx)
+
+
+@inline
+def crossing_on_circle(vz, pz, r, pt, R, s, cx, cy, d, ux, uy, psi0):
+    """:func:`first_crossing` of a track off the axis, given its :func:`helix_circle`."""
+    if not _circle_reaches(r, R, d):
         return False, 0.0, 0.0
     a = (r * r - R * R + d * d) / (2.0 * d)
     h = np.sqrt(max(r * r - a * a, 0.0))
-    ux, uy = cx / d, cy / d
-    psi0 = fastmath.atan2(vy - cy, vx - cx)
     best = 1e30
     for sign in (-1.0, 1.0):
         qx = a * ux - sign * h * uy
