@@ -113,7 +113,7 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                      layers, params, calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     field_T = params[P_FIELD]
     for i in range(np.uint64(begin), np.uint64(end)):
-        key = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER)
+        key, keyed = np.uint64(0), False  # the event's key, made at its first charged particle
         start = offsets[i]
         n2d = n3d = nnn = 0
         typ = 0
@@ -121,6 +121,8 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
         for j in range(np.uint64(start), np.uint64(offsets[i + 1])):  # (unsigned: no wrap-around tests)
             if status[j] != 1 or charge[j] == 0.0:
                 continue
+            if not keyed:
+                key, keyed = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER), True
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
             local = np.int64(j) - start
             displaced = vx[j] * vx[j] + vy[j] * vy[j] >= AXIS_TOLERANCE_CM2

@@ -103,6 +103,7 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
         n_trk = n_2d[i]
         cdcecl = c2gev = cdcklm = n3d = 0
         one3d = -1
+        key, keyed = np.uint64(0), False
         for a in range(start, start + n_trk):
             j = trk_particle[a]
             tc = dep_tc[j]
@@ -119,9 +120,11 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
             trk_face_bin[a] = -1000 if np.isnan(phi_face) else _bin(phi_face, params[G_BIN])
             if klm_hit[j] == 1:
                 cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
-                if (cos_klm_hi <= cos_t <= cos_klm_lo and rng.uniform(
-                        rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER), 4 * (j - start) + 3) < calib[K_KLM_EFF]):
-                    cdcklm += 1
+                if cos_klm_hi <= cos_t <= cos_klm_lo:
+                    if not keyed:  # the event's key once, at its first track with a KLM hit
+                        key, keyed = rng.event_key(seed, numbers[i], rng.STAGE_TRIGGER), True
+                    if rng.uniform(key, 4 * (j - start) + 3) < calib[K_KLM_EFF]:
+                        cdcklm += 1
             if trk_3d[a]:
                 n3d += 1
                 one3d = a
@@ -177,5 +180,16 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
                     fed_a = fed_a or w_label[tc] == bha_pair[i, 0]
                     fed_b = fed_b or w_label[tc] == bha_pair[i, 1]
             trkbha = 1 if (fed_a and fed_b) else 0
-        for k, v in enumerate((cdcecl, c2gev, cdcklm, klm, eklm, klmb2b, eklmb2b, d5, p5, samhem, opohem, trkbha)):
-            bits[i, k] = min(v, 127)
+        # one store per bit (a loop over a tuple of the counts compiled to a slower one per event)
+        bits[i, 0] = min(cdcecl, 127)  # int8 counts saturate
+        bits[i, 1] = min(c2gev, 127)
+        bits[i, 2] = min(cdcklm, 127)
+        bits[i, 3] = min(klm, 127)
+        bits[i, 4] = min(eklm, 127)
+        bits[i, 5] = klmb2b
+        bits[i, 6] = eklmb2b
+        bits[i, 7] = d5
+        bits[i, 8] = p5
+        bits[i, 9] = samhem
+        bits[i, 10] = opohem
+        bits[i, 11] = trkbha
