@@ -107,6 +107,7 @@ def main():
     ap.add_argument("--threads", default=f"1,{cores}", help=f"two thread counts (default 1,{cores})")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the event counts (1: rounds of 16 chunks)")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--chunk-size", type=int, default=CHUNK, help="events per chunk, single photons and four muons")
     ap.add_argument("--only", help="comma-separated: single-photon,four-muon,q qbar (default: all)")
     ap.add_argument("--json")
     a = ap.parse_args()
@@ -117,7 +118,7 @@ def main():
     def n(events):
         return max(CHUNK // 10, int(events * a.scale))
 
-    def chunks(make, total, size=CHUNK):
+    def chunks(make, total, size=a.chunk_size):
         return [make(first, min(size, total - first)) for first in range(0, total, size)]
 
     mumu = get("zprime-mumu")
