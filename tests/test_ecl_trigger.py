@@ -150,6 +150,23 @@ def test_deposits_in_different_rings_never_share_a_cell(card, menu):
     assert list(b["clst"]) == [2, 2, 1]
 
 
+def test_events_of_many_particles_find_the_same_cells(card, menu):
+    """An event of more than MANY_PARTICLES particles finds each deposit's trigger cell in a table,
+    a smaller one by comparing with the cells made before: the same deposits, alone or beside
+    empty particles, give the same bits (deposits sharing a cell, neighbouring cells and rings)."""
+    from belle2sim.trigger.ecl_bits import MANY_PARTICLES
+
+    rng = np.random.default_rng(7)
+    events = [[(float(rng.uniform(0.02, 1.5)), float(rng.choice([40, 60, 61, 90, 91, 120])),
+                float(rng.choice([0, 1, 5, 10, 47, 180, 181]))) for _ in range(rng.integers(2, MANY_PARTICLES + 1))]
+              for _ in range(400)]
+    events = [ev[:-2] + _b2b_cm(card, 5.0, 4.5) if k % 4 == 0 else ev for k, ev in enumerate(events)]
+    padded = [ev + [(0.0, 90, 0)] * (MANY_PARTICLES + 1 - len(ev)) for ev in events]
+    few, many = bits_for(card, menu, events), bits_for(card, menu, padded)
+    assert max(few["clst"]) >= 3 and 0.1 < np.mean(few["ecl_3dbha"]) < 0.5  # clusters and Bhabha pairs
+    np.testing.assert_array_equal(few.matrix, many.matrix)
+
+
 def test_the_ring_look_up_answers_as_the_binary_search(card):
     """The trigger cell's ring comes from a table of polar-angle cells; cells that hold a ring
     boundary or a gap's midpoint defer to the search. Checked on random angles, on every edge

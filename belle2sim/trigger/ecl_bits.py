@@ -79,6 +79,7 @@ def _dphi_deg(a, b):
     return 360.0 - d if d > 180.0 else d
 
 
+MANY_PARTICLES = 12  # events with more particles find their deposits' cells in a table
 RING_CELLS = 4096  # polar-angle cells of the ring look-up (0.77 mrad; a TC ring is 30-100 mrad)
 RING_CELL_MARGIN_RAD = 1e-9  # far above the rounding of theta * cells_per_rad (1e-16 rad)
 
@@ -141,8 +142,13 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     ring_width = np.empty(phi_segments.shape[0])  # phi width of a ring's cells
     for r in range(phi_segments.shape[0]):
         ring_width[r] = 2.0 * np.pi / phi_segments[r]
+    # each cell's slot in the event being made (-1: none yet), for events of many particles: a
+    # deposit then finds its cell by one look-up instead of comparing it with every cell made
+    # before it (q qbar events: 1.65 -> 1.56 us); the few deposits of other events compare
+    slot_of_tc = np.full(tc_first[-1], -1, dtype=np.int64)
     for i in range(np.uint64(begin), np.uint64(end)):
         start, stop = offsets[i], offsets[i + 1]
+        many = stop - start > MANY_PARTICLES
         # 1. deposits -> trigger cells, packed at the front of the event's scratch slots
         # (later loops run over the few fired cells, not over every particle of the event)
         n_tc = 0
@@ -156,19 +162,27 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
             f = int(np.floor((dep_phi[j] - phi_offsets[r] + np.pi) / (2.0 * np.pi) * nseg))
             if not 0 <= f < nseg:  # (the integer modulo only where needed: a division costs)
                 f %= nseg
-            merged = False
-            for k in range(start, start + n_tc):
-                if w_ring[k] == r and w_phi[k] == f:
-                    w_E[k] += dep_E[j]
-                    dep_tc[j] = k
-                    merged = True
-                    break
-            if not merged:
-                slot = start + n_tc
-                w_ring[slot], w_phi[slot], w_E[slot] = r, f, dep_E[j]
-                dep_tc[j] = slot
+            if many:  # the cell's slot by one look-up
+                tc = tc_first[r] + f
+                k = slot_of_tc[tc]
+                if k < 0:
+                    slot_of_tc[tc] = k = start + n_tc
+            else:  # by comparing with the few cells made before
+                k = start + n_tc
+                for m in range(start, start + n_tc):
+                    if w_ring[m] == r and w_phi[m] == f:
+                        k = m
+                        break
+            if k < start + n_tc:  # a cell the event already has
+                w_E[k] += dep_E[j]
+            else:
+                w_ring[k], w_phi[k], w_E[k] = r, f, dep_E[j]
                 n_tc += 1
+            dep_tc[j] = k
         stop = start + n_tc
+        if many:  # (the table clean for the next event)
+            for k in range(start, stop):
+                slot_of_tc[tc_first[w_ring[k]] + w_phi[k]] = -1
         # 2. fired TCs, energy sum
         etot = 0.0
         for j in range(start, stop):
