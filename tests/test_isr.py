@@ -72,6 +72,29 @@ def test_photon_angle_follows_the_eikonal_pattern(gamma):
     assert stats.kstest(cs, lambda c: 0.5 * (c + 1)).pvalue < 1e-6
 
 
+def test_draws_are_the_plain_accept_reject():
+    """draw_x rejects most attempts before the radiator's power of x (the sigma ratio alone bounds
+    the weight); the photon must still be the one the plain accept-reject of the docstring draws,
+    and the tabled antenna constants must be the ones draw_cos computes (libm's acosh: NumPy's own
+    arccosh differs in the last bit for some gamma)."""
+    s = 10.58**2
+    table = isr.packed(s, pdgdata.mass_GeV(11), lambda s_: min(s / s_, 3.0), 3.0)  # a rising ratio: rejections
+    beta, x_max = table[0], table[2]
+    for i in range(300):
+        key = _key(8, i)
+        for attempt in range(1000):
+            x = x_max * float(rng.uniform(key, 2 * attempt)) ** (1.0 / beta)
+            w = 1.0 - (1.0 - 0.5 * x) * x ** (1.0 - beta) / (1.0 + 0.75 * beta)
+            if rng.uniform(key, 2 * attempt + 1) < w * isr._ratio(table, x):
+                break
+        assert isr.draw_x(key, table, 0) == x
+    np.testing.assert_array_equal(table[3:6], isr.antenna_constants(table[1]))
+    for gamma in (2.0, 5.0, table[1]):
+        keys = [_key(9, i) for i in range(200)]
+        assert [isr._draw_cos(k, *isr.antenna_constants(gamma), 0) for k in keys] == \
+               [isr.draw_cos(k, gamma, 0) for k in keys]
+
+
 @pytest.mark.parametrize("name,params", [
     ("dark-photon-invisible", {"mass_GeV": 3.0}),
     ("zprime-invisible", {"mass_GeV": 2.0}),

@@ -27,6 +27,8 @@ The hard process is then generated in the rest frame of Q = P_beams - k with sqr
 sqrt(s (1 - x)), its polar axis the e- beam direction seen from that frame.
 """
 
+import math
+
 import numpy as np
 
 from belle2sim import rng
@@ -64,24 +66,35 @@ def ratio_table(sigma_of_s, s_GeV2, x_max):
     return x, r / r.max()
 
 
+HEADER = 6  # [beta, gamma_e, x_max, acosh(gamma_e), beam velocity b, 2 gamma_e^2 - 1] before the nodes
+
+
+def antenna_constants(gamma):
+    """(acosh gamma, b, 2 gamma^2 - 1) of :func:`draw_cos`, computed once per table instead of per
+    photon: math.acosh is the C library's, as the kernels' (NumPy's own arccosh can differ in the
+    last bit), and the rest is the kernels' arithmetic in their order."""
+    return math.acosh(gamma), np.sqrt(1.0 - 1.0 / (gamma * gamma)), 2.0 * gamma * gamma - 1.0
+
+
 def packed(s_GeV2, m_e_GeV, sigma_of_s, threshold_GeV):
-    """Everything the kernels need: [beta, gamma_e, x_max, nodes..., ratios...]. ``threshold_GeV``:
-    the smallest sqrt(s') at which the hard process is open (x stays 1 % of x_max below it)."""
+    """Everything the kernels need: [beta, gamma_e, x_max, antenna constants, nodes..., ratios...].
+    ``threshold_GeV``: the smallest sqrt(s') at which the hard process is open (x stays 1 % of
+    x_max below it)."""
     beta = beta_radiator(s_GeV2, m_e_GeV)
     gamma = np.sqrt(s_GeV2) / (2.0 * m_e_GeV)
     x_max = 0.99 * (1.0 - threshold_GeV**2 / s_GeV2)
     x, r = ratio_table(sigma_of_s, s_GeV2, x_max)
-    return np.concatenate([[beta, gamma, x_max], x, r])
+    return np.concatenate([[beta, gamma, x_max], antenna_constants(gamma), x, r])
 
 
 @inline
 def _ratio(table, x):
-    n = (table.shape[0] - 3) // 2
+    n = (table.shape[0] - HEADER) // 2
     x_max = table[2]
     f = x / x_max * (n - 1)
     k = min(int(f), n - 2)
     t = f - k
-    return table[3 + n + k] * (1.0 - t) + table[3 + n + k + 1] * t
+    return table[HEADER + n + k] * (1.0 - t) + table[HEADER + n + k + 1] * t
 
 
 @inline
@@ -91,9 +104,13 @@ def draw_x(key, table, counter0):
     for attempt in range(100000):
         u = rng.uniform(key, counter0 + 2 * attempt)
         x = x_max * u ** (1.0 / beta)
+        ratio = _ratio(table, x)
+        v = rng.uniform(key, counter0 + 2 * attempt + 1)
+        if v >= ratio:
+            continue  # w below is <= 1, so v >= w * ratio too: rejected without w's power of x
         # W(x) / (beta x^(beta-1) (1 + 3 beta / 4)) <= 1, times the sigma ratio <= 1
         w = 1.0 - (1.0 - 0.5 * x) * x ** (1.0 - beta) / (1.0 + 0.75 * beta)
-        if rng.uniform(key, counter0 + 2 * attempt + 1) < w * _ratio(table, x):
+        if v < w * ratio:
             return x
     return 0.0
 
@@ -101,11 +118,16 @@ def draw_x(key, table, counter0):
 @inline
 def draw_cos(key, gamma, counter0):
     """cos(theta) of the photon to the e- beam, from the eikonal antenna pattern."""
-    b = np.sqrt(1.0 - 1.0 / (gamma * gamma))
-    a = np.arccosh(gamma)
+    return _draw_cos(key, np.arccosh(gamma), np.sqrt(1.0 - 1.0 / (gamma * gamma)), 2.0 * gamma * gamma - 1.0,
+                     counter0)
+
+
+@inline
+def _draw_cos(key, a, b, two_gamma2_1, counter0):
+    """:func:`draw_cos` given :func:`antenna_constants`."""
     for attempt in range(100000):
         y = a * (2.0 * rng.uniform(key, counter0 + 2 * attempt) - 1.0)
-        if rng.uniform(key, counter0 + 2 * attempt + 1) < 1.0 - np.cosh(2.0 * y) / (2.0 * gamma * gamma - 1.0):
+        if rng.uniform(key, counter0 + 2 * attempt + 1) < 1.0 - np.cosh(2.0 * y) / two_gamma2_1:
             return min(max(np.tanh(y) / b, -1.0), 1.0)
     return 0.0
 
@@ -119,7 +141,7 @@ def radiate(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream=0):
     draws (a generator that redraws the photon per attempt passes the attempt number)."""
     base = stream << 24
     x = draw_x(key, table, base)
-    c = draw_cos(key, table[1], base + (1 << 20))
+    c = _draw_cos(key, table[3], table[4], table[5], base + (1 << 20))
     w = 0.5 * x * sqrt_s
     dx, dy, dz = direction(ax, ay, az, c, 2.0 * np.pi * rng.uniform(key, base + (1 << 21)))
     k_lab = boost(w * dx, w * dy, w * dz, w, bx, by, bz)
