@@ -10,6 +10,7 @@ the Gaussian beam spot; generators build the event in that event's own CM frame.
 the offline selection use the *nominal* CM frame (fixed beam energies), as the real ones do.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,10 @@ BEAM_E_HER, BEAM_E_LER, BEAM_A_HER, BEAM_A_LER = 0, 1, 2, 3
 BEAM_SIGMA_E_HER, BEAM_SIGMA_E_LER = 4, 5
 BEAM_SPOT_X, BEAM_SPOT_Y, BEAM_SPOT_Z = 6, 7, 8
 BEAM_MASS_E = 9
-N_BEAM_PARAMS = 10
+# sine and cosine of the crossing angles, made once here (math: the C library's, as the kernels'
+# np.sin and np.cos) instead of four calls per event: dark-photon generation 472 -> 446 ns an event
+BEAM_SIN_HER, BEAM_COS_HER, BEAM_SIN_LER, BEAM_COS_LER = 10, 11, 12, 13
+N_BEAM_PARAMS = 14
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Beams:
         p[BEAM_SPOT_X], p[BEAM_SPOT_Y], p[BEAM_SPOT_Z] = (
             self.beamspot_sigma_x_cm, self.beamspot_sigma_y_cm, self.beamspot_sigma_z_cm)
         p[BEAM_MASS_E] = pdgdata.mass_GeV(11)
+        p[BEAM_SIN_HER], p[BEAM_COS_HER] = math.sin(self.her_angle_rad), math.cos(self.her_angle_rad)
+        p[BEAM_SIN_LER], p[BEAM_COS_LER] = math.sin(self.ler_angle_rad), math.cos(self.ler_angle_rad)
         return p
 
     def nominal_fourvectors(self):
@@ -86,9 +92,8 @@ def beam_fourvectors(e_her, e_ler, beam):
     m = beam[BEAM_MASS_E]
     p_her = np.sqrt(e_her * e_her - m * m)
     p_ler = np.sqrt(e_ler * e_ler - m * m)
-    a, b = beam[BEAM_A_HER], beam[BEAM_A_LER]
-    her = (p_her * np.sin(a), 0.0, p_her * np.cos(a), e_her)
-    ler = (-p_ler * np.sin(b), 0.0, -p_ler * np.cos(b), e_ler)
+    her = (p_her * beam[BEAM_SIN_HER], 0.0, p_her * beam[BEAM_COS_HER], e_her)
+    ler = (-p_ler * beam[BEAM_SIN_LER], 0.0, -p_ler * beam[BEAM_COS_LER], e_ler)
     return her, ler
 
 

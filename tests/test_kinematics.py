@@ -68,3 +68,20 @@ def test_beams_reproduce_data_sheet(card):
     tot = [a + c for a, c in zip(e, p)]
     cm = kinematics.boost(*tot, -b[0], -b[1], -b[2])
     np.testing.assert_allclose(cm[:3], 0, atol=1e-12)
+
+
+def test_packed_beams_hold_the_kernels_sine_and_cosine(card):
+    """The crossing angles' sine and cosine are packed once (math, the C library's) instead of
+    computed per event in the kernels (np.sin, np.cos there): the same bits, so the same events."""
+    import numba
+
+    from belle2sim import beams as b
+
+    @numba.njit
+    def kernel_trig(a):
+        return np.sin(a), np.cos(a)
+
+    for angle in (card.beams.her_angle_rad, card.beams.ler_angle_rad, 0.0415001, -0.07):
+        packed = b.Beams(**{**card.beams.__dict__, "her_angle_rad": angle, "ler_angle_rad": -angle}).packed()
+        assert (packed[b.BEAM_SIN_HER], packed[b.BEAM_COS_HER]) == kernel_trig(angle)
+        assert (packed[b.BEAM_SIN_LER], packed[b.BEAM_COS_LER]) == kernel_trig(-angle)
