@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from belle2sim import rng
-from belle2sim._jit import kernel, range_kernel
+from belle2sim._jit import inline, range_kernel
 from belle2sim.events import STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost
 
@@ -115,16 +115,17 @@ def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
     return bank
 
 
-@kernel
+@inline
 def _random_rotation(key, c):
-    """A uniformly random rotation matrix (random unit quaternion from 3 uniforms)."""
+    """A uniformly random rotation matrix (random unit quaternion from 3 uniforms), as its nine
+    entries row by row (a tuple, not an array: no allocation per tau)."""
     u1, u2, u3 = rng.uniform(key, c), rng.uniform(key, c + 1), rng.uniform(key, c + 2)
     a, b = np.sqrt(1 - u1), np.sqrt(u1)
     qw, qx = a * np.sin(2 * np.pi * u2), a * np.cos(2 * np.pi * u2)
     qy, qz = b * np.sin(2 * np.pi * u3), b * np.cos(2 * np.pi * u3)
-    return np.array([[1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw)],
-                     [2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw)],
-                     [2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy)]])
+    return (1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw),
+            2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw),
+            2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy))
 
 
 @range_kernel("numbers")
@@ -167,9 +168,9 @@ def _fill(begin, end, seed, numbers, offsets, new_offsets, choice, src, dst, ban
             f = m / bank_mass  # rescale to this tau's mass: exact four-momentum conservation
             for b in range(bank_offsets[k], bank_offsets[k + 1]):
                 qx, qy, qz = sign * f * bank_p4[b, 0], sign * f * bank_p4[b, 1], sign * f * bank_p4[b, 2]
-                rx = rot[0, 0] * qx + rot[0, 1] * qy + rot[0, 2] * qz
-                ry = rot[1, 0] * qx + rot[1, 1] * qy + rot[1, 2] * qz
-                rz = rot[2, 0] * qx + rot[2, 1] * qy + rot[2, 2] * qz
+                rx = rot[0] * qx + rot[1] * qy + rot[2] * qz
+                ry = rot[3] * qx + rot[4] * qy + rot[5] * qz
+                rz = rot[6] * qx + rot[7] * qy + rot[8] * qz
                 lab = boost(rx, ry, rz, f * bank_p4[b, 3], bx, by, bz)
                 d_pdg[w] = bank_pdg[b] if sign > 0 else bank_conj[b]
                 d_px[w], d_py[w], d_pz[w], d_E[w] = lab[0], lab[1], lab[2], lab[3]
