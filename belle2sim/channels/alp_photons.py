@@ -45,9 +45,13 @@ def a2_cuts(begin, end, offsets, charge, found, d0, z0, is_cluster, dep_E, dep_t
             res_energy, res_theta, res_phi, e_min, theta_lo, theta_hi, beams, m3_lo, m3_hi, pair_dtheta, pair_dphi,
             ir_d0, ir_z0, mass, use_recoil, nsigma, three, polar, m3_ok, no_track, separated, window):
     sqrt_s = np.sqrt(beams[3] ** 2 - beams[0] ** 2 - beams[1] ** 2 - beams[2] ** 2)
+    # the three photons' slots and four-vectors: arrays made once per call, not per event (five
+    # heap allocations an event)
+    top = np.empty(3, dtype=np.int64)
+    E, px, py, pz = np.empty(3), np.empty(3), np.empty(3), np.empty(3)
     for i in range(begin, end):
         three[i] = polar[i] = m3_ok[i] = no_track[i] = separated[i] = window[i] = False
-        top = np.full(3, -1)
+        top[0] = top[1] = top[2] = -1
         n = 0
         has_track = False
         for j in range(offsets[i], offsets[i + 1]):
@@ -70,8 +74,7 @@ def a2_cuts(begin, end, offsets, charge, found, d0, z0, is_cluster, dep_E, dep_t
         for slot in range(3):
             if not theta_lo < dep_theta[top[slot]] < theta_hi:
                 polar[i] = False
-        E, px, py, pz = np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3)
-        for slot in range(3):
+        for slot in range(3):  # (every slot written)
             j = top[slot]
             st = np.sin(dep_theta[j])
             E[slot] = dep_E[j]
