@@ -21,14 +21,14 @@ from belle2sim.kinematics import boost
 from belle2sim.rng import normal
 
 # Layout of the packed beam-parameter array the kernels take.
-BEAM_E_HER, BEAM_E_LER, BEAM_A_HER, BEAM_A_LER = 0, 1, 2, 3
-BEAM_SIGMA_E_HER, BEAM_SIGMA_E_LER = 4, 5
-BEAM_SPOT_X, BEAM_SPOT_Y, BEAM_SPOT_Z = 6, 7, 8
-BEAM_MASS_E = 9
-# sine and cosine of the crossing angles, made once here (math: the C library's, as the kernels'
-# np.sin and np.cos) instead of four calls per event: dark-photon generation 472 -> 446 ns an event
-BEAM_SIN_HER, BEAM_COS_HER, BEAM_SIN_LER, BEAM_COS_LER = 10, 11, 12, 13
-N_BEAM_PARAMS = 14
+BEAM_E_HER, BEAM_E_LER = 0, 1
+# the crossing angles as their sine and cosine, made once here (math: the C library's, as the
+# kernels' np.sin and np.cos) instead of four calls per event: dark-photon generation 472 -> 446 ns
+BEAM_SIN_HER, BEAM_COS_HER, BEAM_SIN_LER, BEAM_COS_LER = 2, 3, 4, 5
+BEAM_SIGMA_E_HER, BEAM_SIGMA_E_LER = 6, 7
+BEAM_SPOT_X, BEAM_SPOT_Y, BEAM_SPOT_Z = 8, 9, 10
+BEAM_MASS_E = 11
+N_BEAM_PARAMS = 12
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,6 @@ class Beams:
         """The float64 array the kernels take (layout: the BEAM_* indices)."""
         p = np.zeros(N_BEAM_PARAMS)
         p[BEAM_E_HER], p[BEAM_E_LER] = self.her_energy_GeV, self.ler_energy_GeV
-        p[BEAM_A_HER], p[BEAM_A_LER] = self.her_angle_rad, self.ler_angle_rad
         p[BEAM_SIGMA_E_HER], p[BEAM_SIGMA_E_LER] = self.her_energy_spread_GeV, self.ler_energy_spread_GeV
         p[BEAM_SPOT_X], p[BEAM_SPOT_Y], p[BEAM_SPOT_Z] = (
             self.beamspot_sigma_x_cm, self.beamspot_sigma_y_cm, self.beamspot_sigma_z_cm)
