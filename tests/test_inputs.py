@@ -46,17 +46,40 @@ def test_hepmc_file_of_our_events_gives_the_generator_numbers(tmp_path, card, me
     assert _doc(ch, both, card, menu, 3000)["points"] == _doc(ch, one + from_file, card, menu, 3000)["points"]
 
 
-def _lhe(events, beams=(5.29, 5.29)):
+def _lhe(events, beams=(5.29, 5.29), weights=None):
     lines = ["<LesHouchesEvents version=\"3.0\">", "<init>",
              f"11 -11 {beams[0]} {beams[1]} 0 0 0 0 3 1", "1.5 0.01 1.0 1", "</init>"]
-    for ev in events:
+    for k, ev in enumerate(events):
         lines.append("<event>")
-        lines.append(f"{len(ev)} 1 1.0 10.58 0.0078 0.118")
+        lines.append(f"{len(ev)} 1 {1.0 if weights is None else weights[k]} 10.58 0.0078 0.118")
         for pdg, status, m1, px, py, pz, e, m in ev:
             lines.append(f"{pdg} {status} {m1} 0 0 0 {px:.16e} {py:.16e} {pz:.16e} {e:.16e} {m:.16e} 0 9")
         lines.append("</event>")
     lines.append("</LesHouchesEvents>")
     return "\n".join(lines) + "\n"
+
+
+def test_event_weights_from_files_are_kept_relative_to_the_first(tmp_path, card):
+    """Weighted events keep their weights through HepMC3 and LHE (relative to the file's first
+    non-zero weight: a file of equal weights reads as unit weights, whatever its normalisation);
+    a non-finite weight is an error naming the event."""
+    _, batches = _generated(card, n=1000)
+    written = np.concatenate([1.0 + (b.number % 3) * 0.25 for b in batches])
+    for b in batches:
+        b.weight = 2.0 * (1.0 + (b.number % 3) * 0.25)
+    write_hepmc(batches, tmp_path / "w.hepmc3")
+    read = np.concatenate([b.weight for b in open_events(tmp_path / "w.hepmc3", card, chunk_size=300)])
+    np.testing.assert_array_equal(read, written)
+    half = card.beams.sqrt_s_GeV / 2
+    e = [(11, -1, 0, 0.0, 0.0, half, half, 0.0), (-11, -1, 0, 0.0, 0.0, -half, half, 0.0),
+         (22, 1, 1, 0.6 * half, 0.0, 0.8 * half, half, 0.0), (22, 1, 1, -0.6 * half, 0.0, -0.8 * half, half, 0.0)]
+    for weights, expected in (([0.37] * 4, [1.0] * 4), ([0.0, 2.0, 4.0, 3.0], [0.0, 1.0, 2.0, 1.5])):
+        (tmp_path / "w.lhe").write_text(_lhe([e] * 4, (half, half), weights))
+        (batch,) = list(open_events(tmp_path / "w.lhe", card))
+        np.testing.assert_array_equal(batch.weight, expected)
+    (tmp_path / "w.lhe").write_text(_lhe([e] * 3, (half, half), [1.0, float("nan"), 1.0]))
+    with pytest.raises(InputFileError, match="event 1: event weight nan"):
+        list(open_events(tmp_path / "w.lhe", card))
 
 
 def test_cm_frame_events_are_boosted_to_the_superkekb_lab(tmp_path, card):

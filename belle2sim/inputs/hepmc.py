@@ -3,7 +3,7 @@
 Units are converted (MeV -> GeV, mm -> cm); each particle's production position is its
 production vertex's (the origin if it has none); its parent is the first incoming particle of
 that vertex, unless that is a beam (hard-process products have no parent, as in belle2sim's own
-events). A file that pyhepmc cannot parse, or that ends in the middle of an event, is an error
+events); the event's weight is its first (nominal) weight, 1 if it has none. A file that pyhepmc cannot parse, or that ends in the middle of an event, is an error
 naming the file and the last event read.
 """
 
@@ -36,6 +36,8 @@ def _row(event, path):
             incoming = vertex.particles_in
             if incoming and incoming[0].status != 4:
                 row["parent"][k] = index[incoming[0].id]
+    weights = event.weights
+    row["weight"] = float(weights[0]) if len(weights) else 1.0  # the nominal weight (none: unweighted)
     return row
 
 

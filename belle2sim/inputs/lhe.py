@@ -3,8 +3,8 @@
 Incoming particles (LHE status -1: the e+e- beams of a lepton-collider file) become beams
 (status 4), intermediate resonances (status 2) decayed particles, outgoing ones (status 1) final
 state; mothers are 1-based in LHE and become 0-based parents (beams as parents: none). LHE has no
-positions: every particle starts at the origin (decays in flight are done here). The cross
-section is the sum of the processes' XSECUP (pb) in the init block.
+positions: every particle starts at the origin (decays in flight are done here). An event's
+weight is its XWGTUP. The cross section is the sum of the processes' XSECUP (pb) in the init block.
 """
 
 import numpy as np
@@ -29,6 +29,7 @@ def _row(event, path, number):
         row["px"][k], row["py"][k], row["pz"][k], row["E"][k] = p.px, p.py, p.pz, p.e
         mother = int(p.mother1) - 1
         row["parent"][k] = mother if mother >= 0 and int(particles[mother].status) != -1 else -1
+    row["weight"] = float(event.eventinfo.weight)  # XWGTUP
     return row
 
 

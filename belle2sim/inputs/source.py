@@ -15,6 +15,7 @@ class EventSource:
         self.path, self.card, self.chunk_size, self.seed, self.max_events = path, card, chunk_size, seed, max_events
         self.reader = reader
         self.info = SourceInfo(str(path), fmt)
+        self._unit_weight = None  # the file's first non-zero |weight|: events weigh relative to it
 
     def __iter__(self):
         rows, first = [], 0
@@ -32,11 +33,11 @@ class EventSource:
 
     def _batch(self, rows, first):
         counts = [len(r["pdg"]) for r in rows]
-        cat = {f: np.concatenate([r[f] for r in rows]) for f in rows[0]}
+        cat = {f: np.concatenate([r[f] for r in rows]) for f in rows[0] if f != "weight"}
         n = len(rows)
         batch = EventBatch(pdg=cat["pdg"], px=cat["px"], py=cat["py"], pz=cat["pz"], E=cat["E"],
                            vx=cat["vx"], vy=cat["vy"], vz=cat["vz"], parent=cat["parent"], status=cat["status"],
-                           offsets=np.concatenate([[0], np.cumsum(counts)]), weight=np.ones(n),
+                           offsets=np.concatenate([[0], np.cumsum(counts)]), weight=self._weights(rows, first),
                            number=np.arange(first, first + n))
         batch.validate(str(self.path))
         self._check_particles(batch)
@@ -57,6 +58,21 @@ class EventSource:
 
             batch = tau_decays.decay_taus(batch, self.seed)
         return batch
+
+    def _weights(self, rows, first):
+        """Event weights relative to the file's first non-zero one: a file of equal weights (unweighted
+        generation, whatever its XWGTUP convention) gives weight 1 to every event, as belle2sim's own
+        unweighted events; a weighted file keeps its ratios, which are all an efficiency needs."""
+        weights = np.array([r.get("weight", 1.0) for r in rows], dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(weights))
+        if len(bad):
+            raise InputFileError(f"{self.path}: event {first + bad[0]}: event weight {weights[bad[0]]} is not finite")
+        if self._unit_weight is None:
+            nonzero = np.flatnonzero(weights)
+            if len(nonzero) == 0:
+                return weights  # (all zero so far: the next chunk sets the unit)
+            self._unit_weight = abs(weights[nonzero[0]])
+        return weights / self._unit_weight
 
     def _check_particles(self, batch):
         for pid in np.unique(batch.pdg[batch.status == STATUS_FINAL]):

@@ -13,6 +13,7 @@ def _event(batch, i):
 
     ev = pyhepmc.GenEvent(pyhepmc.Units.GEV, pyhepmc.Units.MM)
     ev.event_number = int(batch.number[i])
+    ev.weights = [float(batch.weight[i])]  # (matrix-element events above the unweighting bound weigh > 1)
     start, stop = batch.offsets[i], batch.offsets[i + 1]
     particles = [pyhepmc.GenParticle((batch.px[j], batch.py[j], batch.pz[j], batch.E[j]), int(batch.pdg[j]),
                                      int(batch.status[j])) for j in range(start, stop)]
