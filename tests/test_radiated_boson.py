@@ -103,7 +103,7 @@ def test_soft_emission_factorises():
     np.testing.assert_allclose(_soft_ratios(rb.VECTOR, eikonal), 1.0, rtol=5e-3)
 
 
-@pytest.mark.parametrize("kind,M", [(rb.VECTOR, 0.5), (rb.VECTOR, 4.0), (rb.SCALAR, 2.0)])
+@pytest.mark.parametrize("kind,M", [(rb.VECTOR, 0.5), (rb.VECTOR, 4.0), (rb.SCALAR, 0.5), (rb.SCALAR, 2.0)])
 def test_cross_section_two_phase_space_methods(kind, M):
     """Integral of |M|^2 with the generator's log-u sampling against flat sampling of the
     l- momentum first (a different parametrisation of the same phase space)."""
@@ -144,6 +144,36 @@ def test_cross_section_two_phase_space_methods(kind, M):
     second, err2 = w2.mean(), w2.std() / np.sqrt(n)
     assert abs(first - second) < 4 * np.hypot(err1, err2), (first, err1, second, err2)
     assert err1 / first < 0.01
+
+
+@pytest.mark.parametrize("A,B", [(50.0, 49.75), (3.0, 1.0), (1.0, 1e-14)])
+def test_collinear_peaks_draw_the_density_they_return(A, B):
+    """The l- angle sampler: cos theta* follows the mixture's CDF (uniform share and the two 1/D
+    peaks, integrated by hand: ln((A+B)/(A-Bc)) / L and ln((A+Bc)/(A-B)) / L), and the weight it
+    returns (uniform density over its density) averages to 1 over its own draws."""
+    from scipy import stats
+    import numba
+
+    @numba.njit
+    def draw(u1, u2):
+        c, density = np.empty(u1.size), np.empty(u1.size)
+        for i in range(u1.size):
+            c[i], density[i] = rb.collinear_peaks(A, B, u1[i], u2[i])
+        return c, density
+
+    rs = np.random.default_rng(17)
+    n = 200_000
+    c, density = draw(rs.random(n), rs.random(n))
+    a = rb.UNIFORM_SHARE
+    if B > 1e-12 * A:
+        L = np.log((A + B) / (A - B))
+        cdf = lambda x: a * (x + 1) / 2 + (1 - a) / 2 * (np.log((A + B) / (A - B * x)) + np.log((A + B * x) / (A - B))) / L  # noqa: E731
+    else:  # no peak to follow: uniform
+        cdf = lambda x: (x + 1) / 2  # noqa: E731
+    assert stats.kstest(c, cdf).pvalue > 1e-3
+    weight = 1.0 / density
+    assert abs(weight.mean() - 1.0) <= 4 * weight.std() / np.sqrt(n)
+    assert np.all((c >= -1) & (c <= 1))
 
 
 def test_soft_scalar_emission_factorises():

@@ -18,7 +18,10 @@ over spins and X polarisations (generators/helicity.py).
 
 Phase space: dPhi3 = dPhi2(sqrt s; m_ll, M) dm_ll^2 / 2pi dPhi2(m_ll; m, m) with
 u = s + M^2 - m_ll^2 = 2 sqrt(s) E_X sampled uniformly in log u (flattens the soft-X rise), the
-X direction and the l- direction in the l+l- rest frame uniform. Events are unweighted against
+X direction uniform, and the l- direction in the l+l- rest frame uniform in azimuth about X's
+direction there, its polar angle from a mixture of uniform and the two collinear peaks 1 / D1,
+1 / D2 (:func:`collinear_peaks`: a light X is radiated along a lepton; with a uniform angle alone
+a 0.5 GeV Z' event needed ~20 attempts, now ~3). Events are unweighted against
 the largest weight of a pilot run (weights above it are kept with weight w / w_max > 1).
 """
 
@@ -29,7 +32,7 @@ from belle2sim._jit import inline, range_kernel
 from belle2sim.generators.helicity import (
     bar, current, matmul, matvec, polarisations, slash, slash_matmul, spinor_u, spinor_v, vecmat,
 )
-from belle2sim.kinematics import boost, two_body_momentum
+from belle2sim.kinematics import boost, perpendicular_basis, two_body_momentum
 
 VECTOR, SCALAR, PSEUDOSCALAR, PSEUDOSCALAR_DERIVATIVE = 0, 1, 2, 3
 
@@ -159,10 +162,37 @@ def beams_along_z(sqrt_s, m_e, p1, p2):
     p2[0], p2[1], p2[2], p2[3] = 0.5 * sqrt_s, 0.0, 0.0, -pe
 
 
+# share of the l- angle drawn uniformly; the rest follows the two collinear peaks 1 / D1, 1 / D2.
+# Pilot weights' largest / mean (1e5 points, vector / scalar): uniform alone 19 / 77 at M = 0.5 GeV,
+# 3.2 / 7.4 at 2, 1.7 / 3.9 at 4 GeV; with 0.2: 2.2 / 9.0, 1.8 / 5.5, 1.5 / 4.6
+UNIFORM_SHARE = 0.2
+
+
+@inline
+def collinear_peaks(A, B, u_channel, u_cos):
+    """(cos theta*, density / uniform density) of the l- direction in the l+l- rest frame, theta*
+    from X's direction there: with D1 = A - B cos, D2 = A + B cos (the propagators M^2 + 2 k.q),
+    a mixture of uniform (UNIFORM_SHARE) and 1 / D1, 1 / D2 (the rest, half each). A > B >= 0."""
+    if B <= 1e-12 * A:
+        return 2.0 * u_cos - 1.0, 1.0
+    low, high = A - B, A + B
+    log_ratio = np.log(high / low)
+    if u_channel < UNIFORM_SHARE:
+        c = 2.0 * u_cos - 1.0
+    else:
+        c = (A - low * np.exp(u_cos * log_ratio)) / B  # D1 = low (high / low)^u: density 1 / D1
+        c = min(1.0, max(-1.0, c))
+        if u_channel < 0.5 * (1.0 + UNIFORM_SHARE):
+            c = -c  # the l+ peak
+    # each peak's density is B / (D log_ratio), the uniform one 1/2: the mixture over 1/2
+    peaks = B / log_ratio * (1.0 / (A - B * c) + 1.0 / (A + B * c))
+    return c, UNIFORM_SHARE + (1.0 - UNIFORM_SHARE) * peaks
+
+
 @inline
 def phase_space_point(key, base, sqrt_s, m_l, M, out_k1, out_k2, out_q):
     """One 3-body point in the canonical CM frame (e- along +z); returns the weight
-    dPhi3 / (d random numbers) for the log-u sampling."""
+    dPhi3 / (d random numbers). Uses the uniforms base ... base + 4 and base + 6."""
     s = sqrt_s * sqrt_s
     u_min = 2.0 * sqrt_s * M
     u_max = s + M * M - 4.0 * m_l * m_l
@@ -176,22 +206,30 @@ def phase_space_point(key, base, sqrt_s, m_l, M, out_k1, out_k2, out_q):
     cq = 2.0 * rng.uniform(key, base + 1) - 1.0
     fq = 2.0 * np.pi * rng.uniform(key, base + 2)
     sq = np.sqrt(max(0.0, 1.0 - cq * cq))
-    out_q[1], out_q[2], out_q[3] = pq * sq * np.cos(fq), pq * sq * np.sin(fq), pq * cq
+    nx, ny, nz = sq * np.cos(fq), sq * np.sin(fq), cq
+    out_q[1], out_q[2], out_q[3] = pq * nx, pq * ny, pq * nz
     out_q[0] = np.sqrt(pq * pq + M * M)
-    # l- direction in the l+l- rest frame, then boosted with the pair
+    # l- in the l+l- rest frame, where X moves along the same n (the boost is along n), at angle
+    # theta* from n: D1 = M^2 + 2 k1.q = A - B cos theta*, with k1 = (m_ll / 2, pl)
     pl = two_body_momentum(m_ll, m_l, m_l)
-    cl = 2.0 * rng.uniform(key, base + 3) - 1.0
+    e_l = np.sqrt(pl * pl + m_l * m_l)
+    eq_pair = (s - m_ll * m_ll - M * M) / (2.0 * m_ll)
+    pq_pair = np.sqrt(max(eq_pair * eq_pair - M * M, 0.0))
+    cl, density = collinear_peaks(M * M + m_ll * eq_pair, 2.0 * pl * pq_pair, rng.uniform(key, base + 6),
+                                  rng.uniform(key, base + 3))
     fl = 2.0 * np.pi * rng.uniform(key, base + 4)
     sl = np.sqrt(max(0.0, 1.0 - cl * cl))
-    e_l = np.sqrt(pl * pl + m_l * m_l)
+    ux, uy, uz, wx, wy, wz = perpendicular_basis(nx, ny, nz)
+    a1, a2 = sl * np.cos(fl), sl * np.sin(fl)
+    dx, dy, dz = cl * nx + a1 * ux + a2 * wx, cl * ny + a1 * uy + a2 * wy, cl * nz + a1 * uz + a2 * wz
     e_pair = sqrt_s - out_q[0]
     bx, by, bz = -out_q[1] / e_pair, -out_q[2] / e_pair, -out_q[3] / e_pair
-    a = boost(pl * sl * np.cos(fl), pl * sl * np.sin(fl), pl * cl, e_l, bx, by, bz)
-    c = boost(-pl * sl * np.cos(fl), -pl * sl * np.sin(fl), -pl * cl, e_l, bx, by, bz)
+    a = boost(pl * dx, pl * dy, pl * dz, e_l, bx, by, bz)
+    c = boost(-pl * dx, -pl * dy, -pl * dz, e_l, bx, by, bz)
     out_k1[1], out_k1[2], out_k1[3], out_k1[0] = a[0], a[1], a[2], a[3]
     out_k2[1], out_k2[2], out_k2[3], out_k2[0] = c[0], c[1], c[2], c[3]
     jac = u * (np.log(u_max) - np.log(u_min))
-    return jac / (2.0 * np.pi) * pq / (4.0 * np.pi * sqrt_s) * pl / (4.0 * np.pi * m_ll)
+    return jac / (2.0 * np.pi) * pq / (4.0 * np.pi * sqrt_s) * pl / (4.0 * np.pi * m_ll) / density
 
 
 POINTS_PER_BLOCK = 256  # phase-space points sharing one helicity-amplitude workspace
