@@ -47,7 +47,7 @@ def _points(n, M, kind=rb.VECTOR, seed=3):
         k1, k2, q = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros((n, 4))
         for i in range(n):
             key = rb.rng.event_key(np.uint64(seed), i, 2)
-            rb.phase_space_point(key, 0, SQRT_S, MMU, M, k1[i], k2[i], q[i])
+            rb.phase_space_point(key, 0, SQRT_S, MMU, M, kind, k1[i], k2[i], q[i])
         return k1, k2, q
 
     return draw(n)
@@ -103,7 +103,7 @@ def test_soft_emission_factorises():
     np.testing.assert_allclose(_soft_ratios(rb.VECTOR, eikonal), 1.0, rtol=5e-3)
 
 
-@pytest.mark.parametrize("kind,M", [(rb.VECTOR, 0.5), (rb.VECTOR, 4.0), (rb.SCALAR, 0.5), (rb.SCALAR, 2.0)])
+@pytest.mark.parametrize("kind,M", [(rb.VECTOR, 0.5), (rb.VECTOR, 4.0), (rb.SCALAR, 0.5), (rb.SCALAR, 2.0), (rb.PSEUDOSCALAR, 6.0)])
 def test_cross_section_two_phase_space_methods(kind, M):
     """Integral of |M|^2 with the generator's log-u sampling against flat sampling of the
     l- momentum first (a different parametrisation of the same phase space)."""

@@ -90,7 +90,7 @@ def _generate(begin, end, seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, 
                     k_isr, sqrt_s, (bx, by, bz), (nx, ny, nz) = isr_mod.radiate(
                         key_isr, isr, sqrt_s0, bx0, by0, bz0, nx0, ny0, nz0, her, attempt)
                     flux = (sqrt_s0 * sqrt_s0) / (sqrt_s * sqrt_s)
-                w = phase_space_point(key, base, sqrt_s, m_l, M, k1, k2, q)
+                w = phase_space_point(key, base, sqrt_s, m_l, M, kind, k1, k2, q)
                 if w <= 0.0:
                     continue
                 beams_along_z(sqrt_s, m_e, p1, p2)
