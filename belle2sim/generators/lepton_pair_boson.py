@@ -51,8 +51,9 @@ def pilot_isr(seed, sqrt_s, m_l, M, kind, table, n=PILOT_EVENTS // 4):
         best = max(best, w.max() / (1.0 - x))
     return best
 
-def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=200_000):
-    """sigma(e+e- -> l+l- X) in fb for coupling g (vector) or y (scalar), with its MC error."""
+def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=100_000):
+    """sigma(e+e- -> l+l- X) in fb for coupling g (vector) or y (scalar), with its MC error: with
+    1e5 points 0.09-0.15 % (vector), 0.13-0.33 % (scalar, pseudoscalar) for M = 0.05-10 GeV."""
     w = weights(np.uint64(seed), STAGE_PILOT + 1, n, sqrt_s, pdgdata.mass_GeV(11), m_l, M, kind)
     norm = (4 * np.pi * ALPHA_EM) ** 2 * coupling**2 / (2 * sqrt_s**2) * GEV2_TO_FB
     return norm * w.mean(), norm * w.std() / np.sqrt(n)
