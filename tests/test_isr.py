@@ -85,7 +85,7 @@ def test_draws_are_the_plain_accept_reject():
         for attempt in range(1000):
             x = x_max * float(rng.uniform(key, 2 * attempt)) ** (1.0 / beta)
             w = 1.0 - (1.0 - 0.5 * x) * x ** (1.0 - beta) / (1.0 + 0.75 * beta)
-            if rng.uniform(key, 2 * attempt + 1) < w * isr._ratio(table, x):
+            if rng.uniform(key, 2 * attempt + 1) < w * isr.ratio_at(table, x):
                 break
         assert isr.draw_x(key, table, 0) == x
     np.testing.assert_array_equal(table[3:6], isr.antenna_constants(table[1]))

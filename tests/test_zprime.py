@@ -107,3 +107,41 @@ def test_pair_window_shares_track_terms_exactly(card, menu):
     shared = pair_window(chunk, card, ordered, 2.0, 2.0)
     assert np.array_equal(shared, alone)
     assert 0.3 < shared[count == 4].mean() < 1.0  # (a window that keeps some, not all)
+
+
+def _recoil_and_photon(batch):
+    """sqrt(s') (the mass of l- l+ X, slots 2-4) and the ISR photon's lab energy (last slot)."""
+    o = batch.offsets[:-1]
+    parts = [o + k for k in (2, 3, 4)]
+    total = [sum(getattr(batch, c)[j] for j in parts) for c in ("E", "px", "py", "pz")]
+    last = batch.offsets[1:] - 1
+    return np.sqrt(total[0] ** 2 - total[1] ** 2 - total[2] ** 2 - total[3] ** 2), batch.E[last]
+
+
+@pytest.mark.parametrize("kind,M", [(0, 0.5), (1, 0.5)])
+def test_isr_envelope_draws_what_a_constant_bound_draws(card, kind, M):
+    """With ISR the attempts are unweighted against an envelope in x (isr_envelope: x drawn from
+    W(x) E(x), accepted with w / E(x)); the old way, x from W(x) alone against the envelope's
+    maximum, must give the same events in distribution: sqrt(s') and the photon energy, chi2 of
+    weighted histograms of independent samples."""
+    from scipy import stats
+
+    from belle2sim.generators import isr as isr_mod
+    from belle2sim.generators import lepton_pair_boson as gen
+
+    m_mu, beams = pdgdata.mass_GeV(13), card.beams
+    table, bound = gen.isr_envelope(1, beams, m_mu, M, kind)
+    flat = isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11), lambda s: 1.0, M + 2 * m_mu + 1e-3)
+    largest = bound * max(isr_mod.ratio_at.py_func(table, x) for x in np.linspace(0.0, table[2], 1000))
+    n = 60_000
+    new = gen.generate(1, 0, n, beams, 13, 4900023, M, kind, bound, 0, table)
+    old = gen.generate(2, 0, n, beams, 13, 4900023, M, kind, largest, 0, flat)
+    assert np.mean(old.weight > 1) < 0.01 and np.mean(new.weight > 1) < 0.01
+    for a, b in zip(_recoil_and_photon(new), _recoil_and_photon(old)):
+        edges = np.quantile(np.concatenate([a, b]), np.linspace(0, 1, 21))
+        edges[-1] += 1e-9
+        ha, hb = (np.histogram(x, edges, weights=w)[0] for x, w in ((a, new.weight), (b, old.weight)))
+        va, vb = (np.histogram(x, edges, weights=w * w)[0] for x, w in ((a, new.weight), (b, old.weight)))
+        sa, sb = new.weight.sum(), old.weight.sum()
+        chi2 = np.sum((ha / sa - hb / sb) ** 2 / (va / sa**2 + vb / sb**2))
+        assert stats.chi2.sf(chi2, 19) > 1e-3, chi2

@@ -45,8 +45,7 @@ def isr_setup(seed, beams, M, kind):
     """(ISR table, unweighting bound) for e+e- -> mu+mu- X at this mass, computed once."""
     key = (seed, beams.sqrt_s_GeV, M, kind)
     if key not in _ISR_CACHE:
-        table = gen.isr_table(beams, pdgdata.mass_GeV(MUON), M)
-        _ISR_CACHE[key] = table, gen.pilot_isr(seed, beams.sqrt_s_GeV, pdgdata.mass_GeV(MUON), M, kind, table)
+        _ISR_CACHE[key] = gen.isr_envelope(seed, beams, pdgdata.mass_GeV(MUON), M, kind)
     return _ISR_CACHE[key]
 
 

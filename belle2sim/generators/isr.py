@@ -88,7 +88,9 @@ def packed(s_GeV2, m_e_GeV, sigma_of_s, threshold_GeV):
 
 
 @inline
-def _ratio(table, x):
+def ratio_at(table, x):
+    """The table's cross-section ratio at x (linear between nodes, scaled to a maximum of one): the
+    factor by which draw_x weights W(x)."""
     n = (table.shape[0] - HEADER) // 2
     x_max = table[2]
     f = x / x_max * (n - 1)
@@ -104,7 +106,7 @@ def draw_x(key, table, counter0):
     for attempt in range(100000):
         u = rng.uniform(key, counter0 + 2 * attempt)
         x = x_max * u ** (1.0 / beta)
-        ratio = _ratio(table, x)
+        ratio = ratio_at(table, x)
         v = rng.uniform(key, counter0 + 2 * attempt + 1)
         if v >= ratio:
             continue  # w below is <= 1, so v >= w * ratio too: rejected without w's power of x
@@ -139,6 +141,14 @@ def radiate(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream=0):
     sqrt(s'), velocity of the hard system in the lab, e- axis in the hard system's frame).
     Uses draws of ``key`` (an rng.STAGE_ISR key); ``stream`` selects an independent set of
     draws (a generator that redraws the photon per attempt passes the attempt number)."""
+    _, k_lab, sqrt_sp, velocity, axis = radiate_x(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream)
+    return k_lab, sqrt_sp, velocity, axis
+
+
+@inline
+def radiate_x(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream=0):
+    """:func:`radiate`, with the photon's energy fraction x first (for a generator whose
+    acceptance divides by the table's ratio at x: :func:`ratio_at`)."""
     base = stream << 24
     x = draw_x(key, table, base)
     c = _draw_cos(key, table[3], table[4], table[5], base + (1 << 20))
@@ -150,4 +160,4 @@ def radiate(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream=0):
     qbx, qby, qbz = q_lab[0] / q_lab[3], q_lab[1] / q_lab[3], q_lab[2] / q_lab[3]
     ex, ey, ez, _ = boost(her[0], her[1], her[2], her[3], -qbx, -qby, -qbz)
     n = np.sqrt(ex * ex + ey * ey + ez * ez)
-    return k_lab, sqrt_sp, (qbx, qby, qbz), (ex / n, ey / n, ez / n)
+    return x, k_lab, sqrt_sp, (qbx, qby, qbz), (ex / n, ey / n, ez / n)

@@ -6,10 +6,11 @@ PDG id) or decays at the production point to a fermion pair, isotropically in it
 (spin correlations between production and decay are not kept). Event layout: e-, e+ beams
 (status 4), l-, l+, X, and X's two daughters when it decays; with ISR, the photon last.
 
-ISR (generators/isr.py): per attempt, x is drawn from the radiator W(x) and the 3-body point at
-sqrt(s') = sqrt(s (1 - x)); the attempt is accepted with |M|^2 dPhi3 (s / s') / w_max, which is
+ISR (generators/isr.py): per attempt, x is drawn from the radiator W(x) times an envelope E(x) of
+the weights (:func:`isr_envelope`, from pilots at several s') and the 3-body point at
+sqrt(s') = sqrt(s (1 - x)); the attempt is accepted with |M|^2 dPhi3 (s / s') / E(x), s / s' being
 the Born flux 1/(2 s') of the hard process, so (x, final state) follow W(x) dsigma(s') jointly.
-w_max comes from pilots at several s'; an event above it keeps the excess as its weight.
+An event above the envelope keeps the excess as its weight.
 """
 
 import numpy as np
@@ -36,20 +37,29 @@ def pilot(seed, sqrt_s, m_l, M, kind, n=PILOT_EVENTS):
     return w.mean(), w.std() / np.sqrt(n), w.max()
 
 
-def isr_table(beams, m_l, M):
-    """The radiator alone (the hard cross section enters through the matrix element)."""
-    return isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11), lambda s: 1.0, M + 2 * m_l + 1e-3)
+ENVELOPE_NODES = 9  # x values of the ISR unweighting envelope
 
 
-def pilot_isr(seed, sqrt_s, m_l, M, kind, table, n=PILOT_EVENTS // 4):
-    """Largest |M|^2 dPhi3 s / s' over pilots at x = 0 ... x_max (ISR unweighting bound)."""
-    x_max = table[2]
-    best = 0.0
-    for k, x in enumerate(np.linspace(0.0, x_max, 9)):
-        w = weights(np.uint64(seed), STAGE_PILOT + 2 + k, n, sqrt_s * np.sqrt(1.0 - x), pdgdata.mass_GeV(11),
-                    m_l, M, kind)
-        best = max(best, w.max() / (1.0 - x))
-    return best
+def isr_envelope(seed, beams, m_l, M, kind, n=PILOT_EVENTS // 4):
+    """(ISR table, bound) for unweighting with ISR. The largest pilot weight |M|^2 dPhi3 s / s' at
+    ENVELOPE_NODES values of x (linear in between) is the table's cross-section ratio, so x is
+    drawn from W(x) times this envelope and an attempt is accepted with w / (bound ratio(x)): the
+    pairs (x, final state) follow W(x) |M|^2 dPhi3 s / s' exactly (the envelope cancels; an
+    attempt above it keeps the excess as its weight). A constant bound (the envelope's maximum)
+    wasted attempts at small x, where most photons are: at M = 0.5 GeV the bound was 2.0x (Z'),
+    3.2x (scalar) the weights there."""
+    m_e, s = pdgdata.mass_GeV(11), beams.s_GeV2
+    threshold = M + 2 * m_l + 1e-3
+    x_max = 0.99 * (1.0 - threshold**2 / s)  # (as isr.packed)
+    xs = np.linspace(0.0, x_max, ENVELOPE_NODES)
+    largest = np.array([weights(np.uint64(seed), STAGE_PILOT + 2 + k, n, beams.sqrt_s_GeV * np.sqrt(1.0 - x), m_e, m_l,
+                                M, kind).max() / (1.0 - x) for k, x in enumerate(xs)])
+    table = isr_mod.packed(s, m_e, lambda s_prime: np.interp(1.0 - s_prime / s, xs, largest), threshold)
+    # the table holds min(envelope / envelope(0), RATIO_CAP) / its maximum: bound x ratio(x) = envelope(x)
+    nodes = table[isr_mod.HEADER:isr_mod.HEADER + isr_mod.X_NODES]
+    bound = largest[0] * np.max(np.minimum(np.interp(nodes, xs, largest) / largest[0], isr_mod.RATIO_CAP))
+    return table, float(bound)
+
 
 def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=100_000):
     """sigma(e+e- -> l+l- X) in fb for coupling g (vector) or y (scalar), with its MC error: with
@@ -81,26 +91,27 @@ def _generate(begin, end, seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, 
                 rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
             key = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)
             key_isr = rng.event_key(seed, numbers[i], rng.STAGE_ISR)
-            w = 0.0
+            w, envelope = 0.0, 1.0
             k_isr = (0.0, 0.0, 0.0, 0.0)
             sqrt_s, bx, by, bz, nx, ny, nz = sqrt_s0, bx0, by0, bz0, nx0, ny0, nz0
             for attempt in range(MAX_ATTEMPTS):
                 base = 8 * attempt
                 flux = 1.0
                 if isr.shape[0] > 0:
-                    k_isr, sqrt_s, (bx, by, bz), (nx, ny, nz) = isr_mod.radiate(
+                    x, k_isr, sqrt_s, (bx, by, bz), (nx, ny, nz) = isr_mod.radiate_x(
                         key_isr, isr, sqrt_s0, bx0, by0, bz0, nx0, ny0, nz0, her, attempt)
                     flux = (sqrt_s0 * sqrt_s0) / (sqrt_s * sqrt_s)
+                    envelope = isr_mod.ratio_at(isr, x)
                 w = phase_space_point(key, base, sqrt_s, m_l, M, kind, k1, k2, q)
                 if w <= 0.0:
                     continue
                 beams_along_z(sqrt_s, m_e, p1, p2)
                 polarisations(q[0], q[1], q[2], q[3], M, pols)
                 w *= me2(p1, p2, k1, k2, q, m_e, m_l, M, kind, pols, 3, ws) * flux
-                if rng.uniform(key, base + 5) * w_max < w:
+                if rng.uniform(key, base + 5) * w_max * envelope < w:
                     break
             ux, uy, uz, wx, wy, wz = perpendicular_basis(nx, ny, nz)
-            weight[i] = max(1.0, w / w_max)
+            weight[i] = max(1.0, w / (w_max * envelope))
             j = i * per_event
             # beams
             pdg[j], status[j] = 11, STATUS_BEAM
@@ -134,8 +145,8 @@ def _generate(begin, end, seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, 
 
 def generate(seed, first_event, n_events, beams, lepton_pdg, boson_pdg, M, kind, w_max, decay_pdg=0, isr=None):
     """Events of e+e- -> l+l- X (lab frame). ``decay_pdg`` = 0 keeps X undecayed (invisible);
-    otherwise X -> decay_pdg + anti-particle. ``isr``: the table of :func:`isr_table` (then
-    ``w_max`` must come from :func:`pilot_isr`), or None."""
+    otherwise X -> decay_pdg + anti-particle. ``isr``: the table of :func:`isr_envelope` (and
+    ``w_max`` its bound), or None."""
     per_event = (7 if decay_pdg else 5) + (1 if isr is not None else 0)
     batch = EventBatch.empty(n_events, per_event, first_number=first_event, zeroed=False)
     m_d = pdgdata.mass_GeV(decay_pdg) if decay_pdg else 0.0
