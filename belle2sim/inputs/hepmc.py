@@ -3,8 +3,9 @@
 Units are converted (MeV -> GeV, mm -> cm); each particle's production position is its
 production vertex's (the origin if it has none); its parent is the first incoming particle of
 that vertex, unless that is a beam (hard-process products have no parent, as in belle2sim's own
-events); the event's weight is its first (nominal) weight, 1 if it has none. A file that pyhepmc cannot parse, or that ends in the middle of an event, is an error
-naming the file and the last event read.
+events); the event's weight is its first (nominal) weight, 1 if it has none. A file that pyhepmc
+cannot parse, or that ends in the middle of an event, is an error naming the file and the last
+event read.
 """
 
 import numpy as np
