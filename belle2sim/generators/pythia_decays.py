@@ -5,14 +5,20 @@ K0S and Lambda decays at the decay point) POOL_SIZE times; each event then takes
 the pool, chosen by its own counter-based random number, rotated isotropically and boosted to its
 B. The pool depends only on the flavour and the seed, so results do not depend on chunking or
 threads. With POOL_SIZE = 20000 distinct decays the pool's own statistics are far below an
-efficiency's (the other B enters only through the trigger and the vetoes).
+efficiency's (the other B enters only through the trigger and the vetoes). A pool takes ~2 s to
+make (Pythia's next() and the copy of its record, ~80 us per decay): made once per machine and
+kept on disk (belle2sim/_data_cache.py), then read in milliseconds.
 """
 
 from functools import lru_cache
 
 import numpy as np
 
+from belle2sim._data_cache import cached_arrays, pythia_version
+
 POOL_SIZE = 20_000
+POOL_VERSION = 1  # (raise when b_decay_pool's settings or layout change: older files are then not read)
+_POOL_FIELDS = ("offsets", "pdg", "px", "py", "pz", "E")
 
 
 def pythia(*settings, forced=None):
@@ -38,7 +44,14 @@ def pythia(*settings, forced=None):
 @lru_cache(maxsize=8)
 def b_decay_pool(pdg, seed):
     """(offsets, pdg, px, py, pz, E) of the final-state particles of POOL_SIZE decays of a B
-    (``pdg``) at rest (GeV)."""
+    (``pdg``) at rest (GeV): from the disk cache, or made (:func:`make_b_decay_pool`) and cached."""
+    name = f"b_decay_pool_v{POOL_VERSION}_{int(pdg)}_n{POOL_SIZE}_seed{int(seed)}_pythia{pythia_version()}"
+    pool = cached_arrays(name, _POOL_FIELDS, lambda: dict(zip(_POOL_FIELDS, make_b_decay_pool(pdg, seed))))
+    return tuple(pool[field] for field in _POOL_FIELDS)
+
+
+def make_b_decay_pool(pdg, seed):
+    """:func:`b_decay_pool` made with Pythia 8."""
     pythia_ = pythia("ProcessLevel:all = off", "Random:setSeed = on",
                      f"Random:seed = {1 + (int(seed) * 7919 + abs(int(pdg))) % 900_000_000}", "Check:event = on")
     mass = pythia_.particleData.m0(int(pdg))

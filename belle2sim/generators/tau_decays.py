@@ -11,14 +11,12 @@ Particles with c tau > 1 cm (K_S, K_L, Lambda, ...) are left undecayed by Pythia
 (``ParticleDecays:limitTau0``); pi0 decay to two photons.
 """
 
-import os
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from belle2sim import rng
+from belle2sim._data_cache import cached_arrays, pythia_version
 from belle2sim._jit import inline, range_kernel
 from belle2sim.events import STATUS_DECAYED, STATUS_FINAL, EventBatch
 from belle2sim.kinematics import boost
@@ -47,11 +45,6 @@ class TauBank:
 
     def __len__(self):
         return len(self.offsets) - 1
-
-
-def _cache_path(n, seed):
-    base = Path(os.environ.get("BELLE2SIM_CACHE", Path.home() / ".cache" / "belle2sim"))
-    return base / f"tau_bank_v{BANK_VERSION}_n{n}_seed{seed}.npz"
 
 
 def make_bank(n=DEFAULT_BANK_SIZE, seed=20261125, progress=None):
@@ -93,26 +86,22 @@ def make_bank(n=DEFAULT_BANK_SIZE, seed=20261125, progress=None):
                    np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), float(m_tau))
 
 
-_LOADED = {}  # cache file -> TauBank: read once per process, not once per chunk (with its conjugate ids)
+_LOADED = {}  # (n, seed) -> TauBank: read once per process, not once per chunk (with its conjugate ids)
+_FIELDS = ("pdg", "p4", "offsets", "tau_mass_GeV")
 
 
 def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
-    """The tau bank: from the disk cache, or made (and cached, atomically) on first use."""
-    path = _cache_path(n, seed)
-    if path in _LOADED:
-        return _LOADED[path]
-    if path.exists():
-        with np.load(path) as f:
-            bank = TauBank(f["pdg"], f["p4"], f["offsets"], float(f["tau_mass_GeV"]))
+    """The tau bank: from the disk cache (belle2sim/_data_cache.py), or made and cached on first use."""
+    if (n, seed) not in _LOADED:
+        def make():
+            bank = make_bank(n, seed)
+            return {"pdg": bank.pdg, "p4": bank.p4, "offsets": bank.offsets, "tau_mass_GeV": bank.tau_mass_GeV}
+
+        f = cached_arrays(f"tau_bank_v{BANK_VERSION}_n{n}_seed{seed}_pythia{pythia_version()}", _FIELDS, make)
+        bank = TauBank(f["pdg"], f["p4"], f["offsets"], float(f["tau_mass_GeV"]))
         bank.pdg_conjugate  # (made here, once)
-        _LOADED[path] = bank
-        return bank
-    bank = make_bank(n, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")  # processes and threads apart
-    np.savez(tmp, pdg=bank.pdg, p4=bank.p4, offsets=bank.offsets, tau_mass_GeV=bank.tau_mass_GeV)
-    os.replace(tmp, path)
-    return bank
+        _LOADED[(n, seed)] = bank
+    return _LOADED[(n, seed)]
 
 
 @inline

@@ -1,0 +1,64 @@
+"""The disk cache of Pythia samples (belle2sim/_data_cache.py): same arrays back, broken files made again."""
+
+import numpy as np
+import pytest
+
+from belle2sim import _data_cache
+from belle2sim.generators import pythia_decays
+
+
+@pytest.fixture
+def small_pools(tmp_path, monkeypatch):
+    """A private cache directory and 300-decay pools (the lru cache emptied before and after)."""
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    monkeypatch.setattr(pythia_decays, "POOL_SIZE", 300)
+    pythia_decays.b_decay_pool.cache_clear()
+    yield tmp_path
+    pythia_decays.b_decay_pool.cache_clear()
+
+
+def test_a_cached_pool_is_the_pool_pythia_makes(small_pools, monkeypatch):
+    made = pythia_decays.make_b_decay_pool(521, 3)
+    first = pythia_decays.b_decay_pool(521, 3)  # made and saved
+    (saved,) = small_pools.glob("b_decay_pool_*_521_n300_seed3_*.npz")
+    pythia_decays.b_decay_pool.cache_clear()
+
+    def no_pythia(*args):
+        raise AssertionError("made again instead of read")
+
+    monkeypatch.setattr(pythia_decays, "make_b_decay_pool", no_pythia)
+    second = pythia_decays.b_decay_pool(521, 3)  # read
+    for a, b, c in zip(made, first, second):
+        assert a.dtype == c.dtype
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    assert len(second[0]) == 301 and saved.stat().st_size > 0
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip file", None])
+def test_unreadable_or_foreign_files_are_made_again(tmp_path, monkeypatch, content):
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    path = tmp_path / "sample.npz"
+    if content is None:  # a whole file with other arrays (an older layout)
+        np.savez(path, other=np.arange(3))
+    else:
+        path.write_bytes(content)
+    calls = []
+
+    def make():
+        calls.append(1)
+        return {"x": np.arange(5.0), "n": np.int64(5)}
+
+    got = _data_cache.cached_arrays("sample", ("x", "n"), make)
+    again = _data_cache.cached_arrays("sample", ("x", "n"), make)
+    assert calls == [1]  # made once, then read from the replaced file
+    np.testing.assert_array_equal(got["x"], again["x"])
+    assert int(again["n"]) == 5 and not list(tmp_path.glob("*.tmp.npz"))
+
+
+def test_a_directory_that_cannot_be_written_costs_only_the_saving(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(blocker / "cache"))
+    got = _data_cache.cached_arrays("sample", ("x",), lambda: {"x": np.ones(2)})
+    np.testing.assert_array_equal(got["x"], np.ones(2))
