@@ -78,7 +78,7 @@ def _generate(begin, end, seed, numbers, beam, m_a, m_h, visible, modes_pdg, mod
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         k_isr = (0.0, 0.0, 0.0, 0.0)
         if isr.shape[0] > 0:
-            k_isr, sqrt_s, (bx, by, bz), (ax, ay, az) = isr_mod.radiate(
+            _, k_isr, sqrt_s, (bx, by, bz), (ax, ay, az) = isr_mod.radiate(
                 rng.event_key(seed, numbers[i], rng.STAGE_ISR), isr, sqrt_s, bx, by, bz, ax, ay, az, her)
         a_vec, h_vec = production(rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR), sqrt_s, m_a, m_h,
                                   bx, by, bz, ax, ay, az)

@@ -72,7 +72,7 @@ def _generate(begin, end, seed, numbers, mass, cos_min, cos_max, beam, isr, per_
             rng.event_key(seed, numbers[i], rng.STAGE_BEAM), beam)
         k_isr = (0.0, 0.0, 0.0, 0.0)
         if isr.shape[0] > 0:
-            k_isr, sqrt_s, (bx, by, bz), (ex, ey, ez) = isr_mod.radiate(
+            _, k_isr, sqrt_s, (bx, by, bz), (ex, ey, ez) = isr_mod.radiate(
                 rng.event_key(seed, numbers[i], rng.STAGE_ISR), isr, sqrt_s, bx, by, bz, ex, ey, ez, her)
         s = sqrt_s * sqrt_s
         kg = rng.event_key(seed, numbers[i], rng.STAGE_GENERATOR)

@@ -137,18 +137,11 @@ def _draw_cos(key, a, b, two_gamma2_1, counter0):
 @inline
 def radiate(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream=0):
     """One ISR photon for an event of c.m. energy sqrt_s, c.m. velocity (bx, by, bz) in the lab
-    and e- axis (ax, ay, az) in the c.m. Returns (photon lab four-vector (px, py, pz, E),
-    sqrt(s'), velocity of the hard system in the lab, e- axis in the hard system's frame).
+    and e- axis (ax, ay, az) in the c.m. Returns (x, photon lab four-vector (px, py, pz, E),
+    sqrt(s'), velocity of the hard system in the lab, e- axis in the hard system's frame); x for a
+    generator whose acceptance divides by the table's ratio at x (:func:`ratio_at`).
     Uses draws of ``key`` (an rng.STAGE_ISR key); ``stream`` selects an independent set of
     draws (a generator that redraws the photon per attempt passes the attempt number)."""
-    _, k_lab, sqrt_sp, velocity, axis = radiate_x(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream)
-    return k_lab, sqrt_sp, velocity, axis
-
-
-@inline
-def radiate_x(key, table, sqrt_s, bx, by, bz, ax, ay, az, her, stream=0):
-    """:func:`radiate`, with the photon's energy fraction x first (for a generator whose
-    acceptance divides by the table's ratio at x: :func:`ratio_at`)."""
     base = stream << 24
     x = draw_x(key, table, base)
     c = _draw_cos(key, table[3], table[4], table[5], base + (1 << 20))

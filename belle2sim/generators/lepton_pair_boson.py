@@ -98,7 +98,7 @@ def _generate(begin, end, seed, numbers, beam, m_e, m_l, M, kind, w_max, pdg_l, 
                 base = 8 * attempt
                 flux = 1.0
                 if isr.shape[0] > 0:
-                    x, k_isr, sqrt_s, (bx, by, bz), (nx, ny, nz) = isr_mod.radiate_x(
+                    x, k_isr, sqrt_s, (bx, by, bz), (nx, ny, nz) = isr_mod.radiate(
                         key_isr, isr, sqrt_s0, bx0, by0, bz0, nx0, ny0, nz0, her, attempt)
                     flux = (sqrt_s0 * sqrt_s0) / (sqrt_s * sqrt_s)
                     envelope = isr_mod.ratio_at(isr, x)
