@@ -1,12 +1,13 @@
 """First run on a fresh installation (run: python benchmarks/bench_cold_start.py).
 
 For each channel, ``belle2sim efficiency CHANNEL`` at its defaults, wall time from the shell:
-  1. cold: an empty numba cache (a temporary NUMBA_CACHE_DIR: every kernel compiles, as on a
+  1. cold: an empty numba cache (a temporary NUMBA_CACHE_DIR, also the data cache BELLE2SIM_CACHE:
+     every kernel compiles and the Pythia decay samples are made, as on a
      fresh installation), the first-run helper process included;
   2. warm: the same command again (every kernel loads from that cache);
   3. with --baseline DIR (another checkout of belle2sim), the cold run of that checkout too, in
      the same session, so the two are compared on the same machine load.
-The difference cold - warm is what compilation costs a first run. ``belle2sim warm-up``, timed
+The difference cold - warm is what compilation (and making the decay samples) costs a first run. ``belle2sim warm-up``, timed
 with --warm-up, compiles every channel once instead.
 """
 
@@ -28,7 +29,9 @@ def wall_s(checkout, cache_dir, *args):
     """Seconds for ``python -m belle2sim.cli ARGS`` of ``checkout`` with numba's cache in cache_dir."""
     # that checkout first; the rest of PYTHONPATH kept (where the dependencies may live)
     rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != CHECKOUT]
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=os.pathsep.join([checkout, *rest]))
+    # an empty numba cache and an empty data cache (the Pythia decay samples, belle2sim/_data_cache.py)
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, BELLE2SIM_CACHE=cache_dir,
+               PYTHONPATH=os.pathsep.join([checkout, *rest]))
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "belle2sim.cli", *args]
         if args[0] == "efficiency":
