@@ -7,8 +7,8 @@ For each channel, ``belle2sim efficiency CHANNEL`` at its defaults, wall time fr
   2. warm: the same command again (every kernel loads from that cache);
   3. with --baseline DIR (another checkout of belle2sim), the cold run of that checkout too, in
      the same session, so the two are compared on the same machine load.
-The difference cold - warm is what compilation (and making the decay samples) costs a first run. ``belle2sim warm-up``, timed
-with --warm-up, compiles every channel once instead.
+The difference cold - warm is what compilation (and making the decay samples) costs a first
+run. ``belle2sim warm-up``, timed with --warm-up, compiles every channel once instead.
 """
 
 import argparse
