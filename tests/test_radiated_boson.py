@@ -165,11 +165,13 @@ def test_collinear_peaks_draw_the_density_they_return(A, B):
     n = 200_000
     c, density = draw(rs.random(n), rs.random(n))
     a = rb.UNIFORM_SHARE
-    if B > 1e-12 * A:
-        L = np.log((A + B) / (A - B))
-        cdf = lambda x: a * (x + 1) / 2 + (1 - a) / 2 * (np.log((A + B) / (A - B * x)) + np.log((A + B * x) / (A - B))) / L  # noqa: E731
-    else:  # no peak to follow: uniform
-        cdf = lambda x: (x + 1) / 2  # noqa: E731
+
+    def cdf(x):
+        if B <= 1e-12 * A:  # no peak to follow: uniform
+            return (x + 1) / 2
+        peaks = (np.log((A + B) / (A - B * x)) + np.log((A + B * x) / (A - B))) / np.log((A + B) / (A - B))
+        return a * (x + 1) / 2 + (1 - a) / 2 * peaks
+
     assert stats.kstest(c, cdf).pvalue > 1e-3
     weight = 1.0 / density
     assert abs(weight.mean() - 1.0) <= 4 * weight.std() / np.sqrt(n)
