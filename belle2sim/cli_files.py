@@ -142,7 +142,9 @@ def validate_command(n_events, output, detector, menu):
 @click.option("--menu", default=None, help="Trigger menu: a path or a shipped name [belle2_l1].")
 def warm_up_command(detector, menu):
     """Compile every numba kernel once (each channel and analysis on a few events), so that the first
-    real run does not wait for compilation. Safe to run again: cached kernels load in a second."""
+    real run does not wait for compilation; also makes the Pythia decay samples (tau bank, B-decay
+    pools), kept in ~/.cache/belle2sim ($BELLE2SIM_CACHE). Safe to run again: cached kernels load in
+    a second."""
     import time
 
     from belle2sim.detector.card import load_card
@@ -156,4 +158,4 @@ def warm_up_command(detector, menu):
         _fail(exc)
     t = time.perf_counter()
     warm_up(card, menu_, progress=lambda name, s: click.echo(f"  {name:<24} {s:6.1f} s", err=True))
-    click.echo(f"belle2sim: kernels compiled and cached in {time.perf_counter() - t:.0f} s")
+    click.echo(f"belle2sim: kernels compiled and decay samples made, cached in {time.perf_counter() - t:.0f} s")
