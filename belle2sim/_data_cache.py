@@ -5,7 +5,8 @@ the Pythia version; made once per machine and read back in milliseconds by later
 The directory is ``$BELLE2SIM_CACHE`` (default ``~/.cache/belle2sim``). A file is written under a
 temporary name and renamed into place (processes and threads writing at once each leave a whole
 file); one that cannot be read (truncated, foreign) is made again and replaced; a directory that
-cannot be written costs only the saving.
+cannot be written costs only the saving. A B-decay pool is ~9 MB and there is one per flavour and
+seed: beyond MAX_BYTES the least recently used files are deleted.
 """
 
 import os
@@ -14,6 +15,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+MAX_BYTES = 256 * 2**20
 
 
 def cache_dir():
@@ -34,7 +37,9 @@ def cached_arrays(name, keys, make):
     try:
         with np.load(path) as stored:
             if sorted(stored.files) == sorted(keys):
-                return {key: stored[key] for key in keys}
+                arrays = {key: stored[key] for key in keys}
+                _mark_used(path)
+                return arrays
     except (OSError, ValueError, EOFError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):
         pass  # not there, or not a whole file: make it
     arrays = make()
@@ -43,6 +48,34 @@ def cached_arrays(name, keys, make):
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
         np.savez(tmp, **arrays)
         os.replace(tmp, path)
+        _prune(path.parent, keep=path)
     except OSError:
         pass
     return arrays
+
+
+def _mark_used(path):
+    """The file's time set to now: the last to go when pruning (a read-only cache keeps its times)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _prune(directory, keep):
+    """Delete the least recently used files while the cache holds more than MAX_BYTES."""
+    def used(f):
+        try:
+            return f.stat().st_mtime
+        except OSError:  # (deleted meanwhile by another process)
+            return 0.0
+
+    files = sorted((f for f in directory.glob("*.npz") if ".tmp." not in f.name), key=used, reverse=True)
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+            if total > MAX_BYTES and f != keep:
+                f.unlink()
+        except OSError:
+            pass

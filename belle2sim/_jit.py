@@ -179,7 +179,9 @@ def run_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
     :func:`threads_here` contiguous pieces of at least ``min_per_piece`` items (the calling
     thread takes the last); returns the pieces' results in order."""
     n_pieces = max(1, min(threads_here(), n_items // max(1, min_per_piece)))
-    if n_pieces == 1:
+    if n_pieces == 1 or not compiled.signatures:
+        # (a first call compiles, or loads from the cache, in this thread alone: numba's typing is
+        # not set up for several threads dispatching a new kernel at once)
         return [compiled(0, n_items, *args)]
     bounds = [n_items * k // n_pieces for k in range(n_pieces + 1)]
     with _RUN_LOCK:  # one range at a time on the shared workers (callers in several threads queue here)

@@ -62,3 +62,16 @@ def test_a_directory_that_cannot_be_written_costs_only_the_saving(tmp_path, monk
     monkeypatch.setenv("BELLE2SIM_CACHE", str(blocker / "cache"))
     got = _data_cache.cached_arrays("sample", ("x",), lambda: {"x": np.ones(2)})
     np.testing.assert_array_equal(got["x"], np.ones(2))
+
+
+def test_beyond_the_budget_the_least_recently_used_files_go(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    monkeypatch.setattr(_data_cache, "MAX_BYTES", 3 * 8000 + 2000)  # room for three 8 kB arrays
+    for k, name in enumerate("abc"):
+        _data_cache.cached_arrays(name, ("x",), lambda: {"x": np.zeros(1000)})
+        os.utime(tmp_path / f"{name}.npz", (1000.0 + k, 1000.0 + k))  # a, b, c: oldest first
+    _data_cache.cached_arrays("a", ("x",), lambda: {"x": np.ones(1000)})  # read: a is now the newest
+    _data_cache.cached_arrays("d", ("x",), lambda: {"x": np.zeros(1000)})  # one too many: b goes
+    assert sorted(f.name for f in tmp_path.glob("*.npz")) == ["a.npz", "c.npz", "d.npz"]

@@ -283,7 +283,12 @@ def _check_resolutions(card):
         params = card.ecl_resolution(quantity)
         for k, region in enumerate(REGIONS):
             for e in np.geomspace(params[k, 4], 10.0, 200):
-                value = resolution.py_func(params, k + 1, e)  # (Python: no compilation in every run)
+                # the compiled helper, not its py_func: this is a process's first numba call, which
+                # sets numba's typing up here, in the main thread, before threads taking chunks
+                # call their first kernels at once (with the py_func a cold-cache run failed to
+                # type np.sqrt in a kernel first called by several threads; _jit.run_range now
+                # makes a kernel's first call in one thread too)
+                value = resolution(params, k + 1, e)
                 if value <= 0:
                     raise CardError(f"{card.path}: key 'ecl.{quantity}_resolution.{region}' "
                                     f"{card.doc['ecl'][f'{quantity}_resolution'][region]} gives a resolution "
