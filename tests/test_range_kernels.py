@@ -39,8 +39,27 @@ def pieces(monkeypatch):
     return force
 
 
+@_jit.range_kernel("out", min_per_piece=1)
+def _visit_fresh(begin, end, out):  # (called by one test only: its first call is that test's)
+    for i in range(begin, end):
+        out[i] += 1
+    return end - begin
+
+
+def test_a_kernels_first_call_runs_in_one_piece_then_ranges_are_cut(pieces):
+    """The first call of a kernel compiles it (or loads it from the cache) in the calling thread
+    alone: several threads dispatching a kernel numba had not set up failed to type np.sqrt on a
+    cold cache. Later calls share the range out."""
+    pieces(4)
+    out = np.zeros(400, dtype=np.int64)
+    assert _visit_fresh(out) == [400]
+    assert _visit_fresh(out) == [100, 100, 100, 100]
+    np.testing.assert_array_equal(out, 2)
+
+
 @pytest.mark.parametrize("n_pieces", [1, 2, 7])
 def test_every_item_is_visited_once(pieces, n_pieces):
+    _visit(np.zeros(1, dtype=np.int64))  # (compiled: a first call runs in one piece)
     pieces(n_pieces)
     out = np.zeros(1001, dtype=np.int64)
     sizes = _visit(out)
@@ -56,6 +75,7 @@ def test_small_ranges_are_not_split(pieces):
 
 
 def test_an_error_in_any_piece_reaches_the_caller_and_the_workers_stay_usable(pieces):
+    _fail_above(np.zeros(1, dtype=np.int64))  # (compiled: a first call runs in one piece)
     pieces(4)
     with pytest.raises(ValueError, match="item above 5"):
         _fail_above(np.zeros(40, dtype=np.int64))
@@ -85,6 +105,7 @@ def test_a_forked_child_starts_its_own_workers(pieces):
     """Workers started before a fork do not exist in the child: it must not wait on them."""
     import multiprocessing
 
+    _visit(np.zeros(1, dtype=np.int64))  # (compiled: a first call runs in one piece)
     pieces(3)
     _visit(np.zeros(30, dtype=np.int64))  # the parent's workers are running now
     with multiprocessing.get_context("fork").Pool(1) as pool:
