@@ -76,13 +76,18 @@ def antenna_constants(gamma):
     return math.acosh(gamma), np.sqrt(1.0 - 1.0 / (gamma * gamma)), 2.0 * gamma * gamma - 1.0
 
 
+def largest_x(s_GeV2, threshold_GeV):
+    """The table's x_max: 1 % of the way below the hard process's threshold sqrt(s')."""
+    return 0.99 * (1.0 - threshold_GeV**2 / s_GeV2)
+
+
 def packed(s_GeV2, m_e_GeV, sigma_of_s, threshold_GeV):
     """Everything the kernels need: [beta, gamma_e, x_max, antenna constants, nodes..., ratios...].
     ``threshold_GeV``: the smallest sqrt(s') at which the hard process is open (x stays 1 % of
     x_max below it)."""
     beta = beta_radiator(s_GeV2, m_e_GeV)
     gamma = np.sqrt(s_GeV2) / (2.0 * m_e_GeV)
-    x_max = 0.99 * (1.0 - threshold_GeV**2 / s_GeV2)
+    x_max = largest_x(s_GeV2, threshold_GeV)
     x, r = ratio_table(sigma_of_s, s_GeV2, x_max)
     return np.concatenate([[beta, gamma, x_max], antenna_constants(gamma), x, r])
 

@@ -50,15 +50,13 @@ def isr_envelope(seed, beams, m_l, M, kind, n=PILOT_EVENTS // 4):
     3.2x (scalar) the weights there."""
     m_e, s = pdgdata.mass_GeV(11), beams.s_GeV2
     threshold = M + 2 * m_l + 1e-3
-    x_max = 0.99 * (1.0 - threshold**2 / s)  # (as isr.packed)
-    xs = np.linspace(0.0, x_max, ENVELOPE_NODES)
+    xs = np.linspace(0.0, isr_mod.largest_x(s, threshold), ENVELOPE_NODES)
     largest = np.array([weights(np.uint64(seed), STAGE_PILOT + 2 + k, n, beams.sqrt_s_GeV * np.sqrt(1.0 - x), m_e, m_l,
                                 M, kind).max() / (1.0 - x) for k, x in enumerate(xs)])
     table = isr_mod.packed(s, m_e, lambda s_prime: np.interp(1.0 - s_prime / s, xs, largest), threshold)
-    # the table holds min(envelope / envelope(0), RATIO_CAP) / its maximum: bound x ratio(x) = envelope(x)
-    nodes = table[isr_mod.HEADER:isr_mod.HEADER + isr_mod.X_NODES]
-    bound = largest[0] * np.max(np.minimum(np.interp(nodes, xs, largest) / largest[0], isr_mod.RATIO_CAP))
-    return table, float(bound)
+    # the table's ratio is the envelope over its value at x = 0, capped and scaled to a maximum of
+    # one: bound x ratio(x) = envelope(x) (where uncapped) for the bound that makes it so at x = 0
+    return table, float(largest[0] / isr_mod.ratio_at.py_func(table, 0.0))
 
 
 def cross_section_fb(sqrt_s, m_l, M, kind, coupling, seed=12345, n=100_000):
