@@ -22,3 +22,16 @@ def scratch(name, n, dtype):
         buf = np.empty(max(n, 1), dtype=dtype)
         buffers[name] = buf
     return buf[:n]
+
+
+def scratch_arrays(name, n, dtypes):
+    """A tuple of uninitialised arrays of length n, one per dtype, reused across calls with the
+    same name; a call with the length of the previous one returns the same views (one look-up:
+    each Python step of a chunk runs from caches the kernels have just flushed, ~1-3 us apiece)."""
+    buffers = _LOCAL.__dict__.setdefault("sets", {})
+    entry = buffers.get(name)
+    if entry is not None and entry[0] == n:
+        return entry[1]
+    views = tuple(scratch(f"{name}[{k}]", n, dtype) for k, dtype in enumerate(dtypes))
+    buffers[name] = (n, views)
+    return views

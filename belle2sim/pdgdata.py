@@ -142,7 +142,7 @@ class _Table:
         from belle2sim._lookup import lookup2
 
         pdg = np.ascontiguousarray(pdg).ravel()
-        if pdg.dtype not in (np.int32, np.int64):
+        if pdg.dtype.type not in (np.int32, np.int64):  # (types, not dtypes: no conversion per chunk)
             pdg = pdg.astype(np.int64)
         response = np.empty(len(pdg), dtype=np.int8)
         charge_ = np.empty(len(pdg), dtype=np.float64)

@@ -172,20 +172,29 @@ class PointJob:
         for name, mask in cuts.items():
             passed &= mask
             counter.add(name, passed, w)
-        names = list(chunk.ftdl)
+        names = chunk.ftdl.names()
+        labels, selected_labels = self._line_labels(names)
         if lifetime_axis:  # every line at every c tau: integer sums over the packed lines
-            counter.add_packed(["line " + name for name in names], chunk.ftdl.stacked(names, copy=False))
-            counter.add_packed(["selected line " + name for name in names], chunk.psnm.stacked(names, copy=False),
-                               np.packbits(passed))
+            counter.add_packed(labels, chunk.ftdl.stacked(names, copy=False))
+            counter.add_packed(selected_labels, chunk.psnm.stacked(names, copy=False), np.packbits(passed))
         else:  # all lines at once on the packed bits, read in place (no per-line pass over the events)
-            counter.add_lines(["line " + name for name in names], *chunk.ftdl.matrix_rows(names), w)
-            counter.add_lines(["selected line " + name for name in names], *chunk.psnm.matrix_rows(names), w, passed)
+            counter.add_lines(labels, *chunk.ftdl.matrix_rows(names), w)
+            counter.add_lines(selected_labels, *chunk.psnm.matrix_rows(names), w, passed)
         for name, alone in unique.items():
             counter.add("unique " + name, passed & alone, w)
         counter.add(TRIGGER, fired, w)
         counter.add(SELECTED, passed, w)
         counter.add(TOTAL, passed & fired, w)
         return list(cuts)
+
+    def _line_labels(self, names):
+        """The counter's labels of the lines ``names`` and of the selected events firing them,
+        made once per set of lines (not per chunk)."""
+        made = getattr(self, "_labels", None)
+        if made is None or (made[0] is not names and made[0] != names):
+            made = (names, ["line " + name for name in names], ["selected line " + name for name in names])
+            self._labels = made  # (one store: threads taking chunks see one set or the other)
+        return made[1], made[2]
 
     def results(self, counter, cut_names, n_events):
         """PointResult (a list of them, one per c tau, on a lifetime axis) from a merged counter."""

@@ -216,3 +216,40 @@ def test_cluster_phi_tables_are_the_kernels_numbers(card, bin_deg):
     assert np.array_equal(phi, ref_phi, equal_nan=True) and np.array_equal(bins, ref_bins)
     assert np.all(np.abs(phi[~np.isnan(phi)]) <= np.pi)
     assert np.abs(bins).max() < 180 / bin_deg < len(np.unique(bins))  # truncation toward zero: bin 0 is twice as wide
+
+
+def test_two_menus_on_one_card_keep_their_own_trigger_kernel_arguments(tmp_path, card, menu):
+    """The trigger kernels' arguments are gathered once per (menu, period) and kept on the card:
+    a second menu with another ehigh threshold, used in turn with the first, gets its own."""
+    from belle2sim import resources
+    from belle2sim.trigger.menu import load_menu
+
+    text = resources.shipped("trigger", "belle2_l1.toml").read_text()
+    assert "ehigh_threshold_GeV = 1.0 " in text
+    path = tmp_path / "menu.toml"
+    path.write_text(text.replace("ehigh_threshold_GeV = 1.0 ", "ehigh_threshold_GeV = 3.5 "))
+    other = load_menu(path)
+    events = [[(1.5, 90, 10)], [(4.0, 90, 10)]]
+    for _ in range(2):
+        assert list(bits_for(card, menu, events)["ehigh"]) == [1, 1]
+        assert list(bits_for(card, other, events)["ehigh"]) == [0, 1]
+
+
+def test_trigger_scratch_is_reused_for_equal_lengths_and_made_anew_for_others():
+    """scratch_arrays: the same views for the same length (one look-up per chunk), new views of
+    the right length and types otherwise, and each thread its own."""
+    import threading
+
+    from belle2sim._workspace import scratch_arrays
+
+    types = (np.int8, np.float32, np.float64)
+    a = scratch_arrays("test_set", 100, types)
+    assert [x.dtype for x in a] == [np.dtype(t) for t in types] and all(len(x) == 100 for x in a)
+    assert all(x is y for x, y in zip(a, scratch_arrays("test_set", 100, types)))
+    b = scratch_arrays("test_set", 250, types)
+    assert all(len(x) == 250 for x in b)
+    other = []
+    thread = threading.Thread(target=lambda: other.append(scratch_arrays("test_set", 250, types)))
+    thread.start()
+    thread.join()
+    assert not any(np.shares_memory(x, y) for x, y in zip(b, other[0]))

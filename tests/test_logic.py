@@ -104,3 +104,20 @@ def test_compiled_menu_follows_a_copy_with_other_lines(menu):
     assert list(after) == ["only"]
     np.testing.assert_array_equal(after["only"], matrix[:, COLUMN["t2"]] == 0)
     assert list(ftdl(bits, menu)) == list(before)
+
+
+def test_input_bits_are_a_mapping_of_column_views(menu):
+    """InputBits makes a bit's column when it is read (not 50 views per chunk): each name reads
+    its column of the matrix, in place, and the mapping converts to a plain dict of them."""
+    n = 50
+    matrix = np.asfortranarray(np.random.default_rng(2).integers(0, 4, (n, len(INPUT_BITS))).astype(np.int8))
+    bits = InputBits(matrix, np.arange(n))
+    assert list(bits) == list(INPUT_BITS) and len(bits) == len(INPUT_BITS) and bits.n_events == n
+    for name in ("t2", "ehigh", INPUT_BITS[-1]):
+        np.testing.assert_array_equal(bits[name], matrix[:, COLUMN[name]])
+        assert np.shares_memory(bits[name], matrix)
+    plain = dict(bits)
+    assert set(plain) == set(INPUT_BITS)
+    np.testing.assert_array_equal(ftdl(plain, menu)["lml1"], ftdl(bits, menu)["lml1"])
+    with pytest.raises(KeyError):
+        bits["no_such_bit"]

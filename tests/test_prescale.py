@@ -99,3 +99,34 @@ def test_lines_read_from_the_menu_programs_registers_prescale_as_lines_given_one
     for name in menu.lines:
         assert np.array_equal(a[name], b[name])
     assert any(a[name].any() for name in menu.lines if menu.lines[name].prescale > 1)
+
+
+def test_a_loaded_menus_lines_edited_in_place_are_seen_by_the_next_chunk(card, menu):
+    """A loaded menu's lines are a LineTable: Menu.for_lines checks its change count, not every
+    line. Editing a line in place (a prescale, a logic) must reach the next chunk's compiled menu
+    and prescale plan, through every way of editing a dict."""
+    import dataclasses
+
+    from belle2sim.generators import dark_photon
+    from belle2sim.simulate import simulate_chunk
+    from belle2sim.trigger import logic
+    from belle2sim.trigger.menu import LineTable, load_menu
+
+    edited = load_menu()  # (its own copy: the session's menu fixture stays as loaded)
+    assert isinstance(edited.lines, LineTable)
+    n = 4000
+    batch = dark_photon.generate(2, 0, n, 1.0, 5.0, 175.0, card.beams)
+    chunk = simulate_chunk(batch, card, edited, 2)
+    name = next(k for k, line in edited.lines.items() if line.prescale == 1 and chunk.ftdl[k].any())
+    assert chunk.psnm[name].any()
+    edited.lines[name] = dataclasses.replace(edited.lines[name], prescale=0)
+    assert not simulate_chunk(batch, card, edited, 2).psnm[name].any()
+    edited.lines[name] = dataclasses.replace(edited.lines[name], prescale=1, logic="!t2", ast=logic.parse("!t2"))
+    again = simulate_chunk(batch, card, edited, 2)
+    np.testing.assert_array_equal(again.ftdl[name], again.bits["t2"] == 0)
+    before = edited.lines.version
+    for edit in (lambda t: t.update({"_a": t[name]}), lambda t: t.pop("_a"), lambda t: t.setdefault("_b", t[name]),
+                 lambda t: t.__delitem__("_b"), lambda t: t.__ior__({"_c": t[name]}), lambda t: t.popitem()):
+        edit(edited.lines)
+    assert edited.lines.version == before + 6 and not {"_a", "_b", "_c"} & set(edited.lines)
+    assert list(simulate_chunk(batch, card, edited, 2).ftdl) == list(edited.lines)

@@ -36,7 +36,7 @@ import numpy as np
 
 from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
-from belle2sim._workspace import scratch
+from belle2sim._workspace import scratch_arrays
 from belle2sim.detector import directions
 from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
@@ -249,16 +249,23 @@ def simulate_ecl(batch, response, card, seed, charge=None):
         charge = pdgdata.charges(batch.pdg)
     out = EclDeposits(batch.n_particles)
     out.momentum_theta_rad, out.momentum_phi_rad = directions.momentum_angles(batch)
-    entry_theta, entry_phi = (scratch(f"ecl_entry_{c}", batch.n_particles, np.float64) for c in ("theta", "phi"))
+    # entry theta, phi; the unit vectors of the merging
+    entry_theta, entry_phi, ux, uy, uz = scratch_arrays("ecl", batch.n_particles, (np.float64,) * 5)
+    region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged = card.cached(
+        "ecl_kernel_arguments", lambda: _kernel_arguments(card))
     calorimeter_entries(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
-                        out.momentum_theta_rad, out.momentum_phi_rad, card.ecl_charged_params(), entry_theta, entry_phi)
-    ecl = card.doc["ecl"]
+                        out.momentum_theta_rad, out.momentum_phi_rad, charged, entry_theta, entry_phi)
     ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                  batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
-                 card.ecl_region_theta_rad(), card.ecl_resolution("energy"),
-                 card.ecl_resolution("theta"), card.ecl_resolution("phi"),
-                 float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
-                 card.ecl_charged_params(), out.momentum_theta_rad, out.momentum_phi_rad, entry_theta, entry_phi,
-                 out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster,
-                 *(scratch(f"ecl_unit_{c}", batch.n_particles, np.float64) for c in "xyz"))
+                 region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
+                 charged, out.momentum_theta_rad, out.momentum_phi_rad, entry_theta, entry_phi,
+                 out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster, ux, uy, uz)
     return out
+
+
+def _kernel_arguments(card):
+    """The card's numbers the ECL kernels take, gathered once per card (one look-up per chunk)."""
+    ecl = card.doc["ecl"]
+    return (card.ecl_region_theta_rad(), card.ecl_resolution("energy"), card.ecl_resolution("theta"),
+            card.ecl_resolution("phi"), float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
+            card.ecl_charged_params())

@@ -164,10 +164,12 @@ def simulate_tracks(batch, response, charge, deposits, card, seed):
     angles the ECL kernel wrote)."""
     out = Tracks(batch.n_particles)
     theta, phi = deposits.momentum_angles(batch)
+    tracking, pid, layers, displaced = card.cached("tracking_kernel_arguments", lambda: (
+        card.tracking_params(), card.pid_params(), card.cached("axial_layers", lambda: axial_layers(card)),
+        card.displaced_params()))  # (one look-up per chunk)
     track_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                    batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi,
-                   deposits.energy_GeV, card.tracking_params(), card.pid_params(),
-                   card.cached("axial_layers", lambda: axial_layers(card)), card.displaced_params(),
+                   deposits.energy_GeV, tracking, pid, layers, displaced,
                    out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,
                    out.electron_id, out.klm_hit)
     return out

@@ -5,12 +5,13 @@ The three trigger levels of Belle II are kept apart: input bits (this module), o
 """
 
 import zlib
+from collections.abc import Mapping
 
 import numpy as np
 
 from belle2sim import rng
 from belle2sim._jit import range_kernel
-from belle2sim._workspace import scratch
+from belle2sim._workspace import scratch_arrays
 from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
@@ -30,64 +31,54 @@ ENERGY_SUM_COUNTER = 1 << 40  # above every per-particle counter of the trigger 
 _N_ECL = len(ECL_BITS)
 
 
-class InputBits(dict):
-    """name -> int8 column (one entry per event), views into one (n_events, n_bits) matrix."""
+class InputBits(Mapping):
+    """name -> int8 column (one entry per event), a view into one (n_events, n_bits) matrix made
+    when read: the menu program reads the matrix, so a chunk makes no view per bit (50 of them
+    cost ~50 us of GIL per chunk, measured in the flow of a chunk, where each Python step runs
+    from cold caches after the kernels)."""
 
     def __init__(self, matrix, number):
-        super().__init__({name: matrix[:, k] for k, name in enumerate(INPUT_BITS)})
         self.matrix = matrix
         self.number = number
 
+    def __getitem__(self, name):
+        return self.matrix[:, COLUMN[name]]
+
+    def __iter__(self):
+        return iter(INPUT_BITS)
+
     def __len__(self):
-        return len(self.number)
+        return len(INPUT_BITS)
+
+    @property
+    def n_events(self):
+        return self.matrix.shape[0]
 
 
 def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period=None):
     """All input bits for ``batch`` given its ECL deposits, charges and tracks (KLM hits).
     ``period`` names the card's trigger-object calibration (None: the card's default)."""
-    calib = card.trigger_calibration(period)
     n_events, n = len(batch), batch.n_particles
+    ecl, cdc, grl, calib = _kernel_arguments(card, menu, period)
     # column-major: each bit is contiguous for the line evaluation; kernels write by event
     matrix = np.empty((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
     _clear(matrix.T)  # zeroed in a kernel, not by np.zeros under the GIL (threads take whole chunks)
-    field_T = card.doc["cdc"]["magnetic_field_T"]
-    params, sets = menu.cached("ecl", lambda: pack_parameters(
-        menu.inputs["ecl"], card.doc["ecl_trigger"]["tc_threshold_GeV"]))
     # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
-    w_ring = scratch("ecl_trg_ring", n, np.int8)
-    w_phi = scratch("ecl_trg_phi", n, np.int16)
-    w_label = scratch("ecl_trg_label", n, np.int32)
-    dep_tc = scratch("ecl_trg_dep_tc", n, np.int32)
-    w_E, w_ecm, w_tcm, w_pcm = (scratch(f"ecl_trg_{k}", n, np.float32) for k in "Ectp")
-    w_centre = scratch("ecl_trg_centre", n, np.float64)
+    (w_ring, w_phi, w_label, dep_tc, w_E, w_ecm, w_tcm, w_pcm, w_centre, trk_particle, trk_phi0, trk_3d,
+     trk_in, trk_face_bin) = scratch_arrays("trigger", n, _SCRATCH_TYPES)
     bha_pair = np.empty((n_events, 2), dtype=np.int32)
-    edges, segments, offsets = card.tc_theta_edges_rad(), card.tc_phi_segments(), card.tc_phi_offsets_rad()
-    lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, offsets, card.beams.boost_vector))
     ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
-                     deposits.region, edges, segments, offsets, *lut, params, sets,
-                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc, bha_pair,
-                     matrix[:, :_N_ECL])
-    trk_particle = scratch("trg_trk_particle", n, np.int32)
-    trk_phi0 = scratch("trg_trk_phi0", n, np.float32)
-    trk_3d = scratch("trg_trk_3d", n, np.bool_)
-    trk_in = scratch("trg_trk_in", n, np.bool_)
-    trk_face_bin = scratch("trg_trk_face_bin", n, np.int32)
-    c0 = _N_ECL
+                     deposits.region, *ecl, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc,
+                     bha_pair, matrix[:, :_N_ECL])
     mom_theta, mom_phi = deposits.momentum_angles(batch)
     cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
-                     batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi,
-                     card.cached("axial_layers", lambda: axial_layers(card)), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
-                         menu.inputs["cdc"], field_T, menu.inputs.get("displaced"))), calib, trk_particle, trk_phi0, trk_3d, trk_in,
-                     matrix[:, c0:c0 + N_CDC_BITS])
-    c0 += N_CDC_BITS
-    grl_params = menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"], field_T))
+                     batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, *cdc, calib,
+                     trk_particle, trk_phi0, trk_3d, trk_in, matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
+    grl_params, phi_tables = grl
     grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
                       matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                      w_E, w_ring, w_phi, *card.cached(("grl_cluster_phi", grl_params[grl_bits.G_BIN]),
-                                                        lambda: grl_bits.cluster_phi_tables(
-                                                            segments, offsets, grl_params[grl_bits.G_BIN])),
-                      deposits.theta_rad, tracks.klm_hit, bha_pair, grl_params, calib, trk_face_bin,
-                      matrix[:, c0:c0 + N_GRL_BITS])
+                      w_E, w_ring, w_phi, *phi_tables, deposits.theta_rad, tracks.klm_hit, bha_pair, grl_params,
+                      calib, trk_face_bin, matrix[:, _N_ECL + N_CDC_BITS:_N_ECL + N_CDC_BITS + N_GRL_BITS])
     # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
     # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit
     # under the GIL while other threads take chunks)
@@ -96,12 +87,44 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     return InputBits(matrix, batch.number)
 
 
+# the trigger kernels' scratch, one slot per particle: ECL trigger (ring, phi segment, label, TC of
+# each deposit, energy, c.m. energy, theta, phi, centre), CDC trigger (particle, phi0, 3D, in
+# acceptance of each track), GRL (face bin)
+_SCRATCH_TYPES = (np.int8, np.int16, np.int32, np.int32, np.float32, np.float32, np.float32, np.float32, np.float64,
+                  np.int32, np.float32, np.bool_, np.bool_, np.int32)
+
+
+def _kernel_arguments(card, menu, period):
+    """The card's and the menu's numbers the trigger kernels take: (ECL trigger arguments, CDC
+    trigger arguments, (GRL parameters, cluster phi tables), calibration), gathered once per
+    card, menu and period (one look-up per chunk instead of ~20 steps)."""
+    key = ("trigger_kernel_arguments", id(menu), period)
+    # (the entry holds the menu: no other menu can have its id while the card keeps it; an
+    # unknown period is an error when the entry is made)
+    return card.cached(key, lambda: (menu, _gather_kernel_arguments(card, menu, card.resolve_period(period))))[1]
+
+
+def _gather_kernel_arguments(card, menu, period):
+    field_T = card.doc["cdc"]["magnetic_field_T"]
+    params, sets = menu.cached("ecl", lambda: pack_parameters(
+        menu.inputs["ecl"], card.doc["ecl_trigger"]["tc_threshold_GeV"]))
+    edges, segments, offsets = card.tc_theta_edges_rad(), card.tc_phi_segments(), card.tc_phi_offsets_rad()
+    lut = card.cached("tc_lut", lambda: tc_lookup_tables(edges, segments, offsets, card.beams.boost_vector))
+    cdc = (card.cached("axial_layers", lambda: axial_layers(card)), menu.cached("cdc", lambda: cdc_bits.pack_parameters(
+        menu.inputs["cdc"], field_T, menu.inputs.get("displaced"))))
+    grl_params = menu.cached("grl", lambda: grl_bits.pack_parameters(menu.inputs["grl"], field_T))
+    phi_tables = card.cached(("grl_cluster_phi", grl_params[grl_bits.G_BIN]), lambda: grl_bits.cluster_phi_tables(
+        segments, offsets, grl_params[grl_bits.G_BIN]))
+    return (edges, segments, offsets, *lut, params, sets), cdc, (grl_params, phi_tables), \
+        card.trigger_calibration(period)
+
+
 def ftdl(bits, menu):
     """Output lines before prescale (a PackedLines mapping name -> bool array). Sub-expressions
     shared by several lines (``!bha_veto``, ``!veto``, ...) are computed once, on bit-packed
     arrays, and the lines stay packed until read: input bits of a chunk (InputBits) through the
     menu compiled to one kernel (logic_program.py), any other mapping through NumPy."""
-    n = len(next(iter(bits.values())))
+    n = bits.n_events if isinstance(bits, InputBits) else len(next(iter(bits.values())))
     if isinstance(bits, InputBits) and logic_program.USABLE:
         program = menu.for_lines("logic_program", lambda: logic_program.LogicProgram(
             {name: line.ast for name, line in menu.lines.items()}, COLUMN))
@@ -122,22 +145,24 @@ def compile_menu_program(menu):
 def psnm(lines, menu, seed, numbers):
     """Lines after prescale. A prescale N keeps a fired line with probability 1/N, drawn from
     (seed, event number, line name): the same event keeps the same decision in any chunking."""
-    names = tuple(lines.packed)
-    counters, probability, scaled, row_of = menu.for_lines(("prescale", names), lambda: _prescale_plan(menu, names))
+    names = lines.names()
+    counters, probability, scaled, row_of, rows_cache = menu.for_lines(
+        ("prescale", names), lambda: _prescale_plan(menu, names))
     fired, rows = lines.matrix_rows(names)  # (no copy of the menu program's registers)
     out = np.empty((len(names), (lines.n_events + 7) // 8), dtype=np.uint8)
     prescale_packed(np.uint64(seed), numbers, counters, probability, scaled, rows, fired, out)
-    return PackedLines(PackedRows(out, row_of, out.shape[1]), lines.n_events)
+    return PackedLines(PackedRows(out, row_of, out.shape[1], rows_cache, names), lines.n_events)
 
 
 def _prescale_plan(menu, names):
     """(counter of each line, the probability 1 / N to keep a fired event (1: prescale 1, 0:
-    prescale 0), the rows with a prescale N > 1, name -> row) of ``names``."""
+    prescale 0), the rows with a prescale N > 1, name -> row, a row cache for PackedRows) of
+    ``names``."""
     prescales = [menu.lines[name].prescale for name in names]
     return (np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in names], dtype=np.uint64),
             np.array([1.0 / n if n > 0 else 0.0 for n in prescales]),
             np.array([k for k, n in enumerate(prescales) if n > 1], dtype=np.int64),
-            {name: k for k, name in enumerate(names)})
+            {name: k for k, name in enumerate(names)}, {})
 
 
 @range_kernel(lambda rows: rows.shape[0], min_per_piece=4)

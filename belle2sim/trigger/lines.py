@@ -38,11 +38,15 @@ class PackedLines(Mapping):
             return self.packed.stacked(names, copy)
         return np.stack([self.packed[name] for name in names])
 
+    def names(self):
+        """The lines' names, a tuple (made once per menu where the lines are rows of a matrix)."""
+        return self.packed.names if isinstance(self.packed, PackedRows) else tuple(self.packed)
+
     def matrix_rows(self, names):
         """(uint8 matrix, row of each of ``names`` in it): the lines without a copy where they
         are rows of one matrix already (to read only; row bytes past ceil(n / 8) are padding)."""
         if isinstance(self.packed, PackedRows):
-            return self.packed.matrix, np.array([self.packed.row_of[name] for name in names], dtype=np.int64)
+            return self.packed.matrix, self.packed.rows(names)
         return self.stacked(names), np.arange(len(names), dtype=np.int64)
 
     def count(self, name, packed_mask=None):
@@ -55,8 +59,27 @@ class PackedRows(Mapping):
     """name -> packed line, each a row of one uint8 matrix (the compiled menu's registers, or
     the lines after prescale): no array object per line until one is read."""
 
-    def __init__(self, matrix, row_of, n_bytes):
+    def __init__(self, matrix, row_of, n_bytes, rows_cache=None, names=None):
         self.matrix, self.row_of, self.n_bytes = matrix, row_of, n_bytes
+        # shared by the chunks of one row_of: names -> their rows, and the tuple of all names
+        self._rows_cache, self._names = rows_cache, names
+
+    @property
+    def names(self):
+        """All names, in row order of ``row_of``'s iteration (a tuple)."""
+        if self._names is None:
+            self._names = tuple(self.row_of)
+        return self._names
+
+    def rows(self, names):
+        """The row of each of ``names``, an int64 array (to read only; kept for a tuple of names)."""
+        cache = self._rows_cache if isinstance(names, tuple) else None
+        rows = None if cache is None else cache.get(names)
+        if rows is None:
+            rows = np.array([self.row_of[name] for name in names], dtype=np.int64)
+            if cache is not None:
+                cache[names] = rows
+        return rows
 
     def __getitem__(self, name):
         return self.matrix[self.row_of[name], :self.n_bytes]

@@ -41,6 +41,7 @@ class LogicProgram:
         self.lines = {name: self._emit(ast) for name, ast in lines.items()}
         self.code = np.array(self._code, dtype=np.int64).reshape(-1, 5)
         self.n_registers = len(self._register)
+        self.rows_cache, self.names = {}, tuple(self.lines)  # (for PackedRows: made once, not per chunk)
 
     def _new(self, ast, op, a, b=0, c=0):
         out = len(self._register)
@@ -79,7 +80,7 @@ class LogicProgram:
         n_bytes = (n_events + 7) // 8
         registers = np.empty((self.n_registers, (n_bytes + 7) // 8), dtype=np.uint64)
         _run_program(self.code, matrix.T, n_events, registers)
-        return PackedRows(registers.view(np.uint8), self.lines, n_bytes)
+        return PackedRows(registers.view(np.uint8), self.lines, n_bytes, self.rows_cache, self.names)
 
 
 USABLE = sys.byteorder == "little"  # the words hold packbits' bytes in memory order
