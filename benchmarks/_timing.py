@@ -59,6 +59,28 @@ class KernelClock:
 
         _jit.run_range = timed
 
+    def split(self, work, threads, repeat=7):
+        """(median seconds outside kernels, median seconds inside them) over ``repeat`` calls of
+        ``work()`` on ``threads`` threads, after a warm-up call: each median taken on its own, so
+        that the kernels' noise (most of the time) does not leak into the small serial part."""
+        import gc
+        import statistics
+
+        import numba
+
+        numba.set_num_threads(threads)
+        work()
+        outside, inside = [], []
+        for _ in range(repeat):
+            self.seconds = 0.0
+            gc.collect()
+            t = time.perf_counter()
+            work()
+            total = time.perf_counter() - t
+            outside.append(total - self.seconds)
+            inside.append(self.seconds)
+        return statistics.median(outside), statistics.median(inside)
+
     def measure(self, work, threads, repeat=3):
         """(wall seconds, seconds inside kernels) of the fastest of ``repeat`` calls of ``work()``
         on ``threads`` threads, after one warm-up call (compilation, caches, workers started)."""

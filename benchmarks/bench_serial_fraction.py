@@ -4,7 +4,8 @@ Without a 16-core machine the scaling target is shown this way: every parallel k
 belle2sim (each range kernel's call of belle2sim._jit.run_range, which shares its items out over
 the threads) is timed while a workload runs; the time outside them (Python steps, numpy, allocation,
 menu evaluation) is the serial part s, the time inside them the parallel part p (measured with
-one thread), and Amdahl's bound for N threads is (s + p) / (s + p / N). Workloads: detector +
+one thread; medians over ``--repeat`` runs, s and p each on its own, so that the kernels' noise does
+not leak into s), and Amdahl's bound for N threads is (s + p) / (s + p / N). Workloads: detector +
 trigger on single-photon, four-muon and Pythia 8 q qbar events, and the whole efficiency job of
 zprime-mumu (generation, detector, trigger, selection, counting). With ``--channels`` (a list, or
 ``all``), instead the whole job of each channel at the middle point of its default scan, 2e5
@@ -31,6 +32,8 @@ from belle2sim.trigger.menu import load_menu  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json")
+    ap.add_argument("--repeat", type=int, default=7, help="runs per workload; medians of the time outside and inside "
+                                                              "kernels, each on its own [7]")
     ap.add_argument("--channels", help="whole jobs of these channels instead (comma-separated, or 'all')")
     a = ap.parse_args()
     card, menu = load_card(), load_menu()
@@ -46,16 +49,19 @@ def main():
         "four-muon": [mumu.generate(1, f, 100_000, p_mumu, card) for f in range(0, 300_000, 100_000)],
         "q qbar": [PythiaSample("qqbar", card).generate(1, 0, 20_000)],
     }
-    out = {"cores": numba.config.NUMBA_NUM_THREADS}
+    n_chunks = {f"{k} detector+trigger": len(v) for k, v in samples.items()}
+    n_chunks["zprime-mumu job (3e5 events)"] = 3  # (its tasks: 1e5-event chunks on one thread)
+    out = {"cores": numba.config.NUMBA_NUM_THREADS, "repeats": a.repeat}
     workloads = {f"{k} detector+trigger": (lambda chunks=v: [simulate_chunk(c, card, menu, 1) for c in chunks])
                  for k, v in samples.items()}
     p_job = mumu.resolve_parameters({"mass_GeV": 2.0}, card)
     workloads["zprime-mumu job (3e5 events)"] = lambda: run_point(mumu, p_job, card, menu, 300_000, 1)
     for name, work in workloads.items():
-        t1, inside1 = clock.measure(work, 1)
+        serial, inside1 = clock.split(work, 1, a.repeat)
+        t1 = serial + inside1
         t2, _ = clock.measure(work, min(2, numba.config.NUMBA_NUM_THREADS))
-        serial = t1 - inside1
         out[f"{name}: 1 thread [s]"] = t1
+        out[f"{name}: outside kernels per chunk [ms]"] = 1e3 * serial / n_chunks[name]
         out[f"{name}: 2 threads [s]"] = t2
         out[f"{name}: serial fraction (1 thread)"] = serial / t1
         for n in (2, 16):
