@@ -52,8 +52,11 @@ def main():
     n_chunks = {f"{k} detector+trigger": len(v) for k, v in samples.items()}
     n_chunks["zprime-mumu job (3e5 events)"] = 3  # (its tasks: 1e5-event chunks on one thread)
     out = {"cores": numba.config.NUMBA_NUM_THREADS, "repeats": a.repeat}
-    workloads = {f"{k} detector+trigger": (lambda chunks=v: [simulate_chunk(c, card, menu, 1) for c in chunks])
-                 for k, v in samples.items()}
+    def chunk_by_chunk(chunks):
+        for c in chunks:  # each result dropped before the next chunk, as a job's tasks do (holding
+            simulate_chunk(c, card, menu, 1)  # all ten kept the allocator from reusing their memory)
+
+    workloads = {f"{k} detector+trigger": (lambda chunks=v: chunk_by_chunk(chunks)) for k, v in samples.items()}
     p_job = mumu.resolve_parameters({"mass_GeV": 2.0}, card)
     workloads["zprime-mumu job (3e5 events)"] = lambda: run_point(mumu, p_job, card, menu, 300_000, 1)
     for name, work in workloads.items():
