@@ -42,12 +42,6 @@ class Counter:
         self._chunk = None  # (weights, unit-weight mask, positions of the other weights) of the last chunk
         self.add_total(np.zeros(0))
 
-    def _accumulate(self, name, weights):
-        unit = weights == 1.0
-        self._n[name] = self._n.get(name, 0) + int(np.count_nonzero(unit))
-        if not unit.all():
-            self._other.setdefault(name, []).extend(weights[~unit].tolist())
-
     def __getstate__(self):  # (sent between processes: without the last chunk's weights)
         return {**self.__dict__, "_chunk": None}
 
@@ -66,7 +60,11 @@ class Counter:
         return n + math.fsum(other), n + math.fsum(w * w for w in other)
 
     def add_total(self, weight):
-        self._accumulate(None, np.asarray(weight, dtype=float))
+        weight = np.asarray(weight, dtype=float)
+        _, other = self._split(weight)
+        self._n[None] = self._n.get(None, 0) + len(weight) - len(other)
+        if len(other):
+            self._other.setdefault(None, []).extend(weight[other].tolist())
 
     def add(self, name, mask, weight):
         unit, other = self._split(weight)
@@ -83,13 +81,17 @@ class Counter:
         events set in it (and in the boolean ``mask``) under ``names[l]``: one popcount kernel over
         all lines for the unit weights, and the few other weights (matrix-element overflows)
         gathered per line, so a chunk costs no per-line pass over its events."""
-        unit = weight == 1.0
-        keep = unit if mask is None else unit & mask
+        unit, other = self._split(weight)  # (found once per chunk; unit None: every weight is 1)
+        if unit is None:
+            keep = np.ones(len(weight), dtype=np.bool_) if mask is None else mask
+        else:
+            keep = unit if mask is None else unit & mask
         counts = np.empty(len(rows), dtype=np.int64)
         masked_popcounts(matrix, rows, (len(weight) + 7) // 8, np.packbits(keep), counts)
         for name, c in zip(names, counts.tolist()):
             self._n[name] = self._n.get(name, 0) + c
-        other = np.flatnonzero(~unit if mask is None else mask & ~unit)
+        if mask is not None and len(other):
+            other = other[mask[other]]
         if len(other):
             bits = (matrix[rows[:, None], other >> 3] >> (7 - (other & 7)).astype(np.uint8)) & 1
             w = weight[other]

@@ -20,7 +20,7 @@ from belle2sim import _jit
 from belle2sim.chunk_threads import job_tasks, map_tasks
 from belle2sim.maps import Counter
 from belle2sim.simulate import add_trigger, simulate_detector
-from belle2sim.trigger.analysis import resolve, trigger_terms
+from belle2sim.trigger.analysis import is_or_of_lines, or_terms_packed, resolve, trigger_terms
 
 TRIGGER = "trigger"
 
@@ -95,7 +95,10 @@ class PointJob:
         self.analysis = analysis or channel.analysis()
         self.trigger = trigger or AnalysisTrigger(self.analysis.trigger, self.analysis.trigger_source)
         self.period = period or self.analysis.period
-        self.ast, self.trigger_lines = resolve(self.trigger, menu)
+        self.ast, trigger_lines = resolve(self.trigger, menu)
+        self.trigger_lines = tuple(trigger_lines)
+        self._unique_labels = ["unique " + name for name in self.trigger_lines]
+        self._or_trigger = is_or_of_lines(self.ast, self.trigger_lines)
         self.llp = channel.long_lived_pdg
         if lifetimes_cm is not None and self.llp is None:
             from belle2sim.errors import ParameterError
@@ -167,7 +170,12 @@ class PointJob:
             add_trigger(chunk, batch, card, self.menu, seed, self.period)
         w = batch.weight
         counter.add_total(w)
-        fired, unique = trigger_terms(self.ast, self.trigger_lines, chunk.bits, chunk.psnm)
+        packed_terms = self._or_trigger and not lifetime_axis
+        if packed_terms:  # (every analysis's trigger: the events each line fires alone stay packed)
+            fired, alone = or_terms_packed(self.trigger_lines, chunk.psnm)
+            fired = np.unpackbits(fired, count=n).view(np.bool_)
+        else:
+            fired, unique = trigger_terms(self.ast, self.trigger_lines, chunk.bits, chunk.psnm)
         passed = np.ones(n, dtype=np.bool_)
         for name, mask in cuts.items():
             passed &= mask
@@ -180,8 +188,11 @@ class PointJob:
         else:  # all lines at once on the packed bits, read in place (no per-line pass over the events)
             counter.add_lines(labels, *chunk.ftdl.matrix_rows(names), w)
             counter.add_lines(selected_labels, *chunk.psnm.matrix_rows(names), w, passed)
-        for name, alone in unique.items():
-            counter.add("unique " + name, passed & alone, w)
+        if packed_terms:
+            counter.add_lines(self._unique_labels, alone, np.arange(len(alone)), w, passed)
+        else:
+            for name, alone in unique.items():
+                counter.add("unique " + name, passed & alone, w)
         counter.add(TRIGGER, fired, w)
         counter.add(SELECTED, passed, w)
         counter.add(TOTAL, passed & fired, w)
@@ -203,7 +214,7 @@ class PointJob:
         def result(point_params, point_counter):
             return PointResult(
                 params=point_params, n_generated=n_events, counter=point_counter,
-                cut_flow=cut_names + [TOTAL], lines=list(self.menu.lines), trigger_lines=self.trigger_lines,
+                cut_flow=cut_names + [TOTAL], lines=list(self.menu.lines), trigger_lines=list(self.trigger_lines),
                 cross_section_fb=float(channel.cross_section_fb(params, card)),
                 branching_fraction=float(channel.branching_fraction(params, card)),
             )

@@ -80,8 +80,8 @@ def channel_jobs(a, card, menu, clock, events=200_000):
     for name in names:
         ch = get(name)
         params = ch.resolve_parameters({ch.scan_parameter: ch.default_scan[len(ch.default_scan) // 2]}, card)
-        t1, inside1 = clock.measure(lambda: run_point(ch, params, card, menu, events, 1), 1, repeat=2)
-        serial = t1 - inside1
+        serial, inside1 = clock.split(lambda: run_point(ch, params, card, menu, events, 1), 1, min(a.repeat, 3))
+        t1 = serial + inside1
         out[f"{name}: 1 thread [s]"] = t1
         out[f"{name}: outside kernels [ms]"] = 1e3 * serial
         out[f"{name}: serial fraction"] = serial / t1

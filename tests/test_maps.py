@@ -69,8 +69,9 @@ def test_counter_sums_are_exact_whatever_the_weights_and_masks():
     assert pickle.loads(pickle.dumps(c))._sums("a") == c._sums("a")
 
 
+@pytest.mark.parametrize("all_unit", [False, True])
 @pytest.mark.parametrize("n_events", [5003, 64, 7])
-def test_line_counts_read_in_place_equal_one_selection_at_a_time(n_events):
+def test_line_counts_read_in_place_equal_one_selection_at_a_time(n_events, all_unit):
     """Counter.add_lines (the lines of a chunk counted on the packed rows of the menu's registers,
     in place, in any row order, under an event mask) adds to each line what Counter.add would with
     that line's unpacked events: the unit weights by popcount (eight bytes at a time, then the
@@ -81,6 +82,9 @@ def test_line_counts_read_in_place_equal_one_selection_at_a_time(n_events):
     matrix = r.integers(0, 256, (n_lines + 2, n_bytes + 5), dtype=np.uint8)  # padding set at random
     rows = r.permutation(n_lines + 2)[:n_lines].astype(np.int64)
     w = np.where(r.random(n_events) < 0.05, r.uniform(1.0, 3.0, n_events), 1.0)
+    if all_unit:  # (the usual chunk: every weight 1, no per-weight work)
+        w = np.ones(n_events)
+    assert all_unit or n_events < 100 or (w != 1.0).any()
     mask = r.random(n_events) < 0.6
     names = [f"line {k}" for k in range(n_lines)]
     packed, one_by_one = Counter(), Counter()
@@ -90,7 +94,10 @@ def test_line_counts_read_in_place_equal_one_selection_at_a_time(n_events):
         fired = np.unpackbits(matrix[row], count=n_events).view(np.bool_)
         one_by_one.add(name, fired, w)
         one_by_one.add("selected " + name, fired & mask, w)
+    packed.add_total(w)
+    one_by_one.add(None, np.ones(n_events, dtype=np.bool_), w)
     for name in names:
         for key in (name, "selected " + name):
             assert packed._sums(key) == one_by_one._sums(key)
+    assert packed._sums(None) == one_by_one._sums(None) and packed._sums(None)[0] >= n_events
     assert packed._sums(names[0])[0] > 0
