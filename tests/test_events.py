@@ -128,3 +128,24 @@ def test_qed_generator_writes_every_slot(process, card, monkeypatch):
     clean, dirty = _generated_twice(monkeypatch, lambda: qed.generate(5, 100, 1500, card.beams, process, 10, 170))
     for field in _PARTICLE_FIELDS:
         np.testing.assert_array_equal(getattr(dirty, field), getattr(clean, field), err_msg=field)
+
+
+def test_allocated_batches_have_the_constructors_types_and_refuse_bad_offsets():
+    """EventBatch.allocate makes its arrays itself and skips the constructor's conversions: they
+    must be what the constructor would make (types, lengths, unit weights), and offsets that do
+    not fit the events are still an error."""
+    import pytest
+
+    from belle2sim.events import EventBatch
+
+    made = EventBatch.empty(4, 3, first_number=10, zeroed=True)
+    built = EventBatch(**{f: getattr(made, f) for f in ("pdg", "px", "py", "pz", "E", "vx", "vy", "vz", "parent",
+                                                      "status", "offsets", "weight", "number")})
+    for f, value in vars(built).items():
+        assert getattr(made, f).dtype == value.dtype and getattr(made, f).shape == value.shape, f
+    assert list(made.offsets) == [0, 3, 6, 9, 12] and list(made.number) == [10, 11, 12, 13]
+    assert (made.weight == 1.0).all() and made.n_particles == 12 and len(made) == 4
+    with pytest.raises(ValueError, match="offsets"):
+        EventBatch.allocate(np.array([1, 3, 5]), np.arange(2))
+    with pytest.raises(ValueError, match="offsets"):
+        EventBatch.allocate(np.array([0, 3]), np.arange(2))

@@ -15,6 +15,8 @@ two A' with their pairs; with ISR (generators/isr.py, x weighted by the closed-f
 sigma(s') / sigma(s)) the initial-state photon last, the process above happening at sqrt(s').
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 from belle2sim import pdgdata, rng
@@ -111,12 +113,16 @@ def _generate(begin, end, seed, numbers, beam, m_a, m_h, visible, modes_pdg, mod
             _write(out, s_a + 2, d2, -modes_pdg[mode], STATUS_FINAL, s_a - j, vtx)
 
 
+@lru_cache(maxsize=64)  # once per point, not per chunk (read only)
+def _isr_table(s_GeV2, m_a, m_h):
+    return isr_mod.packed(s_GeV2, pdgdata.mass_GeV(11), lambda s: cross_section_fb(s, m_a, m_h, 1.0, 1.0),
+                          m_a + m_h + 1e-3)
+
+
 def generate(seed, first_event, n_events, beams, m_a, m_h, visible, modes, isr=False):
     """Events of e+e- -> A' h'; ``modes`` maps A' decay PDG (11, 13, 211) -> relative weight."""
     per_event = (12 if visible else 6) + (1 if isr else 0)
-    table = (isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11),
-                            lambda s: cross_section_fb(s, m_a, m_h, 1.0, 1.0), m_a + m_h + 1e-3)
-             if isr else np.zeros(0))
+    table = _isr_table(float(beams.s_GeV2), float(m_a), float(m_h)) if isr else np.zeros(0)
     batch = EventBatch.empty(n_events, per_event, first_number=first_event, zeroed=False)
     codes = np.array(list(modes), dtype=np.int64)
     w = np.array([modes[c] for c in codes], dtype=float)

@@ -18,6 +18,8 @@ Sampling: proposal 1/sin^2 theta (inverse CDF c = tanh(u)), exact accept-reject 
 probability [(1 + c^2) + K] / (2 + K) >= 1/2, K = 4 s M^2 / (s - M^2)^2.
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 from belle2sim import rng
@@ -108,9 +110,14 @@ def _generate(begin, end, seed, numbers, mass, cos_min, cos_max, beam, isr, per_
 
 
 def isr_table(beams, mass_GeV, cos_min, cos_max):
+    return _isr_table(float(beams.s_GeV2), float(mass_GeV), float(cos_min), float(cos_max))
+
+
+@lru_cache(maxsize=64)  # once per point, not per chunk: ~0.3 ms of Python under the GIL (read only)
+def _isr_table(s_GeV2, mass_GeV, cos_min, cos_max):
     from belle2sim import pdgdata
 
-    return isr_mod.packed(beams.s_GeV2, pdgdata.mass_GeV(11),
+    return isr_mod.packed(s_GeV2, pdgdata.mass_GeV(11),
                           lambda s: cross_section_fb(s, mass_GeV, 1.0, cos_min, cos_max) if s > mass_GeV**2 else 0.0,
                           mass_GeV + 1e-3)
 
