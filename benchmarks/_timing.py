@@ -59,44 +59,33 @@ class KernelClock:
 
         _jit.run_range = timed
 
+    def runs(self, work, threads, repeat):
+        """[(wall seconds, seconds inside kernels)] of ``repeat`` calls of ``work()`` on ``threads``
+        threads, after one warm-up call (compilation, caches, workers started)."""
+        import gc
+
+        import numba
+
+        numba.set_num_threads(threads)
+        work()
+        out = []
+        for _ in range(repeat):
+            self.seconds = 0.0
+            gc.collect()
+            t = time.perf_counter()
+            work()
+            out.append((time.perf_counter() - t, self.seconds))
+        return out
+
     def split(self, work, threads, repeat=7):
         """(median seconds outside kernels, median seconds inside them) over ``repeat`` calls of
-        ``work()`` on ``threads`` threads, after a warm-up call: each median taken on its own, so
-        that the kernels' noise (most of the time) does not leak into the small serial part."""
-        import gc
+        ``work()``: each median taken on its own, so that the kernels' noise (most of the time)
+        does not leak into the small serial part."""
         import statistics
 
-        import numba
-
-        numba.set_num_threads(threads)
-        work()
-        outside, inside = [], []
-        for _ in range(repeat):
-            self.seconds = 0.0
-            gc.collect()
-            t = time.perf_counter()
-            work()
-            total = time.perf_counter() - t
-            outside.append(total - self.seconds)
-            inside.append(self.seconds)
-        return statistics.median(outside), statistics.median(inside)
+        runs = self.runs(work, threads, repeat)
+        return statistics.median(t - inside for t, inside in runs), statistics.median(inside for _, inside in runs)
 
     def measure(self, work, threads, repeat=3):
-        """(wall seconds, seconds inside kernels) of the fastest of ``repeat`` calls of ``work()``
-        on ``threads`` threads, after one warm-up call (compilation, caches, workers started)."""
-        import gc
-
-        import numba
-
-        numba.set_num_threads(threads)
-        work()
-        best = None
-        for _ in range(repeat):
-            self.seconds = 0.0
-            gc.collect()
-            t = time.perf_counter()
-            work()
-            total = time.perf_counter() - t
-            if best is None or total < best[0]:
-                best = (total, self.seconds)
-        return best
+        """(wall seconds, seconds inside kernels) of the fastest of ``repeat`` calls of ``work()``."""
+        return min(self.runs(work, threads, repeat))
