@@ -172,7 +172,7 @@ class PointJob:
         counter.add_total(w)
         packed_terms = self._or_trigger and not lifetime_axis
         if packed_terms:  # (every analysis's trigger: the events each line fires alone stay packed)
-            fired, alone = or_terms_packed(self.trigger_lines, chunk.psnm)
+            fired, alone_rows = or_terms_packed(self.trigger_lines, chunk.psnm)
             fired = np.unpackbits(fired, count=n).view(np.bool_)
         else:
             fired, unique = trigger_terms(self.ast, self.trigger_lines, chunk.bits, chunk.psnm)
@@ -189,7 +189,7 @@ class PointJob:
             counter.add_lines(labels, *chunk.ftdl.matrix_rows(names), w)
             counter.add_lines(selected_labels, *chunk.psnm.matrix_rows(names), w, passed)
         if packed_terms:
-            counter.add_lines(self._unique_labels, alone, np.arange(len(alone)), w, passed)
+            counter.add_lines(self._unique_labels, alone_rows, np.arange(len(alone_rows)), w, passed)
         else:
             for name, alone in unique.items():
                 counter.add("unique " + name, passed & alone, w)
