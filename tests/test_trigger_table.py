@@ -70,3 +70,35 @@ def test_trigger_table(card, menu):
     failures = [(name, bit, int(bits[bit][k]), want, why) for k, (name, _, bit, want, why) in enumerate(rows)
                 if int(bits[bit][k] > 0) != want]
     assert not failures
+
+
+def test_every_input_bit_of_every_event_is_written(card, menu, monkeypatch):
+    """The input-bit matrix is allocated unset (no zeroing pass per chunk): the subsystem kernels
+    write every bit of every event and _finish_bits zeroes the bits nothing sets (veto). A matrix
+    full of garbage must give the bits of a zeroed one, for events of every kind (photons,
+    muons, taus, displaced vertices, B decays), with the displaced-vertex menu too."""
+    import pytest
+
+    from belle2sim.channels import get
+    from belle2sim.trigger import bits as bits_module
+    from belle2sim.trigger.menu import load_menu
+
+    def garbage(shape, dtype, order):
+        return np.full(shape, 77, dtype=dtype, order=order)
+
+    displaced = load_menu("belle2_l1_displaced")
+    for name in ("dark-photon-invisible", "zprime-mumu", "zprime-tautau", "idm-dark-higgs", "b-to-k-scalar"):
+        ch = get(name)
+        params = ch.resolve_parameters({ch.scan_parameter: ch.default_scan[len(ch.default_scan) // 2]}, card)
+        batch = ch.generate(3, 0, 2000, params, card)
+        for m in (menu, displaced):
+            made = []
+            for fill in (np.zeros, garbage):
+                monkeypatch.setattr(bits_module, "_unset_matrix", fill)
+                made.append(simulate_chunk(batch, card, m, 3).bits.matrix)
+            assert (made[0] != 77).all()
+            for k, bit in enumerate(bits_module.INPUT_BITS):
+                np.testing.assert_array_equal(made[1][:, k], made[0][:, k], err_msg=f"{name}: bit {bit}")
+    with pytest.raises(AssertionError):  # (the check has teeth: a column nothing writes keeps the garbage)
+        monkeypatch.setattr(bits_module, "_NEVER_SET", np.zeros(0, dtype=np.int64))
+        np.testing.assert_array_equal(simulate_chunk(batch, card, menu, 3).bits["veto"], 0)

@@ -60,9 +60,10 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     ``period`` names the card's trigger-object calibration (None: the card's default)."""
     n_events, n = len(batch), batch.n_particles
     ecl, cdc, grl, calib = _kernel_arguments(card, menu, period)
-    # column-major: each bit is contiguous for the line evaluation; kernels write by event
-    matrix = np.empty((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
-    _clear(matrix.T)  # zeroed in a kernel, not by np.zeros under the GIL (threads take whole chunks)
+    # column-major: each bit is contiguous for the line evaluation; kernels write by event. Unset:
+    # the kernels write every column of every event (the bits that are never set are zeroed by
+    # _finish_bits; tests/test_trigger_table.py fills the matrix with garbage to check)
+    matrix = _unset_matrix((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
     # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
     (w_ring, w_phi, w_label, dep_tc, w_E, w_ecm, w_tcm, w_pcm, w_centre, trk_particle, trk_phi0, trk_3d,
      trk_in, trk_face_bin) = scratch_arrays("trigger", n, _SCRATCH_TYPES)
@@ -83,7 +84,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit
     # under the GIL while other threads take chunks)
     _finish_bits(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF],
-                 _ENERGY_SUM_COLUMNS, _DERIVED_FROM, matrix.T)
+                 _ENERGY_SUM_COLUMNS, _DERIVED_FROM, _NEVER_SET, matrix.T)
     return InputBits(matrix, batch.number)
 
 
@@ -165,23 +166,21 @@ def _prescale_plan(menu, names):
             {name: k for k, name in enumerate(names)}, {})
 
 
-@range_kernel(lambda rows: rows.shape[0], min_per_piece=4)
-def _clear(begin, end, rows):
-    for r in range(begin, end):
-        rows[r, :] = 0
-
-
 # the energy-sum bits, calibrated together; each derived bit (DERIVED_BITS) from the bit it is
 # set by: bha_veto = ecl_3dbha (a 0/1 bit), track / klm_hit / eklm_hit = any 2D track / KLM hit
 _ENERGY_SUM_COLUMNS = np.array([COLUMN[name] for name in ("elow", "ehigh", "elum")], dtype=np.int64)
 _DERIVED_FROM = np.array([[COLUMN[source], COLUMN[derived]] for source, derived in (
     ("ecl_3dbha", "bha_veto"), ("t2", "track"), ("klm", "klm_hit"), ("eklm", "eklm_hit"))], dtype=np.int64)
+_NEVER_SET = np.array([COLUMN["veto"]], dtype=np.int64)  # the injection veto (as in basf2 TSIM)
+_unset_matrix = np.empty  # (the test that every column is written fills it with garbage instead)
 
 
 @range_kernel("numbers")
-def _finish_bits(begin, end, seed, numbers, stage, counter, probability, energy_sums, derived_from, columns):
+def _finish_bits(begin, end, seed, numbers, stage, counter, probability, energy_sums, derived_from, never_set,
+                 columns):
     """The energy-sum bits kept with ``probability`` (one draw per event from (seed, event
-    number, stage, counter); only below 1), then each derived bit = its source bit above zero."""
+    number, stage, counter); only below 1), then each derived bit = its source bit above zero,
+    and the ``never_set`` bits zero (the other kernels write every other bit of every event)."""
     # one column at a time, with unsigned indices (numba tests signed ones for wrap-around): simple
     # loops that LLVM vectorises, the hashes included (13.5 -> 1.2 ns per event, measured)
     first = np.uint64(begin)
@@ -197,3 +196,7 @@ def _finish_bits(begin, end, seed, numbers, stage, counter, probability, energy_
         source, target = columns[derived_from[k, 0]], columns[derived_from[k, 1]]
         for i in range(first, np.uint64(end)):
             target[i] = np.int8(source[i] > 0)
+    for c in never_set:
+        column = columns[c]
+        for i in range(first, np.uint64(end)):
+            column[i] = 0
