@@ -388,3 +388,22 @@ def test_vertex_mass_window_is_its_numpy_form(card):
         rel2 += (a * pt) ** 2 + b**2
     want = np.abs(np.nan_to_num(mass[parent], nan=-1.0) - 1.0) < 2.0 * (0.5 * 1.0 * np.sqrt(rel2) + 1e-4)
     assert np.array_equal(got, want) and 0.2 < want.mean() < 0.9
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 8])
+def test_per_event_flag_reductions_equal_numpys(k):
+    """channels.per_event counts, ORs and ANDs each event's K flags as one word (K = 1, 2, 4, 8;
+    NumPy otherwise): the same answers and types as NumPy's reductions over rows, for C- and
+    Fortran-ordered arrays and for rows that are all clear, all set and mixed."""
+    from belle2sim.channels import per_event
+
+    r = np.random.default_rng(k)
+    flags = r.random((3000, k)) < 0.6
+    flags[:5] = False
+    flags[5:10] = True
+    for f in (flags, np.asfortranarray(flags), flags[::2]):
+        for ours, theirs in ((per_event.count, lambda b: b.sum(axis=1)), (per_event.any_set, lambda b: b.any(axis=1)),
+                             (per_event.all_set, lambda b: b.all(axis=1))):
+            got, expected = ours(f), theirs(f)
+            assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert per_event.all_set(flags)[5:10].all() and not per_event.any_set(flags)[:5].any()

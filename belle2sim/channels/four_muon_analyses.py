@@ -6,6 +6,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Parameter
 from belle2sim.channels import objects as obj
+from belle2sim.channels import per_event
 from belle2sim.channels.track_selection import mass_squared_and_sigma, opposite_sign_order, track_terms
 
 MUON = 13
@@ -34,8 +35,8 @@ def select_2403_02841(batch, chunk, card, params):
         E4 = obj.system(chunk, idx, m_mu)
         m4 = np.sqrt(np.maximum(E4[0]**2 - E4[1]**2 - E4[2]**2 - E4[3]**2, 0.0))
         good = obj.good_tracks(chunk, 0.5, 2.0)
-        n_mu = t.muon_id[idx].sum(axis=1)
-        any_e = t.electron_id[idx].any(axis=1)
+        n_mu = per_event.count(t.muon_id[idx])
+        any_e = per_event.any_set(t.electron_id[idx])
         e_gamma, _, _, g_cm = obj.photons(batch, chunk, card, 0.1)
         c4 = obj.to_cm(card, *E4)
         p4 = np.sqrt(c4[1]**2 + c4[2]**2 + c4[3]**2)
@@ -46,7 +47,7 @@ def select_2403_02841(batch, chunk, card, params):
         return {
             "exactly four tracks, zero net charge, M(4mu) in [10, 11] GeV": (count == 4) & (net == 0)
             & (m4 >= 10.0) & (m4 <= 11.0),
-            "track quality |d0| < 0.5 cm, |z0| < 2 cm": good[idx].all(axis=1),
+            "track quality |d0| < 0.5 cm, |z0| < 2 cm": per_event.all_set(good[idx]),
             "at least three tracks identified as muons": n_mu >= 3,
             "M(mumu) < 1 GeV: no track identified as an electron": (params["mass_GeV"] >= 1.0) | ~any_e,
             "total photon energy < 0.4 GeV": e_gamma < 0.4,

@@ -20,7 +20,7 @@ import numpy as np
 
 from belle2sim import pdgdata
 from belle2sim.channels import ISR, Analysis, Channel, Parameter, register
-from belle2sim.channels import four_muon_analyses, recoil_analyses
+from belle2sim.channels import four_muon_analyses, per_event, recoil_analyses
 from belle2sim.channels.track_selection import (
     extra_energy, mass_squared_and_sigma, nominal_total, track_arrays,
 )
@@ -76,7 +76,7 @@ def _check_visible(params, card):
 
 def _muon_ids(tracks, index):
     ok = index >= 0
-    return np.where(ok, tracks.muon_id[np.maximum(index, 0)], False).sum(axis=1)
+    return per_event.count(np.where(ok, tracks.muon_id[np.maximum(index, 0)], False))
 
 
 def _select_invisible(batch, chunk, card, params):

@@ -16,6 +16,7 @@ import numpy as np
 from belle2sim import pdgdata
 from belle2sim.channels import Analysis, Channel, Parameter, register
 from belle2sim.channels import objects as obj
+from belle2sim.channels import per_event
 from belle2sim.channels.four_muon_analyses import PAIRINGS, opposite_sign_order, pair_window
 from belle2sim.channels.tau_alpha_analysis import lepton_energy_in_tau_frame, select_2212_03634
 from belle2sim.channels import ISR
@@ -45,7 +46,7 @@ def _select_zprime(batch, chunk, card, params):
     idx = np.maximum(index, 0)
     window = pair_window(chunk, card, opposite_sign_order(chunk, idx), params["mass_GeV"], params["window_nsigma"],
                          total=nominal_total(card, len(batch)))
-    n_mu = np.where(index >= 0, chunk.tracks.muon_id[idx], False).sum(axis=1)
+    n_mu = per_event.count(np.where(index >= 0, chunk.tracks.muon_id[idx], False))
     return {"four tracks, zero charge": (count == 4) & (net == 0),
             "muon ID": n_mu >= params["min_muon_id"],
             "recoil mass in window": window}
@@ -75,7 +76,7 @@ def _select_2306_12294(batch, chunk, card, params):
                                              total=total)
             window |= mu[:, a] & mu[:, b] & (np.abs(m2 - params["mass_GeV"] ** 2) < params["window_nsigma"] * sig)
         return {
-            "track quality |d0| < 0.5 cm, |z0| < 2 cm": (count == 4) & good[idx].all(axis=1),
+            "track quality |d0| < 0.5 cm, |z0| < 2 cm": (count == 4) & per_event.all_set(good[idx]),
             "exactly four tracks, zero net charge, an opposite-sign pair identified as muons":
                 (count == 4) & (net == 0) & tag_pair,
             "M(4 tracks) < 9.5 GeV": m4 < 9.5,
