@@ -50,15 +50,18 @@ def main():
         "q qbar": [PythiaSample("qqbar", card).generate(1, 0, 20_000)],
     }
     n_chunks = {f"{k} detector+trigger": len(v) for k, v in samples.items()}
-    n_chunks["zprime-mumu job (3e5 events)"] = 3  # (its tasks: 1e5-event chunks on one thread)
+    job_events, job_chunk = 300_000, 100_000  # (run_point's default chunk: its tasks on one thread)
+    n_chunks["zprime-mumu job (3e5 events)"] = job_events // job_chunk
     out = {"cores": numba.config.NUMBA_NUM_THREADS, "repeats": a.repeat}
+
     def chunk_by_chunk(chunks):
         for c in chunks:  # each result dropped before the next chunk, as a job's tasks do (holding
             simulate_chunk(c, card, menu, 1)  # all ten kept the allocator from reusing their memory)
 
     workloads = {f"{k} detector+trigger": (lambda chunks=v: chunk_by_chunk(chunks)) for k, v in samples.items()}
     p_job = mumu.resolve_parameters({"mass_GeV": 2.0}, card)
-    workloads["zprime-mumu job (3e5 events)"] = lambda: run_point(mumu, p_job, card, menu, 300_000, 1)
+    workloads["zprime-mumu job (3e5 events)"] = lambda: run_point(mumu, p_job, card, menu, job_events, 1,
+                                                                  chunk_size=job_chunk)
     for name, work in workloads.items():
         serial, inside1 = clock.split(work, 1, a.repeat)
         t1 = serial + inside1
