@@ -67,10 +67,10 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
     (w_ring, w_phi, w_label, dep_tc, w_E, w_ecm, w_tcm, w_pcm, w_centre, trk_particle, trk_phi0, trk_3d,
      trk_in, trk_face_bin) = scratch_arrays("trigger", n, _SCRATCH_TYPES)
-    bha_pair = np.empty((n_events, 2), dtype=np.int32)
+    event_cells = np.empty((n_events, 3), dtype=np.int32)  # the 3D Bhabha pair's heads, the number of cells
     ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
                      deposits.region, *ecl, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc,
-                     bha_pair, matrix[:, :_N_ECL])
+                     event_cells, matrix[:, :_N_ECL])
     mom_theta, mom_phi = deposits.momentum_angles(batch)
     cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
                      batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, *cdc, calib,
@@ -78,7 +78,7 @@ def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period
     grl_params, phi_tables = grl
     grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
                       matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                      w_E, w_ring, w_phi, *phi_tables, deposits.theta_rad, tracks.klm_hit, bha_pair, grl_params,
+                      w_E, w_ring, w_phi, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells, grl_params,
                       calib, trk_face_bin, matrix[:, _N_ECL + N_CDC_BITS:_N_ECL + N_CDC_BITS + N_GRL_BITS])
     # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
     # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit

@@ -131,12 +131,13 @@ def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
 def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
                      phi_offsets, tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, ring_cells, cells_per_rad, params,
                      sets, w_ring, w_phi, w_E,
-                     w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc, bha_pair, bits):
+                     w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc, event_cells, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
     after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
     slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
-    that particle j's deposit went to (-1: none), and bha_pair[i] the head slots of the 3D
-    Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto. w_centre (float64 scratch): phi
+    that particle j's deposit went to (-1: none); event_cells[i, :2] the head slots of the 3D
+    Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto, and event_cells[i, 2] the
+    number of the event's cells (the GRL's loops over clusters stop there). w_centre (float64 scratch): phi
     centre of each fired cell."""
     min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
     ring_width = np.empty(phi_segments.shape[0])  # phi width of a ring's cells
@@ -259,8 +260,9 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
                 n1_2316 += sets[S_LML7, tid]
         # 5. cluster pairs
         pair_high = pair_low = pair_3d = bhabha = mumu = bha_intrk = 0
-        bha_pair[i, 0] = -1
-        bha_pair[i, 1] = -1
+        event_cells[i, 0] = -1
+        event_cells[i, 1] = -1
+        event_cells[i, 2] = n_tc
         for j in range(start, stop if n_cl > 1 else start):  # (pairs: two clusters at least)
             if w_label[j] != j:
                 continue
@@ -285,7 +287,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
                         and cj > params[P_BV_E_LO] and ck > params[P_BV_E_LO]
                         and max(cj, ck) > params[P_BV_E_HI]):
                     bhabha = 1
-                    bha_pair[i, 0], bha_pair[i, 1] = j, k
+                    event_cells[i, 0], event_cells[i, 1] = j, k
                     if sets[S_INTRK, w_ring[j] + 1] or sets[S_INTRK, w_ring[k] + 1]:
                         bha_intrk = 1
                 if (dphi > params[P_MM_DPHI] and params[P_MM_TSUM_LO] < tsum < params[P_MM_TSUM_HI]

@@ -95,7 +95,7 @@ def cluster_phi_tables(phi_segments, phi_offsets, bin_deg):
 
 @range_kernel("offsets")
 def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc,
-             w_label, w_E, w_ring, w_phi, cluster_phi, cluster_bin, dep_theta, klm_hit, bha_pair, params, calib,
+             w_label, w_E, w_ring, w_phi, cluster_phi, cluster_bin, dep_theta, klm_hit, event_cells, params, calib,
              trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
     for i in range(np.uint64(begin), np.uint64(end)):
@@ -142,13 +142,14 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
         klmb2b = 1 if (b_fwd and b_bwd) else 0
         eklmb2b = 1 if (e_fwd and e_bwd) else 0
         d5 = p5 = samhem = opohem = 0
-        for c in range(start, stop):
+        cells_stop = start + event_cells[i, 2]  # (the ECL kernel packs an event's cells at its front)
+        for c in range(start, cells_stop):
             if w_label[c] != c:
                 continue  # not a cluster head (or not a fired cell)
             phi_c = cluster_phi[w_ring[c], w_phi[c]]
             bin_c = cluster_bin[w_ring[c], w_phi[c]]
             # d5 and p5 are flags: once set, the pairs left cannot change them
-            for c2 in range(c + 1, stop if d5 == 0 else c + 1):
+            for c2 in range(c + 1, cells_stop if d5 == 0 else c + 1):
                 if w_label[c2] == c2:
                     d = abs(bin_c - cluster_bin[w_ring[c2], w_phi[c2]])
                     if params[G_D5_LO] <= d <= params[G_D5_HI]:
@@ -169,7 +170,7 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
                     else:
                         samhem = 1
         trkbha = 0
-        if bha_pair[i, 0] >= 0:
+        if event_cells[i, 0] >= 0:
             fed_a = fed_b = False
             for a in range(start, start + n_trk):
                 j = trk_particle[a]
@@ -177,8 +178,8 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
                     continue
                 tc = dep_tc[j]
                 if tc >= 0:
-                    fed_a = fed_a or w_label[tc] == bha_pair[i, 0]
-                    fed_b = fed_b or w_label[tc] == bha_pair[i, 1]
+                    fed_a = fed_a or w_label[tc] == event_cells[i, 0]
+                    fed_b = fed_b or w_label[tc] == event_cells[i, 1]
             trkbha = 1 if (fed_a and fed_b) else 0
         # one store per bit (a loop over a tuple of the counts compiled to a slower one per event)
         bits[i, 0] = min(cdcecl, 127)  # int8 counts saturate
