@@ -38,7 +38,7 @@ from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch_arrays
 from belle2sim.detector import directions
-from belle2sim.detector.helix import DISPLACED_CM2, calorimeter_entry
+from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, DISPLACED_CM2, calorimeter_entry, entry_from_axis
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
 # layout of DetectorCard.ecl_charged_params()
@@ -135,7 +135,9 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
                 continue
             local = np.int64(j - start)
             p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])
-            e_true = deposited_energy(key, local, cls, E[j], p, charged_params)
+            # (showers inline; the call for the others: it is not inlined)
+            e_true = E[j] if cls == PHOTON or cls == ELECTRON else deposited_energy(key, local, cls, E[j], p,
+                                                                                  charged_params)
             if e_true <= 0.0:
                 continue
             z1 = rng.normal(key, 3 * local)
@@ -209,9 +211,15 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
     for j in range(np.uint64(begin), np.uint64(end)):
         if status[j] != 1 or _points_from_origin(charge[j], vx[j], vy[j], vz[j]):
             continue
-        reached, theta, phi = calorimeter_entry(
-            vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], charged_params[C_B], charged_params[C_RB],
-            charged_params[C_ZF], charged_params[C_ZB], MAX_TURNS, mom_theta[j], mom_phi[j])
+        b_field, r_barrel, z_fwd, z_bwd = charged_params[C_B], charged_params[C_RB], charged_params[C_ZF], \
+            charged_params[C_ZB]
+        if charge[j] != 0.0 and vx[j] * vx[j] + vy[j] * vy[j] < AXIS_TOLERANCE_CM2:
+            # a track from the beam spot (most): its helper directly, one call level less
+            reached, theta, phi = entry_from_axis(vz[j], px[j], py[j], pz[j], charge[j], b_field, r_barrel, z_fwd,
+                                                  z_bwd, MAX_TURNS, mom_phi[j])
+        else:
+            reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
+                                                    r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
         entry_theta[j] = theta if reached else np.nan
         entry_phi[j] = phi
 

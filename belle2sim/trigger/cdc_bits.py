@@ -39,7 +39,7 @@ import numpy as np
 
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
-from belle2sim.detector.cdc import count_axial_superlayers
+from belle2sim.detector.cdc import count_axial_superlayers, count_from_axis
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_parameters
 
 CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30",
@@ -141,8 +141,10 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                         n_dv_pos += 1
             if pt < params[P_PT] or abs(d0) > params[P_T2_MAX_D0]:
                 continue
-            n_ax = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
-                                           field_T, layers, params[P_AXIAL])
+            # (from the axis, the common case, straight to its helper: one call level less)
+            n_ax = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T, layers,
+                                           params[P_AXIAL]) if displaced else \
+                count_from_axis(vz[j], px[j], py[j], pz[j], charge[j], field_T, layers, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
             if rng.uniform(key, 4 * local + 2) >= trigger_track_efficiency(pt, calib):
