@@ -82,23 +82,38 @@ def test_a_study_copy_with_another_prescale_gets_its_own_plan(menu):
         base.lines["b"].prescale = 5
 
 
-def test_lines_read_from_the_menu_programs_registers_prescale_as_lines_given_one_by_one(card, menu):
+def test_lines_read_from_the_menu_programs_registers_prescale_as_lines_given_one_by_one(card):
     """psnm reads the compiled menu's register matrix in place (rows of the lines among the
-    program's other registers): the same kept events as for each line handed over on its own."""
+    program's other registers) and writes the prescaled lines into its spare rows: the same kept
+    events as for each line handed over on its own, lines of prescale 0 cleared, and the lines
+    before prescale (the same matrix) untouched."""
+    import dataclasses
+
     from belle2sim.generators import dark_photon
     from belle2sim.simulate import simulate_chunk
     from belle2sim.trigger.bits import ftdl
+    from belle2sim.trigger.menu import load_menu
 
-    n = 20_000
+    menu = load_menu()  # (its own copy: one line is switched off below)
+    n = 20_003  # (not a whole number of 64-event words)
     batch = dark_photon.generate(2, 0, n, 1.0, 5.0, 175.0, card.beams)
+    fired = ftdl(simulate_chunk(batch, card, menu, 2).bits, menu)
+    off = next(name for name, line in menu.lines.items() if line.prescale == 1 and fired[name].any())
+    menu.lines[off] = dataclasses.replace(menu.lines[off], prescale=0)
     lines = ftdl(simulate_chunk(batch, card, menu, 2).bits, menu)
     scaled = {name: line.prescale for name, line in menu.lines.items()}
     assert any(p > 1 for p in scaled.values()) and any(p == 1 for p in scaled.values())
+    before = {name: np.array(lines[name]) for name in menu.lines}
     alone = PackedLines({name: np.array(lines.packed[name]) for name in lines.packed}, n)
     a, b = psnm(lines, menu, 4, batch.number), psnm(alone, menu, 4, batch.number)
     for name in menu.lines:
         assert np.array_equal(a[name], b[name])
+        assert np.array_equal(lines[name], before[name])
     assert any(a[name].any() for name in menu.lines if menu.lines[name].prescale > 1)
+    assert before[off].any() and not a[off].any()
+    name = max((k for k in scaled if scaled[k] > 1), key=lambda k: before[k].sum())  # the most fired
+    p, n_fired = 1.0 / scaled[name], before[name].sum()
+    assert abs(a[name].sum() - p * n_fired) < 5 * np.sqrt(n_fired * p * (1 - p)) + 1
 
 
 def test_a_loaded_menus_lines_edited_in_place_are_seen_by_the_next_chunk(card, menu):

@@ -16,7 +16,7 @@ from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
-from belle2sim.trigger.lines import PackedLines, PackedRows, masked_popcounts, prescale_packed
+from belle2sim.trigger.lines import PackedLines, PackedRows, masked_popcounts, prescale_in_place
 from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
@@ -129,7 +129,8 @@ def ftdl(bits, menu):
     if isinstance(bits, InputBits) and logic_program.USABLE:
         program = menu.for_lines("logic_program", lambda: logic_program.LogicProgram(
             {name: line.ast for name, line in menu.lines.items()}, COLUMN))
-        return PackedLines(program.run(bits.matrix), n)
+        # room for the prescaled lines beside the registers: psnm then copies no line
+        return PackedLines(program.run(bits.matrix, _prescale_plan(menu, program.names).spare_rows), n)
     cache = {}
     return PackedLines({name: logic.evaluate(line.ast, bits, cache, packed=True)
                         for name, line in menu.lines.items()}, n)
@@ -145,25 +146,59 @@ def compile_menu_program(menu):
 
 def psnm(lines, menu, seed, numbers):
     """Lines after prescale. A prescale N keeps a fired line with probability 1/N, drawn from
-    (seed, event number, line name): the same event keeps the same decision in any chunking."""
+    (seed, event number, line name): the same event keeps the same decision in any chunking.
+    Lines from the menu program are read and written in its matrix of registers (ftdl leaves
+    spare rows for the prescaled lines): a line of prescale 1 is its FTDL row, not a copy (the
+    copy of ~100 lines cost ~2.5 ns per single-photon event)."""
     names = lines.names()
-    counters, probability, scaled, row_of, rows_cache = menu.for_lines(
-        ("prescale", names), lambda: _prescale_plan(menu, names))
-    fired, rows = lines.matrix_rows(names)  # (no copy of the menu program's registers)
-    out = np.empty((len(names), (lines.n_events + 7) // 8), dtype=np.uint8)
-    prescale_packed(np.uint64(seed), numbers, counters, probability, scaled, rows, fired, out)
-    return PackedLines(PackedRows(out, row_of, out.shape[1], rows_cache, names), lines.n_events)
+    plan = _prescale_plan(menu, names)
+    matrix, rows = lines.matrix_rows(names)  # (no copy of the menu program's registers)
+    spare_from = getattr(lines.packed, "spare_from", None)
+    if spare_from is None or matrix.shape[0] - spare_from < plan.spare_rows:
+        # lines from elsewhere (NumPy's evaluator, a mapping): a matrix of them with the spare rows
+        stacked = matrix[rows]
+        matrix = np.zeros((len(names) + plan.spare_rows, 8 * ((stacked.shape[1] + 7) // 8)), np.uint8)
+        matrix[:len(names), :stacked.shape[1]] = stacked  # (rows padded to whole words, as the registers)
+        rows, spare_from = np.arange(len(names), dtype=np.int64), len(names)
+    out_rows, row_of, rows_cache = plan.layout(rows, spare_from)
+    n_bytes = (lines.n_events + 7) // 8
+    prescale_in_place(np.uint64(seed), numbers, plan.counters, plan.probability, plan.scaled, rows, out_rows,
+                      spare_from + len(plan.scaled) if plan.has_zero else -1, matrix, n_bytes)
+    return PackedLines(PackedRows(matrix, row_of, n_bytes, rows_cache, names), lines.n_events)
 
 
 def _prescale_plan(menu, names):
-    """(counter of each line, the probability 1 / N to keep a fired event (1: prescale 1, 0:
-    prescale 0), the rows with a prescale N > 1, name -> row, a row cache for PackedRows) of
-    ``names``."""
-    prescales = [menu.lines[name].prescale for name in names]
-    return (np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in names], dtype=np.uint64),
-            np.array([1.0 / n if n > 0 else 0.0 for n in prescales]),
-            np.array([k for k, n in enumerate(prescales) if n > 1], dtype=np.int64),
-            {name: k for k, name in enumerate(names)}, {})
+    return menu.for_lines(("prescale", names), lambda: _PrescalePlan(menu, names))
+
+
+class _PrescalePlan:
+    """The prescales of ``names``: the counter of each line, the probability 1 / N to keep a fired
+    event (1: prescale 1, 0: prescale 0), the lines with a prescale N > 1 (``scaled``), and the
+    spare rows they need: one per scaled line, one shared by the lines of prescale 0."""
+
+    def __init__(self, menu, names):
+        prescales = [menu.lines[name].prescale for name in names]
+        self.names = names
+        self.counters = np.array([rng.mix64(np.uint64(zlib.crc32(name.encode()))) for name in names],
+                                 dtype=np.uint64)
+        self.probability = np.array([1.0 / n if n > 0 else 0.0 for n in prescales])
+        self.scaled = np.array([k for k, n in enumerate(prescales) if n > 1], dtype=np.int64)
+        self.zero = [k for k, n in enumerate(prescales) if n <= 0]
+        self.has_zero = bool(self.zero)
+        self.spare_rows = len(self.scaled) + self.has_zero
+        self._layouts = {}
+
+    def layout(self, rows, spare_from):
+        """(row of each line after prescale, name -> that row, a row cache for PackedRows) for
+        lines at ``rows`` of a matrix whose spare rows start at ``spare_from``: made once per
+        program (the same rows and spare rows for every chunk)."""
+        key = (spare_from, rows.tobytes())
+        if key not in self._layouts:
+            out_rows = rows.copy()
+            out_rows[self.scaled] = spare_from + np.arange(len(self.scaled))
+            out_rows[self.zero] = spare_from + len(self.scaled)
+            self._layouts[key] = (out_rows, {name: int(r) for name, r in zip(self.names, out_rows)}, {})
+        return self._layouts[key]
 
 
 # the energy-sum bits, calibrated together; each derived bit (DERIVED_BITS) from the bit it is

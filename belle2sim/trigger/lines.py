@@ -59,10 +59,12 @@ class PackedRows(Mapping):
     """name -> packed line, each a row of one uint8 matrix (the compiled menu's registers, or
     the lines after prescale): no array object per line until one is read."""
 
-    def __init__(self, matrix, row_of, n_bytes, rows_cache=None, names=None):
+    def __init__(self, matrix, row_of, n_bytes, rows_cache=None, names=None, spare_from=None):
         self.matrix, self.row_of, self.n_bytes = matrix, row_of, n_bytes
         # shared by the chunks of one row_of: names -> their rows, and the tuple of all names
         self._rows_cache, self._names = rows_cache, names
+        # rows from here on are the matrix's spare rows, for the lines after prescale (bits.psnm)
+        self.spare_from = spare_from
 
     @property
     def names(self):
@@ -102,44 +104,52 @@ for _k in range(8):
     _EVENT_OF_BIT[128 >> _k] = _k
 
 
-def _packed_bytes(seed, numbers, mixed_counters, keep_probability, scaled, rows, packed, out):
-    return out.shape[1]  # 8 events per byte
+def _packed_words(seed, numbers, mixed_counters, keep_probability, scaled, rows, out_rows, zero_row, matrix,
+                  n_bytes):
+    return (n_bytes + 7) // 8  # 64 events per word
 
 
-@range_kernel(_packed_bytes, min_per_piece=64)
-def prescale_packed(begin, end, seed, numbers, mixed_counters, keep_probability, scaled, rows, packed, out):
-    """out[l] = packed[rows[l]] with each fired event kept with keep_probability[l], drawn from
-    (seed, event number, counter of line l; ``mixed_counters`` holds rng.mix64 of each counter)
-    for the lines in ``scaled``; the others are copied (probability 1) or cleared (0). Only fired
-    events draw, and each event's key is made once for all prescaled lines."""
-    for line in range(out.shape[0]):
-        # element loops, not slice assignments: those compile numba's shape-mismatch error message
-        # (string formatting, ~2 s of a first run)
-        row, p = rows[line], keep_probability[line]
-        # (unsigned byte indices: numba tests a signed index for wrap-around, which keeps LLVM from
-        # turning these loops into block copies; measured 20 -> 13 ns per single-photon event)
-        if p >= 1.0:
-            for b in range(np.uint64(begin), np.uint64(end)):
-                out[line, b] = packed[row, b]
-        elif p <= 0.0:
-            for b in range(np.uint64(begin), np.uint64(end)):
-                out[line, b] = 0
-    keys = np.empty(8, dtype=np.uint64)  # once per call: ``have`` says which hold this byte's keys
-    for b in range(begin, end):
-        have = 0
+@range_kernel(_packed_words, min_per_piece=8)
+def prescale_in_place(begin, end, seed, numbers, mixed_counters, keep_probability, scaled, rows, out_rows, zero_row,
+                      matrix, n_bytes):
+    """Lines after prescale, written into spare rows of the lines' own matrix (its rows padded to
+    whole 8-byte words): for each line l in ``scaled``, matrix[out_rows[l]] = matrix[rows[l]] with
+    each fired event kept with keep_probability[l], drawn from (seed, event number, counter of
+    line l; ``mixed_counters`` holds rng.mix64 of each counter); row ``zero_row`` (if >= 0)
+    cleared, for the lines of prescale 0. Lines of prescale 1 are not copied: they stay where they
+    are. Only fired events draw (64 events at a time are skipped where none fired), and each
+    event's key is made once for all prescaled lines."""
+    if zero_row >= 0:
+        for b in range(np.uint64(8 * begin), np.uint64(min(8 * end, n_bytes))):
+            matrix[zero_row, b] = 0
+    keys = np.empty(64, dtype=np.uint64)  # once per call: ``have`` says which hold this word's keys
+    for w in range(begin, end):
+        first = 8 * w
+        n_here = min(8, n_bytes - first)
+        have = np.uint64(0)
         for line in scaled:
-            fired = np.int64(packed[rows[line], b])
-            kept = 0
-            while fired != 0:  # the fired events only, one per set bit (fewer mispredicted branches)
-                bit = fired & -fired
-                fired ^= bit
-                k = _EVENT_OF_BIT[bit]  # np.packbits: the first event is the most significant bit
-                if not (have & bit):
-                    keys[k] = rng.event_key(seed, numbers[8 * b + k], rng.STAGE_PRESCALE)
-                    have |= bit
-                if rng.uniform_mixed(keys[k], mixed_counters[line]) < keep_probability[line]:
-                    kept |= bit
-            out[line, b] = kept
+            row, out = rows[line], out_rows[line]
+            word = np.uint64(0)
+            for q in range(8):  # (LLVM makes this one 64-bit load)
+                word |= np.uint64(matrix[row, first + q]) << np.uint64(8 * q)
+            if word == 0:
+                for q in range(n_here):
+                    matrix[out, first + q] = 0
+                continue
+            for q in range(n_here):
+                fired = np.int64(matrix[row, first + q])
+                kept = 0
+                while fired != 0:  # the fired events only, one per set bit (fewer mispredicted branches)
+                    bit = fired & -fired
+                    fired ^= bit
+                    k = _EVENT_OF_BIT[bit]  # np.packbits: the first event is the most significant bit
+                    slot = np.uint64(8 * q + k)
+                    if not (have >> slot) & np.uint64(1):
+                        keys[slot] = rng.event_key(seed, numbers[8 * (first + q) + k], rng.STAGE_PRESCALE)
+                        have |= np.uint64(1) << slot
+                    if rng.uniform_mixed(keys[slot], mixed_counters[line]) < keep_probability[line]:
+                        kept |= bit
+                matrix[out, first + q] = kept
 
 
 # SWAR popcount of a 64-bit word (Hacker's Delight 5-1), and of a byte for the tails

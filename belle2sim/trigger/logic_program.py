@@ -73,14 +73,16 @@ class LogicProgram:
         a, b = self._emit(ast[1]), self._emit(ast[2])
         return self._new(ast, OP_AND if op == "and" else OP_OR, a, b)
 
-    def run(self, matrix):
+    def run(self, matrix, spare_rows=0):
         """name -> packed line (uint8, ceil(n / 8) bytes) for the (n_events, n_bits) int8 matrix
-        (column-major: each bit contiguous)."""
+        (column-major: each bit contiguous); ``spare_rows`` more rows in the registers' matrix,
+        unset, for the lines after prescale (bits.psnm)."""
         n_events = matrix.shape[0]
         n_bytes = (n_events + 7) // 8
-        registers = np.empty((self.n_registers, (n_bytes + 7) // 8), dtype=np.uint64)
+        registers = np.empty((self.n_registers + spare_rows, (n_bytes + 7) // 8), dtype=np.uint64)
         _run_program(self.code, matrix.T, n_events, registers)
-        return PackedRows(registers.view(np.uint8), self.lines, n_bytes, self.rows_cache, self.names)
+        return PackedRows(registers.view(np.uint8), self.lines, n_bytes, self.rows_cache, self.names,
+                          spare_from=self.n_registers)
 
 
 USABLE = sys.byteorder == "little"  # the words hold packbits' bytes in memory order
