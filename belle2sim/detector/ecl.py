@@ -108,16 +108,18 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
     entry_phi: where it enters the calorimeter (:func:`calorimeter_entries`); ux, uy, uz: scratch,
     one slot per particle."""
     cos_merge = np.cos(merge_angle)
+    # "no deposit" for every particle of the range first, in vector stores
+    for j in range(np.uint64(offsets[begin]), np.uint64(offsets[end])):
+        dep_E[j] = 0.0
+        dep_theta[j] = dep_phi[j] = np.nan
+        dep_region[j] = 0
+        is_cluster[j] = False
     for i in range(begin, end):
         key = rng.event_key(seed, numbers[i], rng.STAGE_ECL)
         start, stop = np.uint64(offsets[i]), np.uint64(offsets[i + 1])  # (unsigned: no wrap-around test per index)
         n_dep = 0
         last = start
         for j in range(start, stop):
-            dep_E[j] = 0.0
-            dep_theta[j] = dep_phi[j] = np.nan  # "no deposit"
-            dep_region[j] = 0
-            is_cluster[j] = False
             cls = response[j]
             if status[j] != 1 or (cls == INVISIBLE and charge[j] == 0.0):
                 continue
