@@ -192,12 +192,8 @@ def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd
     if reached and z_bwd < z < z_fwd:
         x, y = position_at_arc(vx, vy, px, py, q, b_field, arc)
         return True, fastmath.atan2(r_barrel, z), fastmath.atan2(y, x)
-    if pz == 0.0:
-        return False, 0.0, 0.0
-    z_plane = z_fwd if pz > 0 else z_bwd
-    arc = (z_plane - vz) * pt / pz
-    R = curvature_radius_cm(pt, b_field)
-    if arc > max_turns * 2.0 * np.pi * R:
+    reached, z_plane, arc, R = _to_endcap_plane(vz, pz, pt, b_field, z_fwd, z_bwd, max_turns)
+    if not reached:
         return False, 0.0, 0.0
     x, y = position_at_arc(vx, vy, px, py, q, b_field, arc)
     return True, fastmath.atan2(np.sqrt(x * x + y * y), z_plane), fastmath.atan2(y, x)
@@ -211,12 +207,8 @@ def entry_from_axis(vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turn
     reached, z, arc = first_crossing(0.0, 0.0, vz, px, py, pz, q, b_field, r_barrel)
     if reached and z_bwd < z < z_fwd:
         return True, fastmath.atan2(r_barrel, z), _chord_phi(phi_p, q, 0.5 * arc / curvature_radius_cm(pt, b_field))
-    if pz == 0.0:
-        return False, 0.0, 0.0
-    z_plane = z_fwd if pz > 0 else z_bwd
-    arc = (z_plane - vz) * pt / pz
-    R = curvature_radius_cm(pt, b_field)
-    if arc > max_turns * 2.0 * np.pi * R:
+    reached, z_plane, arc, R = _to_endcap_plane(vz, pz, pt, b_field, z_fwd, z_bwd, max_turns)
+    if not reached:
         return False, 0.0, 0.0
     # the chord from the origin again, of length 2R sin(half the bending angle): one sine instead
     # of the circle's centre angle, its sine and cosine and a second atan2 (four-muon events:
@@ -224,6 +216,18 @@ def entry_from_axis(vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turn
     half_turn = 0.5 * arc / R
     chord = 2.0 * R * abs(fastmath.sincos(half_turn)[0])
     return True, fastmath.atan2(chord, z_plane), _chord_phi(phi_p, q, half_turn)
+
+
+@inline
+def _to_endcap_plane(vz, pz, pt, b_field, z_fwd, z_bwd, max_turns):
+    """(reached, z of the endcap plane the track heads for, transverse arc to it (cm), R): not
+    reached for a track with no pz or one that would need more than ``max_turns`` turns."""
+    if pz == 0.0:
+        return False, 0.0, 0.0, 0.0
+    z_plane = z_fwd if pz > 0 else z_bwd
+    arc = (z_plane - vz) * pt / pz
+    R = curvature_radius_cm(pt, b_field)
+    return not arc > max_turns * 2.0 * np.pi * R, z_plane, arc, R
 
 
 @inline
