@@ -140,6 +140,15 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     number of the event's cells (the GRL's loops over clusters stop there). w_centre (float64 scratch): phi
     centre of each fired cell."""
     min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
+    # the thresholds as local numbers: LLVM cannot keep array elements in registers across the
+    # kernel's stores (they might alias), and the cluster loops read them per cluster and per pair
+    lab0, lab1, lab2, cm0, cm1, cm2 = (params[P_LAB0], params[P_LAB1], params[P_LAB2], params[P_CM0],
+                                       params[P_CM1], params[P_CM2])
+    lml8_dphi, lml10_dphi, lml10_lo, lml10_hi = (params[P_LML8_DPHI], params[P_LML10_DPHI],
+                                                 params[P_LML10_TSUM_LO], params[P_LML10_TSUM_HI])
+    bv_dphi, bv_lo, bv_hi, bv_e_lo, bv_e_hi = (params[P_BV_DPHI], params[P_BV_TSUM_LO], params[P_BV_TSUM_HI],
+                                               params[P_BV_E_LO], params[P_BV_E_HI])
+    mm_dphi, mm_lo, mm_hi, mm_e_max = params[P_MM_DPHI], params[P_MM_TSUM_LO], params[P_MM_TSUM_HI], params[P_MM_E_MAX]
     ring_width = np.empty(phi_segments.shape[0])  # phi width of a ring's cells
     for r in range(phi_segments.shape[0]):
         ring_width[r] = 2.0 * np.pi / phi_segments[r]
@@ -243,19 +252,19 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
             w_pcm[j] = tc_phi_cm[tc]
             n_cl += 1
             n_icn += sets[S_ICN, tid]
-            if e > params[P_LAB1]:
+            if e > lab1:
                 n300 += 1
             n216 += sets[S_LML12, tid]
-            if ce > params[P_CM2]:
+            if ce > cm2:
                 n500_611 += sets[S_LML13, tid]
-            if e > params[P_LAB0]:
+            if e > lab0:
                 n500_216 += sets[S_LML12, tid]
-            if ce > params[P_CM0]:
+            if ce > cm0:
                 n2 += 1
                 n2_414 += sets[S_LML1, tid]
                 n2_2316 += sets[S_LML2, tid]
                 n2_117 += sets[S_LML4, tid]
-            if ce > params[P_CM1]:
+            if ce > cm1:
                 n1_415 += sets[S_LML6, tid]
                 n1_2316 += sets[S_LML7, tid]
         # 5. cluster pairs
@@ -274,24 +283,21 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
                     continue  # every pair condition below asks for more
                 tsum = (w_tcm[j] + w_tcm[k]) * 180.0 / np.pi
                 ej, ek = w_E[j], w_E[k]
-                lab2 = params[P_LAB2]
-                if dphi > params[P_LML8_DPHI]:
+                if dphi > lml8_dphi:
                     if ej > lab2 and ek > lab2:
                         pair_high += 1
                     if (ej < lab2 and ek > lab2) or (ej > lab2 and ek < lab2):
                         pair_low += 1
-                if dphi > params[P_LML10_DPHI] and params[P_LML10_TSUM_LO] < tsum < params[P_LML10_TSUM_HI]:
+                if dphi > lml10_dphi and lml10_lo < tsum < lml10_hi:
                     pair_3d += 1
                 cj, ck = w_ecm[j], w_ecm[k]
-                if (dphi > params[P_BV_DPHI] and params[P_BV_TSUM_LO] < tsum < params[P_BV_TSUM_HI]
-                        and cj > params[P_BV_E_LO] and ck > params[P_BV_E_LO]
-                        and max(cj, ck) > params[P_BV_E_HI]):
+                if (dphi > bv_dphi and bv_lo < tsum < bv_hi and cj > bv_e_lo and ck > bv_e_lo
+                        and max(cj, ck) > bv_e_hi):
                     bhabha = 1
                     event_cells[i, 0], event_cells[i, 1] = j, k
                     if sets[S_INTRK, w_ring[j] + 1] or sets[S_INTRK, w_ring[k] + 1]:
                         bha_intrk = 1
-                if (dphi > params[P_MM_DPHI] and params[P_MM_TSUM_LO] < tsum < params[P_MM_TSUM_HI]
-                        and cj < params[P_MM_E_MAX] and ck < params[P_MM_E_MAX]):
+                if dphi > mm_dphi and mm_lo < tsum < mm_hi and cj < mm_e_max and ck < mm_e_max:
                     mumu = 1
         bits[i, 3] = min(n_icn, 127)  # int8 counts saturate
         bits[i, 4] = bhabha
