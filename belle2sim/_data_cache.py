@@ -7,8 +7,13 @@ temporary name and renamed into place (processes and threads writing at once eac
 file); one that cannot be read (truncated, foreign) is made again and replaced; a directory that
 cannot be written costs only the saving. A B-decay pool is ~9 MB and there is one per flavour and
 seed: beyond MAX_BYTES the least recently used files are deleted.
+
+Small tables made with a library that is slow to import (``vector`` brings sympy and awkward with
+it: 0.4-0.6 s, a fifth of a short run) are kept the same way, keyed by a hash of their inputs and
+the library's version (:func:`computed_once`): only a machine's first run imports it.
 """
 
+import hashlib
 import os
 import threading
 import zipfile
@@ -30,14 +35,29 @@ def pythia_version():
     return version("pythia8mc")
 
 
+def computed_once(name, inputs, make, library="vector"):
+    """``make(*inputs)`` (a dict of arrays), stored under a key made of ``name``, the inputs' types,
+    shapes and bytes, and the installed version of ``library``: computed on a machine's first run,
+    read back (the same arrays, bit for bit) by the runs after it."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{name} {library} {version(library)}".encode())
+    for a in inputs:
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str} {a.shape} ".encode())
+        digest.update(a.tobytes())
+    return cached_arrays(f"{name}_{digest.hexdigest()[:24]}", None, lambda: make(*inputs))
+
+
 def cached_arrays(name, keys, make):
     """{key: array} stored as ``<cache_dir>/<name>.npz``: read if there, readable and holding
-    exactly ``keys``; else ``make()`` (a dict of arrays with those keys), saved, and returned."""
+    exactly ``keys`` (None: any keys but none); else ``make()`` (a dict of arrays with those keys),
+    saved, and returned."""
     path = cache_dir() / f"{name}.npz"
     try:
         with np.load(path) as stored:
-            if sorted(stored.files) == sorted(keys):
-                arrays = {key: stored[key] for key in keys}
+            if (sorted(stored.files) == sorted(keys)) if keys is not None else bool(stored.files):
+                arrays = {key: stored[key] for key in stored.files}
                 _mark_used(path)
                 return arrays
     except (OSError, ValueError, EOFError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):

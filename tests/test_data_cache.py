@@ -75,3 +75,63 @@ def test_beyond_the_budget_the_least_recently_used_files_go(tmp_path, monkeypatc
     _data_cache.cached_arrays("a", ("x",), lambda: {"x": np.ones(1000)})  # read: a is now the newest
     _data_cache.cached_arrays("d", ("x",), lambda: {"x": np.zeros(1000)})  # one too many: b goes
     assert sorted(f.name for f in tmp_path.glob("*.npz")) == ["a.npz", "c.npz", "d.npz"]
+
+
+def test_computed_once_is_keyed_by_its_inputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    calls = []
+
+    def square(a, b):
+        calls.append(1)
+        return {"y": a * a + b}
+
+    a, b = np.array([1.5, 2.0]), np.array([0.25])
+    first = _data_cache.computed_once("square", (a, b), square)
+    again = _data_cache.computed_once("square", (a.copy(), b.copy()), square)
+    assert calls == [1]  # the same inputs: read back
+    np.testing.assert_array_equal(first["y"], again["y"])
+    np.testing.assert_array_equal(again["y"], [2.5, 4.25])
+    other = _data_cache.computed_once("square", (a, np.array([1.0])), square)  # one input differs
+    assert calls == [1, 1] and list(other["y"]) == [3.25, 5.0]
+    _data_cache.computed_once("square", (a.astype(np.float32), b), square)  # same values, other type
+    assert calls == [1, 1, 1] and len(list(tmp_path.glob("square_*.npz"))) == 3
+
+
+def test_boost_tables_read_back_are_vectors_and_need_no_vector_import(tmp_path, monkeypatch):
+    """The c.m. tables made with ``vector`` (ECL trigger cells, the analyses' boost matrix) are the
+    same when read from the cache, and a later process reads them without importing vector."""
+    import subprocess
+    import sys
+
+    from belle2sim.channels.objects import _boost_matrix
+    from belle2sim.detector.card import load_card
+    from belle2sim.trigger.ecl_bits import tc_centres_cm, tc_lookup_tables
+
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    card = load_card()
+    edges, segments, offsets = card.tc_theta_edges_rad(), card.tc_phi_segments(), card.tc_phi_offsets_rad()
+    boost = np.asarray(card.beams.boost_vector, dtype=np.float64)
+    direct = tc_centres_cm(edges, segments, offsets, boost)
+    for _ in range(2):  # made, then read
+        lut = tc_lookup_tables(edges, segments, offsets, boost)
+        for got, key in zip(lut[1:4], ("E", "theta", "phi")):
+            np.testing.assert_array_equal(got, direct[key])
+    assert 0.5 < direct["E"].min() < direct["E"].max() < 2.0  # a c.m. / lab energy ratio of the boost
+    probe = ("import sys, numpy as np\n"
+             "from belle2sim._jit import skip_numba_extensions\n"
+             "skip_numba_extensions()\n"  # as the command line does (else numba's entry points load vector)
+             "from belle2sim.detector.card import load_card\n"
+             "from belle2sim.channels.objects import cm_boost_matrix\n"
+             "from belle2sim.trigger.ecl_bits import tc_lookup_tables\n"
+             "card = load_card()\n"
+             "m = cm_boost_matrix(card)\n"
+             "tc_lookup_tables(card.tc_theta_edges_rad(), card.tc_phi_segments(), card.tc_phi_offsets_rad(),"
+             " card.beams.boost_vector)\n"
+             "np.save(sys.argv[1], m)\n"
+             "print('vector' in sys.modules)\n")
+    runs = [subprocess.run([sys.executable, "-c", probe, str(tmp_path / f"m{k}.npy")], capture_output=True, text=True,
+                           check=True).stdout.split() for k in range(2)]
+    assert runs == [["True"], ["False"]]  # made with vector once, read without it after
+    matrix = _boost_matrix(boost)["matrix"]
+    for k in range(2):
+        np.testing.assert_array_equal(np.load(tmp_path / f"m{k}.npy"), matrix)

@@ -11,6 +11,7 @@
 
 import numpy as np
 
+from belle2sim._data_cache import computed_once
 from belle2sim._jit import inline, range_kernel
 from belle2sim.channels.track_selection import gather_tracks, per_event_tracks
 from belle2sim.kinematics import boost, matrix_row_times, polar_angle_deg
@@ -59,17 +60,20 @@ def gather(batch, chunk, good, n_max):
 def cm_boost_matrix(card):
     """The matrix of vector's boost from the lab to the nominal c.m. frame, m[row, column] with rows
     and columns (x, y, z, t): vector's boost_beta3 of the four unit four-vectors (each result holds
-    one column exactly: the other terms of its sums are zeros)."""
+    one column exactly: the other terms of its sums are zeros). Made with ``vector`` on a
+    machine's first run, then read from the disk cache (belle2sim/_data_cache.py)."""
+    return card.cached("cm_boost_matrix", lambda: computed_once(
+        "cm_boost_matrix", (np.asarray(card.beams.boost_vector, dtype=np.float64),), _boost_matrix)["matrix"])
+
+
+def _boost_matrix(b):
     import vector
 
-    def make():
-        b = card.beams.boost_vector
-        unit = vector.array({"px": [1.0, 0.0, 0.0, 0.0], "py": [0.0, 1.0, 0.0, 0.0], "pz": [0.0, 0.0, 1.0, 0.0],
-                             "E": [0.0, 0.0, 0.0, 1.0]})
-        v = unit.boost_beta3(vector.obj(x=-b[0], y=-b[1], z=-b[2]))
-        return np.array([np.asarray(v.px), np.asarray(v.py), np.asarray(v.pz), np.asarray(v.E)], dtype=np.float64)
-
-    return card.cached("cm_boost_matrix", make)
+    unit = vector.array({"px": [1.0, 0.0, 0.0, 0.0], "py": [0.0, 1.0, 0.0, 0.0], "pz": [0.0, 0.0, 1.0, 0.0],
+                         "E": [0.0, 0.0, 0.0, 1.0]})
+    v = unit.boost_beta3(vector.obj(x=-b[0], y=-b[1], z=-b[2]))
+    return {"matrix": np.array([np.asarray(v.px), np.asarray(v.py), np.asarray(v.pz), np.asarray(v.E)],
+                               dtype=np.float64)}
 
 
 @range_kernel("E")

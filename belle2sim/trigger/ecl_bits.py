@@ -31,6 +31,8 @@ lab/CM energy look-up table (thresholds differ by <= 6 %), shower spreading over
 """
 
 import numpy as np
+
+from belle2sim._data_cache import computed_once
 from belle2sim._jit import inline, range_kernel
 
 ECL_BITS = ("elow", "ehigh", "elum", "clst", "ecl_3dbha", "ecl_mumu", "bha_intrk") + tuple(f"lml{i}" for i in range(14))
@@ -111,20 +113,31 @@ def _ring_of_cell(theta, cells, per_rad, edges):
 def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
     """Per-TC look-up tables, as the hardware has them: first TC index of each ring, and for
     each TC the CM/lab energy ratio and the CM polar and azimuthal angles of its centre
-    (massless particle, nominal boost), computed once with ``vector``; then the ring of each
+    (massless particle, nominal boost), computed with ``vector`` on a machine's first run and read
+    back from the disk cache afterwards (belle2sim/_data_cache.py); then the ring of each
     polar-angle cell (:func:`ring_lookup`)."""
+    first = np.concatenate([[0], np.cumsum(phi_segments)]).astype(np.int64)
+    cm = computed_once("ecl_tc_centres_cm", (np.asarray(ring_edges, dtype=np.float64),
+                                             np.asarray(phi_segments, dtype=np.int64),
+                                             np.asarray(phi_offsets, dtype=np.float64),
+                                             np.asarray(boost_cm, dtype=np.float64)), tc_centres_cm)
+    return (first, cm["E"], cm["theta"], cm["phi"]) + ring_lookup(ring_edges)
+
+
+def tc_centres_cm(ring_edges, phi_segments, phi_offsets, boost_cm):
+    """{E, theta, phi}: the c.m. energy of a unit lab energy and the c.m. angles of each TC's
+    centre (a massless particle), boosted with ``vector``."""
     import vector
 
-    first = np.concatenate([[0], np.cumsum(phi_segments)]).astype(np.int64)
     theta, phi = [], []
     for r, nseg in enumerate(phi_segments):
-        theta += [0.5 * (ring_edges[r, 0] + ring_edges[r, 1])] * nseg
+        theta += [0.5 * (ring_edges[r, 0] + ring_edges[r, 1])] * int(nseg)
         phi += list((np.arange(nseg) + 0.5) * 2 * np.pi / nseg - np.pi + phi_offsets[r])
     theta, phi = np.array(theta), np.array(phi)
     lab = vector.array({"px": np.sin(theta) * np.cos(phi), "py": np.sin(theta) * np.sin(phi),
                         "pz": np.cos(theta), "E": np.ones_like(theta)})
     cm = lab.boost_beta3(vector.obj(x=-boost_cm[0], y=-boost_cm[1], z=-boost_cm[2]))
-    return (first, np.asarray(cm.E), np.asarray(cm.theta), np.asarray(cm.phi)) + ring_lookup(ring_edges)
+    return {"E": np.asarray(cm.E), "theta": np.asarray(cm.theta), "phi": np.asarray(cm.phi)}
 
 
 @range_kernel("offsets")
