@@ -90,18 +90,19 @@ def canned_events(n_events=6):
 
 def compile_trigger_kernels(detector_too=False):
     """Compile (or load) the input-bit and prescale kernels on canned events with empty (zero)
-    detector output: only the argument types matter. The menu program is compiled by the main
-    process while it waits for this one (:func:`wait_for_trigger_compile`), the vertexing kernel by
-    the first displaced channel: both off the helper's path, which is the longer one.
+    detector output: only the argument types matter; then the menu program (a main process that
+    still finds this one running compiles it itself meanwhile: :func:`wait_for_trigger_compile`).
+    The vertexing kernel is left to the first displaced channel.
     ``detector_too``: first the ECL and tracking kernels, on the same events, for a main process
-    that compiles a slow generator meanwhile (and then finds them in the cache)."""
+    that compiles a slow generator meanwhile (and then finds them in the cache); the menu program
+    is then left to the main process, whose path is the shorter one."""
     import numpy as np
 
     from belle2sim import pdgdata
     from belle2sim.detector.card import load_card
     from belle2sim.detector.ecl import EclDeposits, simulate_ecl
     from belle2sim.detector.tracking import Tracks, simulate_tracks
-    from belle2sim.trigger.bits import compute_input_bits, ftdl, psnm
+    from belle2sim.trigger.bits import compile_menu_program, compute_input_bits, ftdl, psnm
     from belle2sim.trigger.menu import load_menu
 
     card, menu = load_card(), load_menu()
@@ -118,6 +119,10 @@ def compile_trigger_kernels(detector_too=False):
     charge = np.zeros(n)
     bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, 1)
     psnm(ftdl(dict(bits), menu), menu, 1, batch.number)  # (a plain mapping: the NumPy evaluator)
+    if not detector_too:
+        # a main process that compiles a fast generator reaches the trigger after this helper is
+        # done (its own compilation is the longer one): the menu program here, not there
+        compile_menu_program(menu)
 
 
 def start_trigger_compile(detector_too=False):

@@ -175,6 +175,21 @@ def test_helper_of_a_slow_generator_compiles_the_detector_too(tmp_path):
         assert list((tmp_path / "cache").rglob(f"{kernel}-*.nbi")), f"{kernel} was not compiled"
 
 
+@pytest.mark.parametrize("detector_too", [False, True])
+def test_the_helper_takes_the_menu_program_only_beside_a_fast_generator(monkeypatch, detector_too):
+    """The menu program goes to whichever process has the shorter path: the helper beside a fast
+    generator (the main process then reaches the trigger after the helper is done), the main
+    process beside a slow one (the helper compiles the detector too and is the longer path)."""
+    from belle2sim import warmup
+    from belle2sim.trigger import bits
+
+    calls = []
+    monkeypatch.setattr(bits, "compile_menu_program", lambda menu: calls.append(len(menu.lines)))
+    warmup.compile_trigger_kernels(detector_too=detector_too)  # (in this process: kernels from the cache)
+    assert len(calls) == (0 if detector_too else 1)
+    assert not calls or calls[0] > 50  # the shipped menu's program
+
+
 def test_warm_up_leaves_nothing_to_compile(tmp_path):
     """warm-up (here restricted to one channel) compiles the run's kernels, the trigger's in its
     helper process: a run after it finds every kernel in the cache."""

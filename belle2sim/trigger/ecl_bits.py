@@ -93,9 +93,10 @@ def ring_lookup(ring_edges):
     holds no other: the table answers as the binary search does."""
     per_rad = RING_CELLS / np.pi
     cells = np.empty(RING_CELLS, dtype=np.int16)
+    ring_of = _ring_of.py_func  # (in Python, 20 ms: compiled for float64 it cost a first run 0.4 s)
     for c in range(RING_CELLS):
-        lo = _ring_of(c / per_rad - RING_CELL_MARGIN_RAD, ring_edges)
-        hi = _ring_of((c + 1) / per_rad + RING_CELL_MARGIN_RAD, ring_edges)
+        lo = ring_of(c / per_rad - RING_CELL_MARGIN_RAD, ring_edges)
+        hi = ring_of((c + 1) / per_rad + RING_CELL_MARGIN_RAD, ring_edges)
         cells[c] = lo if lo == hi else -1
     return cells, per_rad
 
