@@ -12,8 +12,8 @@ from belle2sim import pdgdata
 from belle2sim.detector.ecl import EclDeposits, simulate_ecl
 from belle2sim.detector.tracking import Tracks, simulate_tracks
 from belle2sim.detector.vertexing import Vertices, simulate_vertices
-from belle2sim.trigger.bits import InputBits, compile_menu_program, compute_input_bits, ftdl, psnm
-from belle2sim.warmup import wait_for_trigger_compile
+from belle2sim.trigger.bits import InputBits, compute_input_bits, ftdl, psnm
+from belle2sim.warmup import wait_for_detector_compile, wait_for_trigger_compile
 
 
 @dataclass
@@ -45,6 +45,7 @@ def simulate_detector(batch, card, seed):
     """The detector part of :func:`simulate_chunk` (ECL, tracks): what offline selections read. The
     efficiency job selects before it runs the trigger, so that a first run compiles the selection's
     kernels while the trigger helper process still compiles the trigger's."""
+    wait_for_detector_compile()  # (a first run whose helper compiles the detector kernels)
     response, charge = pdgdata.classify(batch.pdg)
     deposits = simulate_ecl(batch, response, card, seed, charge)
     tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
@@ -53,9 +54,9 @@ def simulate_detector(batch, card, seed):
 
 def add_trigger(chunk, batch, card, menu, seed, period=None):
     """Input bits, FTDL and PSNM of a chunk from :func:`simulate_detector` (returns it)."""
-    # a first run's helper compiling the trigger kernels, if there is one; this process compiles
-    # the menu program meanwhile
-    wait_for_trigger_compile(meanwhile=lambda: compile_menu_program(menu))
+    # a first run's helper compiling the trigger kernels, if there is one: this process takes the
+    # jobs it has not started yet (warmup.py)
+    wait_for_trigger_compile(card, menu)
     chunk.bits = compute_input_bits(batch, chunk.deposits, chunk.charge, chunk.tracks, card, menu, seed, period)
     chunk.ftdl = ftdl(chunk.bits, menu)
     chunk.psnm = psnm(chunk.ftdl, menu, seed, batch.number)

@@ -9,6 +9,7 @@ kernels are compiled once, before any real run.
 
 import importlib
 import os
+import shutil
 import threading
 import time
 
@@ -58,12 +59,15 @@ def warm_up(card, menu, progress=None, events=300):
 #
 # A first run compiles, one after the other, its channel's generator, the detector kernels, the
 # trigger kernels and its selection. The trigger kernels need only arrays of the right types, not
-# real detector output: a helper process compiles them (and vertexing) on canned events with empty
-# detector output while this process compiles the generator and the detector, and the first chunk
-# waits for the helper before it enters the trigger (its kernels then load from numba's cache).
-# The numbers do not depend on it: the same kernels, compiled by one process or the other.
+# real detector output: a helper process compiles them on canned events with empty detector output
+# while this process compiles the generator and the detector, and the first chunk waits for the
+# helper before it enters the trigger (its kernels then load from numba's cache). The helper's
+# work is a list of jobs (:func:`trigger_compile_jobs`), each claimed with a file before it is
+# done: the helper takes them from the front, and a main process that reaches the trigger while the
+# helper still runs takes them from the back (instead of waiting with one core idle), until the two
+# meet. The numbers do not depend on it: the same kernels, compiled by one process or the other.
 
-_HELPER = None
+_HELPER = None  # (the helper process, its claims directory, detector_too)
 _HELPER_LOCK = threading.Lock()
 
 
@@ -88,41 +92,64 @@ def canned_events(n_events=6):
     return batch
 
 
-def compile_trigger_kernels(detector_too=False):
-    """Compile (or load) the input-bit and prescale kernels on canned events with empty (zero)
-    detector output: only the argument types matter; then the menu program (a main process that
-    still finds this one running compiles it itself meanwhile: :func:`wait_for_trigger_compile`).
-    The vertexing kernel is left to the first displaced channel.
-    ``detector_too``: first the ECL and tracking kernels, on the same events, for a main process
-    that compiles a slow generator meanwhile (and then finds them in the cache); the menu program
-    is then left to the main process, whose path is the shorter one."""
+def trigger_compile_jobs(card, menu, detector_too=False):
+    """[(name, call)]: what a first run's helper compiles (or loads), in its order, on canned events
+    with empty (zero) detector output, where only the argument types matter: ``detector_too``, the
+    ECL and tracking kernels on the same events; then each input-bit kernel (made with every array
+    zeroed, so each runs alone), the prescale kernel and the menu program. The vertexing kernel is
+    left to the first displaced channel."""
     import numpy as np
 
     from belle2sim import pdgdata
-    from belle2sim.detector.card import load_card
     from belle2sim.detector.ecl import EclDeposits, simulate_ecl
     from belle2sim.detector.tracking import Tracks, simulate_tracks
-    from belle2sim.trigger.bits import compile_menu_program, compute_input_bits, ftdl, psnm
-    from belle2sim.trigger.menu import load_menu
+    from belle2sim.trigger.bits import compile_menu_program, ftdl, input_bit_kernel_calls, psnm
 
-    card, menu = load_card(), load_menu()
     batch = canned_events()
     n = batch.n_particles
-    if detector_too:
-        response, charge = pdgdata.classify(batch.pdg)
-        simulate_tracks(batch, response, charge, simulate_ecl(batch, response, card, 1, charge), card, 1)
+    response, charge = pdgdata.classify(batch.pdg)
     deposits, tracks = EclDeposits(n), Tracks(n)
     for output in (deposits, tracks):
         for array in vars(output).values():
             if array is not None:  # (the momentum angles: computed when read)
                 array.fill(0)
-    charge = np.zeros(n)
-    bits = compute_input_bits(batch, deposits, charge, tracks, card, menu, 1)
-    psnm(ftdl(dict(bits), menu), menu, 1, batch.number)  # (a plain mapping: the NumPy evaluator)
-    if not detector_too:
-        # a main process that compiles a fast generator reaches the trigger after this helper is
-        # done (its own compilation is the longer one): the menu program here, not there
-        compile_menu_program(menu)
+    jobs = []
+    if detector_too:  # (the tracking on empty deposits: only their types matter)
+        jobs += [("ecl", lambda: simulate_ecl(batch, response, card, 1, charge)),
+                 ("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1))]
+    calls, bits = input_bit_kernel_calls(batch, deposits, np.zeros(n), tracks, card, menu, 1, zeroed=True)
+    jobs += calls
+    # (a plain mapping of the bits: the NumPy evaluator; the menu program is the last job)
+    jobs.append(("prescale", lambda: psnm(ftdl(dict(bits), menu), menu, 1, batch.number)))
+    jobs.append(("menu_program", lambda: compile_menu_program(menu)))
+    return jobs
+
+
+def _claim(claims, name):
+    """True for the first process to claim job ``name`` (a file made exclusively); True without a
+    claims directory (no second process)."""
+    if claims is None:
+        return True
+    try:
+        os.close(os.open(os.path.join(claims, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        return True  # (a directory gone or not writable: do it, as without a helper)
+
+
+def compile_trigger_kernels(detector_too=False, claims=None):
+    """The helper's work: the jobs of :func:`trigger_compile_jobs` from the front, each unless the
+    main process has claimed it (``claims``: the directory of claim files)."""
+    from belle2sim.detector.card import load_card
+    from belle2sim.trigger.menu import load_menu
+
+    for name, call in trigger_compile_jobs(load_card(), load_menu(), detector_too):
+        if _claim(claims, name):
+            call()
+            if claims is not None:
+                _claim(claims, name + ".done")
 
 
 def start_trigger_compile(detector_too=False):
@@ -134,23 +161,51 @@ def start_trigger_compile(detector_too=False):
     global _HELPER
     import subprocess
     import sys
+    import tempfile
 
     if _HELPER is None and needs_compiling():
+        claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
         code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
                 "from belle2sim.warmup import compile_trigger_kernels; "
-                f"compile_trigger_kernels(detector_too={bool(detector_too)})")
-        _HELPER = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                f"compile_trigger_kernels(detector_too={bool(detector_too)}, claims={claims!r})")
+        process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _HELPER = (process, claims, bool(detector_too))
 
 
-def wait_for_trigger_compile(meanwhile=None):
-    """Before the first trigger call: let the helper finish (its kernels then load from the cache;
-    had it failed, this process would compile them itself), running ``meanwhile()`` first if it
-    has not finished (compile what the helper leaves out). Threads taking chunks all wait."""
+DETECTOR_JOBS = ("ecl", "tracks")
+
+
+def wait_for_detector_compile():
+    """Before the first detector call, beside a helper that compiles the detector too: a detector
+    job the helper has not started is claimed here (the run compiles it, the helper skips it); one
+    it is doing is waited for, not compiled a second time (on a slow machine the main process
+    reached the tracking while the helper was still compiling it, and both compiled it)."""
+    helper = _HELPER
+    if helper is None or not helper[2]:
+        return
+    process, claims, _ = helper
+    for name in DETECTOR_JOBS:
+        if _claim(claims, name):
+            continue
+        while process.poll() is None and not os.path.exists(os.path.join(claims, name + ".done")):
+            time.sleep(0.02)
+
+
+def wait_for_trigger_compile(card=None, menu=None):
+    """Before the first trigger call: if the helper still runs, take its jobs from the back (with
+    ``card`` and ``menu``) until meeting it, then let it finish; its kernels then load from the
+    cache (had it failed, this process compiles them as it needs them). Threads taking chunks all
+    wait."""
     global _HELPER
     if _HELPER is not None:
         with _HELPER_LOCK:
             if _HELPER is not None:
-                if meanwhile is not None:
-                    meanwhile()
-                _HELPER.wait()
+                process, claims, detector_too = _HELPER
+                if process.poll() is None and card is not None and menu is not None:
+                    for name, call in reversed(trigger_compile_jobs(card, menu, detector_too)):
+                        if name in DETECTOR_JOBS or process.poll() is not None or not _claim(claims, name):
+                            break  # (the helper is done, or has this job and the ones before it)
+                        call()
+                process.wait()
+                shutil.rmtree(claims, ignore_errors=True)
                 _HELPER = None

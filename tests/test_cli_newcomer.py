@@ -175,19 +175,84 @@ def test_helper_of_a_slow_generator_compiles_the_detector_too(tmp_path):
         assert list((tmp_path / "cache").rglob(f"{kernel}-*.nbi")), f"{kernel} was not compiled"
 
 
-@pytest.mark.parametrize("detector_too", [False, True])
-def test_the_helper_takes_the_menu_program_only_beside_a_fast_generator(monkeypatch, detector_too):
-    """The menu program goes to whichever process has the shorter path: the helper beside a fast
-    generator (the main process then reaches the trigger after the helper is done), the main
-    process beside a slow one (the helper compiles the detector too and is the longer path)."""
+def test_each_first_run_compile_job_runs_alone():
+    """The jobs a first run's helper and main process share (warmup.trigger_compile_jobs) each run
+    alone and in any order: arrays zeroed, so none reads what another job's kernel did not write."""
     from belle2sim import warmup
-    from belle2sim.trigger import bits
+    from belle2sim.detector.card import load_card
+    from belle2sim.trigger.menu import load_menu
 
-    calls = []
-    monkeypatch.setattr(bits, "compile_menu_program", lambda menu: calls.append(len(menu.lines)))
-    warmup.compile_trigger_kernels(detector_too=detector_too)  # (in this process: kernels from the cache)
-    assert len(calls) == (0 if detector_too else 1)
-    assert not calls or calls[0] > 50  # the shipped menu's program
+    card, menu = load_card(), load_menu()
+    names = [name for name, _ in warmup.trigger_compile_jobs(card, menu, detector_too=True)]
+    assert names[:2] == ["ecl", "tracks"] and names[-1] == "menu_program" and len(names) == 8
+    for name in reversed(names):  # (in this process: the kernels load from the cache)
+        dict(warmup.trigger_compile_jobs(card, menu, detector_too=True))[name]()
+
+
+def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
+    """The helper takes jobs from the front, the main process (reaching the trigger while the helper
+    still runs) from the back, each skipping what the other claimed; the main then waits for the
+    helper and removes the claims."""
+    from belle2sim import warmup
+
+    done = []
+    jobs = [(f"j{k}", (lambda k=k: done.append(k))) for k in range(6)]
+    monkeypatch.setattr(warmup, "trigger_compile_jobs", lambda card, menu, detector_too=False: jobs)
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "j4").touch()  # the main process took j4 and j5 first
+    (claims / "j5").touch()
+    warmup.compile_trigger_kernels(claims=str(claims))  # the helper
+    assert done == [0, 1, 2, 3]
+
+    done.clear()
+    for name in ("j0", "j1"):
+        (claims / name).unlink()
+    for name in ("j2", "j3", "j4", "j5"):
+        (claims / name).unlink(missing_ok=True)
+    assert warmup._claim(str(claims), "j0") and warmup._claim(str(claims), "j1")  # the helper is at j1
+    assert not warmup._claim(str(claims), "j1")
+
+    class Running:  # the helper process, still running
+        waited = False
+
+        def poll(self):
+            return None
+
+        def wait(self):
+            Running.waited = True
+
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(claims), True))
+    warmup.wait_for_trigger_compile(card=object(), menu=object())
+    assert done == [5, 4, 3, 2] and Running.waited
+    assert warmup._HELPER is None and not claims.exists()
+
+
+def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_path, monkeypatch):
+    """Beside a helper compiling the detector: a detector job the helper is doing is waited for
+    (until its done marker), one it has not started is claimed (the helper then skips it)."""
+    import threading
+
+    from belle2sim import warmup
+
+    class Running:
+        def poll(self):
+            return None
+
+    (tmp_path / "ecl").touch()  # the helper is at the ECL job
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), True))
+    finish = threading.Timer(0.3, lambda: (tmp_path / "ecl.done").touch())
+    finish.start()
+    t = time.perf_counter()
+    warmup.wait_for_detector_compile()
+    assert time.perf_counter() - t >= 0.25 and (tmp_path / "ecl.done").exists()
+    assert (tmp_path / "tracks").exists()  # claimed by the main process: the helper skips it
+    assert not warmup._claim(str(tmp_path), "tracks")
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), False))  # a helper without the detector
+    (tmp_path / "ecl.done").unlink()
+    t = time.perf_counter()
+    warmup.wait_for_detector_compile()
+    assert time.perf_counter() - t < 0.2
 
 
 def test_warm_up_leaves_nothing_to_compile(tmp_path):

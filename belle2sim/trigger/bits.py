@@ -58,34 +58,58 @@ class InputBits(Mapping):
 def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period=None):
     """All input bits for ``batch`` given its ECL deposits, charges and tracks (KLM hits).
     ``period`` names the card's trigger-object calibration (None: the card's default)."""
+    calls, bits = input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, period)
+    for _, call in calls:
+        call()
+    return bits
+
+
+def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, period=None, zeroed=False):
+    """([(name, call)], InputBits): the kernels of :func:`compute_input_bits`, each a call without
+    arguments, to be made in this order (each reads what the ones before it wrote), and the bits
+    they fill. ``zeroed``: every output and scratch array zeroed first, so that any of the calls can
+    also be made alone or out of order (a first run compiling them in two processes, warmup.py)."""
     n_events, n = len(batch), batch.n_particles
     ecl, cdc, grl, calib = _kernel_arguments(card, menu, period)
     # column-major: each bit is contiguous for the line evaluation; kernels write by event. Unset:
     # the kernels write every column of every event (the bits that are never set are zeroed by
     # _finish_bits; tests/test_trigger_table.py fills the matrix with garbage to check)
-    matrix = _unset_matrix((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
+    matrix = (np.zeros if zeroed else _unset_matrix)((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
     # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
+    scratch = tuple(np.zeros(n, t) for t in _SCRATCH_TYPES) if zeroed else scratch_arrays("trigger", n, _SCRATCH_TYPES)
     (w_ring, w_phi, w_label, dep_tc, w_E, w_ecm, w_tcm, w_pcm, w_centre, trk_particle, trk_phi0, trk_3d,
-     trk_in, trk_face_bin) = scratch_arrays("trigger", n, _SCRATCH_TYPES)
-    event_cells = np.empty((n_events, 3), dtype=np.int32)  # the 3D Bhabha pair's heads, the number of cells
-    ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
-                     deposits.region, *ecl, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc,
-                     event_cells, matrix[:, :_N_ECL])
+     trk_in, trk_face_bin) = scratch
+    # the 3D Bhabha pair's heads, the number of cells
+    event_cells = (np.zeros if zeroed else np.empty)((n_events, 3), dtype=np.int32)
     mom_theta, mom_phi = deposits.momentum_angles(batch)
-    cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
-                     batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, *cdc, calib,
-                     trk_particle, trk_phi0, trk_3d, trk_in, matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
     grl_params, phi_tables = grl
-    grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
-                      matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                      w_E, w_ring, w_phi, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells, grl_params,
-                      calib, trk_face_bin, matrix[:, _N_ECL + N_CDC_BITS:_N_ECL + N_CDC_BITS + N_GRL_BITS])
-    # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
-    # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit
-    # under the GIL while other threads take chunks)
-    _finish_bits(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF],
-                 _ENERGY_SUM_COLUMNS, _DERIVED_FROM, _NEVER_SET, matrix.T)
-    return InputBits(matrix, batch.number)
+
+    def ecl_trigger():
+        ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
+                         deposits.region, *ecl, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc,
+                         event_cells, matrix[:, :_N_ECL])
+
+    def cdc_trigger():
+        cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
+                         batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, *cdc, calib,
+                         trk_particle, trk_phi0, trk_3d, trk_in, matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
+
+    def grl_trigger():
+        grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
+                          matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
+                          w_E, w_ring, w_phi, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells,
+                          grl_params, calib, trk_face_bin,
+                          matrix[:, _N_ECL + N_CDC_BITS:_N_ECL + N_CDC_BITS + N_GRL_BITS])
+
+    def finish():
+        # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
+        # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit
+        # under the GIL while other threads take chunks)
+        _finish_bits(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF],
+                     _ENERGY_SUM_COLUMNS, _DERIVED_FROM, _NEVER_SET, matrix.T)
+
+    calls = [("ecl_trigger", ecl_trigger), ("cdc_trigger", cdc_trigger), ("grl", grl_trigger), ("finish", finish)]
+    return calls, InputBits(matrix, batch.number)
 
 
 # the trigger kernels' scratch, one slot per particle: ECL trigger (ring, phi segment, label, TC of
