@@ -7,6 +7,7 @@ runs every channel briefly (each analysis, and a lifetime axis where there is on
 kernels are compiled once, before any real run.
 """
 
+import atexit
 import importlib
 import os
 import shutil
@@ -165,6 +166,7 @@ def start_trigger_compile(detector_too=False):
 
     if _HELPER is None and needs_compiling():
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
+        atexit.register(shutil.rmtree, claims, ignore_errors=True)  # (a run that never reached the trigger)
         code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
                 "from belle2sim.warmup import compile_trigger_kernels; "
                 f"compile_trigger_kernels(detector_too={bool(detector_too)}, claims={claims!r})")
@@ -173,6 +175,8 @@ def start_trigger_compile(detector_too=False):
 
 
 DETECTOR_JOBS = ("ecl", "tracks")
+_DETECTOR_LOCK = threading.Lock()
+_DETECTOR_SETTLED = False
 
 
 def wait_for_detector_compile():
@@ -180,15 +184,20 @@ def wait_for_detector_compile():
     job the helper has not started is claimed here (the run compiles it, the helper skips it); one
     it is doing is waited for, not compiled a second time (on a slow machine the main process
     reached the tracking while the helper was still compiling it, and both compiled it)."""
+    global _DETECTOR_SETTLED
     helper = _HELPER
-    if helper is None or not helper[2]:
+    if helper is None or not helper[2] or _DETECTOR_SETTLED:
         return
-    process, claims, _ = helper
-    for name in DETECTOR_JOBS:
-        if _claim(claims, name):
-            continue
-        while process.poll() is None and not os.path.exists(os.path.join(claims, name + ".done")):
-            time.sleep(0.02)
+    with _DETECTOR_LOCK:  # (once per process: threads taking the first chunks wait here)
+        if _DETECTOR_SETTLED:
+            return
+        process, claims, _ = helper
+        for name in DETECTOR_JOBS:
+            if _claim(claims, name):
+                continue
+            while process.poll() is None and not os.path.exists(os.path.join(claims, name + ".done")):
+                time.sleep(0.02)
+        _DETECTOR_SETTLED = True
 
 
 def wait_for_trigger_compile(card=None, menu=None):

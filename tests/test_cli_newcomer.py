@@ -241,6 +241,7 @@ def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_
 
     (tmp_path / "ecl").touch()  # the helper is at the ECL job
     monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), True))
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", False)
     finish = threading.Timer(0.3, lambda: (tmp_path / "ecl.done").touch())
     finish.start()
     t = time.perf_counter()
@@ -248,9 +249,11 @@ def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_
     assert time.perf_counter() - t >= 0.25 and (tmp_path / "ecl.done").exists()
     assert (tmp_path / "tracks").exists()  # claimed by the main process: the helper skips it
     assert not warmup._claim(str(tmp_path), "tracks")
-    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), False))  # a helper without the detector
     (tmp_path / "ecl.done").unlink()
     t = time.perf_counter()
+    warmup.wait_for_detector_compile()  # settled: once per process
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", False)
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), False))  # a helper without the detector
     warmup.wait_for_detector_compile()
     assert time.perf_counter() - t < 0.2
 
