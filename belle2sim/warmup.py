@@ -36,24 +36,69 @@ def needs_compiling():
 
 def warm_up(card, menu, progress=None, events=300):
     """Run every channel's analyses on a few events (and a two-value lifetime axis for channels with a
-    long-lived particle): compiles and caches every kernel. Returns {channel: seconds}."""
+    long-lived particle): compiles and caches every kernel. Returns {channel: seconds}.
+
+    On a cache to fill, a helper process compiles the trigger kernels and then takes channels from
+    the back of the list while this one takes them from the front (each claimed with a file), so
+    that both cores compile until the end."""
+    from belle2sim.channels import available
+
+    names = sorted(available())
+    helper = start_trigger_compile(channels_after=(names, events))
+    timings = {}
+    for name in names:
+        if helper is not None and not _claim(helper[1], CHANNEL_JOB + name):
+            break  # (the helper has this channel and the ones after it)
+        timings[name] = _warm_channel(name, card, menu, events)
+        if progress:
+            progress(name, timings[name])
+    if helper is not None:
+        process, claims = helper[0], helper[1]
+        process.wait()
+        for name in names[len(timings):]:
+            try:  # the helper's time for it, or (had it failed) this process does it now
+                with open(os.path.join(claims, CHANNEL_JOB + name + ".done")) as f:
+                    timings[name] = float(f.read())
+            except (OSError, ValueError):
+                timings[name] = _warm_channel(name, card, menu, events)
+            if progress:
+                progress(name, timings[name])
+        shutil.rmtree(claims, ignore_errors=True)
+    return timings
+
+
+CHANNEL_JOB = "channel-"  # claim names of the warm-up's channels
+
+
+def _warm_channel(name, card, menu, events):
+    """Seconds to run channel ``name``'s analyses on a few events (and a lifetime axis)."""
     from belle2sim.channels import available
     from belle2sim.scan import run_point
 
-    start_trigger_compile()  # the trigger kernels in a second process while the first channel compiles the rest
-    timings = {}
-    for name, ch in sorted(available().items()):
-        t = time.perf_counter()
-        for analysis in ch.analyses:
-            params = ch.resolve_parameters({ch.scan_parameter: ch.default_scan[len(ch.default_scan) // 2]}, card,
-                                           analysis.key)
-            run_point(ch, params, card, menu, events, 1, analysis=analysis)
-            if ch.long_lived_pdg is not None:
-                run_point(ch, params, card, menu, events, 1, analysis=analysis, lifetimes_cm=[1.0, 10.0])
-        timings[name] = time.perf_counter() - t
-        if progress:
-            progress(name, timings[name])
-    return timings
+    ch = available()[name]
+    t = time.perf_counter()
+    for analysis in ch.analyses:
+        params = ch.resolve_parameters({ch.scan_parameter: ch.default_scan[len(ch.default_scan) // 2]}, card,
+                                       analysis.key)
+        run_point(ch, params, card, menu, events, 1, analysis=analysis)
+        if ch.long_lived_pdg is not None:
+            run_point(ch, params, card, menu, events, 1, analysis=analysis, lifetimes_cm=[1.0, 10.0])
+    return time.perf_counter() - t
+
+
+def warm_channels_from_back(claims, names, events):
+    """The warm-up helper's second part: the channels ``names`` from the back, each unless the main
+    process claimed it; its time written into the claim's done file."""
+    from belle2sim.detector.card import load_card
+    from belle2sim.trigger.menu import load_menu
+
+    card, menu = load_card(), load_menu()
+    for name in reversed(names):
+        if not _claim(claims, CHANNEL_JOB + name):
+            return  # (met the main process)
+        seconds = _warm_channel(name, card, menu, events)
+        with open(os.path.join(claims, CHANNEL_JOB + name + ".done"), "w") as f:
+            f.write(repr(seconds))
 
 
 # --- first run: the trigger kernels compile in a second process ---------------------------------
@@ -153,12 +198,15 @@ def compile_trigger_kernels(detector_too=False, claims=None):
                 _claim(claims, name + ".done")
 
 
-def start_trigger_compile(detector_too=False):
-    """On a first run, compile the trigger kernels in a helper process (returns at once);
+def start_trigger_compile(detector_too=False, channels_after=None):
+    """On a first run, compile the trigger kernels in a helper process (returns at once, with the
+    helper: (process, claims directory, detector_too, channels_after); None without one).
     ``detector_too``: the detector kernels first (Channel.slow_generator_compile). A channel whose
     generator compiles for ~10 s (zprime-mumu: the matrix element) reaches the detector only after
     the helper has compiled the trigger; one whose generator compiles in a few seconds would wait
-    for the helper's detector kernels instead (dark-photon-invisible, measured: 11.7 -> 15.8 s)."""
+    for the helper's detector kernels instead (dark-photon-invisible, measured: 11.7 -> 15.8 s).
+    ``channels_after`` (the warm-up's channel names and events per channel): the helper then warms
+    channels from the back (:func:`warm_channels_from_back`)."""
     global _HELPER
     import subprocess
     import sys
@@ -168,10 +216,22 @@ def start_trigger_compile(detector_too=False):
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
         atexit.register(shutil.rmtree, claims, ignore_errors=True)  # (a run that never reached the trigger)
         code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
-                "from belle2sim.warmup import compile_trigger_kernels; "
+                "from belle2sim.warmup import compile_trigger_kernels, warm_channels_from_back; "
                 f"compile_trigger_kernels(detector_too={bool(detector_too)}, claims={claims!r})")
+        if channels_after is not None:
+            names, events = channels_after
+            code += f"; warm_channels_from_back({claims!r}, {list(names)!r}, {int(events)})"
         process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _HELPER = (process, claims, bool(detector_too))
+        _HELPER = (process, claims, bool(detector_too), channels_after is not None)
+        return _HELPER
+    return None
+
+
+def _wait_done(process, claims, names):
+    """Until each job of ``names`` has its done marker, or the helper has exited."""
+    for name in names:
+        while process.poll() is None and not os.path.exists(os.path.join(claims, name + ".done")):
+            time.sleep(0.02)
 
 
 DETECTOR_JOBS = ("ecl", "tracks")
@@ -191,30 +251,33 @@ def wait_for_detector_compile():
     with _DETECTOR_LOCK:  # (once per process: threads taking the first chunks wait here)
         if _DETECTOR_SETTLED:
             return
-        process, claims, _ = helper
+        process, claims = helper[0], helper[1]
         for name in DETECTOR_JOBS:
-            if _claim(claims, name):
-                continue
-            while process.poll() is None and not os.path.exists(os.path.join(claims, name + ".done")):
-                time.sleep(0.02)
+            if not _claim(claims, name):
+                _wait_done(process, claims, [name])
         _DETECTOR_SETTLED = True
 
 
 def wait_for_trigger_compile(card=None, menu=None):
     """Before the first trigger call: if the helper still runs, take its jobs from the back (with
-    ``card`` and ``menu``) until meeting it, then let it finish; its kernels then load from the
-    cache (had it failed, this process compiles them as it needs them). Threads taking chunks all
-    wait."""
+    ``card`` and ``menu``) until meeting it, then wait for the ones it has; their kernels then load
+    from the cache (had it failed, this process compiles them as it needs them). Threads taking
+    chunks all wait."""
     global _HELPER
     if _HELPER is not None:
         with _HELPER_LOCK:
             if _HELPER is not None:
-                process, claims, detector_too = _HELPER
+                process, claims, detector_too, channels_after = _HELPER
                 if process.poll() is None and card is not None and menu is not None:
-                    for name, call in reversed(trigger_compile_jobs(card, menu, detector_too)):
+                    jobs = trigger_compile_jobs(card, menu, detector_too)
+                    left = [name for name, _ in jobs if name not in DETECTOR_JOBS]
+                    for name, call in reversed(jobs):
                         if name in DETECTOR_JOBS or process.poll() is not None or not _claim(claims, name):
                             break  # (the helper is done, or has this job and the ones before it)
                         call()
-                process.wait()
-                shutil.rmtree(claims, ignore_errors=True)
+                        left.remove(name)
+                    _wait_done(process, claims, left)
+                if not channels_after:  # (a warm-up's helper goes on with channels: warm_up waits)
+                    process.wait()
+                    shutil.rmtree(claims, ignore_errors=True)
                 _HELPER = None

@@ -192,7 +192,9 @@ def test_each_first_run_compile_job_runs_alone():
 def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
     """The helper takes jobs from the front, the main process (reaching the trigger while the helper
     still runs) from the back, each skipping what the other claimed; the main then waits for the
-    helper and removes the claims."""
+    helper's jobs to be done and removes the claims."""
+    import threading
+
     from belle2sim import warmup
 
     done = []
@@ -205,13 +207,14 @@ def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
     warmup.compile_trigger_kernels(claims=str(claims))  # the helper
     assert done == [0, 1, 2, 3]
 
+    assert sorted(f.name for f in claims.glob("*.done")) == [f"j{k}.done" for k in range(4)]
     done.clear()
-    for name in ("j0", "j1"):
-        (claims / name).unlink()
-    for name in ("j2", "j3", "j4", "j5"):
-        (claims / name).unlink(missing_ok=True)
+    for f in claims.iterdir():  # a new first run
+        f.unlink()
     assert warmup._claim(str(claims), "j0") and warmup._claim(str(claims), "j1")  # the helper is at j1
     assert not warmup._claim(str(claims), "j1")
+    finish = threading.Timer(0.3, lambda: [(claims / f"j{k}.done").touch() for k in (0, 1)])
+    finish.start()  # the helper finishes its two jobs while the main process takes the others
 
     class Running:  # the helper process, still running
         waited = False
@@ -222,9 +225,10 @@ def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
         def wait(self):
             Running.waited = True
 
-    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(claims), True))
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(claims), True, False))
+    t = time.perf_counter()
     warmup.wait_for_trigger_compile(card=object(), menu=object())
-    assert done == [5, 4, 3, 2] and Running.waited
+    assert done == [5, 4, 3, 2] and Running.waited and time.perf_counter() - t >= 0.25  # (waited for j0, j1)
     assert warmup._HELPER is None and not claims.exists()
 
 
@@ -240,7 +244,7 @@ def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_
             return None
 
     (tmp_path / "ecl").touch()  # the helper is at the ECL job
-    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), True))
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), True, False))
     monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", False)
     finish = threading.Timer(0.3, lambda: (tmp_path / "ecl.done").touch())
     finish.start()
@@ -253,9 +257,41 @@ def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_
     t = time.perf_counter()
     warmup.wait_for_detector_compile()  # settled: once per process
     monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", False)
-    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), False))  # a helper without the detector
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), False, False))  # a helper without the detector
     warmup.wait_for_detector_compile()
     assert time.perf_counter() - t < 0.2
+
+
+def test_warm_up_shares_the_channels_with_its_helper(tmp_path, monkeypatch):
+    """warm-up takes channels from the front, its helper (after the trigger kernels) from the back;
+    the helper's times are read from its done files, and a channel the helper claimed but did not
+    finish (it failed) is warmed by the main process."""
+    import belle2sim.channels as channels
+    from belle2sim import warmup
+
+    names = [f"c{k}" for k in range(5)]
+    monkeypatch.setattr(channels, "available", lambda: dict.fromkeys(names))
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "channel-c4").touch()  # the helper: c4 done in 7.5 s, c3 claimed, then it failed
+    (claims / "channel-c4.done").write_text("7.5")
+    (claims / "channel-c3").touch()
+
+    class Exited:
+        def poll(self):
+            return 1
+
+        def wait(self):
+            return 1
+
+    monkeypatch.setattr(warmup, "start_trigger_compile", lambda channels_after: (Exited(), str(claims), False, True))
+    ran = []
+    monkeypatch.setattr(warmup, "_warm_channel", lambda name, card, menu, events: ran.append(name) or 1.0)
+    shown = []
+    timings = warmup.warm_up(None, None, progress=lambda name, s: shown.append(name), events=10)
+    assert ran == ["c0", "c1", "c2", "c3"]  # c0-c2 from the front; c3 after the helper failed on it
+    assert timings == {"c0": 1.0, "c1": 1.0, "c2": 1.0, "c3": 1.0, "c4": 7.5}
+    assert shown == names and not claims.exists()
 
 
 def test_warm_up_leaves_nothing_to_compile(tmp_path):
