@@ -13,6 +13,7 @@ it: 0.4-0.6 s, a fifth of a short run) are kept the same way, keyed by a hash of
 the library's version (:func:`computed_once`): only a machine's first run imports it.
 """
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -20,6 +21,11 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no lock
+    fcntl = None
 
 MAX_BYTES = 256 * 2**20
 
@@ -52,8 +58,30 @@ def computed_once(name, inputs, make, library="vector"):
 def cached_arrays(name, keys, make):
     """{key: array} stored as ``<cache_dir>/<name>.npz``: read if there, readable and holding
     exactly ``keys`` (None: any keys but none); else ``make()`` (a dict of arrays with those keys),
-    saved, and returned."""
+    saved, and returned. One process makes it at a time: another one wanting the same file waits
+    and reads it (a warm-up's two processes, dask workers: the tau bank is 8 s of Pythia)."""
     path = cache_dir() / f"{name}.npz"
+    arrays = _read(path, keys)
+    if arrays is not None:
+        return arrays
+    with _making(path):
+        arrays = _read(path, keys)  # (made meanwhile by the process that held the lock)
+        if arrays is not None:
+            return arrays
+        arrays = make()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
+            np.savez(tmp, **arrays)
+            os.replace(tmp, path)
+            _prune(path.parent, keep=path)
+        except OSError:
+            pass
+    return arrays
+
+
+def _read(path, keys):
+    """The arrays of a whole, readable file holding ``keys`` (None: any but none); else None."""
     try:
         with np.load(path) as stored:
             if (sorted(stored.files) == sorted(keys)) if keys is not None else bool(stored.files):
@@ -62,16 +90,25 @@ def cached_arrays(name, keys, make):
                 return arrays
     except (OSError, ValueError, EOFError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):
         pass  # not there, or not a whole file: make it
-    arrays = make()
+    return None
+
+
+@contextlib.contextmanager
+def _making(path):
+    """An exclusive lock on ``<path>.lock`` (POSIX flock, released if the process dies); no lock where
+    none can be made."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-        _prune(path.parent, keep=path)
-    except OSError:
-        pass
-    return arrays
+        fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    except (OSError, AttributeError):
+        yield
+        return
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _mark_used(path):

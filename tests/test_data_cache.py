@@ -138,3 +138,31 @@ def test_boost_tables_read_back_are_vectors_and_need_no_vector_import(tmp_path, 
     matrix = _boost_matrix(boost)["matrix"]
     for k in range(2):
         np.testing.assert_array_equal(np.load(tmp_path / f"m{k}.npy"), matrix)
+
+
+def test_one_maker_at_a_time_the_others_read_its_file(tmp_path, monkeypatch):
+    """Two wanting the same file at once (a warm-up's two processes, dask workers): the second waits
+    for the first to make it and reads it, instead of making it again."""
+    import threading
+    import time
+
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    calls = []
+
+    def slow_make():
+        calls.append(threading.get_ident())
+        time.sleep(0.5)
+        return {"x": np.arange(3.0)}
+
+    got = {}
+
+    def want(tag):
+        got[tag] = _data_cache.cached_arrays("shared", ("x",), slow_make)
+
+    first = threading.Thread(target=want, args=("first",))
+    first.start()
+    time.sleep(0.1)  # the first is making it
+    want("second")
+    first.join()
+    assert len(calls) == 1
+    np.testing.assert_array_equal(got["first"]["x"], got["second"]["x"])
