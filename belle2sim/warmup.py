@@ -113,7 +113,7 @@ def warm_channels_from_back(claims, names, events):
 # helper still runs takes them from the back (instead of waiting with one core idle), until the two
 # meet. The numbers do not depend on it: the same kernels, compiled by one process or the other.
 
-_HELPER = None  # (the helper process, its claims directory, detector_too)
+_HELPER = None  # (the helper process, its claims directory, detector_too, warms channels after)
 _HELPER_LOCK = threading.Lock()
 
 
