@@ -77,7 +77,7 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
     matrix = (np.zeros if zeroed else _unset_matrix)((n_events, len(INPUT_BITS)), dtype=np.int8, order="F")
     # small scratch types: the trigger works with 5 MeV ADC counts, float32 is ample
     scratch = tuple(np.zeros(n, t) for t in _SCRATCH_TYPES) if zeroed else scratch_arrays("trigger", n, _SCRATCH_TYPES)
-    (w_ring, w_phi, w_label, dep_tc, w_E, w_ecm, w_tcm, w_pcm, w_centre, trk_particle, trk_phi0, trk_3d,
+    (w_ring, w_phi, w_label, dep_tc, w_E, w_ecm, w_tcm, w_pcm, w_centre, w_head, trk_particle, trk_phi0, trk_3d,
      trk_in, trk_face_bin) = scratch
     # the 3D Bhabha pair's heads, the number of cells
     event_cells = (np.zeros if zeroed else np.empty)((n_events, 3), dtype=np.int32)
@@ -86,7 +86,7 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
 
     def ecl_trigger():
         ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
-                         deposits.region, *ecl, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc,
+                         deposits.region, *ecl, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, w_head, dep_tc,
                          event_cells, matrix[:, :_N_ECL])
 
     def cdc_trigger():
@@ -113,10 +113,10 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
 
 
 # the trigger kernels' scratch, one slot per particle: ECL trigger (ring, phi segment, label, TC of
-# each deposit, energy, c.m. energy, theta, phi, centre), CDC trigger (particle, phi0, 3D, in
-# acceptance of each track), GRL (face bin)
+# each deposit, energy, c.m. energy, theta, phi, centre, slot of each cluster head), CDC trigger
+# (particle, phi0, 3D, in acceptance of each track), GRL (face bin)
 _SCRATCH_TYPES = (np.int8, np.int16, np.int32, np.int32, np.float32, np.float32, np.float32, np.float32, np.float64,
-                  np.int32, np.float32, np.bool_, np.bool_, np.int32)
+                  np.int32, np.int32, np.float32, np.bool_, np.bool_, np.int32)
 
 
 def _kernel_arguments(card, menu, period):

@@ -147,14 +147,15 @@ def tc_centres_cm(ring_edges, phi_segments, phi_offsets, boost_cm):
 def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region, ring_edges, phi_segments,
                      phi_offsets, tc_first, tc_cm_factor, tc_theta_cm, tc_phi_cm, ring_cells, cells_per_rad, params,
                      sets, w_ring, w_phi, w_E,
-                     w_label, w_ecm, w_tcm, w_pcm, w_centre, dep_tc, event_cells, bits):
+                     w_label, w_ecm, w_tcm, w_pcm, w_centre, w_head, dep_tc, event_cells, bits):
     """Fill ``bits`` (n_events, N_ECL_BITS). ``w_*`` are scratch arrays, one slot per particle;
     after the call, slots [start, start + n) of an event hold its trigger cells, w_label the
     slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
     that particle j's deposit went to (-1: none); event_cells[i, :2] the head slots of the 3D
     Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto, and event_cells[i, 2] the
     number of the event's cells (the GRL's loops over clusters stop there). w_centre (float64 scratch): phi
-    centre of each fired cell."""
+    centre of each fired cell. w_head, w_ecm, w_tcm, w_pcm: the event's cluster heads packed at the
+    front of its slots (slot, c.m. energy, theta, phi), for the pair loop."""
     min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
     # the thresholds as local numbers: LLVM cannot keep array elements in registers across the
     # kernel's stores (they might alias), and the cluster loops read them per cluster and per pair
@@ -256,16 +257,20 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         n2 = n2_414 = n2_2316 = n2_117 = n1_415 = n1_2316 = 0
         for j in range(start, stop):
             if w_label[j] != j:
-                w_ecm[j] = w_tcm[j] = w_pcm[j] = np.nan  # not a cluster: no stale values in the pair loop
-                continue
+                continue  # not a cluster head
             r = w_ring[j]
             tid = r + 1
             tc = tc_first[r] + w_phi[j]
             e = w_E[j]
             ce = e * tc_cm_factor[tc]
-            w_ecm[j] = ce
-            w_tcm[j] = tc_theta_cm[tc]
-            w_pcm[j] = tc_phi_cm[tc]
+            # packed at the front, in slot order (the pair loop then meets no cell that is not a
+            # head: one unpredictable test per pair less; q qbar events 1.60-1.65 -> 1.38-1.41 us in
+            # this kernel, four muons unchanged)
+            h = start + n_cl
+            w_head[h] = j
+            w_ecm[h] = ce
+            w_tcm[h] = tc_theta_cm[tc]
+            w_pcm[h] = tc_phi_cm[tc]
             n_cl += 1
             n_icn += sets[S_ICN, tid]
             if e > lab1:
@@ -288,16 +293,15 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         event_cells[i, 0] = -1
         event_cells[i, 1] = -1
         event_cells[i, 2] = n_tc
-        for j in range(start, stop if n_cl > 1 else start):  # (pairs: two clusters at least)
-            if w_label[j] != j:
-                continue
-            for k in range(j + 1, stop):
-                if w_label[k] != k:
-                    continue
-                dphi = _dphi_deg(w_pcm[j], w_pcm[k])
+        heads_stop = start + n_cl
+        for a in range(start, heads_stop if n_cl > 1 else start):  # (pairs: two clusters at least)
+            j = w_head[a]
+            for b in range(a + 1, heads_stop):
+                dphi = _dphi_deg(w_pcm[a], w_pcm[b])
                 if dphi <= min_dphi:
                     continue  # every pair condition below asks for more
-                tsum = (w_tcm[j] + w_tcm[k]) * 180.0 / np.pi
+                k = w_head[b]
+                tsum = (w_tcm[a] + w_tcm[b]) * 180.0 / np.pi
                 ej, ek = w_E[j], w_E[k]
                 if dphi > lml8_dphi:
                     if ej > lab2 and ek > lab2:
@@ -306,7 +310,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
                         pair_low += 1
                 if dphi > lml10_dphi and lml10_lo < tsum < lml10_hi:
                     pair_3d += 1
-                cj, ck = w_ecm[j], w_ecm[k]
+                cj, ck = w_ecm[a], w_ecm[b]
                 if (dphi > bv_dphi and bv_lo < tsum < bv_hi and cj > bv_e_lo and ck > bv_e_lo
                         and max(cj, ck) > bv_e_hi):
                     bhabha = 1
