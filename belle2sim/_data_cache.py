@@ -44,7 +44,9 @@ def pythia_version():
 def computed_once(name, inputs, make, library="vector"):
     """``make(*inputs)`` (a dict of arrays), stored under a key made of ``name``, the inputs' types,
     shapes and bytes, and the installed version of ``library``: computed on a machine's first run,
-    read back (the same arrays, bit for bit) by the runs after it."""
+    read back (the same arrays, bit for bit) by the runs after it. Made or read, the arrays are
+    contiguous (a library's strided views would give a kernel another signature than the cache's
+    arrays: the first run's two processes would compile it twice)."""
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"{name} {library} {version(library)}".encode())
@@ -52,7 +54,8 @@ def computed_once(name, inputs, make, library="vector"):
         a = np.ascontiguousarray(a)
         digest.update(f"{a.dtype.str} {a.shape} ".encode())
         digest.update(a.tobytes())
-    return cached_arrays(f"{name}_{digest.hexdigest()[:24]}", None, lambda: make(*inputs))
+    return cached_arrays(f"{name}_{digest.hexdigest()[:24]}", None,
+                         lambda: {key: np.ascontiguousarray(a) for key, a in make(*inputs).items()})
 
 
 def cached_arrays(name, keys, make):
@@ -100,7 +103,7 @@ def _making(path):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    except (OSError, AttributeError):
+    except OSError:
         yield
         return
     try:

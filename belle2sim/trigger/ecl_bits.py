@@ -122,9 +122,7 @@ def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
                                              np.asarray(phi_segments, dtype=np.int64),
                                              np.asarray(phi_offsets, dtype=np.float64),
                                              np.asarray(boost_cm, dtype=np.float64)), tc_centres_cm)
-    # contiguous, as read back from the cache: the kernel's argument types (numba compiles a new
-    # signature for a strided array) must not depend on which process made the tables
-    return (first, *(np.ascontiguousarray(cm[k]) for k in ("E", "theta", "phi"))) + ring_lookup(ring_edges)
+    return (first, cm["E"], cm["theta"], cm["phi"]) + ring_lookup(ring_edges)  # (contiguous, made or read)
 
 
 def tc_centres_cm(ring_edges, phi_segments, phi_offsets, boost_cm):
