@@ -133,3 +133,25 @@ def test_mod_is_pythons_remainder_to_the_bit():
     assert np.array_equal(fast, python, equal_nan=True)
     assert np.array_equal(np.signbit(fast), np.signbit(python))
     assert np.array_equal(python[:-13], np.mod(x[:-13], m))  # (numba's % is NumPy's there)
+
+
+@numba.njit(cache=True)
+def _asin_all(x, out):
+    for i in range(x.shape[0]):
+        out[i] = fastmath.asin(x[i])
+
+
+def test_asin_matches_numpy_to_one_ulp_on_both_branches_and_keeps_signs():
+    rs = np.random.default_rng(11)
+    # the whole domain, the branch point 0.625 from both sides, the ends, tiny and signed zeros
+    x = np.concatenate([rs.uniform(-1.0, 1.0, 300_000), np.linspace(-1.0, 1.0, 20_001),
+                        [0.625, np.nextafter(0.625, 1.0), -0.625, np.nextafter(-0.625, -1.0)],
+                        [1.0, -1.0, 1e-300, -5e-324, 0.0, -0.0]])
+    out = np.empty_like(x)
+    _asin_all(x, out)
+    reference = np.arcsin(x)
+    assert _ulps(out, reference).max() <= 1.0
+    assert np.array_equal(np.signbit(out), np.signbit(reference))  # asin(-0.0) = -0.0
+    outside = np.array([np.nextafter(1.0, 2.0), -2.0, np.nan])
+    _asin_all(outside, out[:3])
+    assert np.all(np.isnan(out[:3]))

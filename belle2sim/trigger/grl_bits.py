@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from belle2sim import rng
+from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim.trigger.cdc_bits import B_TO_CURVATURE, K_KLM_EFF, K_KLM_HI, K_KLM_LO
 
@@ -55,12 +55,12 @@ def _bin(phi, bin_deg):
 
 @inline
 def phi_at_ecl_face(phi0, pt, q, field_T, radius_cm):
-    """Azimuth where a track from the axis crosses radius r: phi0 - q (pi/2 - acos(r / 2R));
-    NaN if it curls before (2R < r)."""
+    """Azimuth where a track from the axis crosses radius r: phi0 - q (pi/2 - acos(r / 2R)), that
+    is phi0 - q asin(r / 2R); NaN if it curls before (2R < r)."""
     two_r = 2.0 * 100.0 * pt / (B_TO_CURVATURE * field_T)
     if two_r < radius_cm:
         return np.nan
-    phi = phi0 - q * (0.5 * np.pi - np.arccos(radius_cm / two_r))
+    phi = phi0 - q * fastmath.asin(radius_cm / two_r)
     if phi > np.pi:
         phi -= 2.0 * np.pi
     elif phi < -np.pi:
