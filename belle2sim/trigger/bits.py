@@ -79,7 +79,7 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
     scratch = tuple(np.zeros(n, t) for t in _SCRATCH_TYPES) if zeroed else scratch_arrays("trigger", n, _SCRATCH_TYPES)
     (w_ring, w_phi, w_label, dep_tc, w_E, w_ecm, w_tcm, w_pcm, w_centre, w_head, trk_particle, trk_phi0, trk_3d,
      trk_in, trk_face_bin) = scratch
-    # the 3D Bhabha pair's heads, the number of cells
+    # the 3D Bhabha pair's heads, the number of clusters
     event_cells = (np.zeros if zeroed else np.empty)((n_events, 3), dtype=np.int32)
     mom_theta, mom_phi = deposits.momentum_angles(batch)
     grl_params, phi_tables = grl
@@ -97,7 +97,7 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
     def grl_trigger():
         grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
                           matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                          w_E, w_ring, w_phi, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells,
+                          w_E, w_ring, w_phi, w_head, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells,
                           grl_params, calib, trk_face_bin,
                           matrix[:, _N_ECL + N_CDC_BITS:_N_ECL + N_CDC_BITS + N_GRL_BITS])
 

@@ -151,7 +151,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
     that particle j's deposit went to (-1: none); event_cells[i, :2] the head slots of the 3D
     Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto, and event_cells[i, 2] the
-    number of the event's cells (the GRL's loops over clusters stop there). w_centre (float64 scratch): phi
+    number of the event's clusters (their heads' slots in w_head, for the GRL's cluster loops). w_centre (float64 scratch): phi
     centre of each fired cell. w_head, w_ecm, w_tcm, w_pcm: the event's cluster heads packed at the
     front of its slots (slot, c.m. energy, theta, phi), for the pair loop."""
     min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
@@ -290,7 +290,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         pair_high = pair_low = pair_3d = bhabha = mumu = bha_intrk = 0
         event_cells[i, 0] = -1
         event_cells[i, 1] = -1
-        event_cells[i, 2] = n_tc
+        event_cells[i, 2] = n_cl
         heads_stop = start + n_cl
         for a in range(start, heads_stop if n_cl > 1 else start):  # (pairs: two clusters at least)
             j = w_head[a]

@@ -95,7 +95,7 @@ def cluster_phi_tables(phi_segments, phi_offsets, bin_deg):
 
 @range_kernel("offsets")
 def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc,
-             w_label, w_E, w_ring, w_phi, cluster_phi, cluster_bin, dep_theta, klm_hit, event_cells, params, calib,
+             w_label, w_E, w_ring, w_phi, w_head, cluster_phi, cluster_bin, dep_theta, klm_hit, event_cells, params, calib,
              trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
     for i in range(np.uint64(begin), np.uint64(end)):
@@ -142,19 +142,19 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
         klmb2b = 1 if (b_fwd and b_bwd) else 0
         eklmb2b = 1 if (e_fwd and e_bwd) else 0
         d5 = p5 = samhem = opohem = 0
-        cells_stop = start + event_cells[i, 2]  # (the ECL kernel packs an event's cells at its front)
-        for c in range(start, cells_stop):
-            if w_label[c] != c:
-                continue  # not a cluster head (or not a fired cell)
+        # the event's cluster heads, packed by the ECL trigger at the front of its slots in slot order
+        heads_stop = start + event_cells[i, 2]
+        for h in range(start, heads_stop):
+            c = w_head[h]
             phi_c = cluster_phi[w_ring[c], w_phi[c]]
             bin_c = cluster_bin[w_ring[c], w_phi[c]]
             # d5 and p5 are flags: once set, the pairs left cannot change them
-            for c2 in range(c + 1, cells_stop if d5 == 0 else c + 1):
-                if w_label[c2] == c2:
-                    d = abs(bin_c - cluster_bin[w_ring[c2], w_phi[c2]])
-                    if params[G_D5_LO] <= d <= params[G_D5_HI]:
-                        d5 = 1
-                        break
+            for h2 in range(h + 1, heads_stop if d5 == 0 else h + 1):
+                c2 = w_head[h2]
+                d = abs(bin_c - cluster_bin[w_ring[c2], w_phi[c2]])
+                if params[G_D5_LO] <= d <= params[G_D5_HI]:
+                    d5 = 1
+                    break
             for a in range(start, start + n_trk if (p5 == 0 or n3d == 1) else start):
                 j = trk_particle[a]
                 tc = dep_tc[j]
