@@ -155,16 +155,20 @@ def trigger_compile_jobs(card, menu, detector_too=False):
     n = batch.n_particles
     response, charge = pdgdata.classify(batch.pdg)
     deposits, tracks = EclDeposits(n), Tracks(n)
+    # zero momentum angles too: the trigger kernels then run without the angles' kernel, which the
+    # main process compiles for its ECL at the same moment (a race both lost: each compiled it)
+    deposits.momentum_theta_rad, deposits.momentum_phi_rad = np.zeros(n), np.zeros(n)
     for output in (deposits, tracks):
         for array in vars(output).values():
-            if array is not None:  # (the momentum angles: computed when read)
-                array.fill(0)
+            array.fill(0)
     jobs = []
     if detector_too:  # (the tracking on empty deposits: only their types matter)
         jobs += [("ecl", lambda: simulate_ecl(batch, response, card, 1, charge)),
                  ("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1))]
     calls, bits = input_bit_kernel_calls(batch, deposits, np.zeros(n), tracks, card, menu, 1, zeroed=True)
-    jobs += calls
+    # the CDC trigger first: it compiles the superlayer count and impact parameters that the
+    # main process's tracking calls too, so they are in numba's cache before the tracking needs them
+    jobs += sorted(calls, key=lambda job: job[0] != "cdc_trigger")
     # (a plain mapping of the bits: the NumPy evaluator; the menu program is the last job)
     jobs.append(("prescale", lambda: psnm(ftdl(dict(bits), menu), menu, 1, batch.number)))
     jobs.append(("menu_program", lambda: compile_menu_program(menu)))
