@@ -1,5 +1,6 @@
 """ECL response: acceptance, gaps, resolution pulls, merging, cluster threshold."""
 
+import numba
 import numpy as np
 import pytest
 from scipy import stats
@@ -94,3 +95,35 @@ def test_charged_pions_interact_with_the_card_probability(card):
     expected = np.exp(-card.doc["ecl_charged"]["hadron_interaction_lengths"])
     # showers deposit 0.2-0.7 of the kinetic energy (0.58-2.0 GeV): well separated from the MIP peak
     assert abs(mip.mean() - expected) < 4 * np.sqrt(expected * (1 - expected) / len(e))
+
+
+@numba.njit(cache=True)
+def _apart_all(theta_1, theta_2, phi_1, phi_2, angle, out):
+    far = ecl._far_in_phi(angle)
+    for i in range(theta_1.shape[0]):
+        out[i] = ecl._apart_in_phi(theta_1[i], theta_2[i], phi_1[i], phi_2[i], far)
+
+
+def test_pairs_told_apart_by_phi_are_farther_than_the_angle():
+    """The merging skips the sines and cosines of pairs that _apart_in_phi says are farther apart
+    than the merge angle (plus margin): it must never say so of a pair that is not (the merging
+    would then miss it), and it should say so of most pairs that are far apart in phi."""
+    rs = np.random.default_rng(5)
+    n = 400_000
+    angle = 0.0446  # the card's merge angle plus THETA_MARGIN_RAD
+    # float32 angles as the deposits store them, over and beyond the ECL's polar range, close in
+    # theta (the pairs the theta test lets through), phi differences from 0 to pi, across -pi/pi
+    theta_1 = rs.uniform(-0.05, np.pi + 0.05, n).astype(np.float32)
+    theta_2 = (theta_1 + rs.uniform(-angle, angle, n)).astype(np.float32)
+    phi_1 = rs.uniform(-np.pi, np.pi, n).astype(np.float32)
+    dphi = np.where(rs.uniform(size=n) < 0.5, rs.uniform(0.0, 0.3, n), rs.uniform(0.0, np.pi, n))
+    phi_2 = np.angle(np.exp(1j * (phi_1 + rs.choice([-1.0, 1.0], n) * dphi))).astype(np.float32)
+    apart = np.empty(n, dtype=np.bool_)
+    _apart_all(theta_1, theta_2, phi_1, phi_2, angle, apart)
+    t1, t2, p1, p2 = (a.astype(np.float64) for a in (theta_1, theta_2, phi_1, phi_2))
+    cos_d = np.sin(t1) * np.sin(t2) * np.cos(p1 - p2) + np.cos(t1) * np.cos(t2)
+    d = np.arccos(np.clip(cos_d, -1.0, 1.0))
+    assert not np.any(apart & (d <= angle))
+    assert (d <= angle).sum() > 1000  # (the sample holds pairs to merge)
+    inside = (t1 > 0.2) & (t1 < np.pi - 0.2) & (d > 3 * angle)  # inside the ECL's polar range
+    assert apart[inside].mean() > 0.8
