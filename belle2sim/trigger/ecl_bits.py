@@ -151,9 +151,9 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     slot of each cell's cluster head (-1: cell below threshold), dep_tc[j] the cell slot
     that particle j's deposit went to (-1: none); event_cells[i, :2] the head slots of the 3D
     Bhabha cluster pair (-1 if none), for the GRL track-Bhabha veto, and event_cells[i, 2] the
-    number of the event's clusters (their heads' slots in w_head, for the GRL's cluster loops). w_centre (float64 scratch): phi
-    centre of each fired cell. w_head, w_ecm, w_tcm, w_pcm: the event's cluster heads packed at the
-    front of its slots (slot, c.m. energy, theta, phi), for the pair loop."""
+    number of the event's clusters (for the GRL's cluster loops over w_head). w_centre (float64
+    scratch): phi centre of each fired cell. w_head, w_ecm, w_tcm, w_pcm: the event's cluster heads
+    packed at the front of its slots (slot, c.m. energy, theta, phi), for the pair loop and the GRL."""
     min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
     # the thresholds as local numbers: LLVM cannot keep array elements in registers across the
     # kernel's stores (they might alias), and the cluster loops read them per cluster and per pair

@@ -95,8 +95,8 @@ def cluster_phi_tables(phi_segments, phi_offsets, bin_deg):
 
 @range_kernel("offsets")
 def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc,
-             w_label, w_E, w_ring, w_phi, w_head, cluster_phi, cluster_bin, dep_theta, klm_hit, event_cells, params, calib,
-             trk_face_bin, bits):
+             w_label, w_E, w_ring, w_phi, w_head, cluster_phi, cluster_bin, dep_theta, klm_hit, event_cells, params,
+             calib, trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
     for i in range(np.uint64(begin), np.uint64(end)):
         start, stop = offsets[i], offsets[i + 1]
