@@ -182,3 +182,45 @@ def test_superlayer_counts_equal_the_layer_by_layer_count(card):
     assert (settled[from_axis] == 1).sum() > 10_000 and (settled[from_axis] == 0).sum() > 10_000
     assert (settled[reach] == -1).sum() > 1000
     assert set(np.unique(counts[off, 0])) >= {0, 1, 2, 3}
+
+
+def test_tracking_counts_every_superlayer_of_displaced_particles_for_the_trigger(card, menu):
+    """The tracking stores, for each charged particle produced off the beam axis, every axial
+    superlayer it crosses; the CDC trigger reads that count instead of following the circle again.
+    It must be the full count (no early stop: the trigger's thresholds are the menu's), -1 for
+    particles on the axis and neutral ones, and the trigger's bits must be those of the count made
+    here (displaced pions over the chamber's radii, prompt muons and photons beside them)."""
+    from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
+    from belle2sim.detector.ecl import simulate_ecl
+    from belle2sim.detector.tracking import simulate_tracks
+
+    rs = np.random.default_rng(4)
+    events = []
+    for _ in range(400):
+        event = [(13, 1.0, 0.5, 0.3, 1.2), (22, 0.0, 0.8, 0.2, 0.82)]
+        for _ in range(2):
+            r, a = rs.uniform(0.2, 120.0), rs.uniform(0, 2 * np.pi)
+            p = rs.uniform(0.1, 2.0, 3) * rs.choice([-1, 1], 3)
+            e = np.sqrt((p ** 2).sum() + 0.1396 ** 2)
+            event.append((rs.choice([211, -211]), *p, e, r * np.cos(a), r * np.sin(a), rs.uniform(-50, 50)))
+        events.append(event)
+    batch = make_batch(events)
+    response, charge = pdgdata.classify(batch.pdg)
+    tracks = simulate_tracks(batch, response, charge, simulate_ecl(batch, response, card, 5, charge), card, 5)
+    layers, field = axial_layers(card), card.doc["cdc"]["magnetic_field_T"]
+    off_axis = (batch.vx ** 2 + batch.vy ** 2 >= 1e-4) & (charge != 0)
+    expected = [count_axial_superlayers(batch.vx[j], batch.vy[j], batch.vz[j], batch.px[j], batch.py[j], batch.pz[j],
+                                        charge[j], field, layers, 5.0) if off_axis[j] else -1
+                for j in range(batch.n_particles)]
+    assert np.array_equal(tracks.axial_superlayers, expected)
+    counts = tracks.axial_superlayers[off_axis]
+    assert (counts == 0).any() and (counts == 5).any() and ((counts > 0) & (counts < 5)).any()
+    # the trigger reads the stored count: with every displaced pion's count set to zero, the 2D
+    # tracks are the prompt muons' only (one per event at most)
+    from belle2sim.simulate import add_trigger, simulate_detector
+
+    t2 = np.asarray(simulate_chunk(batch, card, menu, seed=5).bits["t2"])
+    chunk = simulate_detector(batch, card, 5)
+    chunk.tracks.axial_superlayers[off_axis] = 0
+    t2_none = np.asarray(add_trigger(chunk, batch, card, menu, 5).bits["t2"])
+    assert (t2 > 1).any() and t2_none.max() <= 1 and (t2_none <= t2).all()

@@ -57,13 +57,14 @@ def piecewise_linear(x, table, at):
 @range_kernel("numbers")
 def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                    mom_theta, mom_phi, dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id,
-                   electron_id, klm_hit):
+                   electron_id, klm_hit, axial_superlayers):
     # "no track" for every particle of the range first: a loop without branches, in vector stores
     # (unsigned indices: numba wraps negative signed indices around, a test per store that keeps
     # LLVM from vectorising; measured 14 -> 1.5 ns per single-photon event)
     for j in range(np.uint64(offsets[begin]), np.uint64(offsets[end])):
         found[j] = muon_id[j] = electron_id[j] = False
         klm_hit[j] = 0
+        axial_superlayers[j] = -1
         rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
@@ -81,6 +82,14 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             p = np.sqrt(pt * pt + pz[j] * pz[j])
             theta, phi = mom_theta[j], mom_phi[j]
             cls = response[j]
+            r2 = vx[j] * vx[j] + vy[j] * vy[j]
+            displaced = r2 >= AXIS_TOLERANCE_CM2
+            if displaced:
+                # every axial superlayer it crosses (no early stop), for the finding below and for the
+                # CDC trigger, which reads them instead of following the same circle again (a quarter
+                # of the tracks of q qbar events, from charm and strange decays: ~200 ns each)
+                axial_superlayers[j] = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
+                                                               tp[T_B_FIELD], layers, float(layers.shape[0]))
             # KLM hits exist whether or not the CDC finds the track
             in_barrel = pid[K_BAR_LO] <= theta <= pid[K_BAR_HI] and pt > pid[K_BAR_PT]
             in_endcap = (pid[K_FWD_LO] <= theta <= pid[K_FWD_HI]) or (pid[K_BWD_LO] <= theta <= pid[K_BWD_HI])
@@ -95,14 +104,10 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             if not (tp[T_THETA_LO] <= theta <= tp[T_THETA_HI]) or pt < tp[T_PT_MIN]:
                 continue
             ramp = min(1.0, (pt - tp[T_PT_MIN]) / (tp[T_PT_FULL] - tp[T_PT_MIN]))
-            r2 = vx[j] * vx[j] + vy[j] * vy[j]
-            displaced = r2 >= AXIS_TOLERANCE_CM2
             sig_d0, sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]
             if displaced:
                 r_prod = np.sqrt(r2)
-                if r_prod > disp[D_CDC_R] or count_axial_superlayers(
-                        vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], tp[T_B_FIELD], layers,
-                        disp[D_MIN_AXIAL]) < disp[D_MIN_AXIAL]:
+                if r_prod > disp[D_CDC_R] or axial_superlayers[j] < disp[D_MIN_AXIAL]:
                     continue
                 ramp *= piecewise_linear(r_prod, disp, D_TABLE)
                 if r_prod > disp[D_VXD_R]:
@@ -157,6 +162,9 @@ class Tracks:
         self.muon_id = np.empty(n, dtype=np.bool_)
         self.electron_id = np.empty(n, dtype=np.bool_)
         self.klm_hit = np.empty(n, dtype=np.int8)
+        # axial superlayers crossed by a charged particle produced off the beam axis, all of them
+        # (card's CDC geometry and field; -1: on the axis, or not charged), read by the CDC trigger
+        self.axial_superlayers = np.empty(n, dtype=np.int8)
 
 
 def simulate_tracks(batch, response, charge, deposits, card, seed):
@@ -171,5 +179,5 @@ def simulate_tracks(batch, response, charge, deposits, card, seed):
                    batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi,
                    deposits.energy_GeV, tracking, pid, layers, displaced,
                    out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,
-                   out.electron_id, out.klm_hit)
+                   out.electron_id, out.klm_hit, out.axial_superlayers)
     return out

@@ -39,7 +39,7 @@ import numpy as np
 
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
-from belle2sim.detector.cdc import count_axial_superlayers, count_from_axis
+from belle2sim.detector.cdc import count_from_axis
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_parameters
 
 CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30",
@@ -110,7 +110,7 @@ def typ_estimate_at(pt, theta, omega_bin, theta_bin, field_T):
 
 @range_kernel("offsets")
 def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
-                     layers, params, calib, trk_particle, trk_phi0, trk_3d, trk_in, bits):
+                     layers, params, calib, axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     field_T = params[P_FIELD]
     for i in range(np.uint64(begin), np.uint64(end)):
         key, keyed = np.uint64(0), False  # the event's key, made at its first charged particle
@@ -133,17 +133,16 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                 # the proposed displaced finder (a Hough plane with d0): its own tracks
                 if params[P_DV_ON] > 0.0 and pt >= params[P_DV_PT] and \
                         params[P_DV_D0_LO] <= abs(d0) <= params[P_DV_D0_HI] and \
-                        count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T,
-                                                layers, params[P_DV_AXIAL]) >= params[P_DV_AXIAL] and \
+                        axial_superlayers[j] >= params[P_DV_AXIAL] and \
                         rng.uniform(key, DV_COUNTER + local) < trigger_track_efficiency(pt, calib):
                     n_dv += 1
                     if charge[j] > 0:
                         n_dv_pos += 1
             if pt < params[P_PT] or abs(d0) > params[P_T2_MAX_D0]:
                 continue
-            # (from the axis, the common case, straight to its helper: one call level less)
-            n_ax = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T, layers,
-                                           params[P_AXIAL]) if displaced else \
+            # (off the axis: the tracking's count of every superlayer crossed, the same circle; from the
+            # axis, the common case, straight to its helper: one call level less)
+            n_ax = np.int64(axial_superlayers[j]) if displaced else \
                 count_from_axis(vz[j], px[j], py[j], pz[j], charge[j], field_T, layers, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
