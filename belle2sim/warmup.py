@@ -166,8 +166,9 @@ def trigger_compile_jobs(card, menu, detector_too=False):
         jobs += [("ecl", lambda: simulate_ecl(batch, response, card, 1, charge)),
                  ("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1))]
     calls, bits = input_bit_kernel_calls(batch, deposits, np.zeros(n), tracks, card, menu, 1, zeroed=True)
-    # the CDC trigger first: it compiles the superlayer count and impact parameters that the
-    # main process's tracking calls too, so they are in numba's cache before the tracking needs them
+    # the CDC trigger first: it compiles the on-axis superlayer count (with the helix's crossings) and
+    # the impact parameters that the main process's tracking calls too, so they are in numba's cache
+    # before the tracking needs them
     jobs += sorted(calls, key=lambda job: job[0] != "cdc_trigger")
     # (a plain mapping of the bits: the NumPy evaluator; the menu program is the last job)
     jobs.append(("prescale", lambda: psnm(ftdl(dict(bits), menu), menu, 1, batch.number)))
