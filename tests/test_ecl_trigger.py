@@ -253,3 +253,44 @@ def test_trigger_scratch_is_reused_for_equal_lengths_and_made_anew_for_others():
     thread.start()
     thread.join()
     assert not any(np.shares_memory(x, y) for x, y in zip(b, other[0]))
+
+
+@pytest.mark.parametrize("min_dphi_deg", [160.0, 170.0, 90.0, 0.0, 180.0, 200.0])
+def test_the_pair_window_never_skips_a_pair_the_exact_test_keeps(min_dphi_deg):
+    """The cluster-pair loop tests only pairs whose azimuths lie strictly inside
+    _pair_window_rad's (near, far): every pair outside it must fail dphi > min_dphi exactly as the
+    kernel computes dphi (random c.m. azimuths, and differences a few ulps around both edges,
+    where the rounding of the degrees' conversion decides); nearly all failing pairs are skipped."""
+    import numba
+
+    from belle2sim.trigger.ecl_bits import _dphi_deg, _pair_window_rad
+
+    @numba.njit
+    def outcome(a, b, m, out):
+        near, far = _pair_window_rad(m)
+        for i in range(a.shape[0]):
+            x = abs(a[i] - b[i])
+            out[i, 0] = (x > near) & (x < far)  # tested by the kernel
+            out[i, 1] = _dphi_deg(a[i], b[i]) > m  # passes the exact test
+
+    rng = np.random.default_rng(11)
+    n_random = 400_000
+    a, b = [rng.uniform(-np.pi, np.pi, n_random)], [rng.uniform(-np.pi, np.pi, n_random)]
+    steps = np.arange(-2000, 2001) * 4 * np.finfo(float).eps  # relative steps around each edge
+    for edge in np.radians([min_dphi_deg, 360.0 - min_dphi_deg]):
+        if 0.0 < edge < 2.0 * np.pi * (1.0 - 1e-6):
+            start = rng.uniform(-np.pi, np.pi - edge * (1.0 + 1e-6), len(steps))
+            a.append(start)
+            b.append(start + edge * (1.0 + steps))
+    a, b = np.concatenate(a), np.concatenate(b)
+    out = np.empty((len(a), 2), dtype=np.bool_)
+    outcome(a, b, min_dphi_deg, out)
+    tested, passes = out[:, 0], out[:, 1]
+    assert not np.any(passes & ~tested)  # no pair that passes is ever skipped
+    failing = ~passes[:n_random]
+    if failing.sum() > 1000:
+        assert (tested[:n_random] & failing).sum() < 0.001 * failing.sum()
+    if 0.0 < min_dphi_deg < 180.0:
+        assert 0.01 < passes[:n_random].mean() < 0.99
+        edge_pairs = passes[n_random:]
+        assert 0.2 < edge_pairs.mean() < 0.8  # the edges were hit: both outcomes there

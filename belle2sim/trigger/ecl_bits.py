@@ -81,6 +81,18 @@ def _dphi_deg(a, b):
     return 360.0 - d if d > 180.0 else d
 
 
+PAIR_WINDOW_MARGIN = 1e-9  # relative; the rounding of _dphi_deg is ~4e-16
+
+
+@inline
+def _pair_window_rad(min_dphi_deg):
+    """(near, far) in radians: two azimuths |a - b| <= near or >= far apart certainly give
+    _dphi_deg(a, b) <= min_dphi_deg (widened by a margin far above the rounding), so only pairs
+    strictly in between need the exact test."""
+    return (min_dphi_deg * np.pi / 180.0 * (1.0 - PAIR_WINDOW_MARGIN),
+            (360.0 - min_dphi_deg) * np.pi / 180.0 * (1.0 + PAIR_WINDOW_MARGIN))
+
+
 MANY_PARTICLES = 12  # events with more particles find their deposits' cells in a table
 RING_CELLS = 4096  # polar-angle cells of the ring look-up (0.77 mrad; a TC ring is 30-100 mrad)
 RING_CELL_MARGIN_RAD = 1e-9  # far above the rounding of theta * cells_per_rad (1e-16 rad)
@@ -155,6 +167,8 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     scratch): phi centre of each fired cell. w_head, w_ecm, w_tcm, w_pcm: the event's cluster heads
     packed at the front of its slots (slot, c.m. energy, theta, phi), for the pair loop and the GRL."""
     min_dphi = min(params[P_LML8_DPHI], params[P_LML10_DPHI], params[P_BV_DPHI], params[P_MM_DPHI])
+    near_rad, far_rad = _pair_window_rad(min_dphi)
+    partners = np.empty(64, dtype=np.int64)  # one cluster's partners that may pass (grown if needed)
     # the thresholds as local numbers: LLVM cannot keep array elements in registers across the
     # kernel's stores (they might alias), and the cluster loops read them per cluster and per pair
     lab0, lab1, lab2, cm0, cm1, cm2 = (params[P_LAB0], params[P_LAB1], params[P_LAB2], params[P_CM0],
@@ -292,31 +306,41 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         event_cells[i, 1] = -1
         event_cells[i, 2] = n_cl
         heads_stop = start + n_cl
+        if n_cl > partners.shape[0]:
+            partners = np.empty(2 * n_cl, dtype=np.int64)
         for a in range(start, heads_stop if n_cl > 1 else start):  # (pairs: two clusters at least)
             j = w_head[a]
+            # the partners whose azimuths may be far enough apart, listed without a branch (a q qbar
+            # event has ~46 pairs, and a test per pair mispredicts), then those pairs in the same order
+            # as before, the exact test first
+            pa, n_partners = w_pcm[a], 0
             for b in range(a + 1, heads_stop):
+                x = abs(pa - w_pcm[b])
+                partners[n_partners] = b
+                n_partners += (x > near_rad) & (x < far_rad)
+            for t in range(n_partners):
+                b = partners[t]
                 dphi = _dphi_deg(w_pcm[a], w_pcm[b])
                 if dphi <= min_dphi:
                     continue  # every pair condition below asks for more
                 k = w_head[b]
                 tsum = (w_tcm[a] + w_tcm[b]) * 180.0 / np.pi
                 ej, ek = w_E[j], w_E[k]
-                if dphi > lml8_dphi:
-                    if ej > lab2 and ek > lab2:
-                        pair_high += 1
-                    if (ej < lab2 and ek > lab2) or (ej > lab2 and ek < lab2):
-                        pair_low += 1
-                if dphi > lml10_dphi and lml10_lo < tsum < lml10_hi:
-                    pair_3d += 1
                 cj, ck = w_ecm[a], w_ecm[b]
-                if (dphi > bv_dphi and bv_lo < tsum < bv_hi and cj > bv_e_lo and ck > bv_e_lo
-                        and max(cj, ck) > bv_e_hi):
+                # the counters without branches (& of the comparisons, not `and`: two-jet events make
+                # many back-to-back pairs whose outcomes a branch would guess wrong)
+                high_j, high_k = ej > lab2, ek > lab2
+                wide = dphi > lml8_dphi
+                pair_high += wide & high_j & high_k
+                pair_low += wide & (((ej < lab2) & high_k) | (high_j & (ek < lab2)))
+                pair_3d += (dphi > lml10_dphi) & (lml10_lo < tsum) & (tsum < lml10_hi)
+                mumu |= (dphi > mm_dphi) & (mm_lo < tsum) & (tsum < mm_hi) & (cj < mm_e_max) & (ck < mm_e_max)
+                if ((dphi > bv_dphi) & (bv_lo < tsum) & (tsum < bv_hi) & (cj > bv_e_lo) & (ck > bv_e_lo)
+                        & (max(cj, ck) > bv_e_hi)):
                     bhabha = 1
                     event_cells[i, 0], event_cells[i, 1] = j, k
                     if sets[S_INTRK, w_ring[j] + 1] or sets[S_INTRK, w_ring[k] + 1]:
                         bha_intrk = 1
-                if dphi > mm_dphi and mm_lo < tsum < mm_hi and cj < mm_e_max and ck < mm_e_max:
-                    mumu = 1
         bits[i, 3] = min(n_icn, 127)  # int8 counts saturate
         bits[i, 4] = bhabha
         bits[i, 5] = mumu
