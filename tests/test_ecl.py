@@ -127,3 +127,47 @@ def test_pairs_told_apart_by_phi_are_farther_than_the_angle():
     assert (d <= angle).sum() > 1000  # (the sample holds pairs to merge)
     inside = (t1 > 0.2) & (t1 < np.pi - 0.2) & (d > 3 * angle)  # inside the ECL's polar range
     assert apart[inside].mean() > 0.8
+
+
+def test_events_of_many_deposits_merge_as_pair_by_pair(card):
+    """Events of more than MANY_DEPOSITS deposits list each deposit's neighbours in theta before
+    the merge test; the others test every pair in turn. Clumps of photons (chains of merges, equal
+    energies, neighbours across phi = +-pi): the kernel's deposits equal those of the merging done
+    pair by pair in Python (in float32 angles, as stored) on its deposits left unmerged (the
+    same draws on a card whose merge angle is zero)."""
+    import copy
+
+    from belle2sim.detector.card import DetectorCard
+
+    rng = np.random.default_rng(5)
+    merge = card.doc["ecl"]["merge_angle_rad"]
+    events = []
+    for _ in range(40):
+        theta0, phi0 = rng.uniform(0.6, 2.4), rng.choice([0.0, np.pi - 0.3 * merge, 1.0])
+        n = int(rng.integers(ecl.MANY_DEPOSITS + 1, 16))
+        events.append([massless(22, float(rng.choice([0.2, 0.5, 0.5, 1.3])), theta0 + rng.uniform(-2, 2) * merge,
+                                phi0 + rng.uniform(-2, 2) * merge) for _ in range(n)])
+    doc = copy.deepcopy(card.doc)
+    doc["ecl"]["merge_angle_rad"] = 0.0
+    batch, unmerged = _run(DetectorCard(path=card.path, sha256="no merging", doc=doc), events)
+    _, merged = _run(card, events)
+    energy, region = unmerged.energy_GeV.astype(np.float64), unmerged.region.copy()
+    cos_merge, undecided = np.cos(merge), 0
+    for i in range(len(events)):
+        for j in range(batch.offsets[i], batch.offsets[i + 1]):
+            for k in range(j + 1, batch.offsets[i + 1]):
+                if region[j] == 0 or region[k] == 0:
+                    continue
+                t1, t2 = np.float64(unmerged.theta_rad[j]), np.float64(unmerged.theta_rad[k])
+                f1, f2 = np.float64(unmerged.phi_rad[j]), np.float64(unmerged.phi_rad[k])
+                cos_a = np.sin(t1) * np.sin(t2) * np.cos(f1 - f2) + np.cos(t1) * np.cos(t2)
+                undecided += abs(cos_a - cos_merge) < 1e-12  # (rounding would decide: none here)
+                if cos_a > cos_merge:
+                    hi, lo = (j, k) if energy[j] >= energy[k] else (k, j)
+                    energy[hi] += energy[lo]
+                    energy[lo], region[lo] = 0.0, 0
+    assert ecl.MANY_DEPOSITS < min(len(ev) for ev in events) and undecided == 0
+    n_merged = np.count_nonzero(merged.region == 0)
+    assert 0.3 * len(region) < n_merged < len(region) - 40  # many merges, and chains of them
+    np.testing.assert_array_equal(merged.region, region)
+    np.testing.assert_allclose(merged.energy_GeV, energy, rtol=1e-6)

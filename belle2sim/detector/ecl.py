@@ -88,6 +88,9 @@ def mip_energy(key, local, params):
     return params[C_MIP] * (1.0 + params[C_MIP_SPREAD] * rng.normal(key, 3 * local + 100))
 
 
+MANY_DEPOSITS = 6  # events with more list each deposit's neighbours in theta before the merge test
+
+
 @range_kernel("numbers")
 def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged_params,
@@ -99,6 +102,8 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
     one slot per particle."""
     cos_merge = np.cos(merge_angle)
     far = _far_in_phi(merge_angle + THETA_MARGIN_RAD)
+    theta_window = merge_angle + THETA_MARGIN_RAD
+    partners = np.empty(64, dtype=np.uint64)  # the deposits close in theta to one deposit (grown if needed)
     # "no deposit" for every particle of the range first, in vector stores
     for j in range(np.uint64(offsets[begin]), np.uint64(offsets[end])):
         dep_E[j] = 0.0
@@ -176,13 +181,46 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             # well-separated deposits needs no trigonometry
             for j in range(start, stop):
                 ux[j] = np.nan
+            # Events of many deposits list those close to j in theta first, without a branch (whether
+            # a pair is close is a coin toss that a branch guesses wrong: q qbar 990 -> 870 ns per
+            # event in this kernel), then take those pairs in the same order; the others take each
+            # pair in turn (the list cost four muons 8 ns). Two loops, each skipped whole by the
+            # other's events, with the pair's test written out in both: a helper was left a call
+            # (four muons 147 -> 177 ns), an if-else of the two made four muons 20 ns slower
+            listed = n_dep > MANY_DEPOSITS
+            if listed and stop - start > partners.shape[0]:
+                partners = np.empty(2 * (stop - start), dtype=np.uint64)
             for j in range(start, stop):
-                if dep_region[j] == 0:
+                if dep_region[j] == 0 or not listed:
+                    continue
+                theta_j, n_close = np.float64(dep_theta[j]), 0
+                for k in range(j + np.uint64(1), stop):
+                    partners[n_close] = k
+                    n_close += (dep_region[k] != 0) & (abs(theta_j - np.float64(dep_theta[k])) <= theta_window)
+                for t in range(n_close):
+                    if dep_region[j] == 0:
+                        break  # merged into an earlier partner (a listed partner is merged only at
+                        # its own turn: the others are still there)
+                    k = partners[t]
+                    if _apart_in_phi(dep_theta[j], dep_theta[k], dep_phi[j], dep_phi[k], far):
+                        continue  # (most pairs close in theta: no sine or cosine for them)
+                    for m in (j, k):
+                        if np.isnan(ux[m]):
+                            st = np.sin(dep_theta[m])
+                            ux[m], uy[m], uz[m] = st * np.cos(dep_phi[m]), st * np.sin(dep_phi[m]), np.cos(dep_theta[m])
+                    cos_a = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k]
+                    if cos_a > cos_merge:
+                        hi, lo = (j, k) if dep_E[j] >= dep_E[k] else (k, j)
+                        dep_E[hi] += dep_E[lo]
+                        dep_E[lo] = 0.0
+                        dep_region[lo] = 0
+            for j in range(start, stop):
+                if dep_region[j] == 0 or listed:
                     continue
                 for k in range(j + np.uint64(1), stop):
                     if dep_region[k] == 0 or dep_region[j] == 0:
                         continue
-                    if abs(np.float64(dep_theta[j]) - np.float64(dep_theta[k])) > merge_angle + THETA_MARGIN_RAD:
+                    if abs(np.float64(dep_theta[j]) - np.float64(dep_theta[k])) > theta_window:
                         continue
                     if _apart_in_phi(dep_theta[j], dep_theta[k], dep_phi[j], dep_phi[k], far):
                         continue  # (most pairs close in theta: no sine or cosine for them)
