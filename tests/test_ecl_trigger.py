@@ -294,3 +294,23 @@ def test_the_pair_window_never_skips_a_pair_the_exact_test_keeps(min_dphi_deg):
         assert 0.01 < passes[:n_random].mean() < 0.99
         edge_pairs = passes[n_random:]
         assert 0.2 < edge_pairs.mean() < 0.8  # the edges were hit: both outcomes there
+
+
+def test_events_of_many_cells_cluster_as_their_parts(card, menu):
+    """Events of more than MANY_CELLS trigger cells list each cell's neighbours before the
+    touching test, smaller ones test each pair: two clumps of cells far apart, each of at most
+    MANY_CELLS cells, make as many clusters together (listed) as apart (each pair in turn)."""
+    from belle2sim.trigger.ecl_bits import MANY_CELLS
+
+    rng = np.random.default_rng(9)
+
+    def clump(theta, phi):
+        n = int(rng.integers(MANY_CELLS // 2 + 1, MANY_CELLS + 1))
+        return [(0.3, theta + rng.uniform(-12, 12), phi + rng.uniform(-25, 25)) for _ in range(n)]
+
+    pairs = [(clump(65, 0), clump(105, 180)) for _ in range(150)]
+    together = bits_for(card, menu, [a + b for a, b in pairs])
+    apart = bits_for(card, menu, [ev for pair in pairs for ev in pair])
+    counts = np.asarray(apart["clst"]).reshape(-1, 2)
+    assert np.array_equal(np.asarray(together["clst"]), counts.sum(axis=1))
+    assert counts.max() > counts.min() >= 1 and np.mean(counts.sum(axis=1) > MANY_CELLS // 2) > 0.3

@@ -93,6 +93,7 @@ def _pair_window_rad(min_dphi_deg):
             (360.0 - min_dphi_deg) * np.pi / 180.0 * (1.0 + PAIR_WINDOW_MARGIN))
 
 
+MANY_CELLS = 6  # events with more list each cell's neighbours before the touching test
 MANY_PARTICLES = 12  # events with more particles find their deposits' cells in a table
 RING_CELLS = 4096  # polar-angle cells of the ring look-up (0.77 mrad; a TC ring is 30-100 mrad)
 RING_CELL_MARGIN_RAD = 1e-9  # far above the rounding of theta * cells_per_rad (1e-16 rad)
@@ -238,6 +239,9 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         # cluster: these loops and the next run over events of two cells or more (single-photon
         # events: 37 -> 33 ns per event, the others unchanged)
         several = stop if n_tc > 1 else start
+        listed = n_tc > MANY_CELLS
+        if n_tc > partners.shape[0]:
+            partners = np.empty(2 * n_tc, dtype=np.int64)
         for j in range(start, several):
             if w_label[j] >= 0:
                 w_centre[j] = (w_phi[j] + 0.5) * ring_width[w_ring[j]] + phi_offsets[w_ring[j]]
@@ -245,8 +249,19 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
             if w_label[j] < 0:
                 continue
             rj, wj, cj = w_ring[j], ring_width[w_ring[j]], w_centre[j]
-            for k in range(j + 1, stop):
-                if w_label[k] < 0 or abs(rj - w_ring[k]) > 1:
+            # in events of many cells, the fired cells in j's ring or a neighbouring one are listed
+            # first, without a branch (a test per cell mispredicts: q qbar 1170 -> 1109 ns per
+            # event), then their distance in phi is tested in the same order (fired and ring do not
+            # change in this loop)
+            n_near = stop - j - 1
+            if listed:
+                n_near = 0
+                for k in range(j + 1, stop):
+                    partners[n_near] = k
+                    n_near += (w_label[k] >= 0) & (abs(rj - w_ring[k]) <= 1)
+            for t in range(n_near):
+                k = partners[t] if listed else j + 1 + t
+                if not listed and (w_label[k] < 0 or abs(rj - w_ring[k]) > 1):
                     continue
                 d = abs(cj - w_centre[k])
                 d = min(d, 2.0 * np.pi - d)
@@ -306,8 +321,6 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         event_cells[i, 1] = -1
         event_cells[i, 2] = n_cl
         heads_stop = start + n_cl
-        if n_cl > partners.shape[0]:
-            partners = np.empty(2 * n_cl, dtype=np.int64)
         for a in range(start, heads_stop if n_cl > 1 else start):  # (pairs: two clusters at least)
             j = w_head[a]
             # the partners whose azimuths may be far enough apart, listed without a branch (a q qbar
