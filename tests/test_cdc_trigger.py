@@ -105,7 +105,8 @@ def test_superlayer_counts_equal_the_layer_by_layer_count(card):
     """count_axial_superlayers settles most layers of a track from the axis with multiplications
     (crossing_settled) and makes an off-axis track's circle once for all layers: it must count
     exactly as asking crosses_from_axis / first_crossing layer by layer, also for tracks that
-    cross a layer within a micron of an end-plate, where the shortcut has to defer."""
+    cross a layer within a micron of an end-plate, where the shortcut has to defer; off-axis tracks
+    produced inside every superlayer skip the outer wall's crossing, which never decides for them."""
     import numba
 
     from belle2sim.detector.cdc import (OUTER_MARGIN_CM, axial_layers, count_axial_superlayers,

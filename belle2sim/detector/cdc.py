@@ -21,6 +21,7 @@ BOUND_MAX_X = 0.99
 # z (1e-10 cm at |z| ~ 1e4 cm) and far below BOUND_MARGIN_CM
 SETTLE_MAX_X2 = 0.5
 SETTLE_SLACK_CM = 1e-8
+INSIDE_MARGIN_CM = 1.0  # a production point this far inside the innermost axial superlayer is inside them all
 OUTER_MARGIN_CM = 1.0  # the outermost axial superlayer's mid radius to the last sense wire, about
 G_B, G_N = 0, 1  # layout of DetectorCard.cdc_geometry(): B, rows, then (r, z_low, z_high) rows
 
@@ -150,7 +151,12 @@ def _count_off_axis(vx, vy, vz, px, py, pz, q, field_T, layers, enough):
         return 0  # (first_crossing: never reached)
     circle = helix_circle(vx, vy, px, py, q, field_T)  # once, not per superlayer
     n = 0
-    left, _, arc_out = crossing_on_circle(vz, pz, layers[layers.shape[0] - 1, 0] + OUTER_MARGIN_CM, *circle)
+    left, arc_out = False, 0.0
+    if vx * vx + vy * vy >= (layers[0, 0] - INSIDE_MARGIN_CM) ** 2:
+        # (produced inside every superlayer, the usual decay of a charm or strange hadron, a track
+        # meets each superlayer it reaches before the outer wall, at least 1 cm of path earlier:
+        # the outer wall's crossing is needed only for tracks produced farther out)
+        left, _, arc_out = crossing_on_circle(vz, pz, layers[layers.shape[0] - 1, 0] + OUTER_MARGIN_CM, *circle)
     for k in range(layers.shape[0]):
         reached, z, arc = crossing_on_circle(vz, pz, layers[k, 0], *circle)
         if reached and layers[k, 1] <= z <= layers[k, 2] and (not left or arc <= arc_out):
