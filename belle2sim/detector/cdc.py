@@ -8,9 +8,10 @@ the end-plates. Tracks produced outside a layer's radius can still cross it on t
 
 import numpy as np
 
+from belle2sim import fastmath
 from belle2sim._jit import inline
-from belle2sim.detector.helix import (AXIS_TOLERANCE_CM2, crossing_on_circle, curvature_radius_cm, first_crossing,
-                                      helix_circle)
+from belle2sim.detector.helix import (AXIS_TOLERANCE_CM2, circle_reaches, crossing_on_circle, curvature_radius_cm,
+                                      first_crossing, helix_circle)
 
 BOUND_MARGIN_CM = 1e-6  # far above the rounding of z (1e-13 cm), far below any geometry
 # r / 2R above which the arc bounds are left out: the upper one, r / sqrt(1 - x^2), grows without
@@ -150,17 +151,76 @@ def _count_off_axis(vx, vy, vz, px, py, pz, q, field_T, layers, enough):
     if pt <= 0.0 or q == 0.0:
         return 0  # (first_crossing: never reached)
     circle = helix_circle(vx, vy, px, py, q, field_T)  # once, not per superlayer
+    _, R, s, cx, cy, d, _, _, psi0 = circle
     n = 0
     left, arc_out = False, 0.0
-    if vx * vx + vy * vy >= (layers[0, 0] - INSIDE_MARGIN_CM) ** 2:
+    inside = vx * vx + vy * vy < (layers[0, 0] - INSIDE_MARGIN_CM) ** 2
+    if inside:
         # (produced inside every superlayer, the usual decay of a charm or strange hadron, a track
         # meets each superlayer it reaches before the outer wall, at least 1 cm of path earlier:
-        # the outer wall's crossing is needed only for tracks produced farther out)
+        # the outer wall's crossing is needed only for tracks produced farther out. Its angle on
+        # the circle from the direction of the axis settles most superlayers without atan2)
+        delta = psi0 - fastmath.atan2(-cy, -cx)
+        if delta > np.pi:
+            delta -= 2.0 * np.pi
+        elif delta < -np.pi:
+            delta += 2.0 * np.pi
+        slope = pz / pt
+    else:
         left, _, arc_out = crossing_on_circle(vz, pz, layers[layers.shape[0] - 1, 0] + OUTER_MARGIN_CM, *circle)
     for k in range(layers.shape[0]):
+        if inside:
+            settled = crossing_settled_off_axis(vz, layers[k, 0], layers[k, 1], layers[k, 2], R, s, d, delta, slope)
+            if settled == 0:
+                continue
+            if settled == 1:
+                n += 1
+                if n >= enough:
+                    return n
+                continue
         reached, z, arc = crossing_on_circle(vz, pz, layers[k, 0], *circle)
         if reached and layers[k, 1] <= z <= layers[k, 2] and (not left or arc <= arc_out):
             n += 1
             if n >= enough:
                 return n
     return n
+
+
+SETTLE_MAX_Z_ERROR_CM = 1e-8  # the largest error bound on z allowed to settle (BOUND_MARGIN_CM: 1e-6)
+_ULPS = 64.0 * np.finfo(np.float64).eps  # error allowance per computed quantity, ~30x the rounding
+
+
+@inline
+def crossing_settled_off_axis(vz, r, z_lo, z_hi, R, s, d, delta, slope):
+    """Whether a track produced inside radius r (by 1 cm or more) crosses it within [z_lo, z_hi]:
+    1 yes, 0 no, -1 left to :func:`crossing_on_circle`. The circle (radius R, centre at distance d
+    from the axis, turning sense s) leaves the disk of radius r at the angle Delta from the
+    direction of the axis seen from its centre, cos Delta = (d^2 + R^2 - r^2) / (2 d R), on the
+    side it turns to; ``delta`` is the production point's angle from that direction (|delta| <
+    Delta: it is inside), so the arc there is R (Delta + s delta), with one arcsine instead of two
+    atan2. Settled only where z is farther from an end-plate than BOUND_MARGIN_CM plus a bound on
+    the rounding of both ways of computing it (far below the margin), so the answers are
+    crossing_on_circle's; near the turning points (sin Delta -> 0) the bound grows and it defers."""
+    if not circle_reaches(r, R, d):
+        return 0  # (crossing_on_circle's own first test)
+    cos_d = (d * d + R * R - r * r) / (2.0 * d * R)
+    if not abs(cos_d) < 1.0:
+        return -1
+    big_d = 0.5 * np.pi - fastmath.asin(cos_d)
+    dpsi = big_d + delta if s > 0 else big_d - delta
+    if not 0.0 < dpsi < 2.0 * big_d:
+        return -1
+    arc = R * dpsi
+    z = vz + arc * slope
+    # |error of Delta| <= |error of cos Delta| / sin Delta; the intersection points of
+    # crossing_on_circle lose as much near the turning points (widened by 1 + d / R for them)
+    error_psi = _ULPS * ((d * d + R * R + r * r) / (2.0 * d * R) * (1.0 + d / R) / np.sqrt(1.0 - cos_d * cos_d)
+                         + 2.0 * np.pi)
+    error_z = 2.0 * (R * error_psi * abs(slope) + _ULPS * (abs(vz) + abs(arc * slope)))
+    if not error_z <= SETTLE_MAX_Z_ERROR_CM:
+        return -1
+    if z - error_z - BOUND_MARGIN_CM >= z_lo and z + error_z + BOUND_MARGIN_CM <= z_hi:
+        return 1
+    if z + error_z + BOUND_MARGIN_CM < z_lo or z - error_z - BOUND_MARGIN_CM > z_hi:
+        return 0
+    return -1

@@ -57,7 +57,7 @@ def first_crossing(vx, vy, vz, px, py, pz, q, b_field, r):
 @inline
 def _first_crossing_off_axis(vx, vy, vz, px, py, pz, q, b_field, r):
     pt, R, s, cx, cy, d = _circle_centre(vx, vy, px, py, q, b_field)
-    if not _circle_reaches(r, R, d):
+    if not circle_reaches(r, R, d):
         return False, 0.0, 0.0  # (before the angles: most tracks that miss a radius cost no atan2)
     return crossing_on_circle(vz, pz, r, pt, R, s, cx, cy, d, cx / d, cy / d, fastmath.atan2(vy - cy, vx - cx))
 
@@ -75,7 +75,8 @@ def _circle_centre(vx, vy, px, py, q, b_field):
 
 
 @inline
-def _circle_reaches(r, R, d):
+def circle_reaches(r, R, d):
+    """Whether a circle of radius R whose centre is d from the axis reaches radius r."""
     return not (d < 1e-12 or r < abs(d - R) or r > d + R)
 
 
@@ -92,7 +93,7 @@ def helix_circle(vx, vy, px, py, q, b_field):
 @inline
 def crossing_on_circle(vz, pz, r, pt, R, s, cx, cy, d, ux, uy, psi0):
     """:func:`first_crossing` of a track off the axis, given its :func:`helix_circle`."""
-    if not _circle_reaches(r, R, d):
+    if not circle_reaches(r, R, d):
         return False, 0.0, 0.0
     a = (r * r - R * R + d * d) / (2.0 * d)
     h = np.sqrt(max(r * r - a * a, 0.0))
