@@ -101,6 +101,11 @@ def test_the_arc_bounds_give_the_same_crossings_as_the_arcsine(card):
     assert curled.sum() > 1000
 
 
+def _random_directions(rs, n):
+    """(pt GeV, theta, phi) of n tracks: pt log-uniform in 0.05-5 GeV, isotropic."""
+    return 10 ** rs.uniform(-1.3, 0.7, n), np.arccos(rs.uniform(-1, 1, n)), rs.uniform(-np.pi, np.pi, n)
+
+
 def test_superlayer_counts_equal_the_layer_by_layer_count(card):
     """count_axial_superlayers settles most layers of a track from the axis with multiplications
     (crossing_settled) and makes an off-axis track's circle once for all layers: it must count
@@ -150,9 +155,7 @@ def test_superlayer_counts_equal_the_layer_by_layer_count(card):
     field = card.doc["cdc"]["magnetic_field_T"]
     rs = np.random.default_rng(11)
     n = 120_000
-    pt = 10 ** rs.uniform(-1.3, 0.7, n)
-    theta = np.arccos(rs.uniform(-1, 1, n))
-    phi = rs.uniform(-np.pi, np.pi, n)
+    pt, theta, phi = _random_directions(rs, n)
     vz = rs.normal(0, 1.0, n)
     pz = pt / np.tan(theta)
     # a third of the tracks from the axis are aimed at an end-plate of a random superlayer, missing
@@ -215,9 +218,7 @@ def test_off_axis_crossings_settled_without_atan2_are_the_exact_ones(card):
     field = card.doc["cdc"]["magnetic_field_T"]
     rs = np.random.default_rng(12)
     n = 100_000
-    pt = 10 ** rs.uniform(-1.3, 0.7, n)
-    theta = np.arccos(rs.uniform(-1, 1, n))
-    phi = rs.uniform(-np.pi, np.pi, n)
+    pt, theta, phi = _random_directions(rs, n)
     q = rs.choice([-1.0, 1.0], n)
     radius = rs.uniform(0.01, layers[0, 0] - INSIDE_MARGIN_CM, n)
     angle = rs.uniform(-np.pi, np.pi, n)
