@@ -81,3 +81,30 @@ def test_calorimeter_entry_follows_the_helix(card, vertex_offset_cm):
             worst = max(worst, abs(theta - expected[0]), abs(dphi))
     assert kinds["barrel"] > 50 and kinds["endcap"] > 50  # both paths exercised
     assert worst < (1e-9 if vertex_offset_cm == 0.0 else 1e-3)
+
+
+def test_impact_d0_is_the_d0_of_impact_parameters():
+    """The CDC trigger takes d0 from impact_d0 and z0 later, only for tracks that pass its cuts:
+    impact_d0 must give impact_parameters' d0 bit for bit (charged and neutral, both charges, on
+    and off the axis, pt down to zero)."""
+    import numba
+
+    from belle2sim.detector.helix import impact_d0, impact_parameters
+
+    @numba.njit
+    def both(vx, vy, vz, px, py, pz, q, out):
+        for i in range(vx.shape[0]):
+            out[i, 0] = impact_d0(vx[i], vy[i], px[i], py[i], q[i], 1.5)
+            out[i, 1] = impact_parameters(vx[i], vy[i], vz[i], px[i], py[i], pz[i], q[i], 1.5)[0]
+
+    rs = np.random.default_rng(21)
+    n = 50_000
+    pt = np.where(rs.random(n) < 0.01, 0.0, 10 ** rs.uniform(-2, 1, n))
+    phi = rs.uniform(-np.pi, np.pi, n)
+    radius = np.where(rs.random(n) < 0.2, 0.0, 10 ** rs.uniform(-3, 2, n))
+    angle = rs.uniform(-np.pi, np.pi, n)
+    out = np.empty((n, 2))
+    both(radius * np.cos(angle), radius * np.sin(angle), rs.normal(0, 1, n), pt * np.cos(phi), pt * np.sin(phi),
+         rs.normal(0, 1, n), rs.choice([-1.0, 0.0, 1.0], n), out)
+    assert np.array_equal(out[:, 0], out[:, 1])
+    assert np.count_nonzero(out[:, 0]) > 0.7 * n

@@ -148,6 +148,23 @@ def straight_entry(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd):
 
 
 @inline
+def impact_d0(vx, vy, px, py, q, b_field):
+    """:func:`impact_parameters`' d0 alone, in its very operations (the same number), without the
+    two atan2 its z0 needs."""
+    pt = np.sqrt(px * px + py * py)
+    if pt <= 0.0:
+        return 0.0
+    ux, uy = px / pt, py / pt
+    if q == 0.0:
+        return vx * uy - vy * ux
+    R = curvature_radius_cm(pt, b_field)
+    s = 1.0 if q > 0 else -1.0
+    cx = vx + s * R * uy
+    cy = vy - s * R * ux
+    return s * (np.sqrt(cx * cx + cy * cy) - R)
+
+
+@inline
 def impact_parameters(vx, vy, vz, px, py, pz, q, b_field):
     """(d0, z0) in cm of the helix's point of closest approach to the z axis: d0 = signed
     transverse distance (positive when the axis lies to the left of the motion), z0 = z there.

@@ -40,7 +40,7 @@ import numpy as np
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim.detector.cdc import count_from_axis
-from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_parameters
+from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_d0, impact_parameters
 
 CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30",
             "tdv", "dvtx")
@@ -127,9 +127,9 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
             local = np.int64(j) - start
             displaced = vx[j] * vx[j] + vy[j] * vy[j] >= AXIS_TOLERANCE_CM2
             d0 = 0.0
-            z0 = vz[j] - (vx[j] * px[j] + vy[j] * py[j]) / pt * pz[j] / pt
             if displaced:
-                d0, z0 = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T)
+                # (d0 now, z0 only for a track that passes the cuts below: its two atan2)
+                d0 = impact_d0(vx[j], vy[j], px[j], py[j], charge[j], field_T)
                 # the proposed displaced finder (a Hough plane with d0): its own tracks
                 if params[P_DV_ON] > 0.0 and pt >= params[P_DV_PT] and \
                         params[P_DV_D0_LO] <= abs(d0) <= params[P_DV_D0_HI] and \
@@ -148,6 +148,10 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                 continue
             if rng.uniform(key, 4 * local + 2) >= trigger_track_efficiency(pt, calib):
                 continue
+            if displaced:
+                z0 = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T)[1]
+            else:
+                z0 = vz[j] - (vx[j] * px[j] + vy[j] * py[j]) / pt * pz[j] / pt
             slot = start + n2d
             n2d += 1
             phi0 = mom_phi[j]
