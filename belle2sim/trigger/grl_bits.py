@@ -71,7 +71,8 @@ def phi_at_ecl_face(phi0, pt, q, field_T, radius_cm):
 @inline
 def _dphi_deg(a, b):
     d = abs(a - b) * 180.0 / np.pi
-    d = d % 360.0
+    if d >= 360.0:  # (the float modulo is a library call; azimuths in [-pi, pi] rarely need it)
+        d = d % 360.0
     return 360.0 - d if d > 180.0 else d
 
 
