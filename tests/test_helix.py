@@ -108,3 +108,66 @@ def test_impact_d0_is_the_d0_of_impact_parameters():
          rs.normal(0, 1, n), rs.choice([-1.0, 0.0, 1.0], n), out)
     assert np.array_equal(out[:, 0], out[:, 1])
     assert np.count_nonzero(out[:, 0]) > 0.7 * n
+
+
+def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
+    """ecl.calorimeter_entries takes the tracks from the beam axis in vectorised loops
+    (helix.entry_from_axis_lanes, the arcsine apart) and the rest one by one: every final-state
+    particle it has to place gets calorimeter_entry's angles bit for bit, among a mix of tracks
+    from the axis to the barrel, the endcaps and nowhere (loopers, pT = 0, pz = 0, one starting on
+    the backward endcap plane), tracks and photons produced off the axis, photons from the origin
+    and particles that are not final-state."""
+    import numba
+
+    from belle2sim.detector.ecl import calorimeter_entries
+
+    cp = card.ecl_charged_params()
+    b_field, r_barrel, z_fwd, z_bwd = cp[C_B], cp[C_RB], cp[C_ZF], cp[C_ZB]
+
+    @numba.njit
+    def one_by_one(vx, vy, vz, px, py, pz, q, theta_p, phi_p, out):
+        for i in range(vx.shape[0]):
+            reached, theta, phi = calorimeter_entry(vx[i], vy[i], vz[i], px[i], py[i], pz[i], q[i], b_field, r_barrel,
+                                                    z_fwd, z_bwd, MAX_TURNS, theta_p[i], phi_p[i])
+            out[i, 0] = theta if reached else np.nan
+            out[i, 1] = phi
+
+    rs = np.random.default_rng(31)
+    n = 40_000
+    momenta, charges = _tracks(n, seed=12)
+    px, py, pz = momenta.T.copy()
+    px[:50] = py[:50] = 0.0  # along the axis: pT = 0
+    pz[50:100] = 0.0  # in the transverse plane
+    px[100:400] *= 0.03  # loopers
+    py[100:400] *= 0.03
+    charges[400:8000] = 0.0  # photons, from the origin or produced away from it
+    kind = rs.random(n)
+    off_axis = kind < 0.3
+    radius = np.where(off_axis, 10 ** rs.uniform(-1.5, 2, n), 0.0)
+    angle = rs.uniform(-np.pi, np.pi, n)
+    vx, vy, vz = radius * np.cos(angle), radius * np.sin(angle), rs.normal(0.0, 0.5, n)
+    vx[~off_axis] += rs.uniform(-0.007, 0.007, (~off_axis).sum())  # inside the beam-axis tolerance
+    vz[8000], px[8000], py[8000], pz[8000], vx[8000], vy[8000] = z_bwd, 1e-3, 0.0, -1.0, 0.0, 0.0  # on the plane
+    status = np.where(rs.random(n) < 0.05, 2, 1).astype(np.int8)
+    theta_p, phi_p = (np.array(v) for v in zip(*(angles_of(*m) for m in zip(px, py, pz))))
+    expected = np.empty((n, 2))
+    one_by_one(vx, vy, vz, px, py, pz, charges, theta_p, phi_p, expected)
+    # first without, then with the track that starts on the endcap plane: its chord is 0 at z < 0,
+    # an input the vector atan2 leaves to atan2, and the kernel takes every track again one by one
+    for with_special in (False, True):
+        status[8000] = 1 if with_special else 2
+        placed = (status == 1) & ~((charges == 0.0) & (vx * vx + vy * vy + vz * vz < 0.5 ** 2))
+        got_theta, got_phi, scratch = np.full(n, -7.0), np.full(n, -7.0), np.empty(n)
+        calorimeter_entries(status, charges, px, py, pz, vx, vy, vz, theta_p, phi_p, cp, got_theta, got_phi, scratch)
+        assert np.array_equal(got_theta[placed], expected[placed, 0], equal_nan=True)
+        assert np.array_equal(np.signbit(got_theta[placed]), np.signbit(expected[placed, 0]))
+        assert np.array_equal(got_phi[placed], expected[placed, 1], equal_nan=True)
+        assert np.array_equal(np.signbit(got_phi[placed]), np.signbit(expected[placed, 1]))
+    # every path exercised: from the axis to the barrel, to an endcap plane and nowhere
+    from_axis = placed & (charges != 0.0) & ~off_axis
+    theta = expected[from_axis, 0]
+    z_entry = r_barrel / np.tan(theta[~np.isnan(theta)])
+    assert ((z_entry > z_bwd + 1e-6) & (z_entry < z_fwd - 1e-6)).sum() > 5000
+    assert ((z_entry < z_bwd - 1e-6) | (z_entry > z_fwd + 1e-6)).sum() > 1000
+    assert 100 < np.isnan(theta).sum() < 0.2 * len(theta)
+    assert (~np.isnan(expected[placed & (charges == 0.0), 0])).sum() > 1000  # photons produced away

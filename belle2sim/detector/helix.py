@@ -10,7 +10,7 @@ import numpy as np
 from scipy import constants
 
 from belle2sim import fastmath
-from belle2sim._jit import inline
+from belle2sim._jit import inline, lanes
 
 # pT [GeV] = K * B [T] * R [cm]; K = c / 1e9 * 1e-2
 PT_PER_TESLA_CM = constants.c / 1e9 * 1e-2
@@ -235,6 +235,40 @@ def entry_from_axis(vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turn
     return True, fastmath.atan2(chord, z_plane), _chord_phi(phi_p, q, half_turn)
 
 
+NO_CROSSING = 2.0  # no arcsine's argument nor value (|x| > 1, > pi / 2): the barrel radius is not reached
+
+
+@inline
+def barrel_arcsine_argument(px, py, b_field, r_barrel):
+    """r / 2R, whose arcsine :func:`entry_from_axis_lanes` takes, of a charged track from the
+    beam axis (the argument of first_crossing's arcsine), or NO_CROSSING if it never gets to
+    radius r_barrel. Selections only: a loop of it vectorises."""
+    pt = np.sqrt(px * px + py * py)
+    R = curvature_radius_cm(pt, b_field)
+    return r_barrel / (2.0 * R) if (pt > 0.0) & ~(r_barrel > 2.0 * R) else NO_CROSSING
+
+
+@lanes
+def entry_from_axis_lanes(vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns, phi_p, arcsine):
+    """:func:`entry_from_axis` with every step a selection, for loops LLVM vectorises: the same
+    operations on both the barrel and the endcap path, so the same bits, given ``arcsine`` =
+    arcsin(:func:`barrel_arcsine_argument`) (NO_CROSSING where that is). Returns (reached, theta,
+    phi, special): where ``special`` (fastmath.atan2_special), the caller takes entry_from_axis."""
+    pt = np.sqrt(px * px + py * py)
+    R = curvature_radius_cm(pt, b_field)
+    arc = 2.0 * R * arcsine  # (first_crossing's)
+    z = vz + arc * pz / pt
+    barrel = (arcsine != NO_CROSSING) & (z_bwd < z) & (z < z_fwd)
+    z_plane = z_fwd if pz > 0 else z_bwd  # (_to_endcap_plane's)
+    arc_plane = (z_plane - vz) * pt / pz
+    endcap = (pz != 0.0) & ~(arc_plane > max_turns * 2.0 * np.pi * R)
+    half_turn = 0.5 * arc / R if barrel else 0.5 * arc_plane / R
+    y = r_barrel if barrel else 2.0 * R * abs(fastmath.sin_lanes(half_turn))
+    x = z if barrel else z_plane
+    return (barrel | endcap, fastmath.atan2_lanes(y, x), _chord_phi(phi_p, q, half_turn),
+            fastmath.atan2_special(y, x))
+
+
 @inline
 def _to_endcap_plane(vz, pz, pt, b_field, z_fwd, z_bwd, max_turns):
     """(reached, z of the endcap plane the track heads for, transverse arc to it (cm), R): not
@@ -252,8 +286,4 @@ def _chord_phi(phi_p, q, half_turn):
     """Azimuth of the chord from the origin to where a track from the origin has turned by twice
     ``half_turn`` (rad): its direction turns by half the bending angle."""
     phi = phi_p - (1.0 if q > 0 else -1.0) * half_turn
-    if phi > np.pi:
-        phi -= 2.0 * np.pi
-    elif phi < -np.pi:
-        phi += 2.0 * np.pi
-    return phi
+    return phi - 2.0 * np.pi if phi > np.pi else (phi + 2.0 * np.pi if phi < -np.pi else phi)  # (selections)
