@@ -182,18 +182,27 @@ def sincos(x):
 def sin_lanes(x):
     """sin x of :func:`sincos` with every step a selection, for loops LLVM should vectorise: the
     same operations, so the same bits."""
-    negative = x < 0.0
-    a = -x if negative else x
+    return sincos_lanes(x)[0]
+
+
+@inline
+def sincos_lanes(x):
+    """:func:`sincos` with every step a selection, for loops LLVM should vectorise: the same
+    operations, so the same bits."""
+    negative_sin = x < 0.0
+    a = -x if negative_sin else x
     j = np.int64(a * _FOUR_OVER_PI)
     odd = (j & 1) != 0
     y = np.float64(j) + (1.0 if odd else 0.0)  # (j + 1 exactly: j < 2**53)
     j = (j + (1 if odd else 0)) & 7
     high = j > 3
     j = j - 4 if high else j
-    negative = negative != high
+    negative_sin = negative_sin != high
+    negative_cos = high != (j > 1)
     z = ((a - y * _DP1) - y * _DP2) - y * _DP3
     zz = z * z
     c = 1.0 - 0.5 * zz + zz * zz * (((((_C0 * zz + _C1) * zz + _C2) * zz + _C3) * zz + _C4) * zz + _C5)
     s = z + z * zz * (((((_S0 * zz + _S1) * zz + _S2) * zz + _S3) * zz + _S4) * zz + _S5)
-    s = c if (j == 1) | (j == 2) else s
-    return -s if negative else s
+    swap = (j == 1) | (j == 2)
+    s, c = (c if swap else s), (s if swap else c)
+    return (-s if negative_sin else s), (-c if negative_cos else c)

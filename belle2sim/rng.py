@@ -118,6 +118,18 @@ def normal(key, counter):
 
 
 @inline
+def normal_lanes(key, counter):
+    """(value, slow) of :func:`normal` with every step a selection, for loops LLVM vectorises:
+    where ``slow`` is False, value is normal(key, counter) to the bit; where it is True (the
+    ziggurat's rare draws, ~1 %), the caller takes :func:`normal`."""
+    h = mix64(key ^ mix64(np.uint64(counter) ^ _GOLDEN))
+    v = np.int64(h & _MASK32)
+    hz = v - 4294967296 if v >= 2147483648 else v  # (_signed32's)
+    iz = hz & 127
+    return hz * _ZIG_W[iz], not abs(hz) < _ZIG_K[iz]
+
+
+@inline
 def _normal_slow_path(h, hz, iz):
     """The ziggurat's rare draws (1 %): further hashes of the same counter. A function of its own,
     so that :func:`normal` is small enough for LLVM to inline at every call (three normals in a

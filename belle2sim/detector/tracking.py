@@ -26,7 +26,8 @@ Electron ID (table ``electron_id``): p above the minimum and ECL E/p in the wind
 import numpy as np
 
 from belle2sim import fastmath, rng
-from belle2sim._jit import inline, range_kernel
+from belle2sim._jit import inline, lanes, range_kernel
+from belle2sim._workspace import scratch, scratch_arrays
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
@@ -57,15 +58,21 @@ def piecewise_linear(x, table, at):
 @range_kernel("numbers")
 def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                    mom_theta, mom_phi, dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id,
-                   electron_id, klm_hit, axial_superlayers):
+                   electron_id, klm_hit, axial_superlayers, listed, listed_key, listed_local, packed):
     # "no track" for every particle of the range first: a loop without branches, in vector stores
     # (unsigned indices: numba wraps negative signed indices around, a test per store that keeps
     # LLVM from vectorising; measured 14 -> 1.5 ns per single-photon event)
-    for j in range(np.uint64(offsets[begin]), np.uint64(offsets[end])):
+    lo, hi = np.uint64(offsets[begin]), np.uint64(offsets[end])
+    for j in range(lo, hi):
         found[j] = muon_id[j] = electron_id[j] = False
         klm_hit[j] = 0
         axial_superlayers[j] = -1
         rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan
+    # the found tracks from the beam axis (most) are listed (slot, key, counter), and smeared after
+    # the event loop in one that LLVM vectorises (one by one, a track's five normal draws and three
+    # sines and cosines ran one after the other: ~45 ns a track)
+    a, b, sig_phi, sig_theta = tp[T_A], tp[T_B], tp[T_SIG_PHI], tp[T_SIG_THETA]
+    n_listed = 0
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
         keyed = False
@@ -115,25 +122,18 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             if rng.uniform(key, 8 * local) >= tp[T_EFF] * ramp:
                 continue
             found[j] = True
-            beta = p / E[j]
-            rel = np.sqrt((tp[T_A] * pt) ** 2 + (tp[T_B] / beta) ** 2)
-            pt_r = pt * (1.0 + rel * rng.normal(key, 8 * local + 1))
-            th_r = theta + tp[T_SIG_THETA] * rng.normal(key, 8 * local + 2)
-            ph_r = phi + tp[T_SIG_PHI] * rng.normal(key, 8 * local + 3)
-            sin_ph, cos_ph = fastmath.sincos(ph_r)
-            sin_th, cos_th = fastmath.sincos(th_r)
-            rpx[j] = pt_r * cos_ph
-            rpy[j] = pt_r * sin_ph
-            rpz[j] = pt_r * cos_th / sin_th
-            if displaced:
-                d0_true, z0_true = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
-                                                     tp[T_B_FIELD])
-            else:  # from the beam spot: the straight-line extrapolation to the z axis
-                sin_phi, cos_phi = fastmath.sincos(phi)
-                d0_true = vx[j] * sin_phi - vy[j] * cos_phi
-                z0_true = vz[j] - (vx[j] * cos_phi + vy[j] * sin_phi) * pz[j] / pt
-            d0[j] = d0_true + sig_d0 * rng.normal(key, 8 * local + 4)
-            z0[j] = z0_true + sig_z0 * rng.normal(key, 8 * local + 5)
+            if displaced:  # (the few from off the axis here; those from the axis listed, for below)
+                impact = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], tp[T_B_FIELD])
+                rpx[j], rpy[j], rpz[j], d0[j], z0[j] = smeared_track(
+                    pt, p / E[j], theta, phi, impact[0], impact[1], rng.normal(key, 8 * local + 1),
+                    rng.normal(key, 8 * local + 2), rng.normal(key, 8 * local + 3), rng.normal(key, 8 * local + 4),
+                    rng.normal(key, 8 * local + 5), a, b, sig_phi, sig_theta, sig_d0, sig_z0)
+            else:  # (what the vectorised loop reads, packed: it would gather each from the track's slot)
+                t = lo + np.uint64(n_listed)  # (the range's own slots: other threads list theirs)
+                listed[t], listed_key[t], listed_local[t] = j, key, local
+                packed[0, t], packed[1, t], packed[2, t], packed[3, t] = pt, p / E[j], pz[j], theta
+                packed[4, t], packed[5, t], packed[6, t], packed[7, t] = phi, vx[j], vy[j], vz[j]
+                n_listed += 1
             # lepton identification
             if reaches_klm:
                 if cls == MUON and rng.uniform(kid, 4 * local) < pid[K_MU_EFF]:
@@ -145,6 +145,70 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
                     electron_id[j] = True
                 elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local + 1) < pid[E_PI_FAKE]:
                     electron_id[j] = True
+    beam_sig_d0, beam_sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]  # (the listed tracks' widths)
+    for t in range(lo, lo + np.uint64(n_listed)):  # (packed in and out: gathers and scatters kept it scalar)
+        packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t], slow = _smeared_from_axis_lanes(
+            listed_key[t], listed_local[t], packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t],
+            packed[5, t], packed[6, t], packed[7, t], a, b, sig_phi, sig_theta, beam_sig_d0, beam_sig_z0)
+        listed_local[t] = -1 - listed_local[t] if slow else listed_local[t]  # (< 0: to draw again)
+    for t in range(lo, lo + np.uint64(n_listed)):
+        j = listed[t]
+        rpx[j], rpy[j], rpz[j], d0[j], z0[j] = packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t]
+    for t in range(lo, lo + np.uint64(n_listed)):  # the tracks with one of the ziggurat's rare draws (~13 %)
+        if listed_local[t] < 0:
+            j, key, local = listed[t], listed_key[t], -1 - listed_local[t]
+            pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
+            d0_true, z0_true = prompt_impact(vx[j], vy[j], vz[j], pz[j], pt, mom_phi[j])
+            rpx[j], rpy[j], rpz[j], d0[j], z0[j] = smeared_track(
+                pt, np.sqrt(pt * pt + pz[j] * pz[j]) / E[j], mom_theta[j], mom_phi[j], d0_true, z0_true,
+                rng.normal(key, 8 * local + 1), rng.normal(key, 8 * local + 2), rng.normal(key, 8 * local + 3),
+                rng.normal(key, 8 * local + 4), rng.normal(key, 8 * local + 5), a, b, sig_phi, sig_theta,
+                beam_sig_d0, beam_sig_z0)
+
+
+@lanes
+def smeared_track(pt, beta, theta, phi, d0_true, z0_true, n_pt, n_theta, n_phi, n_d0, n_z0, a, b, sig_phi, sig_theta,
+                  sig_d0, sig_z0):
+    """(px, py, pz, d0, z0) of a found track from its true pT, beta, angles and impact parameters
+    and five standard normal draws: sigma(pT)/pT = a pT (+) b / beta, Gaussian theta, phi, d0, z0
+    (the card's widths). Selections only (fastmath.sincos_lanes: sincos's bits), and numbers, not
+    arrays, in (an array argument keeps the loop that inlines it scalar): for the vectorised loop
+    as for the tracks taken one by one."""
+    rel = np.sqrt((a * pt) ** 2 + (b / beta) ** 2)
+    pt_r = pt * (1.0 + rel * n_pt)
+    sin_ph, cos_ph = fastmath.sincos_lanes(phi + sig_phi * n_phi)
+    sin_th, cos_th = fastmath.sincos_lanes(theta + sig_theta * n_theta)
+    return (pt_r * cos_ph, pt_r * sin_ph, pt_r * cos_th / sin_th, d0_true + sig_d0 * n_d0,
+            z0_true + sig_z0 * n_z0)
+
+
+@lanes
+def prompt_impact(vx, vy, vz, pz, pt, phi):
+    """(d0, z0) of a track from the beam spot: the straight-line extrapolation to the z axis."""
+    sin_phi, cos_phi = fastmath.sincos_lanes(phi)
+    return vx * sin_phi - vy * cos_phi, vz - (vx * cos_phi + vy * sin_phi) * pz / pt
+
+
+@lanes
+def _smeared_from_axis_lanes(key, local, pt, beta, pz, theta, phi, vx, vy, vz, a, b, sig_phi, sig_theta, sig_d0,
+                             sig_z0):
+    """(smeared_track's values, whether a draw was one of the ziggurat's rare ones: then the
+    caller draws again) of a track from the beam axis, draws ``8 local + 1..5`` of ``key``."""
+    n_pt, s1 = rng.normal_lanes(key, 8 * local + 1)
+    n_theta, s2 = rng.normal_lanes(key, 8 * local + 2)
+    n_phi, s3 = rng.normal_lanes(key, 8 * local + 3)
+    n_d0, s4 = rng.normal_lanes(key, 8 * local + 4)
+    n_z0, s5 = rng.normal_lanes(key, 8 * local + 5)
+    d0_true, z0_true = prompt_impact(vx, vy, vz, pz, pt, phi)
+    return smeared_track(pt, beta, theta, phi, d0_true, z0_true, n_pt, n_theta, n_phi, n_d0, n_z0, a, b, sig_phi,
+                         sig_theta, sig_d0, sig_z0) + (s1 | s2 | s3 | s4 | s5,)
+
+
+def _scratch(n_particles):
+    """The tracking kernel's scratch: slot, key and counter of each listed track, and its
+    numbers packed in rows (8, n)."""
+    return scratch_arrays("tracks", n_particles, (np.uint64, np.uint64, np.int64)) + (
+        scratch("tracks[packed]", 8 * n_particles, np.float64).reshape(8, n_particles),)
 
 
 class Tracks:
@@ -179,5 +243,6 @@ def simulate_tracks(batch, response, charge, deposits, card, seed):
                    batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi,
                    deposits.energy_GeV, tracking, pid, layers, displaced,
                    out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,
-                   out.electron_id, out.klm_hit, out.axial_superlayers)
+                   out.electron_id, out.klm_hit, out.axial_superlayers,
+                   *_scratch(batch.n_particles))
     return out
