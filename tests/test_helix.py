@@ -157,8 +157,9 @@ def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
     for with_special in (False, True):
         status[8000] = 1 if with_special else 2
         placed = (status == 1) & ~((charges == 0.0) & (vx * vx + vy * vy + vz * vz < 0.5 ** 2))
-        got_theta, got_phi, scratch = np.full(n, -7.0), np.full(n, -7.0), np.empty(n)
-        calorimeter_entries(status, charges, px, py, pz, vx, vy, vz, theta_p, phi_p, cp, got_theta, got_phi, scratch)
+        got_theta, got_phi = np.full(n, -7.0), np.full(n, -7.0)
+        calorimeter_entries(status, charges, px, py, pz, vx, vy, vz, theta_p, phi_p, cp, got_theta, got_phi,
+                            np.empty(n, dtype=np.uint64), np.empty((7, n)))
         assert np.array_equal(got_theta[placed], expected[placed, 0], equal_nan=True)
         assert np.array_equal(np.signbit(got_theta[placed]), np.signbit(expected[placed, 0]))
         assert np.array_equal(got_phi[placed], expected[placed, 1], equal_nan=True)

@@ -36,7 +36,7 @@ import numpy as np
 
 from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
-from belle2sim._workspace import scratch_arrays
+from belle2sim._workspace import scratch, scratch_arrays
 from belle2sim.detector import directions
 from belle2sim.detector.helix import (
     AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, entry_from_axis,
@@ -257,45 +257,56 @@ def _points_from_origin(charge, vx, vy, vz):
 
 @range_kernel("status", min_per_piece=4096)
 def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params,
-                        entry_theta, entry_phi, arcsine):
+                        entry_theta, entry_phi, listed, packed):
     """(theta, phi) where each final-state particle enters the calorimeter envelope (helix.
     calorimeter_entry; theta NaN: it never gets there), for the particles that do not point from
     the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel.
-    ``arcsine``: scratch, one slot per particle."""
+    ``listed``, ``packed`` (7, n): scratch."""
     b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
     z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
-    lo, hi = np.uint64(begin), np.uint64(end)
-    # 1. charged tracks from the beam axis (most) in loops LLVM vectorises, every particle at once
-    # (helix.entry_from_axis_lanes: the same bits; a track per iteration took ~44 ns, its
-    # divisions, square roots and arcsine one after the other), the C library's arcsine apart
-    for j in range(lo, hi):
-        from_axis = (status[j] == 1) & (charge[j] != 0.0) & (vx[j] * vx[j] + vy[j] * vy[j] < AXIS_TOLERANCE_CM2)
-        arcsine[j] = barrel_arcsine_argument(px[j], py[j], b_field, r_barrel) if from_axis else NO_CROSSING
-    for j in range(lo, hi):
-        if arcsine[j] != NO_CROSSING:
-            arcsine[j] = np.arcsin(arcsine[j])
-    special = 0
-    for j in range(lo, hi):
-        reached, theta, phi, odd = entry_from_axis_lanes(vz[j], px[j], py[j], pz[j], charge[j], b_field, r_barrel,
-                                                         z_fwd, z_bwd, MAX_TURNS, mom_phi[j], arcsine[j])
-        entry_theta[j] = theta if reached else np.nan
-        entry_phi[j] = phi if reached else 0.0
-        special += odd & (status[j] == 1) & (charge[j] != 0.0) & (vx[j] * vx[j] + vy[j] * vy[j] < AXIS_TOLERANCE_CM2)
-    # 2. the others (decays in flight, neutral particles produced away from the origin), and every
-    # track from the axis again where one met an input the vector atan2 leaves to atan2
-    for j in range(lo, hi):
+    lo = np.uint64(begin)
+    n = np.uint64(0)
+    for j in range(lo, np.uint64(end)):
         if status[j] != 1 or _points_from_origin(charge[j], vx[j], vy[j], vz[j]):
             continue
         if charge[j] != 0.0 and vx[j] * vx[j] + vy[j] * vy[j] < AXIS_TOLERANCE_CM2:
-            if special == 0:
-                continue
-            reached, theta, phi = entry_from_axis(vz[j], px[j], py[j], pz[j], charge[j], b_field, r_barrel, z_fwd,
-                                                  z_bwd, MAX_TURNS, mom_phi[j])
-        else:
-            reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
-                                                    r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
+            # a track from the beam spot (most): listed, its numbers packed in rows, for below
+            t = lo + n  # (the range's own slots: other threads list theirs)
+            listed[t] = j
+            packed[0, t], packed[1, t], packed[2, t] = px[j], py[j], pz[j]
+            packed[3, t], packed[4, t], packed[5, t] = vz[j], charge[j], mom_phi[j]
+            n += np.uint64(1)
+            continue
+        reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
+                                                r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
         entry_theta[j] = theta if reached else np.nan
         entry_phi[j] = phi
+    # the listed tracks in loops LLVM vectorises (helix.entry_from_axis_lanes: the same bits; a
+    # track at a time took ~44 ns, its divisions, square roots and arcsine one after the other),
+    # the C library's arcsine apart
+    for t in range(lo, lo + n):
+        packed[6, t] = barrel_arcsine_argument(packed[0, t], packed[1, t], b_field, r_barrel)
+    for t in range(lo, lo + n):
+        if packed[6, t] != NO_CROSSING:
+            packed[6, t] = np.arcsin(packed[6, t])
+    special = 0
+    for t in range(lo, lo + n):
+        reached, theta, phi, odd = entry_from_axis_lanes(packed[3, t], packed[0, t], packed[1, t], packed[2, t],
+                                                         packed[4, t], b_field, r_barrel, z_fwd, z_bwd, MAX_TURNS,
+                                                         packed[5, t], packed[6, t])
+        packed[0, t] = theta if reached else np.nan
+        packed[1, t] = phi if reached else 0.0
+        special += odd
+    for t in range(lo, lo + n):
+        j = listed[t]
+        entry_theta[j], entry_phi[j] = packed[0, t], packed[1, t]
+    if special > 0:  # (an input the vector atan2 leaves to atan2: every listed track again, one by one)
+        for t in range(lo, lo + n):
+            j = listed[t]
+            reached, theta, phi = entry_from_axis(vz[j], px[j], py[j], pz[j], charge[j], b_field, r_barrel, z_fwd,
+                                                  z_bwd, MAX_TURNS, mom_phi[j])
+            entry_theta[j] = theta if reached else np.nan
+            entry_phi[j] = phi
 
 
 class EclDeposits:
@@ -336,7 +347,9 @@ def simulate_ecl(batch, response, card, seed, charge=None):
     region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged = card.cached(
         "ecl_kernel_arguments", lambda: _kernel_arguments(card))
     calorimeter_entries(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
-                        out.momentum_theta_rad, out.momentum_phi_rad, charged, entry_theta, entry_phi, ux)
+                        out.momentum_theta_rad, out.momentum_phi_rad, charged, entry_theta, entry_phi,
+                        scratch("ecl[listed]", batch.n_particles, np.uint64),
+                        scratch("ecl[packed]", 7 * batch.n_particles, np.float64).reshape(7, batch.n_particles))
     ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                  batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
