@@ -158,22 +158,26 @@ def test_asin_matches_numpy_to_one_ulp_on_both_branches_and_keeps_signs():
 
 
 @numba.njit(cache=True)
-def _sin_lanes_all(x, out):
+def _sincos_lanes_all(x, sin_out, cos_out, sin_alone):
     for i in range(x.shape[0]):
-        out[i] = fastmath.sin_lanes(x[i])
+        sin_out[i], cos_out[i] = fastmath.sincos_lanes(x[i])
+        sin_alone[i] = fastmath.sin_lanes(x[i])
 
 
-def test_vector_sine_gives_sincos_bits():
-    """sin_lanes (every step a selection, for vectorised loops) is sincos's sine to the bit: across
-    the octants, on both sides of each multiple of pi/4 where the reduction switches, signed
-    zeros and NaN."""
+def test_vector_sine_and_cosine_give_sincos_bits():
+    """sincos_lanes and sin_lanes (every step a selection, for vectorised loops) are sincos to the
+    bit: across the octants, on both sides of each multiple of pi/4 where the reduction switches,
+    signed zeros and NaN."""
     rs = np.random.default_rng(17)
     octants = np.arange(-80, 81) * np.pi / 4
     x = np.concatenate([rs.uniform(-100.0, 100.0, 200_000), 10 ** rs.uniform(-300, 2, 20_000),
                         octants, np.nextafter(octants, np.inf), np.nextafter(octants, -np.inf),
                         [0.0, -0.0, np.nan, 5e-324, -5e-324]])
-    lanes, sine, cosine = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-    _sin_lanes_all(x, lanes)
+    lanes_sin, lanes_cos, sin_alone = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+    sine, cosine = np.empty_like(x), np.empty_like(x)
+    _sincos_lanes_all(x, lanes_sin, lanes_cos, sin_alone)
     _sincos_all(x, sine, cosine)
-    assert np.array_equal(lanes.view(np.int64)[~np.isnan(x)], sine.view(np.int64)[~np.isnan(x)])
-    assert np.isnan(lanes[np.isnan(x)]).all()
+    number = ~np.isnan(x)
+    for lanes, reference in ((lanes_sin, sine), (lanes_cos, cosine), (sin_alone, sine)):
+        assert np.array_equal(lanes.view(np.int64)[number], reference.view(np.int64)[number])
+        assert np.isnan(lanes[~number]).all()

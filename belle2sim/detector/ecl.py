@@ -39,8 +39,7 @@ from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch, scratch_arrays
 from belle2sim.detector import directions
 from belle2sim.detector.helix import (
-    AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, entry_from_axis,
-    entry_from_axis_lanes,
+    AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, entry_from_axis_lanes,
 )
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
@@ -300,11 +299,12 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
     for t in range(lo, lo + n):
         j = listed[t]
         entry_theta[j], entry_phi[j] = packed[0, t], packed[1, t]
-    if special > 0:  # (an input the vector atan2 leaves to atan2: every listed track again, one by one)
+    if special > 0:  # (an input the vector atan2 leaves to atan2: every listed track again, one by one, through
+        # calorimeter_entry, which takes them to entry_from_axis: no second copy of it in this kernel)
         for t in range(lo, lo + n):
             j = listed[t]
-            reached, theta, phi = entry_from_axis(vz[j], px[j], py[j], pz[j], charge[j], b_field, r_barrel, z_fwd,
-                                                  z_bwd, MAX_TURNS, mom_phi[j])
+            reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
+                                                    r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
             entry_theta[j] = theta if reached else np.nan
             entry_phi[j] = phi
 
