@@ -1,23 +1,36 @@
 """Profile belle2sim's numba kernels with Linux perf (run: see below).
 
 perf cannot name JIT-compiled code; it reads /tmp/perf-PID.map for that. This script runs
-detector + trigger on a sample several times and then writes that map from the entry address of
-every compiled belle2sim kernel (its end: the next kernel's start, so code numba placed between two
-kernels is counted with the first). Inlined helpers count with the kernel that inlines them.
+detector + trigger on a sample several times and then writes that map. With ``--fresh-cache``
+(numba compiles everything in this process, into an empty cache) each compiled library still holds
+its object code, and the map has every function in it, kernels and the helpers LLVM did not inline
+(helix.entry_from_axis, cdc.count_from_axis, ...), each with its exact extent from the object's
+symbol table (read with binutils' ``nm``). Without it (kernels loaded from the cache) only the
+kernels' entry addresses are known: each is taken to end where the next begins, so code numba placed
+between two kernels is counted with the first. Inlined helpers count with the function that inlines
+them.
 
-    perf record -F 2000 -o perf.data python benchmarks/perf_map.py four-muon --repeat 10
+    perf record -F 2000 -o perf.data python benchmarks/perf_map.py four-muon --repeat 10 --fresh-cache
     perf report -i perf.data --no-children --sort symbol
 
 Samples: single-photon (dark-photon-invisible, 1e6 events), four-muon (zprime-mumu at 2 GeV, ISR
-off, 2e5 events). One thread, so each kernel's share is its share of the core time.
+off, 2e5 events), q-qbar (Pythia 8 e+e- -> q qbar, 4e4 events; needs pythia8mc). One thread, so
+each function's share is its share of the core time (compilation, with --fresh-cache, is in the
+profile too, in numba's and LLVM's own functions).
 """
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-import numba
+if "--fresh-cache" in sys.argv:  # (before numba reads its configuration)
+    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="belle2sim-perf-")
+
+import numba  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _timing  # noqa: E402,F401  (measure this checkout)
@@ -27,8 +40,8 @@ from belle2sim.simulate import simulate_chunk  # noqa: E402
 from belle2sim.trigger.menu import load_menu  # noqa: E402
 
 
-def kernels():
-    """(entry address, name) of every compiled overload of belle2sim's kernels."""
+def _dispatchers():
+    """Every numba dispatcher of belle2sim's modules (kernels and helpers)."""
     from numba.core.registry import CPUDispatcher
 
     seen = set()
@@ -37,31 +50,86 @@ def kernels():
             continue
         for value in list(vars(module).values()):
             dispatcher = getattr(value, "kernel", value)  # range kernels wrap their dispatcher
-            if not isinstance(dispatcher, CPUDispatcher) or id(dispatcher) in seen:
-                continue
-            seen.add(id(dispatcher))
-            label = f"{dispatcher.py_func.__module__}.{dispatcher.py_func.__qualname__}"
+            if isinstance(dispatcher, CPUDispatcher) and id(dispatcher) not in seen:
+                seen.add(id(dispatcher))
+                yield f"{dispatcher.py_func.__module__}.{dispatcher.py_func.__qualname__}", dispatcher
+
+
+def kernels():
+    """(entry address, name) of every compiled overload of belle2sim's kernels."""
+    for label, dispatcher in _dispatchers():
+        for cres in dispatcher.overloads.values():
+            address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+            if address:
+                yield address, label
+
+
+def functions():
+    """(address, size, name) of every function in the compiled libraries that still hold their
+    object code (compiled in this process), from the object's symbol table; [] where none do or
+    binutils' nm is missing."""
+    if shutil.which("nm") is None:
+        return []
+    out, seen = [], set()
+    with tempfile.TemporaryDirectory() as scratch:
+        for label, dispatcher in _dispatchers():
             for cres in dispatcher.overloads.values():
-                address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
-                if address:
-                    yield address, label
+                library = cres.library
+                try:
+                    obj = library._get_compiled_object()  # (numba's: the object code it cached)
+                except Exception:
+                    continue
+                if id(library) in seen:
+                    continue
+                seen.add(id(library))
+                path = os.path.join(scratch, f"{len(seen)}.o")
+                with open(path, "wb") as f:
+                    f.write(obj)
+                table = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
+                for line in table.splitlines():
+                    parts = line.split()
+                    if len(parts) != 4 or parts[2] not in "tT":
+                        continue
+                    address = library.get_pointer_to_function(parts[3])
+                    if address:
+                        wrapper = parts[3].startswith(("_ZN7cpython", "cfunc."))
+                        out.append((address, int(parts[1], 16), _demangled(parts[3]) + (" (wrapper)" if wrapper else "")))
+    return out
+
+
+def _demangled(symbol):
+    """module.function of numba's mangled name (_ZN9belle2sim8detector5helix...)."""
+    rest = symbol.split("_ZN", 1)[-1]
+    names = []
+    while rest[:1].isdigit():
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        length = int(rest[:digits])
+        names.append(rest[digits:digits + length])
+        rest = rest[digits + length:]
+    names = [n for n in names if n != "cpython"]
+    return ".".join(names[-2:]) if names else symbol
 
 
 def write_perf_map(path=None):
-    """Write perf's map of this process; returns its path and the number of kernels in it."""
+    """Write perf's map of this process; returns its path and the number of functions in it."""
     path = path or f"/tmp/perf-{os.getpid()}.map"
-    rows = sorted(dict(kernels()).items())
+    rows = functions()
+    if not rows:  # (loaded from the cache: the kernels' entries, each up to the next)
+        starts = sorted(dict(kernels()).items())
+        rows = [(address, min((starts[k + 1][0] - address) if k + 1 < len(starts) else 1 << 16, 1 << 20), label)
+                for k, (address, label) in enumerate(starts)]
     with open(path, "w") as out:
-        for k, (address, label) in enumerate(rows):
-            size = rows[k + 1][0] - address if k + 1 < len(rows) else 1 << 16
-            out.write(f"{address:x} {min(size, 1 << 20):x} {label}\n")
+        for address, size, label in sorted(rows):
+            out.write(f"{address:x} {size:x} {label}\n")
     return path, len(rows)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("sample", choices=("single-photon", "four-muon"))
+    ap.add_argument("sample", choices=("single-photon", "four-muon", "q-qbar"))
     ap.add_argument("--repeat", type=int, default=10, help="passes over the sample")
+    ap.add_argument("--fresh-cache", action="store_true",
+                    help="compile into an empty cache: every function named, with its exact extent")
     a = ap.parse_args()
     numba.set_num_threads(1)
     card, menu = load_card(), load_menu()
@@ -69,6 +137,11 @@ def main():
         from belle2sim.generators import dark_photon
 
         chunks = [dark_photon.generate(1, f, 100_000, 4.0, 5.0, 175.0, card.beams) for f in range(0, 1_000_000, 100_000)]
+    elif a.sample == "q-qbar":
+        from belle2sim.inputs.pythia_sm import PythiaSample
+
+        sample = PythiaSample("qqbar", card)
+        chunks = [sample.generate(1, f, 20_000) for f in range(0, 40_000, 20_000)]
     else:
         from belle2sim.channels import get
 
@@ -79,7 +152,9 @@ def main():
         for chunk in chunks:
             simulate_chunk(chunk, card, menu, 1)
     path, n = write_perf_map()
-    print(f"{path}: {n} kernels")
+    print(f"{path}: {n} functions")
+    if a.fresh_cache:
+        shutil.rmtree(os.environ["NUMBA_CACHE_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":
