@@ -92,8 +92,10 @@ def functions():
                         continue
                     address = library.get_pointer_to_function(parts[3])
                     if address:
-                        wrapper = parts[3].startswith(("_ZN7cpython", "cfunc."))
-                        out.append((address, int(parts[1], 16), _demangled(parts[3]) + (" (wrapper)" if wrapper else "")))
+                        label = _demangled(parts[3])
+                        if parts[3].startswith(("_ZN7cpython", "cfunc.")):
+                            label += " (wrapper)"
+                        out.append((address, int(parts[1], 16), label))
     return out
 
 

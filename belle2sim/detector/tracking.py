@@ -71,7 +71,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
     # the found tracks from the beam axis (most) are listed (slot, key, counter), and smeared after
     # the event loop in one that LLVM vectorises (one by one, a track's five normal draws and three
     # sines and cosines ran one after the other: ~45 ns a track)
-    a, b, sig_phi, sig_theta = tp[T_A], tp[T_B], tp[T_SIG_PHI], tp[T_SIG_THETA]
+    res_a, res_b, sig_phi, sig_theta = tp[T_A], tp[T_B], tp[T_SIG_PHI], tp[T_SIG_THETA]
     n_listed = 0
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
@@ -127,7 +127,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
                 rpx[j], rpy[j], rpz[j], d0[j], z0[j] = smeared_track(
                     pt, p / E[j], theta, phi, impact[0], impact[1], rng.normal(key, 8 * local + 1),
                     rng.normal(key, 8 * local + 2), rng.normal(key, 8 * local + 3), rng.normal(key, 8 * local + 4),
-                    rng.normal(key, 8 * local + 5), a, b, sig_phi, sig_theta, sig_d0, sig_z0)
+                    rng.normal(key, 8 * local + 5), res_a, res_b, sig_phi, sig_theta, sig_d0, sig_z0)
             else:  # (what the vectorised loop reads, packed: it would gather each from the track's slot)
                 t = lo + np.uint64(n_listed)  # (the range's own slots: other threads list theirs)
                 listed[t], listed_key[t], listed_local[t] = j, key, local
@@ -149,7 +149,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
     for t in range(lo, lo + np.uint64(n_listed)):  # (packed in and out: gathers and scatters kept it scalar)
         packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t], slow = _smeared_from_axis_lanes(
             listed_key[t], listed_local[t], packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t],
-            packed[5, t], packed[6, t], packed[7, t], a, b, sig_phi, sig_theta, beam_sig_d0, beam_sig_z0)
+            packed[5, t], packed[6, t], packed[7, t], res_a, res_b, sig_phi, sig_theta, beam_sig_d0, beam_sig_z0)
         listed_local[t] = -1 - listed_local[t] if slow else listed_local[t]  # (< 0: to draw again)
     for t in range(lo, lo + np.uint64(n_listed)):
         j = listed[t]
@@ -162,7 +162,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             rpx[j], rpy[j], rpz[j], d0[j], z0[j] = smeared_track(
                 pt, np.sqrt(pt * pt + pz[j] * pz[j]) / E[j], mom_theta[j], mom_phi[j], d0_true, z0_true,
                 rng.normal(key, 8 * local + 1), rng.normal(key, 8 * local + 2), rng.normal(key, 8 * local + 3),
-                rng.normal(key, 8 * local + 4), rng.normal(key, 8 * local + 5), a, b, sig_phi, sig_theta,
+                rng.normal(key, 8 * local + 4), rng.normal(key, 8 * local + 5), res_a, res_b, sig_phi, sig_theta,
                 beam_sig_d0, beam_sig_z0)
 
 
