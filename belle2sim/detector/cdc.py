@@ -71,7 +71,11 @@ def crosses_from_axis(vz, px, py, pz, q, field_T, r, z_lo, z_hi):
             return True
         if z_max + BOUND_MARGIN_CM < z_lo or z_min - BOUND_MARGIN_CM > z_hi:
             return False
-    return crosses_between(0.0, 0.0, vz, px, py, pz, q, field_T, r, z_lo, z_hi)
+    # first_crossing's arc from the axis, the same operations (through first_crossing itself, a kernel
+    # that counts only from the axis, the CDC trigger's, compiled its off-axis path too: ~1 s of a
+    # first run)
+    z = vz + two_r * np.arcsin(r / two_r) * pz / pt
+    return z_lo <= z <= z_hi
 
 
 @inline
