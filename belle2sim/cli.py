@@ -222,7 +222,7 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         runs.append((other, extended(trigger, menu, other)))
         resolve(runs[1][1], other)
     set_threads(threads)
-    from belle2sim.warmup import needs_compiling, start_trigger_compile
+    from belle2sim.warmup import TRACKS_FIRST, needs_compiling, start_trigger_compile
 
     if needs_compiling():
         if not quiet:
@@ -230,7 +230,8 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
                        "numba kernels (once, about 10-30 s; 'belle2sim warm-up' compiles all of them ahead)", err=True)
         if not (workers or scheduler):
             # in a second process, while this one compiles the rest
-            start_trigger_compile(detector_too=channel.slow_generator_compile and not input_path)
+            start_trigger_compile(detector_too=False if input_path else (
+                True if channel.slow_generator_compile else TRACKS_FIRST))
     total = None if input_path else n_events * len(mass_values) * len(runs)
     if input_path and (workers or scheduler):
         raise ParameterError("--input reads the file in this process: --workers / --scheduler do not apply")

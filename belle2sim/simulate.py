@@ -45,9 +45,10 @@ def simulate_detector(batch, card, seed):
     """The detector part of :func:`simulate_chunk` (ECL, tracks): what offline selections read. The
     efficiency job selects before it runs the trigger, so that a first run compiles the selection's
     kernels while the trigger helper process still compiles the trigger's."""
-    wait_for_detector_compile()  # (a first run whose helper compiles the detector kernels)
     response, charge = pdgdata.classify(batch.pdg)
+    wait_for_detector_compile("ecl")  # (a first run whose helper compiles detector kernels)
     deposits = simulate_ecl(batch, response, card, seed, charge)
+    wait_for_detector_compile("tracks")
     tracks = simulate_tracks(batch, response, charge, deposits, card, seed)
     return ChunkResult(charge, deposits, tracks, _vertex_inputs=(batch, charge, tracks, card, seed))
 

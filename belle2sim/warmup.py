@@ -138,12 +138,15 @@ def canned_events(n_events=6):
     return batch
 
 
+TRACKS_FIRST = "tracks"  # detector_too for a channel whose generator compiles fast: the tracking kernel only
+
+
 def trigger_compile_jobs(card, menu, detector_too=False):
     """[(name, call)]: what a first run's helper compiles (or loads), in its order, on canned events
-    with empty (zero) detector output, where only the argument types matter: ``detector_too``, the
-    ECL and tracking kernels on the same events; then each input-bit kernel (made with every array
-    zeroed, so each runs alone), the prescale kernel and the menu program. The vertexing kernel is
-    left to the first displaced channel."""
+    with empty (zero) detector output, where only the argument types matter: ``detector_too`` (True),
+    the ECL and tracking kernels on the same events, or (TRACKS_FIRST) the tracking kernel alone;
+    then each input-bit kernel (made with every array zeroed, so each runs alone), the prescale
+    kernel and the menu program. The vertexing kernel is left to the first displaced channel."""
     import numpy as np
 
     from belle2sim import pdgdata
@@ -162,9 +165,10 @@ def trigger_compile_jobs(card, menu, detector_too=False):
         for array in vars(output).values():
             array.fill(0)
     jobs = []
-    if detector_too:  # (the tracking on empty deposits: only their types matter)
-        jobs += [("ecl", lambda: simulate_ecl(batch, response, card, 1, charge)),
-                 ("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1))]
+    if detector_too is True:
+        jobs.append(("ecl", lambda: simulate_ecl(batch, response, card, 1, charge)))
+    if detector_too is True or detector_too == TRACKS_FIRST:  # (on empty deposits: only their types matter)
+        jobs.append(("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1)))
     calls, bits = input_bit_kernel_calls(batch, deposits, np.zeros(n), tracks, card, menu, 1, zeroed=True)
     # the CDC trigger first: it compiles the on-axis superlayer count (with the helix's crossings) and
     # the impact parameters that the main process's tracking calls too, so they are in numba's cache
@@ -206,10 +210,12 @@ def compile_trigger_kernels(detector_too=False, claims=None):
 def start_trigger_compile(detector_too=False, channels_after=None):
     """On a first run, compile the trigger kernels in a helper process (returns at once, with the
     helper: (process, claims directory, detector_too, channels_after); None without one).
-    ``detector_too``: the detector kernels first (Channel.slow_generator_compile). A channel whose
-    generator compiles for ~10 s (zprime-mumu: the matrix element) reaches the detector only after
-    the helper has compiled the trigger; one whose generator compiles in a few seconds would wait
-    for the helper's detector kernels instead (dark-photon-invisible, measured: 11.7 -> 15.8 s).
+    ``detector_too``: True, the detector kernels first (Channel.slow_generator_compile). A channel
+    whose generator compiles for ~10 s (zprime-mumu: the matrix element) reaches the detector only
+    after the helper has compiled the trigger; one whose generator compiles in a few seconds would
+    wait for the helper's ECL kernels instead (dark-photon-invisible, measured: 11.7 -> 15.8 s), but
+    reaches the tracking only after its ECL kernels (~7 s in): TRACKS_FIRST, the helper compiles the
+    tracking kernel first, and that part of the detector's compilation leaves the main process.
     ``channels_after`` (the warm-up's channel names and events per channel): the helper then warms
     channels from the back (:func:`warm_channels_from_back`)."""
     global _HELPER
@@ -222,12 +228,12 @@ def start_trigger_compile(detector_too=False, channels_after=None):
         atexit.register(shutil.rmtree, claims, ignore_errors=True)  # (a run that never reached the trigger)
         code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
                 "from belle2sim.warmup import compile_trigger_kernels, warm_channels_from_back; "
-                f"compile_trigger_kernels(detector_too={bool(detector_too)}, claims={claims!r})")
+                f"compile_trigger_kernels(detector_too={detector_too!r}, claims={claims!r})")
         if channels_after is not None:
             names, events = channels_after
             code += f"; warm_channels_from_back({claims!r}, {list(names)!r}, {int(events)})"
         process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _HELPER = (process, claims, bool(detector_too), channels_after is not None)
+        _HELPER = (process, claims, detector_too, channels_after is not None)
         return _HELPER
     return None
 
@@ -241,26 +247,25 @@ def _wait_done(process, claims, names):
 
 DETECTOR_JOBS = ("ecl", "tracks")
 _DETECTOR_LOCK = threading.Lock()
-_DETECTOR_SETTLED = False
+_DETECTOR_SETTLED = set()  # (the detector jobs this process has claimed or waited for)
 
 
-def wait_for_detector_compile():
-    """Before the first detector call, beside a helper that compiles the detector too: a detector
-    job the helper has not started is claimed here (the run compiles it, the helper skips it); one
-    it is doing is waited for, not compiled a second time (on a slow machine the main process
-    reached the tracking while the helper was still compiling it, and both compiled it)."""
-    global _DETECTOR_SETTLED
+def wait_for_detector_compile(name):
+    """Before the first call of detector kernel ``name`` ("ecl", "tracks"), beside a helper that
+    compiles it too: if the helper has not started it, it is claimed here (the run compiles it, the
+    helper skips it); if the helper is doing it, it is waited for, not compiled a second time (on a
+    slow machine the main process reached the tracking while the helper was still compiling it, and
+    both compiled it)."""
     helper = _HELPER
-    if helper is None or not helper[2] or _DETECTOR_SETTLED:
+    if helper is None or name in _DETECTOR_SETTLED or not (helper[2] is True or helper[2] == name):
         return
-    with _DETECTOR_LOCK:  # (once per process: threads taking the first chunks wait here)
-        if _DETECTOR_SETTLED:
+    with _DETECTOR_LOCK:  # (once per process and kernel: threads taking the first chunks wait here)
+        if name in _DETECTOR_SETTLED:
             return
         process, claims = helper[0], helper[1]
-        for name in DETECTOR_JOBS:
-            if not _claim(claims, name):
-                _wait_done(process, claims, [name])
-        _DETECTOR_SETTLED = True
+        if not _claim(claims, name):
+            _wait_done(process, claims, [name])
+        _DETECTOR_SETTLED.add(name)
 
 
 def wait_for_trigger_compile(card=None, menu=None):

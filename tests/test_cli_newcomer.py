@@ -185,6 +185,8 @@ def test_each_first_run_compile_job_runs_alone():
     card, menu = load_card(), load_menu()
     names = [name for name, _ in warmup.trigger_compile_jobs(card, menu, detector_too=True)]
     assert names[:2] == ["ecl", "tracks"] and names[-1] == "menu_program" and len(names) == 8
+    first = [name for name, _ in warmup.trigger_compile_jobs(card, menu, detector_too=warmup.TRACKS_FIRST)]
+    assert first == names[1:]  # (a fast generator's helper: the tracking, then the trigger)
     for name in reversed(names):  # (in this process: the kernels load from the cache)
         dict(warmup.trigger_compile_jobs(card, menu, detector_too=True))[name]()
 
@@ -234,7 +236,9 @@ def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
 
 def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_path, monkeypatch):
     """Beside a helper compiling the detector: a detector job the helper is doing is waited for
-    (until its done marker), one it has not started is claimed (the helper then skips it)."""
+    (until its done marker), one it has not started is claimed (the helper then skips it), each
+    before its own kernel; beside a helper with the tracking only (a channel whose generator
+    compiles fast), the ECL is this process's without asking."""
     import threading
 
     from belle2sim import warmup
@@ -245,21 +249,35 @@ def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_
 
     (tmp_path / "ecl").touch()  # the helper is at the ECL job
     monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), True, False))
-    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", False)
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", set())
     finish = threading.Timer(0.3, lambda: (tmp_path / "ecl.done").touch())
     finish.start()
     t = time.perf_counter()
-    warmup.wait_for_detector_compile()
+    warmup.wait_for_detector_compile("ecl")
     assert time.perf_counter() - t >= 0.25 and (tmp_path / "ecl.done").exists()
+    assert not (tmp_path / "tracks").exists()  # (not asked before the tracking's turn)
+    warmup.wait_for_detector_compile("tracks")
     assert (tmp_path / "tracks").exists()  # claimed by the main process: the helper skips it
     assert not warmup._claim(str(tmp_path), "tracks")
     (tmp_path / "ecl.done").unlink()
     t = time.perf_counter()
-    warmup.wait_for_detector_compile()  # settled: once per process
-    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", False)
+    warmup.wait_for_detector_compile("ecl")  # settled: once per process
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", set())
     monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), False, False))  # a helper without the detector
-    warmup.wait_for_detector_compile()
+    warmup.wait_for_detector_compile("ecl")
+    warmup.wait_for_detector_compile("tracks")
     assert time.perf_counter() - t < 0.2
+
+    other = tmp_path / "tracks-first"
+    other.mkdir()
+    (other / "tracks").touch()  # a helper with the tracking only, doing it
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(other), warmup.TRACKS_FIRST, False))
+    warmup.wait_for_detector_compile("ecl")
+    assert not (other / "ecl").exists()  # (the helper has no ECL job: nothing claimed, no wait)
+    threading.Timer(0.3, lambda: (other / "tracks.done").touch()).start()
+    t = time.perf_counter()
+    warmup.wait_for_detector_compile("tracks")
+    assert time.perf_counter() - t >= 0.25
 
 
 def test_warm_up_shares_the_channels_with_its_helper(tmp_path, monkeypatch):
