@@ -44,7 +44,9 @@ def z_extent(r, geo):
 
 @inline
 def crosses_between(vx, vy, vz, px, py, pz, q, field_T, r, z_lo, z_hi):
-    """True if the track reaches radius r with z_lo <= z <= z_hi at its first crossing."""
+    """True if the track reaches radius r with z_lo <= z <= z_hi at its first crossing: the
+    definition, through first_crossing, that crosses_from_axis answers for tracks from the axis
+    (tests/test_cdc_trigger.py holds it to it; the kernels call crosses_from_axis)."""
     reached, z, _ = first_crossing(vx, vy, vz, px, py, pz, q, field_T, r)
     return reached and z_lo <= z <= z_hi
 
