@@ -105,7 +105,7 @@ def test_boost_tables_read_back_are_vectors_and_need_no_vector_import(tmp_path, 
 
     from belle2sim.channels.objects import _boost_matrix
     from belle2sim.detector.card import load_card
-    from belle2sim.trigger.ecl_bits import tc_centres_cm, tc_lookup_tables
+    from belle2sim.trigger.ecl_tc_tables import tc_centres_cm, tc_lookup_tables
 
     monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
     card = load_card()
@@ -125,7 +125,7 @@ def test_boost_tables_read_back_are_vectors_and_need_no_vector_import(tmp_path, 
              "skip_numba_extensions()\n"  # as the command line does (else numba's entry points load vector)
              "from belle2sim.detector.card import load_card\n"
              "from belle2sim.channels.objects import cm_boost_matrix\n"
-             "from belle2sim.trigger.ecl_bits import tc_lookup_tables\n"
+             "from belle2sim.trigger.ecl_tc_tables import tc_lookup_tables\n"
              "card = load_card()\n"
              "m = cm_boost_matrix(card)\n"
              "tc_lookup_tables(card.tc_theta_edges_rad(), card.tc_phi_segments(), card.tc_phi_offsets_rad(),"

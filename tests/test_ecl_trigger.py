@@ -173,7 +173,8 @@ def test_the_ring_look_up_answers_as_the_binary_search(card):
     and gap midpoint, and one float32 step either side of them (deposit angles are float32)."""
     import numba
 
-    from belle2sim.trigger.ecl_bits import _ring_of, _ring_of_cell, ring_lookup
+    from belle2sim.trigger.ecl_bits import _ring_of, _ring_of_cell
+    from belle2sim.trigger.ecl_tc_tables import ring_lookup
 
     @numba.njit
     def both(thetas, cells, per_rad, edges, out):
@@ -296,10 +297,28 @@ def test_the_pair_window_never_skips_a_pair_the_exact_test_keeps(min_dphi_deg):
         assert 0.2 < edge_pairs.mean() < 0.8  # the edges were hit: both outcomes there
 
 
-def test_events_of_many_cells_cluster_as_their_parts(card, menu):
-    """Events of more than MANY_CELLS trigger cells list each cell's neighbours before the
-    touching test, smaller ones test each pair: two clumps of cells far apart, each of at most
-    MANY_CELLS cells, make as many clusters together (listed) as apart (each pair in turn)."""
+@pytest.fixture(scope="module")
+def menu_counting_every_ring(tmp_path_factory):
+    """The menu with clst counting the clusters of every theta ring (1-17, as TSIM's GRL-old does;
+    the shipped menu follows the hardware's 2-15): every cluster of an event shows in clst."""
+    from belle2sim import resources
+    from belle2sim.trigger.menu import load_menu
+
+    text = resources.shipped("trigger", "belle2_l1.toml").read_text()
+    assert text.count("icn = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]") == 1
+    path = tmp_path_factory.mktemp("menu") / "menu.toml"
+    path.write_text(text.replace("icn = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]", "icn = " + str(
+        list(range(1, 18)))))
+    return load_menu(path)
+
+
+# clump centres (theta, phi deg), two far apart per event: the barrel (one segmentation), the
+# endcaps (16 / 32 cells per ring), and the gaps, where 32 cells meet 36 with another phi offset
+@pytest.mark.parametrize("centres", [((65, 0), (105, 180)), ((21, 30), (141, 200)), ((31, 90), (128, 270))])
+def test_events_of_many_cells_cluster_as_their_parts(card, menu_counting_every_ring, centres):
+    """Events of more than MANY_CELLS trigger cells find each cell's touching neighbours in a
+    table, smaller ones test each pair: two clumps of cells far apart, each of at most MANY_CELLS
+    cells, make as many clusters together (the table) as apart (each pair in turn)."""
     from belle2sim.trigger.ecl_bits import MANY_CELLS
 
     rng = np.random.default_rng(9)
@@ -308,9 +327,42 @@ def test_events_of_many_cells_cluster_as_their_parts(card, menu):
         n = int(rng.integers(MANY_CELLS // 2 + 1, MANY_CELLS + 1))
         return [(0.3, theta + rng.uniform(-12, 12), phi + rng.uniform(-25, 25)) for _ in range(n)]
 
-    pairs = [(clump(65, 0), clump(105, 180)) for _ in range(150)]
-    together = bits_for(card, menu, [a + b for a, b in pairs])
-    apart = bits_for(card, menu, [ev for pair in pairs for ev in pair])
+    pairs = [(clump(*centres[0]), clump(*centres[1])) for _ in range(150)]
+    together = bits_for(card, menu_counting_every_ring, [a + b for a, b in pairs])
+    apart = bits_for(card, menu_counting_every_ring, [ev for pair in pairs for ev in pair])
     counts = np.asarray(apart["clst"]).reshape(-1, 2)
     assert np.array_equal(np.asarray(together["clst"]), counts.sum(axis=1))
     assert counts.max() > counts.min() >= 1 and np.mean(counts.sum(axis=1) > MANY_CELLS // 2) > 0.3
+
+
+def test_tc_neighbours_are_the_cells_the_touching_test_joins(card):
+    """The table of each cell's touching neighbours holds exactly the pairs of cells in the same or
+    neighbouring theta rings that the kernel's test joins (centres at most half their widths'
+    sum apart around the circle, made here one pair at a time in Python floats); the relation is
+    symmetric, a barrel cell touches 3 + 2 + 3 cells, and cells meeting only at a corner (ring 1's
+    22.5 deg cells and ring 2's 11.25 deg ones) touch."""
+    import math
+
+    from belle2sim.trigger.ecl_bits import TOUCH_MARGIN_RAD
+    from belle2sim.trigger.ecl_tc_tables import tc_neighbours
+
+    segments, offsets = card.tc_phi_segments(), card.tc_phi_offsets_rad()
+    table = tc_neighbours(segments, offsets)
+    first = np.concatenate([[0], np.cumsum(segments)])
+    cells = [(r, f) for r in range(len(segments)) for f in range(segments[r])]
+    width = [2.0 * math.pi / int(n) for n in segments]
+    pairs = set()
+    for t, (r, f) in enumerate(cells):
+        for u, (r2, f2) in enumerate(cells):
+            if t == u or abs(r - r2) > 1:
+                continue
+            d = abs(((f + 0.5) * width[r] + offsets[r]) - ((f2 + 0.5) * width[r2] + offsets[r2]))
+            if min(d, 2.0 * math.pi - d) <= 0.5 * (width[r] + width[r2]) + TOUCH_MARGIN_RAD:
+                pairs.add((t, u))
+    listed = {(t, int(u)) for t in range(len(cells)) for u in table[t] if u >= 0}
+    assert listed == pairs and all((u, t) in listed for t, u in listed)
+    counts = (table >= 0).sum(axis=1)
+    assert set(counts[first[4]:first[14]]) == {8}  # (barrel rings between barrel rings)
+    # the forward endcap's first ring: 16 cells of 22.5 deg over 32 of 11.25 deg, the same edges:
+    # two cells under it, and one at each corner
+    assert set(counts[:16]) == {2 + 4}

@@ -17,7 +17,8 @@ from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
 from belle2sim.trigger.lines import PackedLines, PackedRows, masked_popcounts, prescale_in_place
-from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters, tc_lookup_tables
+from belle2sim.trigger.ecl_bits import ECL_BITS, ecl_trigger_bits, pack_parameters
+from belle2sim.trigger.ecl_tc_tables import tc_lookup_tables
 
 # bits derived from the others: bha_veto = ecl_3dbha; track = at least one 2D track;
 # klm_hit / eklm_hit = at least one barrel / endcap KLM hit;
