@@ -145,3 +145,29 @@ def test_a_loaded_menus_lines_edited_in_place_are_seen_by_the_next_chunk(card, m
         edit(edited.lines)
     assert edited.lines.version == before + 6 and not {"_a", "_b", "_c"} & set(edited.lines)
     assert list(simulate_chunk(batch, card, edited, 2).ftdl) == list(edited.lines)
+
+
+def test_each_fired_event_is_kept_by_its_own_draw(menu):
+    """Every fired event of a line of prescale N is kept exactly where its own uniform draw, from
+    (seed, event number, the line's counter: crc32 of its name), is below 1/N (the kernel draws for
+    64 events at a time); an event count that is not a multiple of 64 leaves the padding bits of
+    the last byte clear."""
+    import zlib
+
+    from belle2sim import rng
+
+    n, seed = 1000 + 37, 5
+    m = _menu_with(menu, {"sparse": 3, "dense": 7})
+    numbers = np.arange(50_000, 50_000 + n) * 3
+    fired = {"sparse": np.random.default_rng(2).random(n) < 0.05, "dense": np.random.default_rng(3).random(n) < 0.9}
+    fired["sparse"][:64] = False  # (a whole word without a fired event)
+    lines = PackedLines({name: np.packbits(f) for name, f in fired.items()}, n)
+    out = psnm(lines, m, seed, numbers)
+    for name, f in fired.items():
+        with np.errstate(over="ignore"):  # (the hash's 64-bit products wrap around, as in the kernel)
+            counter = rng.mix64.py_func(np.uint64(zlib.crc32(name.encode())))
+            draws = np.array([rng.uniform_mixed.py_func(rng.event_key.py_func(seed, int(x), rng.STAGE_PRESCALE),
+                                                        counter) for x in numbers])
+        np.testing.assert_array_equal(out[name], f & (draws < 1.0 / m.lines[name].prescale))
+        matrix, rows = out.matrix_rows([name])
+        assert matrix[rows[0], n // 8] & (0xFF >> (n % 8)) == 0  # (the last byte's bits after the last event)
