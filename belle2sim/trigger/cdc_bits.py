@@ -39,7 +39,7 @@ import numpy as np
 
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
-from belle2sim.detector.cdc import count_from_axis
+from belle2sim.detector.cdc import count_from_axis_in_caller
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_d0, impact_parameters
 
 CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30",
@@ -143,7 +143,7 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
             # (off the axis: the tracking's count of every superlayer crossed, the same circle; from the
             # axis, the common case, straight to its helper: one call level less)
             n_ax = np.int64(axial_superlayers[j]) if displaced else \
-                count_from_axis(vz[j], px[j], py[j], pz[j], charge[j], field_T, layers, params[P_AXIAL])
+                count_from_axis_in_caller(vz[j], px[j], py[j], pz[j], charge[j], field_T, layers, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
             if rng.uniform(key, 4 * local + 2) >= trigger_track_efficiency(pt, calib):
