@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from belle2sim import _jit
+from belle2sim import _jit, warmup
 from belle2sim.chunk_threads import job_tasks, map_tasks
 from belle2sim.maps import Counter
-from belle2sim.simulate import add_trigger, simulate_detector
+from belle2sim.simulate import ChunkResult, add_trigger, simulate_detector
 from belle2sim.trigger.analysis import is_or_of_lines, or_terms_packed, resolve, trigger_terms
 
 TRIGGER = "trigger"
@@ -162,6 +162,8 @@ class PointJob:
             else:
                 propagation.propagate(batch, self.llp, card, seed, ctau_cm=self.model_ctau, others=others)
         if chunk is None:
+            # (a first run: its selection's kernels compile while the helper compiles the detector's)
+            warmup.compile_ahead(("selection", self.channel.name, self.analysis.key), self._select_canned)
             chunk = simulate_detector(batch, card, seed)
         # the selection before the trigger, which it does not read: on a first run this process
         # compiles the selection's kernels while the helper process still compiles the trigger's
@@ -197,6 +199,13 @@ class PointJob:
         counter.add(SELECTED, passed, w)
         counter.add(TOTAL, passed & fired, w)
         return list(cuts)
+
+    def _select_canned(self):
+        """The selection on canned events with empty detector output: compiles its kernels."""
+        canned = warmup.canned_events()
+        _, charge, deposits, tracks = warmup.empty_detector_output(canned)
+        chunk = ChunkResult(charge, deposits, tracks, _vertex_inputs=(canned, charge, tracks, self.card, self.seed))
+        return self.analysis.select(canned, chunk, self.card, self.params)
 
     def _line_labels(self, names):
         """The counter's labels of the lines ``names`` and of the selected events firing them,

@@ -141,6 +141,27 @@ def canned_events(n_events=6):
 TRACKS_FIRST = "tracks"  # detector_too for a channel whose generator compiles fast: the tracking kernel only
 
 
+def empty_detector_output(batch):
+    """(response, charge, deposits, tracks) of ``batch`` with every detector output array zeroed:
+    the argument types of the kernels after the detector, for compiling them without running it.
+    The momentum angles are zeros too: the kernels then run without the angles' kernel, which the
+    main process compiles for its ECL at the same moment (a race both lost: each compiled it)."""
+    import numpy as np
+
+    from belle2sim import pdgdata
+    from belle2sim.detector.ecl import EclDeposits
+    from belle2sim.detector.tracking import Tracks
+
+    n = batch.n_particles
+    response, charge = pdgdata.classify(batch.pdg)
+    deposits, tracks = EclDeposits(n), Tracks(n)
+    deposits.momentum_theta_rad, deposits.momentum_phi_rad = np.zeros(n), np.zeros(n)
+    for output in (deposits, tracks):
+        for array in vars(output).values():
+            array.fill(0)
+    return response, charge, deposits, tracks
+
+
 def trigger_compile_jobs(card, menu, detector_too=False):
     """[(name, call)]: what a first run's helper compiles (or loads), in its order, on canned events
     with empty (zero) detector output, where only the argument types matter: ``detector_too`` (True),
@@ -149,21 +170,13 @@ def trigger_compile_jobs(card, menu, detector_too=False):
     kernel and the menu program. The vertexing kernel is left to the first displaced channel."""
     import numpy as np
 
-    from belle2sim import pdgdata
-    from belle2sim.detector.ecl import EclDeposits, simulate_ecl
-    from belle2sim.detector.tracking import Tracks, simulate_tracks
+    from belle2sim.detector.ecl import simulate_ecl
+    from belle2sim.detector.tracking import simulate_tracks
     from belle2sim.trigger.bits import compile_menu_program, ftdl, input_bit_kernel_calls, psnm
 
     batch = canned_events()
     n = batch.n_particles
-    response, charge = pdgdata.classify(batch.pdg)
-    deposits, tracks = EclDeposits(n), Tracks(n)
-    # zero momentum angles too: the trigger kernels then run without the angles' kernel, which the
-    # main process compiles for its ECL at the same moment (a race both lost: each compiled it)
-    deposits.momentum_theta_rad, deposits.momentum_phi_rad = np.zeros(n), np.zeros(n)
-    for output in (deposits, tracks):
-        for array in vars(output).values():
-            array.fill(0)
+    response, charge, deposits, tracks = empty_detector_output(batch)
     jobs = []
     if detector_too is True:
         jobs.append(("ecl", lambda: simulate_ecl(batch, response, card, 1, charge)))
@@ -264,8 +277,40 @@ def wait_for_detector_compile(name):
             return
         process, claims = helper[0], helper[1]
         if not _claim(claims, name):
+            if not os.path.exists(os.path.join(claims, name + ".done")):
+                _compile_ahead()  # (the helper is at it: this process compiles what it needs later)
             _wait_done(process, claims, [name])
         _DETECTOR_SETTLED.add(name)
+
+
+_AHEAD = {}  # key -> call, compiled while waiting for the helper (None once made)
+_AHEAD_LOCK = threading.Lock()
+
+
+def compile_ahead(key, call):
+    """On a first run beside a helper process, register ``call`` (key: made once per process),
+    which compiles kernels this process needs later (e.g. a selection's, run on canned events with
+    empty detector output): made instead of waiting idle for a detector kernel the helper compiles
+    (zprime-mumu's main process waited ~2.7 s for the tracking kernel, then compiled its
+    selection's kernels for ~2.5 s). Without a helper, nothing to do."""
+    if _HELPER is None:
+        return
+    with _AHEAD_LOCK:
+        _AHEAD.setdefault(key, call)
+
+
+def _compile_ahead():
+    """Make the registered calls not made yet. A call that fails compiles nothing ahead: its kernels
+    compile on their first real call, as without this."""
+    with _AHEAD_LOCK:
+        calls = [(key, call) for key, call in _AHEAD.items() if call is not None]
+        for key, _ in calls:
+            _AHEAD[key] = None
+    for _, call in calls:
+        try:
+            call()
+        except Exception:  # (empty detector output is not every selection's input: best effort)
+            pass
 
 
 def wait_for_trigger_compile(card=None, menu=None):

@@ -280,6 +280,70 @@ def test_main_process_waits_for_the_detector_kernel_the_helper_is_compiling(tmp_
     assert time.perf_counter() - t >= 0.25
 
 
+def test_main_process_compiles_ahead_while_the_helper_has_its_detector_kernel(tmp_path, monkeypatch):
+    """Waiting for a detector kernel the helper is compiling, the main process first makes the calls
+    registered to compile ahead (a selection's kernels), each once per process, and not while the
+    kernel is done or its own; without a helper nothing is registered; a call that fails is left
+    to its real first call (the wait goes on)."""
+    from belle2sim import warmup
+
+    class Running:
+        def poll(self):
+            return None
+
+    made = []
+    monkeypatch.setattr(warmup, "_AHEAD", {})
+    monkeypatch.setattr(warmup, "_HELPER", None)
+    warmup.compile_ahead("none", lambda: made.append("none"))
+    assert warmup._AHEAD == {}  # (no helper: a run that compiles nothing, or every kernel itself)
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(tmp_path), True, False))
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", set())
+    warmup.compile_ahead("selection", lambda: made.append("selection"))
+    warmup.compile_ahead("selection", lambda: made.append("twice"))  # (the same key: the first call)
+    warmup.compile_ahead("broken", lambda: 1 / 0)
+    warmup.wait_for_detector_compile("ecl")  # claimed here: no wait, nothing ahead
+    assert made == []
+    (tmp_path / "tracks").touch()
+    (tmp_path / "tracks.done").touch()  # the helper has done it: no wait, nothing ahead
+    warmup.wait_for_detector_compile("tracks")
+    assert made == []
+    (tmp_path / "tracks.done").unlink()
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", set())
+    import threading
+
+    threading.Timer(0.3, lambda: (tmp_path / "tracks.done").touch()).start()
+    warmup.wait_for_detector_compile("tracks")  # the helper is at it: the calls, then the wait
+    assert made == ["selection"] and (tmp_path / "tracks.done").exists()
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", set())
+    warmup.wait_for_detector_compile("tracks")
+    assert made == ["selection"]  # (once per process)
+
+
+def test_every_selection_runs_on_canned_events_with_empty_detector_output(card):
+    """What a first run compiles ahead (scan.PointJob._select_canned) works for every analysis
+    of every channel: each selection takes the canned events with all detector output zero and
+    returns its cut flow, a mask per cut (a failure would only be skipped, and cost the run the
+    time it could have saved)."""
+    from belle2sim.channels import available
+    from belle2sim.scan import PointJob
+    from belle2sim.trigger.menu import load_menu
+
+    menu = load_menu()
+    n_events = len(warmup_events())
+    for name, channel in sorted(available().items()):
+        for analysis in channel.analyses:
+            params = channel.resolve_parameters({}, card, analysis.key)
+            job = PointJob(channel, params, card, menu, 1, analysis=analysis)
+            cuts = job._select_canned()
+            assert cuts and all(len(mask) == n_events for mask in cuts.values()), (name, analysis.key)
+
+
+def warmup_events():
+    from belle2sim.warmup import canned_events
+
+    return canned_events()
+
+
 def test_warm_up_shares_the_channels_with_its_helper(tmp_path, monkeypatch):
     """warm-up takes channels from the front, its helper (after the trigger kernels) from the back;
     the helper's times are read from its done files, and a channel the helper claimed but did not
