@@ -70,3 +70,32 @@ def test_vector_normal_is_the_ziggurat_draw_wherever_it_does_not_defer():
     assert abs(slow.mean() - expected) < 5 * np.sqrt(expected * (1 - expected) / n)
     assert 0.02 < expected < 0.03
     assert (lanes[slow] != scalar[slow]).mean() > 0.3
+
+
+@numba.njit(cache=False)
+def _draws_by_definition(key, counters):
+    """uniform and normal of ``counters`` through the counters' hashes made here (mix64), and through
+    rng's (tables for small counters)."""
+    out = np.empty((counters.shape[0], 4))
+    for i in range(counters.shape[0]):
+        c = counters[i]
+        out[i, 0] = rng.uniform(key, c)
+        out[i, 1] = rng.uniform_mixed(key, rng.mix64(np.uint64(c)))
+        out[i, 2] = rng.normal(key, c)
+        h = rng.mix64(key ^ rng.mix64(np.uint64(c) ^ rng._GOLDEN))
+        hz = rng._signed32(h)
+        iz = hz & 127
+        out[i, 3] = hz * rng._ZIG_W[iz] if abs(hz) < rng._ZIG_K[iz] else rng._normal_slow_path(h, hz, iz)
+    return out
+
+
+def test_counter_tables_give_the_draws_of_the_hash():
+    """The hashes of small counters come from tables (made in NumPy): every draw is the one the
+    counter's hash made in the kernel gives, on both sides of the tables' end and for the large
+    counters of the displaced-vertex finder (2**41 + slot)."""
+    counters = np.concatenate([np.arange(0, 3000, dtype=np.int64), 2**41 + np.arange(5, dtype=np.int64)])
+    assert rng.MIXED_COUNTERS < 3000
+    for key in (np.uint64(0), np.uint64(0x9E3779B97F4A7C15), np.uint64(0xDEADBEEF12345678)):
+        out = _draws_by_definition(key, counters)
+        np.testing.assert_array_equal(out[:, 0], out[:, 1])
+        np.testing.assert_array_equal(out[:, 2], out[:, 3])
