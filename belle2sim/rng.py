@@ -58,17 +58,11 @@ def mix64(x):
 MIXED_COUNTERS = 1024  # draws 0..1023 of a key: their counters' hashes from tables (8 kB each)
 
 
-def _mix64_array(x):
-    """:func:`mix64` of a uint64 array, in NumPy (its products wrap around as the kernel's do)."""
-    z = x + _GOLDEN
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
+# made by mix64's own Python function on uint64 arrays (NumPy's array products wrap around as the
+# kernel's do)
 _COUNTER = np.arange(MIXED_COUNTERS, dtype=np.uint64)
-_UNIFORM_MIXED = _mix64_array(_COUNTER)  # mix64(counter), uniform's
-_NORMAL_MIXED = _mix64_array(_COUNTER ^ _GOLDEN)  # mix64(counter ^ golden), normal's
+_UNIFORM_MIXED = mix64.py_func(_COUNTER)  # mix64(counter), uniform's
+_NORMAL_MIXED = mix64.py_func(_COUNTER ^ _GOLDEN)  # mix64(counter ^ golden), normal's
 
 
 @inline
