@@ -4,7 +4,8 @@ Three numba kernels (nogil) in T Python threads, each on data of its own, as bel
 threads run: the speed-up of T threads over one that no workload can beat on this machine (turbo,
 shared cores of a virtual machine, memory bandwidth). "compute" is one dependent chain of
 arithmetic (latency-bound: it leaves most of a core's execution units idle), "vector" independent
-multiply-adds in SIMD lanes on data in the L1 cache (throughput-bound: it fills them), "memory" a
+multiply-adds in SIMD lanes on data in the L1 cache (throughput-bound: loads, arithmetic and
+stores fill them), "memory" a
 triad streaming from memory. Where the vector ceiling falls below the compute one, threads share
 physical cores' execution units (virtual CPUs that are one core's two hyperthreads): kernels like
 belle2sim's, which keep the units busy, scale like "vector", not like "compute". Read
