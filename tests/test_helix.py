@@ -148,6 +148,9 @@ def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
     vx, vy, vz = radius * np.cos(angle), radius * np.sin(angle), rs.normal(0.0, 0.5, n)
     vx[~off_axis] += rs.uniform(-0.007, 0.007, (~off_axis).sum())  # inside the beam-axis tolerance
     vz[8000], px[8000], py[8000], pz[8000], vx[8000], vy[8000] = z_bwd, 1e-3, 0.0, -1.0, 0.0, 0.0  # on the plane
+    # off the axis with px = 0: its production point lies exactly behind its circle's centre, an
+    # input the vector atan2 leaves to atan2 (ecl.calorimeter_entries then takes it one by one)
+    vx[8001], vy[8001], vz[8001], px[8001], py[8001], pz[8001], charges[8001] = 5.0, 3.0, 0.0, 0.0, 0.5, 0.2, 1.0
     status = np.where(rs.random(n) < 0.05, 2, 1).astype(np.int8)
     theta_p, phi_p = (np.array(v) for v in zip(*(angles_of(*m) for m in zip(px, py, pz))))
     expected = np.empty((n, 2))
@@ -155,7 +158,7 @@ def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
     # first without, then with the track that starts on the endcap plane: its chord is 0 at z < 0,
     # an input the vector atan2 leaves to atan2, and the kernel takes every track again one by one
     for with_special in (False, True):
-        status[8000] = 1 if with_special else 2
+        status[8000] = status[8001] = 1 if with_special else 2
         placed = (status == 1) & ~((charges == 0.0) & (vx * vx + vy * vy + vz * vz < 0.5 ** 2))
         got_theta, got_phi = np.full(n, -7.0), np.full(n, -7.0)
         calorimeter_entries(status, charges, px, py, pz, vx, vy, vz, theta_p, phi_p, cp, got_theta, got_phi,
@@ -172,3 +175,18 @@ def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
     assert ((z_entry < z_bwd - 1e-6) | (z_entry > z_fwd + 1e-6)).sum() > 1000
     assert 100 < np.isnan(theta).sum() < 0.2 * len(theta)
     assert (~np.isnan(expected[placed & (charges == 0.0), 0])).sum() > 1000  # photons produced away
+    # the track at px = 0 was flagged for the scalar path (there, (+0, x < 0): the same angle either way)
+    from belle2sim.detector.helix import entry_off_axis_lanes
+
+    @numba.njit
+    def flagged(vx, vy, vz, px, py, pz, q):
+        return entry_off_axis_lanes(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, MAX_TURNS)[3]
+
+    assert flagged(vx[8001], vy[8001], vz[8001], px[8001], py[8001], pz[8001], charges[8001])
+    assert not flagged(vx[8001], vy[8001], vz[8001], 1e-3, py[8001], pz[8001], charges[8001])
+    # and tracks produced off the axis (taken in selections of their own): barrel, endcaps, nowhere
+    theta = expected[placed & (charges != 0.0) & off_axis & (vx * vx + vy * vy >= 1e-4), 0]
+    z_entry = r_barrel / np.tan(theta[~np.isnan(theta)])
+    assert ((z_entry > z_bwd + 1e-6) & (z_entry < z_fwd - 1e-6)).sum() > 2000
+    assert ((z_entry < z_bwd - 1e-6) | (z_entry > z_fwd + 1e-6)).sum() > 300
+    assert 30 < np.isnan(theta).sum() < 0.2 * len(theta)

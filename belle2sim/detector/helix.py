@@ -269,6 +269,56 @@ def entry_from_axis_lanes(vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, ma
             fastmath.atan2_special(y, x))
 
 
+@lanes
+def entry_off_axis_lanes(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns):
+    """:func:`calorimeter_entry` of a charged track produced off the beam axis (a decay in flight),
+    with every step a selection, for loops LLVM vectorises: the barrel crossing (both points of
+    :func:`crossing_on_circle`) and the endcap plane both made, the one taken selected, then one
+    point of the circle and its two angles. The same operations, so the same bits, except where
+    ``special`` says so (an input atan2_lanes or fastmath.mod leaves to the scalar functions): there
+    the caller takes calorimeter_entry. Returns (reached, theta, phi, special); phi 0 where not
+    reached, as calorimeter_entry's."""
+    pt, R, s, cx, cy, d = _circle_centre(vx, vy, px, py, q, b_field)
+    ux, uy = cx / d, cy / d  # (helix_circle's)
+    psi0 = fastmath.atan2_lanes(vy - cy, vx - cx)
+    special = fastmath.atan2_special(vy - cy, vx - cx)
+    # the barrel: crossing_on_circle at r_barrel
+    crosses = circle_reaches(r_barrel, R, d)
+    a = (r_barrel * r_barrel - R * R + d * d) / (2.0 * d)
+    h = np.sqrt(max(r_barrel * r_barrel - a * a, 0.0))
+    # (its two points written out: a loop over them, even of two, keeps LLVM from vectorising)
+    dpsi_1, special_1 = _turn_to_lanes(a * ux + h * uy, a * uy - h * ux, cx, cy, s, psi0)  # (sign -1)
+    dpsi_2, special_2 = _turn_to_lanes(a * ux - h * uy, a * uy + h * ux, cx, cy, s, psi0)  # (sign +1)
+    special |= crosses & (special_1 | special_2)
+    best = dpsi_1 if dpsi_1 < 1e30 else 1e30
+    best = dpsi_2 if dpsi_2 < best else best
+    arc_barrel = R * best
+    z_barrel = vz + arc_barrel * pz / pt
+    barrel = crosses & (z_bwd < z_barrel) & (z_barrel < z_fwd)
+    # the endcap plane: _to_endcap_plane
+    z_plane = z_fwd if pz > 0 else z_bwd
+    arc_plane = (z_plane - vz) * pt / pz
+    endcap = (pz != 0.0) & ~(arc_plane > max_turns * 2.0 * np.pi * R)
+    arc = arc_barrel if barrel else arc_plane
+    sin_psi, cos_psi = fastmath.sincos_lanes(psi0 - s * arc / R)  # (_point_on_circle's)
+    x, y = cx + R * cos_psi, cy + R * sin_psi
+    theta_y = r_barrel if barrel else np.sqrt(x * x + y * y)
+    theta_x = z_barrel if barrel else z_plane
+    reached = (pt > 0.0) & (barrel | endcap)
+    special |= reached & (fastmath.atan2_special(theta_y, theta_x) | fastmath.atan2_special(y, x))
+    return (reached, fastmath.atan2_lanes(theta_y, theta_x), fastmath.atan2_lanes(y, x) if reached else 0.0,
+            special & (pt > 0.0))
+
+
+@lanes
+def _turn_to_lanes(qx, qy, cx, cy, s, psi0):
+    """(turn from psi0 to the point (qx, qy) of the circle along the motion, in [0, 2 pi), special):
+    crossing_on_circle's step for one point, in selections."""
+    psi = fastmath.atan2_lanes(qy - cy, qx - cx)
+    dpsi, odd = fastmath.mod_lanes((psi0 - psi) if s > 0 else (psi - psi0), 2.0 * np.pi)
+    return dpsi, fastmath.atan2_special(qy - cy, qx - cx) | odd
+
+
 @inline
 def _to_endcap_plane(vz, pz, pt, b_field, z_fwd, z_bwd, max_turns):
     """(reached, z of the endcap plane the track heads for, transverse arc to it (cm), R): not
