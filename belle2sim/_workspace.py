@@ -35,3 +35,13 @@ def scratch_arrays(name, n, dtypes):
     views = tuple(scratch(f"{name}[{k}]", n, dtype) for k, dtype in enumerate(dtypes))
     buffers[name] = (n, views)
     return views
+
+
+PARTICLE_ROWS = 13
+
+
+def particle_rows(n):
+    """(13, n) float64 rows, one column per particle: the packed numbers of the vector loops of the
+    calorimeter entries and, after them, of the tracking (one buffer lent in turn: the kernels of
+    a chunk run one after the other in its thread)."""
+    return scratch("particle_rows", PARTICLE_ROWS * n, np.float64).reshape(PARTICLE_ROWS, n)

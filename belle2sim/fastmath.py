@@ -18,7 +18,7 @@ absolute accuracy there). NaN in, NaN out.
 
 import numpy as np
 
-from belle2sim._jit import inline
+from belle2sim._jit import inline, lanes
 
 _PI = np.pi
 _PI_2 = np.pi / 2
@@ -116,6 +116,23 @@ def asin(x):
     zz = x * x  # (odd in x: the sign, signed zeros included, comes through)
     return x * (zz * (((((_AP0 * zz + _AP1) * zz + _AP2) * zz + _AP3) * zz + _AP4) * zz + _AP5) / (
         ((((zz + _AQ0) * zz + _AQ1) * zz + _AQ2) * zz + _AQ3) * zz + _AQ4)) + x
+
+
+@lanes
+def asin_lanes(x):
+    """:func:`asin` with every step a selection (both of its ranges made, one taken), for loops
+    LLVM vectorises: the same operations, so the same bits."""
+    a = abs(x)
+    zz = 1.0 - a  # |x| > 0.625: pi/2 - 2 asin(sqrt((1 - a) / 2))
+    p = zz * ((((_AR0 * zz + _AR1) * zz + _AR2) * zz + _AR3) * zz + _AR4) / (
+        (((zz + _AS0) * zz + _AS1) * zz + _AS2) * zz + _AS3)
+    zz = np.sqrt(zz + zz)
+    outer = (_PI_4 - zz) - (zz * p - _MORE_BITS) + _PI_4
+    outer = -outer if x < 0.0 else outer
+    zz = x * x
+    inner = x * (zz * (((((_AP0 * zz + _AP1) * zz + _AP2) * zz + _AP3) * zz + _AP4) * zz + _AP5) / (
+        ((((zz + _AQ0) * zz + _AQ1) * zz + _AQ2) * zz + _AQ3) * zz + _AQ4)) + x
+    return np.nan if a > 1.0 else (outer if a > 0.625 else inner)
 
 
 @inline

@@ -157,6 +157,34 @@ def test_asin_matches_numpy_to_one_ulp_on_both_branches_and_keeps_signs():
     assert np.all(np.isnan(out[:3]))
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _asin_and_mod_lanes_all(x, asin_out, m, mod_out, special):
+    for i in range(x.shape[0]):
+        asin_out[i] = fastmath.asin_lanes(x[i])
+        mod_out[i], special[i] = fastmath.mod_lanes(x[i], m)
+
+
+def test_vector_asin_and_remainder_give_the_scalar_bits():
+    """asin_lanes (both branches made, one selected) is asin to the bit, NaN outside [-1, 1];
+    mod_lanes is mod to the bit wherever it does not say ``special`` (|x| >= m, NaN: the callers
+    then take the scalar functions), and says so only there."""
+    rs = np.random.default_rng(12)
+    x = np.concatenate([rs.uniform(-1.0, 1.0, 200_000), [0.625, np.nextafter(0.625, 1.0), -0.625, 1.0, -1.0, 0.0,
+                                                         -0.0, 5e-324, np.nextafter(1.0, 2.0), -3.0, np.nan]])
+    m = 2.0 * np.pi
+    y = np.concatenate([rs.uniform(-m, m, 100_000), [0.0, -0.0, m, -m, np.nextafter(m, 0), np.inf, np.nan, 3 * m]])
+    lanes, scalar = np.empty_like(x), np.empty_like(x)
+    _asin_and_mod_lanes_all(x, lanes, m, np.empty_like(x), np.empty(len(x), dtype=np.bool_))
+    _asin_all(x, scalar)
+    assert np.array_equal(lanes.view(np.int64)[~np.isnan(scalar)], scalar.view(np.int64)[~np.isnan(scalar)])
+    assert np.array_equal(np.isnan(lanes), np.isnan(scalar)) and np.isnan(scalar[-3:]).all()
+    wrapped, special, python = np.empty_like(y), np.empty(len(y), dtype=np.bool_), np.empty_like(y)
+    _asin_and_mod_lanes_all(y, np.empty_like(y), m, wrapped, special)
+    _mods(y, m, np.empty_like(y), python)
+    assert np.array_equal(special, ~(np.abs(y) < m))
+    assert np.array_equal(wrapped.view(np.int64)[~special], python.view(np.int64)[~special])
+
+
 @numba.njit(cache=True)
 def _sincos_lanes_all(x, sin_out, cos_out, sin_alone):
     for i in range(x.shape[0]):

@@ -236,3 +236,47 @@ def crossing_settled_off_axis(vz, r, z_lo, z_hi, R, s, d, delta, slope):
     if z + error_z + BOUND_MARGIN_CM < z_lo or z - error_z - BOUND_MARGIN_CM > z_hi:
         return 0
     return -1
+
+
+@lanes
+def off_axis_circle_lanes(vx, vy, px, py, pz, q, field_T, inside_r2):
+    """(R, s, d, delta, slope, settles) of a track produced off the axis, for
+    :func:`crossing_settled_off_axis_lanes` in loops LLVM vectorises: what :func:`_count_off_axis`
+    makes once per track, in selections (numbers in, not arrays: an array keeps the loop scalar).
+    ``settles`` False (the caller counts with count_axial_superlayers): no circle, produced
+    outside ``inside_r2`` (the inner superlayer's radius less INSIDE_MARGIN_CM, squared), or an
+    input the vector atan2 leaves to atan2."""
+    pt = np.sqrt(px * px + py * py)  # (helix.circle_centre's operations, typed in)
+    R = curvature_radius_cm(pt, field_T)
+    s = 1.0 if q > 0 else -1.0
+    cx = vx + s * R * py / pt
+    cy = vy - s * R * px / pt
+    d = np.sqrt(cx * cx + cy * cy)
+    psi0 = fastmath.atan2_lanes(vy - cy, vx - cx)
+    delta = psi0 - fastmath.atan2_lanes(-cy, -cx)
+    delta = delta - 2.0 * np.pi if delta > np.pi else (delta + 2.0 * np.pi if delta < -np.pi else delta)
+    special = fastmath.atan2_special(vy - cy, vx - cx) | fastmath.atan2_special(-cy, -cx)
+    return R, s, d, delta, pz / pt, (pt > 0.0) & (q != 0.0) & (vx * vx + vy * vy < inside_r2) & ~special
+
+
+@lanes
+def crossing_settled_off_axis_lanes(vz, r, z_lo, z_hi, R, s, d, delta, slope):
+    """:func:`crossing_settled_off_axis` with every step a selection, for loops LLVM vectorises
+    (the superlayers of many tracks at once): the same operations, so the same answers."""
+    reaches = ~((d < 1e-12) | (r < abs(d - R)) | (r > d + R))  # (circle_reaches)
+    cos_d = (d * d + R * R - r * r) / (2.0 * d * R)
+    fine = abs(cos_d) < 1.0
+    cos_d = cos_d if fine else 0.0
+    big_d = 0.5 * np.pi - fastmath.asin_lanes(cos_d)
+    dpsi = big_d + delta if s > 0 else big_d - delta
+    fine = fine & (0.0 < dpsi) & (dpsi < 2.0 * big_d)
+    arc = R * dpsi
+    z = vz + arc * slope
+    error_psi = _ULPS * ((d * d + R * R + r * r) / (2.0 * d * R) * (1.0 + d / R) / np.sqrt(1.0 - cos_d * cos_d)
+                         + 2.0 * np.pi)
+    error_z = 2.0 * (R * error_psi * abs(slope) + _ULPS * (abs(vz) + abs(arc * slope)))
+    fine = fine & (error_z <= SETTLE_MAX_Z_ERROR_CM)
+    yes = (z - error_z - BOUND_MARGIN_CM >= z_lo) & (z + error_z + BOUND_MARGIN_CM <= z_hi)
+    no = (z + error_z + BOUND_MARGIN_CM < z_lo) | (z - error_z - BOUND_MARGIN_CM > z_hi)
+    answer = (1 if yes else (0 if no else -1)) if fine else -1
+    return answer if reaches else 0

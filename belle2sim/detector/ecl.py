@@ -36,17 +36,15 @@ import numpy as np
 
 from belle2sim import rng
 from belle2sim._jit import inline, range_kernel
-from belle2sim._workspace import scratch, scratch_arrays
+from belle2sim._workspace import particle_rows, scratch, scratch_arrays
 from belle2sim.detector import directions
-from belle2sim.detector.helix import (
-    AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, entry_from_axis_lanes,
-    entry_off_axis_lanes,
+from belle2sim.detector.cdc import axial_layers
+from belle2sim.detector.entries import (  # noqa: F401 (C_* and MAX_TURNS: the layout of the card's charged parameters)
+    C_B, C_F_HI, C_F_LO, C_MIP, C_MIP_SPREAD, C_P_INT, C_RB, C_ZB, C_ZF, MAX_TURNS, calorimeter_entries,
+    points_from_origin,
 )
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
-# layout of DetectorCard.ecl_charged_params()
-C_RB, C_ZF, C_ZB, C_MIP, C_MIP_SPREAD, C_P_INT, C_F_LO, C_F_HI, C_B = range(9)
-MAX_TURNS = 1.0
 # the angle between two directions is at least their difference in theta; the margin covers the
 # rounding of float32 angles and float32 trigonometry (~1e-5 rad near the merge angle)
 THETA_MARGIN_RAD = 1e-3
@@ -125,7 +123,7 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             theta_p, phi_p = mom_theta[j], mom_phi[j]
             if cls == INVISIBLE:
                 continue  # (charged: a track, no deposit)
-            if _points_from_origin(charge[j], vx[j], vy[j], vz[j]):
+            if points_from_origin(charge[j], vx[j], vy[j], vz[j]):
                 theta, phi0 = theta_p, phi_p  # the common case, straight from the origin
             else:
                 theta, phi0 = entry_theta[j], entry_phi[j]
@@ -249,93 +247,6 @@ def _apart_in_phi(theta_1, theta_2, phi_1, phi_2, far):
     return a1 * a2 * dphi * dphi > far
 
 
-@inline
-def _points_from_origin(charge, vx, vy, vz):
-    """A neutral particle from the beam spot: it enters the calorimeter along its momentum."""
-    return charge == 0.0 and vx * vx + vy * vy + vz * vz < DISPLACED_CM2
-
-
-@range_kernel("status", min_per_piece=4096)
-def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params,
-                        entry_theta, entry_phi, listed, packed):
-    """(theta, phi) where each final-state particle enters the calorimeter envelope (helix.
-    calorimeter_entry; theta NaN: it never gets there), for the particles that do not point from
-    the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel.
-    ``listed``, ``packed`` (7, n): scratch."""
-    b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
-    z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
-    lo, hi = np.uint64(begin), np.uint64(end)
-    n = n_off = np.uint64(0)
-    for j in range(lo, hi):
-        if status[j] != 1 or _points_from_origin(charge[j], vx[j], vy[j], vz[j]):
-            continue
-        if charge[j] != 0.0 and vx[j] * vx[j] + vy[j] * vy[j] < AXIS_TOLERANCE_CM2:
-            # a track from the beam spot (most): listed, its numbers packed in rows, for below
-            t = lo + n  # (the range's own slots: other threads list theirs)
-            listed[t] = j
-            packed[0, t], packed[1, t], packed[2, t] = px[j], py[j], pz[j]
-            packed[3, t], packed[4, t], packed[5, t] = vz[j], charge[j], mom_phi[j]
-            n += np.uint64(1)
-            continue
-        if charge[j] != 0.0:
-            # a track off the axis (a decay in flight: a quarter of the tracks of q qbar events), listed
-            # from the range's last slot down, for a vectorised loop of its own
-            n_off += np.uint64(1)
-            t = hi - n_off
-            listed[t] = j
-            packed[0, t], packed[1, t], packed[2, t] = vx[j], vy[j], vz[j]
-            packed[3, t], packed[4, t], packed[5, t], packed[6, t] = px[j], py[j], pz[j], charge[j]
-            continue
-        reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
-                                                r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
-        entry_theta[j] = theta if reached else np.nan
-        entry_phi[j] = phi
-    # the tracks off the axis: one by one, ~130 ns each (five atan2, a sine and cosine, on one of two
-    # paths); here the same operations in selections (helix.entry_off_axis_lanes, the same bits)
-    for t in range(hi - n_off, hi):
-        reached, theta, phi, odd = entry_off_axis_lanes(packed[0, t], packed[1, t], packed[2, t], packed[3, t],
-                                                        packed[4, t], packed[5, t], packed[6, t], b_field, r_barrel,
-                                                        z_fwd, z_bwd, MAX_TURNS)
-        packed[0, t] = theta if reached else np.nan
-        packed[1, t] = phi
-        packed[2, t] = 1.0 if odd else 0.0
-    for t in range(hi - n_off, hi):
-        j = listed[t]
-        entry_theta[j], entry_phi[j] = packed[0, t], packed[1, t]
-        if packed[2, t] != 0.0:  # (an input the selections leave to the scalar functions: this one one by one)
-            reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
-                                                    r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
-            entry_theta[j] = theta if reached else np.nan
-            entry_phi[j] = phi
-    # the listed tracks in loops LLVM vectorises (helix.entry_from_axis_lanes: the same bits; a
-    # track at a time took ~44 ns, its divisions, square roots and arcsine one after the other),
-    # the C library's arcsine apart
-    for t in range(lo, lo + n):
-        packed[6, t] = barrel_arcsine_argument(packed[0, t], packed[1, t], b_field, r_barrel)
-    for t in range(lo, lo + n):
-        if packed[6, t] != NO_CROSSING:
-            packed[6, t] = np.arcsin(packed[6, t])
-    special = 0
-    for t in range(lo, lo + n):
-        reached, theta, phi, odd = entry_from_axis_lanes(packed[3, t], packed[0, t], packed[1, t], packed[2, t],
-                                                         packed[4, t], b_field, r_barrel, z_fwd, z_bwd, MAX_TURNS,
-                                                         packed[5, t], packed[6, t])
-        packed[0, t] = theta if reached else np.nan
-        packed[1, t] = phi if reached else 0.0
-        special += odd
-    for t in range(lo, lo + n):
-        j = listed[t]
-        entry_theta[j], entry_phi[j] = packed[0, t], packed[1, t]
-    if special > 0:  # (an input the vector atan2 leaves to atan2: every listed track again, one by one, through
-        # calorimeter_entry, which takes them to entry_from_axis: no second copy of it in this kernel)
-        for t in range(lo, lo + n):
-            j = listed[t]
-            reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
-                                                    r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
-            entry_theta[j] = theta if reached else np.nan
-            entry_phi[j] = phi
-
-
 class EclDeposits:
     """Per-particle ECL output (aligned with the EventBatch particle arrays); theta and phi
     are NaN where the particle left no deposit (``region == 0``)."""
@@ -352,6 +263,10 @@ class EclDeposits:
         # once by simulate_ecl for the ECL, tracking and CDC-trigger kernels
         # (belle2sim/detector/directions.py); None in deposits made by hand
         self.momentum_theta_rad = self.momentum_phi_rad = None
+        # axial superlayers of the CDC crossed by each charged particle produced off the beam axis
+        # (-1: the others), counted by calorimeter_entries, which follows their circles: the tracks'
+        # (tracking.Tracks.axial_superlayers); None in deposits made by hand (the tracking counts)
+        self.axial_superlayers = None
 
     def momentum_angles(self, batch):
         """(theta, phi) of each particle's momentum in ``batch``, the batch these deposits are of:
@@ -371,12 +286,13 @@ def simulate_ecl(batch, response, card, seed, charge=None):
     out.momentum_theta_rad, out.momentum_phi_rad = directions.momentum_angles(batch)
     # entry theta, phi; the unit vectors of the merging
     entry_theta, entry_phi, ux, uy, uz = scratch_arrays("ecl", batch.n_particles, (np.float64,) * 5)
-    region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged = card.cached(
+    region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged, layers = card.cached(
         "ecl_kernel_arguments", lambda: _kernel_arguments(card))
+    out.axial_superlayers = np.full(batch.n_particles, -1, dtype=np.int8)
     calorimeter_entries(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
-                        out.momentum_theta_rad, out.momentum_phi_rad, charged, entry_theta, entry_phi,
-                        scratch("ecl[listed]", batch.n_particles, np.uint64),
-                        scratch("ecl[packed]", 7 * batch.n_particles, np.float64).reshape(7, batch.n_particles))
+                        out.momentum_theta_rad, out.momentum_phi_rad, charged, layers, entry_theta, entry_phi,
+                        out.axial_superlayers, scratch("ecl[listed]", batch.n_particles, np.uint64),
+                        particle_rows(batch.n_particles))
     ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                  batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
@@ -390,4 +306,4 @@ def _kernel_arguments(card):
     ecl = card.doc["ecl"]
     return (card.ecl_region_theta_rad(), card.ecl_resolution("energy"), card.ecl_resolution("theta"),
             card.ecl_resolution("phi"), float(ecl["cluster_min_energy_GeV"]), float(ecl["merge_angle_rad"]),
-            card.ecl_charged_params())
+            card.ecl_charged_params(), card.cached("axial_layers", lambda: axial_layers(card)))

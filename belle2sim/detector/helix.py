@@ -191,7 +191,7 @@ def calorimeter_entry(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd
     get there within ``max_turns`` turns (loopers lose their energy first). theta_p, phi_p: the
     momentum's polar angle and azimuth (belle2sim.detector.directions.angles_of)."""
     if q != 0.0 and vx * vx + vy * vy < AXIS_TOLERANCE_CM2:
-        # tracks from the beam spot, the common case, apart (ecl.calorimeter_entries calls
+        # tracks from the beam spot, the common case, apart (entries.calorimeter_entries calls
         # entry_from_axis directly: a call level less, 245 -> 221 ns per four-muon event)
         return entry_from_axis(vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns, phi_p)
     pt = np.sqrt(px * px + py * py)
@@ -278,12 +278,17 @@ def entry_off_axis_lanes(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_
     ``special`` says so (an input atan2_lanes or fastmath.mod leaves to the scalar functions): there
     the caller takes calorimeter_entry. Returns (reached, theta, phi, special); phi 0 where not
     reached, as calorimeter_entry's."""
-    pt, R, s, cx, cy, d = _circle_centre(vx, vy, px, py, q, b_field)
-    ux, uy = cx / d, cy / d  # (helix_circle's)
+    pt = np.sqrt(px * px + py * py)  # (helix_circle's operations, typed in: a call keeps the loop scalar)
+    R = curvature_radius_cm(pt, b_field)
+    s = 1.0 if q > 0 else -1.0
+    cx = vx + s * R * py / pt
+    cy = vy - s * R * px / pt
+    d = np.sqrt(cx * cx + cy * cy)
+    ux, uy = cx / d, cy / d
     psi0 = fastmath.atan2_lanes(vy - cy, vx - cx)
     special = fastmath.atan2_special(vy - cy, vx - cx)
     # the barrel: crossing_on_circle at r_barrel
-    crosses = circle_reaches(r_barrel, R, d)
+    crosses = ~((d < 1e-12) | (r_barrel < abs(d - R)) | (r_barrel > d + R))  # (circle_reaches)
     a = (r_barrel * r_barrel - R * R + d * d) / (2.0 * d)
     h = np.sqrt(max(r_barrel * r_barrel - a * a, 0.0))
     # (its two points written out: a loop over them, even of two, keeps LLVM from vectorising)

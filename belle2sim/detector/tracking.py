@@ -27,7 +27,7 @@ import numpy as np
 
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, lanes, range_kernel
-from belle2sim._workspace import scratch, scratch_arrays
+from belle2sim._workspace import particle_rows, scratch_arrays
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
@@ -66,7 +66,6 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
     for j in range(lo, hi):
         found[j] = muon_id[j] = electron_id[j] = False
         klm_hit[j] = 0
-        axial_superlayers[j] = -1
         rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan
     # the found tracks from the beam axis (most) are listed (slot, key, counter), and smeared after
     # the event loop in one that LLVM vectorises (one by one, a track's five normal draws and three
@@ -91,10 +90,10 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             cls = response[j]
             r2 = vx[j] * vx[j] + vy[j] * vy[j]
             displaced = r2 >= AXIS_TOLERANCE_CM2
-            if displaced:
+            if displaced and axial_superlayers[j] < 0:
                 # every axial superlayer it crosses (no early stop), for the finding below and for the
-                # CDC trigger, which reads them instead of following the same circle again (a quarter
-                # of the tracks of q qbar events, from charm and strange decays: ~200 ns each)
+                # CDC trigger. Counted already where the calorimeter entries follow the same circle
+                # (entries.calorimeter_entries, for many tracks at once); here for deposits made otherwise
                 axial_superlayers[j] = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
                                                                tp[T_B_FIELD], layers, float(layers.shape[0]))
             # KLM hits exist whether or not the CDC finds the track
@@ -207,9 +206,9 @@ def _normals_lanes(key, local):
 
 def _scratch(n_particles):
     """The tracking kernel's scratch: slot, key and counter of each listed track, and its
-    numbers packed in rows (13, n): pT, beta, pz, theta, phi, production point, five normal draws."""
-    return scratch_arrays("tracks", n_particles, (np.uint64, np.uint64, np.int64)) + (
-        scratch("tracks[packed]", 13 * n_particles, np.float64).reshape(13, n_particles),)
+    numbers packed in rows (13, n): pT, beta, pz, theta, phi, production point, five normal draws
+    (rows lent to the calorimeter entries before)."""
+    return scratch_arrays("tracks", n_particles, (np.uint64, np.uint64, np.int64)) + (particle_rows(n_particles),)
 
 
 class Tracks:
@@ -228,14 +227,17 @@ class Tracks:
         self.electron_id = np.empty(n, dtype=np.bool_)
         self.klm_hit = np.empty(n, dtype=np.int8)
         # axial superlayers crossed by a charged particle produced off the beam axis, all of them
-        # (card's CDC geometry and field; -1: on the axis, or not charged), read by the CDC trigger
-        self.axial_superlayers = np.empty(n, dtype=np.int8)
+        # (card's CDC geometry and field; -1: on the axis, or not charged), read by the CDC trigger:
+        # the ECL deposits' (entries.calorimeter_entries counts them), or counted by the tracking kernel
+        self.axial_superlayers = None
 
 
 def simulate_tracks(batch, response, charge, deposits, card, seed):
     """Run the tracking and lepton-ID kernel (needs the ECL deposits for E/p, and the momentum
     angles the ECL kernel wrote)."""
     out = Tracks(batch.n_particles)
+    out.axial_superlayers = deposits.axial_superlayers if deposits.axial_superlayers is not None else np.full(
+        batch.n_particles, -1, dtype=np.int8)
     theta, phi = deposits.momentum_angles(batch)
     tracking, pid, layers, displaced = card.cached("tracking_kernel_arguments", lambda: (
         card.tracking_params(), card.pid_params(), card.cached("axial_layers", lambda: axial_layers(card)),

@@ -1,0 +1,146 @@
+"""Where each final-state particle enters the calorimeter, and the CDC's axial superlayers crossed
+by each charged particle produced off the beam axis: one pass over the particles that follows
+their helices (helix.py), before the ECL response and the tracking.
+
+Tracks from the beam axis (most) and tracks produced off it (decays in flight: a quarter of the
+tracks of q qbar events) are listed and taken in loops LLVM vectorises, each helper in
+selections with the same operations as its scalar form (the same bits; the few inputs the
+selections leave to the scalar functions are taken one by one). Photons produced away from the
+origin fly straight (helix.straight_entry), one by one.
+"""
+
+import numpy as np
+
+from belle2sim._jit import inline, range_kernel
+from belle2sim.detector.cdc import (INSIDE_MARGIN_CM, count_axial_superlayers, crossing_settled_off_axis_lanes,
+                                    off_axis_circle_lanes)
+from belle2sim.detector.helix import (
+    AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, entry_from_axis_lanes,
+    entry_off_axis_lanes,
+)
+
+# layout of DetectorCard.ecl_charged_params()
+C_RB, C_ZF, C_ZB, C_MIP, C_MIP_SPREAD, C_P_INT, C_F_LO, C_F_HI, C_B = range(9)
+MAX_TURNS = 1.0
+
+
+@inline
+def points_from_origin(charge, vx, vy, vz):
+    """A neutral particle from the beam spot: it enters the calorimeter along its momentum."""
+    return charge == 0.0 and vx * vx + vy * vy + vz * vz < DISPLACED_CM2
+
+
+@range_kernel("status", min_per_piece=4096)
+def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers,
+                        entry_theta, entry_phi, axial_superlayers, listed, packed):
+    """(theta, phi) where each final-state particle enters the calorimeter envelope (helix.
+    calorimeter_entry; theta NaN: it never gets there), for the particles that do not point from
+    the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel. For the
+    charged ones produced off the beam axis, whose circles it follows, also the axial superlayers
+    of the CDC each crosses (``layers``: cdc.axial_layers; -1 left for the others), which the
+    tracking and the CDC trigger read. ``listed``, ``packed`` (13, n): scratch."""
+    b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
+    z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
+    lo, hi = np.uint64(begin), np.uint64(end)
+    n = n_off = np.uint64(0)
+    for j in range(lo, hi):
+        if status[j] != 1 or points_from_origin(charge[j], vx[j], vy[j], vz[j]):
+            continue
+        if charge[j] != 0.0 and vx[j] * vx[j] + vy[j] * vy[j] < AXIS_TOLERANCE_CM2:
+            # a track from the beam spot (most): listed, its numbers packed in rows, for below
+            t = lo + n  # (the range's own slots: other threads list theirs)
+            listed[t] = j
+            packed[0, t], packed[1, t], packed[2, t] = px[j], py[j], pz[j]
+            packed[3, t], packed[4, t], packed[5, t] = vz[j], charge[j], mom_phi[j]
+            n += np.uint64(1)
+            continue
+        if charge[j] != 0.0:
+            # a track off the axis (a decay in flight: a quarter of the tracks of q qbar events), listed
+            # from the range's last slot down, for a vectorised loop of its own
+            n_off += np.uint64(1)
+            t = hi - n_off
+            listed[t] = j
+            packed[0, t], packed[1, t], packed[2, t] = vx[j], vy[j], vz[j]
+            packed[3, t], packed[4, t], packed[5, t], packed[6, t] = px[j], py[j], pz[j], charge[j]
+            continue
+        reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
+                                                r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
+        entry_theta[j] = theta if reached else np.nan
+        entry_phi[j] = phi
+    # the tracks off the axis, in a function of its own (typed into this one, its vector loops made
+    # the loop above spill registers: four muons +4 ns per event)
+    _off_axis_tracks(hi - n_off, hi, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
+                     mom_phi, entry_theta, entry_phi, axial_superlayers)
+    # the listed tracks in loops LLVM vectorises (helix.entry_from_axis_lanes: the same bits; a
+    # track at a time took ~44 ns, its divisions, square roots and arcsine one after the other),
+    # the C library's arcsine apart
+    for t in range(lo, lo + n):
+        packed[6, t] = barrel_arcsine_argument(packed[0, t], packed[1, t], b_field, r_barrel)
+    for t in range(lo, lo + n):
+        if packed[6, t] != NO_CROSSING:
+            packed[6, t] = np.arcsin(packed[6, t])
+    special = 0
+    for t in range(lo, lo + n):
+        reached, theta, phi, odd = entry_from_axis_lanes(packed[3, t], packed[0, t], packed[1, t], packed[2, t],
+                                                         packed[4, t], b_field, r_barrel, z_fwd, z_bwd, MAX_TURNS,
+                                                         packed[5, t], packed[6, t])
+        packed[0, t] = theta if reached else np.nan
+        packed[1, t] = phi if reached else 0.0
+        special += odd
+    for t in range(lo, lo + n):
+        j = listed[t]
+        entry_theta[j], entry_phi[j] = packed[0, t], packed[1, t]
+    if special > 0:  # (an input the vector atan2 leaves to atan2: every listed track again, one by one, through
+        # calorimeter_entry, which takes them to entry_from_axis: no second copy of it in this kernel)
+        for t in range(lo, lo + n):
+            j = listed[t]
+            reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
+                                                    r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
+            entry_theta[j] = theta if reached else np.nan
+            entry_phi[j] = phi
+
+
+@inline
+def _off_axis_tracks(first, hi, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
+                     mom_phi, entry_theta, entry_phi, axial_superlayers):
+    """The calorimeter entries and axial superlayers of the tracks produced off the axis that
+    calorimeter_entries listed in slots [first, hi) (packed rows 0-6: production point, momentum,
+    charge). One by one, a track's entry took ~130 ns (five atan2, a sine and cosine) and its
+    superlayers ~155 ns (two atan2, and an arcsine and a square root per superlayer); here in loops
+    LLVM vectorises: helix.entry_off_axis_lanes (the same bits), cdc.off_axis_circle_lanes and
+    cdc.crossing_settled_off_axis_lanes superlayer by superlayer (the same answers), and the
+    tracks they leave to the scalar functions one by one."""
+    b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
+    z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
+    inside_r2 = (layers[0, 0] - INSIDE_MARGIN_CM) ** 2
+    for t in range(first, hi):  # (rows 0, 1, 3: entry theta, phi, special; 7-12: the circle, the count)
+        x, y, z, p_x, p_y, p_z, q = packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t], packed[5, t], \
+            packed[6, t]
+        packed[7, t], packed[8, t], packed[9, t], packed[10, t], packed[11, t], settles = off_axis_circle_lanes(
+            x, y, p_x, p_y, p_z, q, b_field, inside_r2)
+        packed[12, t] = 0.0 if settles else -1.0  # (the count so far; < 0: counted one by one)
+        reached, theta, phi, odd = entry_off_axis_lanes(x, y, z, p_x, p_y, p_z, q, b_field, r_barrel, z_fwd, z_bwd,
+                                                        MAX_TURNS)
+        packed[0, t] = theta if reached else np.nan
+        packed[1, t] = phi
+        packed[3, t] = 1.0 if odd else 0.0
+    for k in range(layers.shape[0]):
+        r, z_lo, z_hi = layers[k, 0], layers[k, 1], layers[k, 2]
+        for t in range(first, hi):
+            settled = crossing_settled_off_axis_lanes(packed[2, t], r, z_lo, z_hi, packed[7, t], packed[8, t],
+                                                      packed[9, t], packed[10, t], packed[11, t])
+            so_far = packed[12, t]
+            packed[12, t] = -1.0 if (settled < 0) | (so_far < 0.0) else so_far + (1.0 if settled == 1 else 0.0)
+    for t in range(first, hi):
+        j = listed[t]
+        entry_theta[j], entry_phi[j] = packed[0, t], packed[1, t]
+        if packed[3, t] != 0.0:  # (an input the selections leave to the scalar functions)
+            reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
+                                                    r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
+            entry_theta[j] = theta if reached else np.nan
+            entry_phi[j] = phi
+        if packed[12, t] >= 0.0:
+            axial_superlayers[j] = np.int64(packed[12, t])
+        else:
+            axial_superlayers[j] = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
+                                                           b_field, layers, float(layers.shape[0]))
