@@ -127,25 +127,28 @@ def test_momentum_angles_are_computed_once_and_the_same(card, menu):
     assert np.array_equal(*bits)
 
 
-def test_tracks_from_the_axis_smeared_in_lanes_are_the_draws_formula_to_the_bit(card):
-    """The found tracks from the beam axis are smeared in a vectorised loop whose normal draws
-    leave the ziggurat's rare ones (~2.7 % of draws, ~13 % of tracks) to a second, one-by-one
-    pass: every track's momentum and impact parameters must be the resolution formula applied to
-    draws 8 k + 1..5 of its event's key (rng.normal, fastmath.sincos), bit for bit in float32, for
-    the tracks with a rare draw as for the others, with tracks off the axis and photons mixed in."""
+def test_tracks_smeared_in_lanes_are_the_draws_formula_to_the_bit(card):
+    """The found tracks are smeared in vectorised loops whose normal draws leave the ziggurat's
+    rare ones (~2.7 % of draws, ~13 % of tracks) to a second, one-by-one pass: every track's
+    momentum and impact parameters must be the resolution formula applied to draws 8 k + 1..5 of
+    its event's key (rng.normal, fastmath.sincos), bit for bit in float32, for the tracks with a
+    rare draw as for the others; tracks from the axis with their straight-line impact parameters,
+    tracks produced off it with their helix's (helix.impact_parameters) and, beyond the VXD, the
+    card's CDC-only widths; photons mixed in."""
     import numba
 
     from belle2sim import fastmath, rng
     from belle2sim.detector.directions import momentum_angles
-    from belle2sim.detector.helix import AXIS_TOLERANCE_CM2
-    from belle2sim.detector.tracking import T_A, T_B, T_SIG_D0, T_SIG_PHI, T_SIG_THETA, T_SIG_Z0
+    from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
+    from belle2sim.detector.tracking import (D_SIG_D0, D_SIG_Z0, D_VXD_R, T_A, T_B, T_B_FIELD, T_SIG_D0, T_SIG_PHI,
+                                             T_SIG_THETA, T_SIG_Z0)
 
     @numba.njit
-    def formula(seed, numbers, offsets, found, px, py, pz, E, vx, vy, vz, theta, phi, tp, out, rare):
+    def formula(seed, numbers, offsets, found, q, px, py, pz, E, vx, vy, vz, theta, phi, tp, disp, out, rare):
         for i in range(offsets.shape[0] - 1):
             key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
             for j in range(offsets[i], offsets[i + 1]):
-                if not found[j] or vx[j] * vx[j] + vy[j] * vy[j] >= AXIS_TOLERANCE_CM2:
+                if not found[j]:
                     continue
                 k = 8 * (j - offsets[i])
                 pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
@@ -157,9 +160,15 @@ def test_tracks_from_the_axis_smeared_in_lanes_are_the_draws_formula_to_the_bit(
                 sin_phi, cos_phi = fastmath.sincos(phi[j])
                 d0_true = vx[j] * sin_phi - vy[j] * cos_phi
                 z0_true = vz[j] - (vx[j] * cos_phi + vy[j] * sin_phi) * pz[j] / pt
+                sig_d0, sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]
+                r2 = vx[j] * vx[j] + vy[j] * vy[j]
+                if r2 >= AXIS_TOLERANCE_CM2:
+                    d0_true, z0_true = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], q[j], tp[T_B_FIELD])
+                    if np.sqrt(r2) > disp[D_VXD_R]:
+                        sig_d0, sig_z0 = disp[D_SIG_D0], disp[D_SIG_Z0]
                 out[j, 0], out[j, 1], out[j, 2] = pt_r * cos_ph, pt_r * sin_ph, pt_r * cos_th / sin_th
-                out[j, 3] = d0_true + tp[T_SIG_D0] * rng.normal(key, k + 4)
-                out[j, 4] = z0_true + tp[T_SIG_Z0] * rng.normal(key, k + 5)
+                out[j, 3] = d0_true + sig_d0 * rng.normal(key, k + 4)
+                out[j, 4] = z0_true + sig_z0 * rng.normal(key, k + 5)
                 for m in range(1, 6):
                     rare[j] |= rng.normal_lanes(key, k + m)[1]
 
@@ -171,16 +180,21 @@ def test_tracks_from_the_axis_smeared_in_lanes_are_the_draws_formula_to_the_bit(
             pdg = rs.choice([13, -13, 211, -211, 11, 22])
             p, theta_deg = rs.uniform(0.2, 5.0), rs.uniform(20.0, 150.0)
             spot = (rs.uniform(-0.006, 0.006), rs.uniform(-0.006, 0.006), rs.normal(0.0, 0.4))
-            if rs.random() < 0.1:  # produced off the axis (smeared one by one, as before)
-                spot = (rs.uniform(0.5, 5.0), rs.uniform(-5.0, 5.0), spot[2])
+            if rs.random() < 0.2:  # produced off the axis, inside and beyond the VXD
+                spot = (rs.uniform(0.02, 20.0), rs.uniform(-20.0, 20.0), spot[2])
             event.append(particle(pdg, p, theta_deg, rs.uniform(-np.pi, np.pi)) + spot)
         events.append(event)
     batch, _, trk = run(card, events, seed=6)
     theta, phi = momentum_angles(batch)
     expected, rare = np.full((batch.n_particles, 5), np.nan), np.zeros(batch.n_particles, dtype=np.bool_)
-    formula(np.uint64(6), batch.number, batch.offsets, trk.found, batch.px, batch.py, batch.pz, batch.E, batch.vx,
-            batch.vy, batch.vz, theta, phi, card.tracking_params(), expected, rare)
-    on_axis = trk.found & (batch.vx ** 2 + batch.vy ** 2 < AXIS_TOLERANCE_CM2)
+    charge = pdgdata.charges(batch.pdg)
+    formula(np.uint64(6), batch.number, batch.offsets, trk.found, charge, batch.px, batch.py, batch.pz, batch.E,
+            batch.vx, batch.vy, batch.vz, theta, phi, card.tracking_params(), card.displaced_params(), expected, rare)
+    r2 = batch.vx ** 2 + batch.vy ** 2
+    on_axis, off_axis = trk.found & (r2 < AXIS_TOLERANCE_CM2), trk.found & (r2 >= AXIS_TOLERANCE_CM2)
     assert on_axis.sum() > 8000 and 0.05 < rare[on_axis].mean() < 0.25  # both passes exercised
+    assert off_axis.sum() > 1000 and rare[off_axis].any()
+    assert (off_axis & (r2 > card.doc["displaced"]["vxd_outer_radius_cm"] ** 2)).sum() > 100
+    found = on_axis | off_axis
     for column, values in enumerate((trk.px, trk.py, trk.pz, trk.d0_cm, trk.z0_cm)):
-        assert np.array_equal(values[on_axis], expected[on_axis, column].astype(np.float32))
+        assert np.array_equal(values[found], expected[found, column].astype(np.float32))

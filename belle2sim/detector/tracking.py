@@ -70,8 +70,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
     # the found tracks from the beam axis (most) are listed (slot, key, counter), and smeared after
     # the event loop in one that LLVM vectorises (one by one, a track's five normal draws and three
     # sines and cosines ran one after the other: ~45 ns a track)
-    res_a, res_b, sig_phi, sig_theta = tp[T_A], tp[T_B], tp[T_SIG_PHI], tp[T_SIG_THETA]
-    n_listed = 0
+    n_listed = n_off = 0
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
         keyed = False
@@ -110,29 +109,31 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             if not (tp[T_THETA_LO] <= theta <= tp[T_THETA_HI]) or pt < tp[T_PT_MIN]:
                 continue
             ramp = min(1.0, (pt - tp[T_PT_MIN]) / (tp[T_PT_FULL] - tp[T_PT_MIN]))
-            sig_d0, sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]
+            r_prod = 0.0
             if displaced:
                 r_prod = np.sqrt(r2)
                 if r_prod > disp[D_CDC_R] or axial_superlayers[j] < disp[D_MIN_AXIAL]:
                     continue
                 ramp *= piecewise_linear(r_prod, disp, D_TABLE)
-                if r_prod > disp[D_VXD_R]:
-                    sig_d0, sig_z0 = disp[D_SIG_D0], disp[D_SIG_Z0]
             if rng.uniform(key, 8 * local) >= tp[T_EFF] * ramp:
                 continue
             found[j] = True
-            if displaced:  # (the few from off the axis here; those from the axis listed, for below)
+            # listed, for the smearing after this loop (packed: vectorised loops would gather each number
+            # from the track's slot); from the range's first slot up, those from the axis with their
+            # production point, from its last slot down those off it with their helix's impact
+            # parameters (the range's own slots: other threads list theirs)
+            if displaced:
+                n_off += 1
+                t = hi - np.uint64(n_off)
                 impact = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], tp[T_B_FIELD])
-                rpx[j], rpy[j], rpz[j], d0[j], z0[j] = smeared_track(
-                    pt, p / E[j], theta, phi, impact[0], impact[1], rng.normal(key, 8 * local + 1),
-                    rng.normal(key, 8 * local + 2), rng.normal(key, 8 * local + 3), rng.normal(key, 8 * local + 4),
-                    rng.normal(key, 8 * local + 5), res_a, res_b, sig_phi, sig_theta, sig_d0, sig_z0)
-            else:  # (what the vectorised loop reads, packed: it would gather each from the track's slot)
-                t = lo + np.uint64(n_listed)  # (the range's own slots: other threads list theirs)
-                listed[t], listed_key[t], listed_local[t] = j, key, local
-                packed[0, t], packed[1, t], packed[2, t], packed[3, t] = pt, p / E[j], pz[j], theta
-                packed[4, t], packed[5, t], packed[6, t], packed[7, t] = phi, vx[j], vy[j], vz[j]
+                packed[5, t], packed[6, t] = impact[0], impact[1]
+                packed[7, t] = 1.0 if r_prod > disp[D_VXD_R] else 0.0  # (1: produced beyond the VXD, CDC-only widths)
+            else:
+                t = lo + np.uint64(n_listed)
                 n_listed += 1
+                packed[5, t], packed[6, t], packed[7, t] = vx[j], vy[j], vz[j]
+            listed[t], listed_key[t], listed_local[t] = j, key, local
+            packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t] = pt, p / E[j], pz[j], theta, phi
             # lepton identification
             if reaches_klm:
                 if cls == MUON and rng.uniform(kid, 4 * local) < pid[K_MU_EFF]:
@@ -144,29 +145,50 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
                     electron_id[j] = True
                 elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local + 1) < pid[E_PI_FAKE]:
                     electron_id[j] = True
-    # the listed tracks' five normal draws (rows 8-12), then the ziggurat's rare draws (2.76 % of
-    # draws: ~13 % of tracks have one) again one by one, then the smearing of every listed track:
-    # loops LLVM vectorises on either side of the few draws taken one by one (redoing a whole track
-    # one by one, draws, sines and cosines, cost four muons ~80 ns per event)
-    for t in range(lo, lo + np.uint64(n_listed)):
-        packed[8, t], packed[9, t], packed[10, t], packed[11, t], packed[12, t], slow = _normals_lanes(
-            listed_key[t], listed_local[t])
-        listed_local[t] = -1 - listed_local[t] if slow else listed_local[t]  # (< 0: to draw again)
-    for t in range(lo, lo + np.uint64(n_listed)):
-        if listed_local[t] < 0:
-            key, local = listed_key[t], -1 - listed_local[t]
-            for d in range(5):
-                packed[8 + d, t] = rng.normal(key, 8 * local + 1 + d)
-    beam_sig_d0, beam_sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]  # (the listed tracks' widths)
-    for t in range(lo, lo + np.uint64(n_listed)):  # (packed in and out: gathers and scatters kept it scalar)
+    _smear_listed(lo, lo + np.uint64(n_listed), hi - np.uint64(n_off), hi, listed, listed_key, listed_local, packed, tp,
+                  disp, rpx, rpy, rpz, d0, z0)
+
+
+@inline
+def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local, packed, tp, disp, rpx, rpy, rpz, d0,
+                  z0):
+    """The smearing of the found tracks track_response listed: from the axis in slots [lo,
+    end_axis) (packed rows 0-7: pT, beta, pz, theta, phi, production point), off it in [first_off,
+    hi) (rows 5-7: the helix's d0 and z0, 1 where it takes the CDC-only widths). Their five
+    normal draws (rows 8-12), the ziggurat's rare draws (2.76 % of draws: ~13 % of tracks have one)
+    again one by one, then the smearing: loops LLVM vectorises on either side of the few draws taken
+    one by one (a track's draws, sines and cosines one after the other cost four muons ~80 ns per
+    event). A function of its own, not typed into the kernel: there its vector loops made the event
+    loop spill registers (its tracks off the axis in these loops too: four muons 193 -> 187 ns per
+    event in the kernel, q qbar 570 -> 545)."""
+    res_a, res_b, sig_phi, sig_theta = tp[T_A], tp[T_B], tp[T_SIG_PHI], tp[T_SIG_THETA]
+    for a, b in ((lo, end_axis), (first_off, hi)):
+        for t in range(a, b):
+            packed[8, t], packed[9, t], packed[10, t], packed[11, t], packed[12, t], slow = _normals_lanes(
+                listed_key[t], listed_local[t])
+            listed_local[t] = -1 - listed_local[t] if slow else listed_local[t]  # (< 0: to draw again)
+        for t in range(a, b):
+            if listed_local[t] < 0:
+                key, local = listed_key[t], -1 - listed_local[t]
+                for d in range(5):
+                    packed[8 + d, t] = rng.normal(key, 8 * local + 1 + d)
+    beam_sig_d0, beam_sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]  # (the widths of the tracks from the axis)
+    cdc_sig_d0, cdc_sig_z0 = disp[D_SIG_D0], disp[D_SIG_Z0]  # (and of those produced beyond the VXD)
+    for t in range(lo, end_axis):
         d0_true, z0_true = prompt_impact(packed[5, t], packed[6, t], packed[7, t], packed[2, t], packed[0, t],
                                          packed[4, t])
         packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t] = smeared_track(
             packed[0, t], packed[1, t], packed[3, t], packed[4, t], d0_true, z0_true, packed[8, t], packed[9, t],
             packed[10, t], packed[11, t], packed[12, t], res_a, res_b, sig_phi, sig_theta, beam_sig_d0, beam_sig_z0)
-    for t in range(lo, lo + np.uint64(n_listed)):
-        j = listed[t]
-        rpx[j], rpy[j], rpz[j], d0[j], z0[j] = packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t]
+    for t in range(first_off, hi):
+        packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t] = smeared_track(
+            packed[0, t], packed[1, t], packed[3, t], packed[4, t], packed[5, t], packed[6, t], packed[8, t],
+            packed[9, t], packed[10, t], packed[11, t], packed[12, t], res_a, res_b, sig_phi, sig_theta,
+            cdc_sig_d0 if packed[7, t] != 0.0 else beam_sig_d0, cdc_sig_z0 if packed[7, t] != 0.0 else beam_sig_z0)
+    for a, b in ((lo, end_axis), (first_off, hi)):
+        for t in range(a, b):
+            j = listed[t]
+            rpx[j], rpy[j], rpz[j], d0[j], z0[j] = packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t]
 
 
 @lanes
