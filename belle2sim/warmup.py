@@ -117,9 +117,10 @@ _HELPER = None  # (the helper process, its claims directory, detector_too, warms
 _HELPER_LOCK = threading.Lock()
 
 
-def canned_events(n_events=6):
+def canned_events(n_events=6, displaced=True):
     """Identical events holding each response class of the detector: a photon, e+e-, mu+mu-,
-    pi+pi- from a displaced vertex, K_L and a neutron (lab frame, GeV, cm)."""
+    pi+pi- from a displaced vertex (from the beam spot with ``displaced`` False), K_L and a neutron
+    (lab frame, GeV, cm)."""
     from belle2sim import pdgdata
     from belle2sim.events import STATUS_FINAL, EventBatch
 
@@ -133,7 +134,7 @@ def canned_events(n_events=6):
         batch.E[k] = (px * px + py * py + pz * pz + m * m) ** 0.5
         batch.status[k] = STATUS_FINAL
         batch.parent[k] = -1
-        if abs(pdg) == 211:
+        if abs(pdg) == 211 and displaced:
             batch.vx[k], batch.vy[k] = 3.0, 2.0
     return batch
 
@@ -180,7 +181,10 @@ def trigger_compile_jobs(card, menu, detector_too=False):
     response, charge, deposits, tracks = empty_detector_output(batch)
     jobs = []
     if detector_too is True:
-        jobs.append(("ecl", lambda: simulate_ecl(batch, response, card, 1, charge)))
+        # (on events from the beam spot: the kernel of tracks produced off the axis, ~2-4 s of
+        # compilation, is left to the first chunk that has such tracks)
+        on_axis = canned_events(displaced=False)
+        jobs.append(("ecl", lambda: simulate_ecl(on_axis, response, card, 1, charge)))
     if detector_too is True or detector_too == TRACKS_FIRST:  # (on empty deposits: only their types matter)
         jobs.append(("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1)))
     calls, bits = input_bit_kernel_calls(batch, deposits, np.zeros(n), tracks, card, menu, 1, zeroed=True)

@@ -112,7 +112,7 @@ def test_impact_d0_is_the_d0_of_impact_parameters():
 
 
 def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
-    """entries.calorimeter_entries takes the tracks from the beam axis in vectorised loops
+    """entries.entry_points takes the tracks from the beam axis in vectorised loops
     (helix.entry_from_axis_lanes, the arcsine apart), those produced off it in others
     (helix.entry_off_axis_lanes, and their axial superlayers: cdc.crossing_settled_off_axis_lanes)
     and the rest one by one: every final-state particle it has to place gets calorimeter_entry's
@@ -122,7 +122,7 @@ def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
     axis, photons from the origin and particles that are not final-state."""
     import numba
 
-    from belle2sim.detector.entries import calorimeter_entries
+    from belle2sim.detector.entries import entry_points
 
     cp = card.ecl_charged_params()
     b_field, r_barrel, z_fwd, z_bwd = cp[C_B], cp[C_RB], cp[C_ZF], cp[C_ZB]
@@ -152,7 +152,7 @@ def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
     vx[~off_axis] += rs.uniform(-0.007, 0.007, (~off_axis).sum())  # inside the beam-axis tolerance
     vz[8000], px[8000], py[8000], pz[8000], vx[8000], vy[8000] = z_bwd, 1e-3, 0.0, -1.0, 0.0, 0.0  # on the plane
     # off the axis with px = 0: its production point lies exactly behind its circle's centre, an
-    # input the vector atan2 leaves to atan2 (entries.calorimeter_entries then takes it one by one)
+    # input the vector atan2 leaves to atan2 (entries.off_axis_tracks then takes it one by one)
     vx[8001], vy[8001], vz[8001], px[8001], py[8001], pz[8001], charges[8001] = 5.0, 3.0, 0.0, 0.0, 0.5, 0.2, 1.0
     status = np.where(rs.random(n) < 0.05, 2, 1).astype(np.int8)
     theta_p, phi_p = (np.array(v) for v in zip(*(angles_of(*m) for m in zip(px, py, pz))))
@@ -167,8 +167,8 @@ def test_calorimeter_entries_in_lanes_give_calorimeter_entry_to_the_bit(card):
         status[8000] = status[8001] = 1 if with_special else 2
         placed = (status == 1) & ~((charges == 0.0) & (vx * vx + vy * vy + vz * vz < 0.5 ** 2))
         got_theta, got_phi, got_count = np.full(n, -7.0), np.full(n, -7.0), np.full(n, -1, dtype=np.int8)
-        calorimeter_entries(status, charges, px, py, pz, vx, vy, vz, theta_p, phi_p, cp, layers, got_theta, got_phi,
-                            got_count, np.empty(n, dtype=np.uint64), np.empty((13, n)))
+        entry_points(status, charges, px, py, pz, vx, vy, vz, theta_p, phi_p, cp, layers, got_theta, got_phi, got_count,
+                     np.empty(n, dtype=np.uint64), np.empty((13, n)))
         # the axial superlayers of the tracks produced off the axis, counted on the way: count_axial_superlayers'
         counted = (status == 1) & (charges != 0.0) & (vx * vx + vy * vy >= AXIS_TOLERANCE_CM2)
         assert np.array_equal(got_count[counted], expected_count[counted]) and (got_count[~counted] == -1).all()

@@ -40,8 +40,7 @@ from belle2sim._workspace import particle_rows, scratch, scratch_arrays
 from belle2sim.detector import directions
 from belle2sim.detector.cdc import axial_layers
 from belle2sim.detector.entries import (  # noqa: F401 (C_* and MAX_TURNS: the layout of the card's charged parameters)
-    C_B, C_F_HI, C_F_LO, C_MIP, C_MIP_SPREAD, C_P_INT, C_RB, C_ZB, C_ZF, MAX_TURNS, calorimeter_entries,
-    points_from_origin,
+    C_B, C_F_HI, C_F_LO, C_MIP, C_MIP_SPREAD, C_P_INT, C_RB, C_ZB, C_ZF, MAX_TURNS, entry_points, points_from_origin,
 )
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
@@ -264,7 +263,7 @@ class EclDeposits:
         # (belle2sim/detector/directions.py); None in deposits made by hand
         self.momentum_theta_rad = self.momentum_phi_rad = None
         # axial superlayers of the CDC crossed by each charged particle produced off the beam axis
-        # (-1: the others), counted by calorimeter_entries, which follows their circles: the tracks'
+        # (-1: the others), counted by entries.off_axis_tracks, which follows their circles: the tracks'
         # (tracking.Tracks.axial_superlayers); None in deposits made by hand (the tracking counts)
         self.axial_superlayers = None
 
@@ -289,10 +288,10 @@ def simulate_ecl(batch, response, card, seed, charge=None):
     region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged, layers = card.cached(
         "ecl_kernel_arguments", lambda: _kernel_arguments(card))
     out.axial_superlayers = np.full(batch.n_particles, -1, dtype=np.int8)
-    calorimeter_entries(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
-                        out.momentum_theta_rad, out.momentum_phi_rad, charged, layers, entry_theta, entry_phi,
-                        out.axial_superlayers, scratch("ecl[listed]", batch.n_particles, np.uint64),
-                        particle_rows(batch.n_particles))
+    entry_points(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
+                 out.momentum_theta_rad, out.momentum_phi_rad, charged, layers, entry_theta, entry_phi,
+                 out.axial_superlayers, scratch("ecl[listed]", batch.n_particles, np.uint64),
+                 particle_rows(batch.n_particles))
     ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
                  batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,

@@ -31,14 +31,15 @@ def points_from_origin(charge, vx, vy, vz):
 
 
 @range_kernel("status", min_per_piece=4096)
-def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers,
-                        entry_theta, entry_phi, axial_superlayers, listed, packed):
+def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params,
+                        entry_theta, entry_phi, listed, packed):
     """(theta, phi) where each final-state particle enters the calorimeter envelope (helix.
     calorimeter_entry; theta NaN: it never gets there), for the particles that do not point from
-    the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel. For the
-    charged ones produced off the beam axis, whose circles it follows, also the axial superlayers
-    of the CDC each crosses (``layers``: cdc.axial_layers; -1 left for the others), which the
-    tracking and the CDC trigger read. ``listed``, ``packed`` (13, n): scratch."""
+    the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel. The
+    charged ones produced off the beam axis are only listed, in the range's last slots: returns
+    (the range's end, how many), for :func:`off_axis_tracks` (a kernel of its own, compiled only
+    when a chunk has such tracks: its vector loops are ~2 s of a first run's compilation).
+    ``listed``, ``packed`` (13, n): scratch."""
     b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
     z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
     lo, hi = np.uint64(begin), np.uint64(end)
@@ -56,7 +57,7 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
             continue
         if charge[j] != 0.0:
             # a track off the axis (a decay in flight: a quarter of the tracks of q qbar events), listed
-            # from the range's last slot down, for a vectorised loop of its own
+            # from the range's last slot down, for off_axis_tracks
             n_off += np.uint64(1)
             t = hi - n_off
             listed[t] = j
@@ -67,10 +68,6 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
                                                 r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
         entry_theta[j] = theta if reached else np.nan
         entry_phi[j] = phi
-    # the tracks off the axis, in a function of its own (typed into this one, its vector loops made
-    # the loop above spill registers: four muons +4 ns per event)
-    _off_axis_tracks(hi - n_off, hi, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
-                     mom_phi, entry_theta, entry_phi, axial_superlayers)
     # the listed tracks in loops LLVM vectorises (helix.entry_from_axis_lanes: the same bits; a
     # track at a time took ~44 ns, its divisions, square roots and arcsine one after the other),
     # the C library's arcsine apart
@@ -98,18 +95,31 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
                                                     r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
             entry_theta[j] = theta if reached else np.nan
             entry_phi[j] = phi
+    return hi, n_off
+
+
+@range_kernel(lambda spans, *_: len(spans), min_per_piece=1)
+def off_axis_tracks(begin, end, spans, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz,
+                    mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers):
+    """The calorimeter entries, and the axial superlayers of the CDC (``layers``: cdc.axial_layers),
+    of the tracks produced off the axis that calorimeter_entries listed: for each range it ran on,
+    a row of ``spans``, the slots [first, end) (packed rows 0-6: production point, momentum,
+    charge). The superlayers are the tracking's and the CDC trigger's, which read them instead of
+    following the same circles again (-1 is left for the other particles). One by one, a track's
+    entry took ~130 ns (five atan2, a sine and cosine) and its superlayers ~155 ns (two atan2, and
+    an arcsine and a square root per superlayer); here in loops LLVM vectorises:
+    helix.entry_off_axis_lanes (the same bits), cdc.off_axis_circle_lanes and
+    cdc.crossing_settled_off_axis_lanes superlayer by superlayer (the same answers), and the
+    tracks they leave to the scalar functions one by one."""
+    for p in range(begin, end):
+        _off_axis_span(np.uint64(spans[p, 0]), np.uint64(spans[p, 1]), listed, packed, charged_params, layers, charge,
+                       px, py, pz, vx, vy, vz, mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
 
 
 @inline
-def _off_axis_tracks(first, hi, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
-                     mom_phi, entry_theta, entry_phi, axial_superlayers):
-    """The calorimeter entries and axial superlayers of the tracks produced off the axis that
-    calorimeter_entries listed in slots [first, hi) (packed rows 0-6: production point, momentum,
-    charge). One by one, a track's entry took ~130 ns (five atan2, a sine and cosine) and its
-    superlayers ~155 ns (two atan2, and an arcsine and a square root per superlayer); here in loops
-    LLVM vectorises: helix.entry_off_axis_lanes (the same bits), cdc.off_axis_circle_lanes and
-    cdc.crossing_settled_off_axis_lanes superlayer by superlayer (the same answers), and the
-    tracks they leave to the scalar functions one by one."""
+def _off_axis_span(first, hi, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
+                   mom_phi, entry_theta, entry_phi, axial_superlayers):
+    """:func:`off_axis_tracks` for the slots [first, hi)."""
     b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
     z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
     inside_r2 = (layers[0, 0] - INSIDE_MARGIN_CM) ** 2
@@ -144,3 +154,16 @@ def _off_axis_tracks(first, hi, listed, packed, charged_params, layers, charge, 
         else:
             axial_superlayers[j] = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
                                                            b_field, layers, float(layers.shape[0]))
+
+
+def entry_points(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers, entry_theta,
+                 entry_phi, axial_superlayers, listed, packed):
+    """:func:`calorimeter_entries`, then :func:`off_axis_tracks` where it listed tracks produced off
+    the axis: ``entry_theta``, ``entry_phi`` and ``axial_superlayers`` (-1 for the particles on the
+    axis or neutral: the caller's) filled; ``listed``, ``packed`` (13, n): scratch."""
+    ends = calorimeter_entries(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, entry_theta,
+                               entry_phi, listed, packed)
+    spans = np.array([(end - n, end) for end, n in ends if n > 0], dtype=np.int64).reshape(-1, 2)
+    if len(spans):
+        off_axis_tracks(spans, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
+                        mom_phi, entry_theta, entry_phi, axial_superlayers)

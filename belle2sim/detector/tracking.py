@@ -92,7 +92,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             if displaced and axial_superlayers[j] < 0:
                 # every axial superlayer it crosses (no early stop), for the finding below and for the
                 # CDC trigger. Counted already where the calorimeter entries follow the same circle
-                # (entries.calorimeter_entries, for many tracks at once); here for deposits made otherwise
+                # (entries.off_axis_tracks, for many tracks at once); here for deposits made otherwise
                 axial_superlayers[j] = count_axial_superlayers(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j],
                                                                tp[T_B_FIELD], layers, float(layers.shape[0]))
             # KLM hits exist whether or not the CDC finds the track
@@ -250,7 +250,7 @@ class Tracks:
         self.klm_hit = np.empty(n, dtype=np.int8)
         # axial superlayers crossed by a charged particle produced off the beam axis, all of them
         # (card's CDC geometry and field; -1: on the axis, or not charged), read by the CDC trigger:
-        # the ECL deposits' (entries.calorimeter_entries counts them), or counted by the tracking kernel
+        # the ECL deposits' (entries.off_axis_tracks counts them), or counted by the tracking kernel
         self.axial_superlayers = None
 
 
