@@ -12,11 +12,12 @@ origin fly straight (helix.straight_entry), one by one.
 import numpy as np
 
 from belle2sim._jit import inline, range_kernel
+from belle2sim._workspace import scratch
 from belle2sim.detector.cdc import (INSIDE_MARGIN_CM, count_axial_superlayers, crossing_settled_off_axis_lanes,
                                     off_axis_circle_lanes)
 from belle2sim.detector.helix import (
     AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, entry_from_axis_lanes,
-    entry_off_axis_lanes,
+    entry_off_axis_lanes, straight_entry, straight_entry_lanes,
 )
 
 # layout of DetectorCard.ecl_charged_params()
@@ -32,18 +33,20 @@ def points_from_origin(charge, vx, vy, vz):
 
 @range_kernel("status", min_per_piece=4096)
 def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params,
-                        entry_theta, entry_phi, listed, packed):
+                        entry_theta, entry_phi, listed, listed_neutral, packed):
     """(theta, phi) where each final-state particle enters the calorimeter envelope (helix.
     calorimeter_entry; theta NaN: it never gets there), for the particles that do not point from
     the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel. The
-    charged ones produced off the beam axis are only listed, in the range's last slots: returns
-    (the range's end, how many), for :func:`off_axis_tracks` (a kernel of its own, compiled only
-    when a chunk has such tracks: its vector loops are ~2 s of a first run's compilation).
-    ``listed``, ``packed`` (13, n): scratch."""
+    particles produced off the beam axis are only listed: charged ones in the range's last slots,
+    neutral ones (farther than 5 mm from the origin) in its first (``listed_neutral``, packed rows
+    7-12); returns (the range's first slot, how many neutral ones, its end, how many charged ones),
+    for :func:`off_axis_tracks` (a kernel of its own, compiled only when a chunk has such
+    particles: its vector loops are ~2 s of a first run's compilation). ``listed``,
+    ``listed_neutral``, ``packed`` (13, n): scratch."""
     b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
     z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
     lo, hi = np.uint64(begin), np.uint64(end)
-    n = n_off = np.uint64(0)
+    n = n_off = n_neutral = np.uint64(0)
     for j in range(lo, hi):
         if status[j] != 1 or points_from_origin(charge[j], vx[j], vy[j], vz[j]):
             continue
@@ -64,10 +67,13 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
             packed[0, t], packed[1, t], packed[2, t] = vx[j], vy[j], vz[j]
             packed[3, t], packed[4, t], packed[5, t], packed[6, t] = px[j], py[j], pz[j], charge[j]
             continue
-        reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
-                                                r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
-        entry_theta[j] = theta if reached else np.nan
-        entry_phi[j] = phi
+        # a neutral particle produced away from the origin (rows 7-12 of the first slots: those of the
+        # tracks from the beam spot use rows 0-6)
+        t = lo + n_neutral
+        listed_neutral[t] = j
+        packed[7, t], packed[8, t], packed[9, t] = vx[j], vy[j], vz[j]
+        packed[10, t], packed[11, t], packed[12, t] = px[j], py[j], pz[j]
+        n_neutral += np.uint64(1)
     # the listed tracks in loops LLVM vectorises (helix.entry_from_axis_lanes: the same bits; a
     # track at a time took ~44 ns, its divisions, square roots and arcsine one after the other),
     # the C library's arcsine apart
@@ -95,24 +101,38 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
                                                     r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
             entry_theta[j] = theta if reached else np.nan
             entry_phi[j] = phi
-    return hi, n_off
+    return lo, n_neutral, hi, n_off
 
 
 @range_kernel(lambda spans, *_: len(spans), min_per_piece=1)
-def off_axis_tracks(begin, end, spans, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz,
-                    mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers):
-    """The calorimeter entries, and the axial superlayers of the CDC (``layers``: cdc.axial_layers),
-    of the tracks produced off the axis that calorimeter_entries listed: for each range it ran on,
-    a row of ``spans``, the slots [first, end) (packed rows 0-6: production point, momentum,
-    charge). The superlayers are the tracking's and the CDC trigger's, which read them instead of
+def off_axis_tracks(begin, end, spans, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx,
+                    vy, vz, mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers):
+    """The calorimeter entries of the particles produced off the axis that calorimeter_entries
+    listed, and the axial superlayers of the CDC (``layers``: cdc.axial_layers) crossed by the
+    charged ones: for each range it ran on, a row of ``spans``, the neutral ones in slots [first,
+    end) of its first two columns (helix.straight_entry_lanes: the same bits), the charged ones in
+    those of its last two (packed rows 0-6: production point, momentum, charge). The superlayers are the tracking's and the CDC trigger's, which read them instead of
     following the same circles again (-1 is left for the other particles). One by one, a track's
     entry took ~130 ns (five atan2, a sine and cosine) and its superlayers ~155 ns (two atan2, and
     an arcsine and a square root per superlayer); here in loops LLVM vectorises:
     helix.entry_off_axis_lanes (the same bits), cdc.off_axis_circle_lanes and
     cdc.crossing_settled_off_axis_lanes superlayer by superlayer (the same answers), and the
     tracks they leave to the scalar functions one by one."""
+    b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
+    z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
     for p in range(begin, end):
-        _off_axis_span(np.uint64(spans[p, 0]), np.uint64(spans[p, 1]), listed, packed, charged_params, layers, charge,
+        first, stop = np.uint64(spans[p, 0]), np.uint64(spans[p, 1])
+        for t in range(first, stop):  # (rows 7-12 in, rows 7-9 out: theta, phi, special)
+            reached, theta, phi, odd = straight_entry_lanes(packed[7, t], packed[8, t], packed[9, t], packed[10, t],
+                                                            packed[11, t], packed[12, t], r_barrel, z_fwd, z_bwd)
+            packed[7, t], packed[8, t], packed[9, t] = (theta if reached else np.nan), phi, (1.0 if odd else 0.0)
+        for t in range(first, stop):
+            j = listed_neutral[t]
+            entry_theta[j], entry_phi[j] = packed[7, t], packed[8, t]
+            if packed[9, t] != 0.0:  # (an input the selections leave to atan2)
+                reached, theta, phi = straight_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], r_barrel, z_fwd, z_bwd)
+                entry_theta[j], entry_phi[j] = (theta if reached else np.nan), phi
+        _off_axis_span(np.uint64(spans[p, 2]), np.uint64(spans[p, 3]), listed, packed, charged_params, layers, charge,
                        px, py, pz, vx, vy, vz, mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
 
 
@@ -158,12 +178,14 @@ def _off_axis_span(first, hi, listed, packed, charged_params, layers, charge, px
 
 def entry_points(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers, entry_theta,
                  entry_phi, axial_superlayers, listed, packed):
-    """:func:`calorimeter_entries`, then :func:`off_axis_tracks` where it listed tracks produced off
-    the axis: ``entry_theta``, ``entry_phi`` and ``axial_superlayers`` (-1 for the particles on the
+    """:func:`calorimeter_entries`, then :func:`off_axis_tracks` where it listed particles produced
+    off the axis: ``entry_theta``, ``entry_phi`` and ``axial_superlayers`` (-1 for the particles on the
     axis or neutral: the caller's) filled; ``listed``, ``packed`` (13, n): scratch."""
+    listed_neutral = scratch("entries[neutral]", len(status), np.uint64)
     ends = calorimeter_entries(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, entry_theta,
-                               entry_phi, listed, packed)
-    spans = np.array([(end - n, end) for end, n in ends if n > 0], dtype=np.int64).reshape(-1, 2)
+                               entry_phi, listed, listed_neutral, packed)
+    spans = np.array([(first, first + n_neutral, end - n, end) for first, n_neutral, end, n in ends if n_neutral + n > 0],
+                     dtype=np.int64).reshape(-1, 4)
     if len(spans):
-        off_axis_tracks(spans, listed, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
-                        mom_phi, entry_theta, entry_phi, axial_superlayers)
+        off_axis_tracks(spans, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz,
+                        mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)

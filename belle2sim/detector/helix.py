@@ -141,6 +141,25 @@ def straight_entry(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd):
     return True, fastmath.atan2(np.sqrt(x * x + y * y), z), fastmath.atan2(y, x)
 
 
+@lanes
+def straight_entry_lanes(vx, vy, vz, px, py, pz, r_barrel, z_fwd, z_bwd):
+    """:func:`straight_entry` with every step a selection, for loops LLVM vectorises: the same
+    operations, so the same bits, except where ``special`` says so (an input atan2_lanes leaves to
+    atan2: the caller takes straight_entry). Returns (reached, theta, phi, special); phi 0 where
+    not reached."""
+    r2 = vx * vx + vy * vy
+    reached = (r2 < r_barrel * r_barrel) & (z_bwd < vz) & (vz < z_fwd)
+    pt2 = px * px + py * py
+    b = vx * px + vy * py
+    t = (-b + np.sqrt(b * b + pt2 * (r_barrel * r_barrel - r2))) / pt2 if pt2 > 0.0 else 1e30
+    t_plane = (z_fwd - vz) / pz if pz > 0.0 else (z_bwd - vz) / pz
+    t = min(t, t_plane) if pz != 0.0 else t
+    x, y, z = vx + t * px, vy + t * py, vz + t * pz
+    rho = np.sqrt(x * x + y * y)
+    special = reached & (fastmath.atan2_special(rho, z) | fastmath.atan2_special(y, x))
+    return reached, fastmath.atan2_lanes(rho, z), fastmath.atan2_lanes(y, x) if reached else 0.0, special
+
+
 @inline
 def impact_d0(vx, vy, px, py, q, b_field):
     """:func:`impact_parameters`' d0 alone, in its very operations (the same number), without the
