@@ -74,34 +74,45 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
         packed[7, t], packed[8, t], packed[9, t] = vx[j], vy[j], vz[j]
         packed[10, t], packed[11, t], packed[12, t] = px[j], py[j], pz[j]
         n_neutral += np.uint64(1)
+    _from_axis(lo, lo + n, listed, packed, charged_params, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
+               entry_theta, entry_phi)
+    return lo, n_neutral, hi, n_off
+
+
+@inline
+def _from_axis(lo, stop, listed, packed, charged_params, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, entry_theta,
+               entry_phi):
+    """:func:`calorimeter_entries` for the tracks from the beam axis it listed in slots [lo, stop) (a
+    function of its own: typed into the kernel, its vector loops made the scan spill registers)."""
+    b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
+    z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
     # the listed tracks in loops LLVM vectorises (helix.entry_from_axis_lanes: the same bits; a
     # track at a time took ~44 ns, its divisions, square roots and arcsine one after the other),
     # the C library's arcsine apart
-    for t in range(lo, lo + n):
+    for t in range(lo, stop):
         packed[6, t] = barrel_arcsine_argument(packed[0, t], packed[1, t], b_field, r_barrel)
-    for t in range(lo, lo + n):
+    for t in range(lo, stop):
         if packed[6, t] != NO_CROSSING:
             packed[6, t] = np.arcsin(packed[6, t])
     special = 0
-    for t in range(lo, lo + n):
+    for t in range(lo, stop):
         reached, theta, phi, odd = entry_from_axis_lanes(packed[3, t], packed[0, t], packed[1, t], packed[2, t],
                                                          packed[4, t], b_field, r_barrel, z_fwd, z_bwd, MAX_TURNS,
                                                          packed[5, t], packed[6, t])
         packed[0, t] = theta if reached else np.nan
         packed[1, t] = phi if reached else 0.0
         special += odd
-    for t in range(lo, lo + n):
+    for t in range(lo, stop):
         j = listed[t]
         entry_theta[j], entry_phi[j] = packed[0, t], packed[1, t]
     if special > 0:  # (an input the vector atan2 leaves to atan2: every listed track again, one by one, through
         # calorimeter_entry, which takes them to entry_from_axis: no second copy of it in this kernel)
-        for t in range(lo, lo + n):
+        for t in range(lo, stop):
             j = listed[t]
             reached, theta, phi = calorimeter_entry(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], b_field,
                                                     r_barrel, z_fwd, z_bwd, MAX_TURNS, mom_theta[j], mom_phi[j])
             entry_theta[j] = theta if reached else np.nan
             entry_phi[j] = phi
-    return lo, n_neutral, hi, n_off
 
 
 @range_kernel(lambda spans, *_: len(spans), min_per_piece=1)
