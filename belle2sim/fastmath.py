@@ -152,12 +152,14 @@ def mod(x, m):
 @inline
 def mod_lanes(x, m):
     """(:func:`mod`'s x % m, special) with every step a selection, for loops LLVM vectorises: the
-    same bits where |x| < m (an angle difference), ``special`` elsewhere (NaN included): there the
-    caller takes :func:`mod`."""
+    same bits where -m < x < 2 m (an angle difference, shifted by up to one period: there x % m is
+    x, x + m or x - m, the last exact), ``special`` elsewhere (NaN included): there the caller
+    takes :func:`mod`."""
     inside = (0.0 < x) & (x < m)
     below = (-m < x) & (x < 0.0)
-    wrapped = x if inside else (x + m if below else 0.0)
-    return wrapped, ~(inside | below | (x == 0.0))
+    above = (m <= x) & (x < 2.0 * m)
+    wrapped = x if inside else (x + m if below else (x - m if above else 0.0))
+    return wrapped, ~(inside | below | above | (x == 0.0))
 
 
 @inline

@@ -139,7 +139,7 @@ def test_tracks_smeared_in_lanes_are_the_draws_formula_to_the_bit(card):
 
     from belle2sim import fastmath, rng
     from belle2sim.detector.directions import momentum_angles
-    from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
+    from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters, impact_parameters_lanes
     from belle2sim.detector.tracking import (D_SIG_D0, D_SIG_Z0, D_VXD_R, T_A, T_B, T_B_FIELD, T_SIG_D0, T_SIG_PHI,
                                              T_SIG_THETA, T_SIG_Z0)
 
@@ -184,6 +184,9 @@ def test_tracks_smeared_in_lanes_are_the_draws_formula_to_the_bit(card):
                 spot = (rs.uniform(0.02, 20.0), rs.uniform(-20.0, 20.0), spot[2])
             event.append(particle(pdg, p, theta_deg, rs.uniform(-np.pi, np.pi)) + spot)
         events.append(event)
+    # off the axis along +y (px = 0): its production point lies exactly behind its circle's centre, an
+    # input the vector atan2 leaves to atan2 (the tracking then takes impact_parameters one by one)
+    events += [[(211, 0.0, 1.0, 0.3, 1.05, 4.0, 1.0, 0.0)] for _ in range(40)]
     batch, _, trk = run(card, events, seed=6)
     theta, phi = momentum_angles(batch)
     expected, rare = np.full((batch.n_particles, 5), np.nan), np.zeros(batch.n_particles, dtype=np.bool_)
@@ -193,7 +196,9 @@ def test_tracks_smeared_in_lanes_are_the_draws_formula_to_the_bit(card):
     r2 = batch.vx ** 2 + batch.vy ** 2
     on_axis, off_axis = trk.found & (r2 < AXIS_TOLERANCE_CM2), trk.found & (r2 >= AXIS_TOLERANCE_CM2)
     assert on_axis.sum() > 8000 and 0.05 < rare[on_axis].mean() < 0.25  # both passes exercised
-    assert off_axis.sum() > 1000 and rare[off_axis].any()
+    assert off_axis.sum() > 1000 and rare[off_axis].any() and off_axis[-40:].any()
+    flagged = numba.njit(lambda vx, vy, vz, px, py, pz, q, b: impact_parameters_lanes(vx, vy, vz, px, py, pz, q, b)[2])
+    assert flagged(4.0, 1.0, 0.0, 0.0, 1.0, 0.3, 1.0, 1.5) and not flagged(4.0, 1.0, 0.0, 1e-3, 1.0, 0.3, 1.0, 1.5)
     assert (off_axis & (r2 > card.doc["displaced"]["vxd_outer_radius_cm"] ** 2)).sum() > 100
     found = on_axis | off_axis
     for column, values in enumerate((trk.px, trk.py, trk.pz, trk.d0_cm, trk.z0_cm)):

@@ -177,6 +177,28 @@ def impact_d0(vx, vy, px, py, q, b_field):
     return s * (np.sqrt(cx * cx + cy * cy) - R)
 
 
+@lanes
+def impact_parameters_lanes(vx, vy, vz, px, py, pz, q, b_field):
+    """:func:`impact_parameters` of a charged track with pT > 0, every step a selection (for loops
+    LLVM vectorises): the same operations, so the same bits, except where ``special`` says so (no
+    pT or charge, or an input atan2_lanes or fastmath.mod_lanes leaves to the scalar functions:
+    there the caller takes impact_parameters). Returns (d0, z0, special)."""
+    pt = np.sqrt(px * px + py * py)
+    ux, uy = px / pt, py / pt
+    R = curvature_radius_cm(pt, b_field)
+    s = 1.0 if q > 0 else -1.0
+    cx = vx + s * R * uy
+    cy = vy - s * R * ux
+    d = np.sqrt(cx * cx + cy * cy)
+    psi0 = fastmath.atan2_lanes(vy - cy, vx - cx)
+    psi1 = fastmath.atan2_lanes(-cy, -cx) if d > 0.0 else psi0
+    dpsi = (psi0 - psi1) if s > 0 else (psi1 - psi0)
+    wrapped, odd = fastmath.mod_lanes(dpsi + np.pi, 2.0 * np.pi)
+    special = ~(pt > 0.0) | (q == 0.0) | odd | fastmath.atan2_special(vy - cy, vx - cx) | (
+        (d > 0.0) & fastmath.atan2_special(-cy, -cx))
+    return s * (d - R), vz + R * (wrapped - np.pi) * pz / pt, special
+
+
 @inline
 def impact_parameters(vx, vy, vz, px, py, pz, q, b_field):
     """(d0, z0) in cm of the helix's point of closest approach to the z axis: d0 = signed

@@ -29,7 +29,7 @@ from belle2sim import fastmath, rng
 from belle2sim._jit import inline, lanes, range_kernel
 from belle2sim._workspace import particle_rows, scratch_arrays
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
-from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters
+from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters, impact_parameters_lanes
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
 
 (T_PT_MIN, T_EFF, T_PT_FULL, T_A, T_B, T_SIG_THETA, T_SIG_PHI, T_SIG_D0, T_SIG_Z0,
@@ -120,14 +120,14 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             found[j] = True
             # listed, for the smearing after this loop (packed: vectorised loops would gather each number
             # from the track's slot); from the range's first slot up, those from the axis with their
-            # production point, from its last slot down those off it with their helix's impact
-            # parameters (the range's own slots: other threads list theirs)
+            # production point, from its last slot down those off it with what their helix's impact
+            # parameters take (the range's own slots: other threads list theirs)
             if displaced:
                 n_off += 1
                 t = hi - np.uint64(n_off)
-                impact = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], tp[T_B_FIELD])
-                packed[5, t], packed[6, t] = impact[0], impact[1]
-                packed[7, t] = 1.0 if r_prod > disp[D_VXD_R] else 0.0  # (1: produced beyond the VXD, CDC-only widths)
+                packed[5, t], packed[6, t], packed[7, t] = vx[j], vy[j], vz[j]
+                packed[8, t], packed[9, t], packed[10, t] = px[j], py[j], charge[j]
+                packed[11, t] = 1.0 if r_prod > disp[D_VXD_R] else 0.0  # (1: produced beyond the VXD, CDC-only widths)
             else:
                 t = lo + np.uint64(n_listed)
                 n_listed += 1
@@ -146,15 +146,17 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
                 elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local + 1) < pid[E_PI_FAKE]:
                     electron_id[j] = True
     _smear_listed(lo, lo + np.uint64(n_listed), hi - np.uint64(n_off), hi, listed, listed_key, listed_local, packed, tp,
-                  disp, rpx, rpy, rpz, d0, z0)
+                  disp, charge, px, py, pz, vx, vy, vz, rpx, rpy, rpz, d0, z0)
 
 
 @inline
-def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local, packed, tp, disp, rpx, rpy, rpz, d0,
-                  z0):
+def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local, packed, tp, disp, charge, px, py, pz, vx,
+                  vy, vz, rpx, rpy, rpz, d0, z0):
     """The smearing of the found tracks track_response listed: from the axis in slots [lo,
     end_axis) (packed rows 0-7: pT, beta, pz, theta, phi, production point), off it in [first_off,
-    hi) (rows 5-7: the helix's d0 and z0, 1 where it takes the CDC-only widths). Their five
+    hi) (rows 5-10: production point, px, py, charge; row 11: 1 where it takes the CDC-only widths):
+    their helix's impact parameters in a vectorised loop (helix.impact_parameters_lanes, the same
+    bits; one by one, two atan2 a track), into rows 5-7 (d0, z0, the widths' flag). Their five
     normal draws (rows 8-12), the ziggurat's rare draws (2.76 % of draws: ~13 % of tracks have one)
     again one by one, then the smearing: loops LLVM vectorises on either side of the few draws taken
     one by one (a track's draws, sines and cosines one after the other cost four muons ~80 ns per
@@ -162,6 +164,15 @@ def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local,
     loop spill registers (its tracks off the axis in these loops too: four muons 193 -> 187 ns per
     event in the kernel, q qbar 570 -> 545)."""
     res_a, res_b, sig_phi, sig_theta = tp[T_A], tp[T_B], tp[T_SIG_PHI], tp[T_SIG_THETA]
+    field_T = tp[T_B_FIELD]
+    for t in range(first_off, hi):
+        d0_true, z0_true, special = impact_parameters_lanes(packed[5, t], packed[6, t], packed[7, t], packed[8, t],
+                                                            packed[9, t], packed[2, t], packed[10, t], field_T)
+        packed[5, t], packed[6, t], packed[7, t], packed[12, t] = d0_true, z0_true, packed[11, t], 1.0 if special else 0.0
+    for t in range(first_off, hi):
+        if packed[12, t] != 0.0:  # (an input the selections leave to impact_parameters)
+            j = listed[t]
+            packed[5, t], packed[6, t] = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T)
     for a, b in ((lo, end_axis), (first_off, hi)):
         for t in range(a, b):
             packed[8, t], packed[9, t], packed[10, t], packed[11, t], packed[12, t], slow = _normals_lanes(
