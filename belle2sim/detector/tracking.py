@@ -154,17 +154,30 @@ def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local,
                   vy, vz, rpx, rpy, rpz, d0, z0):
     """The smearing of the found tracks track_response listed: from the axis in slots [lo,
     end_axis) (packed rows 0-7: pT, beta, pz, theta, phi, production point), off it in [first_off,
-    hi) (rows 5-10: production point, px, py, charge; row 11: 1 where it takes the CDC-only widths):
-    their helix's impact parameters in a vectorised loop (helix.impact_parameters_lanes, the same
-    bits; one by one, two atan2 a track), into rows 5-7 (d0, z0, the widths' flag). Their five
-    normal draws (rows 8-12), the ziggurat's rare draws (2.76 % of draws: ~13 % of tracks have one)
-    again one by one, then the smearing: loops LLVM vectorises on either side of the few draws taken
-    one by one (a track's draws, sines and cosines one after the other cost four muons ~80 ns per
-    event). A function of its own, not typed into the kernel: there its vector loops made the event
-    loop spill registers (its tracks off the axis in these loops too: four muons 193 -> 187 ns per
-    event in the kernel, q qbar 570 -> 545)."""
+    hi) (rows 5-10: production point, px, py, charge; row 11: 1 where it takes the CDC-only widths).
+    Their impact parameters in vectorised loops, the straight line's or the helix's
+    (helix.impact_parameters_lanes, the same bits; one by one, two atan2 a track), into rows 5-7
+    (d0, z0, the widths' flag). Their five normal draws (rows 8-12), the ziggurat's rare draws
+    (2.76 % of draws: ~13 % of tracks have one) again one by one, then the smearing: loops LLVM
+    vectorises on either side of the few draws taken one by one (a track's draws, sines and cosines
+    one after the other cost four muons ~80 ns per event). A function of its own, not typed into
+    the kernel: there its vector loops made the event loop spill registers (four muons 193 -> 187
+    ns per event in the kernel, q qbar 570 -> 545, with the tracks off the axis in these loops)."""
     res_a, res_b, sig_phi, sig_theta = tp[T_A], tp[T_B], tp[T_SIG_PHI], tp[T_SIG_THETA]
     field_T = tp[T_B_FIELD]
+    # the tracks off the axis moved down to follow those from it: one slot range, so that each loop
+    # below is compiled once (a loop over the two ranges made LLVM copy each: ~1 s of compilation)
+    n_off = hi - first_off
+    for t in range(n_off):
+        source, target = first_off + t, end_axis + t
+        listed[target], listed_key[target], listed_local[target] = listed[source], listed_key[source], listed_local[source]
+        for row in range(12):
+            packed[row, target] = packed[row, source]
+    first_off, hi = end_axis, end_axis + n_off
+    for t in range(lo, end_axis):  # (rows 5-7 out: d0, z0, the beam spot's widths)
+        packed[5, t], packed[6, t] = prompt_impact(packed[5, t], packed[6, t], packed[7, t], packed[2, t],
+                                                   packed[0, t], packed[4, t])
+        packed[7, t] = 0.0
     for t in range(first_off, hi):
         d0_true, z0_true, special = impact_parameters_lanes(packed[5, t], packed[6, t], packed[7, t], packed[8, t],
                                                             packed[9, t], packed[2, t], packed[10, t], field_T)
@@ -173,33 +186,25 @@ def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local,
         if packed[12, t] != 0.0:  # (an input the selections leave to impact_parameters)
             j = listed[t]
             packed[5, t], packed[6, t] = impact_parameters(vx[j], vy[j], vz[j], px[j], py[j], pz[j], charge[j], field_T)
-    for a, b in ((lo, end_axis), (first_off, hi)):
-        for t in range(a, b):
-            packed[8, t], packed[9, t], packed[10, t], packed[11, t], packed[12, t], slow = _normals_lanes(
-                listed_key[t], listed_local[t])
-            listed_local[t] = -1 - listed_local[t] if slow else listed_local[t]  # (< 0: to draw again)
-        for t in range(a, b):
-            if listed_local[t] < 0:
-                key, local = listed_key[t], -1 - listed_local[t]
-                for d in range(5):
-                    packed[8 + d, t] = rng.normal(key, 8 * local + 1 + d)
+    for t in range(lo, hi):
+        packed[8, t], packed[9, t], packed[10, t], packed[11, t], packed[12, t], slow = _normals_lanes(
+            listed_key[t], listed_local[t])
+        listed_local[t] = -1 - listed_local[t] if slow else listed_local[t]  # (< 0: to draw again)
+    for t in range(lo, hi):
+        if listed_local[t] < 0:
+            key, local = listed_key[t], -1 - listed_local[t]
+            for d in range(5):
+                packed[8 + d, t] = rng.normal(key, 8 * local + 1 + d)
     beam_sig_d0, beam_sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]  # (the widths of the tracks from the axis)
     cdc_sig_d0, cdc_sig_z0 = disp[D_SIG_D0], disp[D_SIG_Z0]  # (and of those produced beyond the VXD)
-    for t in range(lo, end_axis):
-        d0_true, z0_true = prompt_impact(packed[5, t], packed[6, t], packed[7, t], packed[2, t], packed[0, t],
-                                         packed[4, t])
-        packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t] = smeared_track(
-            packed[0, t], packed[1, t], packed[3, t], packed[4, t], d0_true, z0_true, packed[8, t], packed[9, t],
-            packed[10, t], packed[11, t], packed[12, t], res_a, res_b, sig_phi, sig_theta, beam_sig_d0, beam_sig_z0)
-    for t in range(first_off, hi):
+    for t in range(lo, hi):
         packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t] = smeared_track(
             packed[0, t], packed[1, t], packed[3, t], packed[4, t], packed[5, t], packed[6, t], packed[8, t],
             packed[9, t], packed[10, t], packed[11, t], packed[12, t], res_a, res_b, sig_phi, sig_theta,
             cdc_sig_d0 if packed[7, t] != 0.0 else beam_sig_d0, cdc_sig_z0 if packed[7, t] != 0.0 else beam_sig_z0)
-    for a, b in ((lo, end_axis), (first_off, hi)):
-        for t in range(a, b):
-            j = listed[t]
-            rpx[j], rpy[j], rpz[j], d0[j], z0[j] = packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t]
+    for t in range(lo, hi):
+        j = listed[t]
+        rpx[j], rpy[j], rpz[j], d0[j], z0[j] = packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t]
 
 
 @lanes
