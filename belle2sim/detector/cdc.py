@@ -246,7 +246,7 @@ def off_axis_circle_lanes(vx, vy, px, py, pz, q, field_T, inside_r2):
     ``settles`` False (the caller counts with count_axial_superlayers): no circle, produced
     outside ``inside_r2`` (the inner superlayer's radius less INSIDE_MARGIN_CM, squared), or an
     input the vector atan2 leaves to atan2."""
-    pt = np.sqrt(px * px + py * py)  # (helix.circle_centre's operations, typed in)
+    pt = np.sqrt(px * px + py * py)  # (helix._circle_centre's operations, typed in)
     R = curvature_radius_cm(pt, field_T)
     s = 1.0 if q > 0 else -1.0
     cx = vx + s * R * py / pt

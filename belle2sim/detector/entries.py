@@ -2,11 +2,12 @@
 by each charged particle produced off the beam axis: one pass over the particles that follows
 their helices (helix.py), before the ECL response and the tracking.
 
-Tracks from the beam axis (most) and tracks produced off it (decays in flight: a quarter of the
-tracks of q qbar events) are listed and taken in loops LLVM vectorises, each helper in
-selections with the same operations as its scalar form (the same bits; the few inputs the
-selections leave to the scalar functions are taken one by one). Photons produced away from the
-origin fly straight (helix.straight_entry), one by one.
+Tracks from the beam axis (most), tracks produced off it (decays in flight: a quarter of the
+tracks of q qbar events) and neutral particles produced away from the origin (which fly straight:
+helix.straight_entry) are listed and taken in loops LLVM vectorises, each helper in selections
+with the same operations as its scalar form (the same bits; the few inputs the selections leave
+to the scalar functions are taken one by one). The particles produced off the axis have a kernel
+of their own (:func:`off_axis_tracks`), compiled only when a chunk has such particles.
 """
 
 import numpy as np
@@ -122,8 +123,9 @@ def off_axis_tracks(begin, end, spans, listed, listed_neutral, packed, charged_p
     listed, and the axial superlayers of the CDC (``layers``: cdc.axial_layers) crossed by the
     charged ones: for each range it ran on, a row of ``spans``, the neutral ones in slots [first,
     end) of its first two columns (helix.straight_entry_lanes: the same bits), the charged ones in
-    those of its last two (packed rows 0-6: production point, momentum, charge). The superlayers are the tracking's and the CDC trigger's, which read them instead of
-    following the same circles again (-1 is left for the other particles). One by one, a track's
+    those of its last two (packed rows 0-6: production point, momentum, charge). The superlayers are
+    the tracking's and the CDC trigger's, which read them instead of following the same circles
+    again (-1 is left for the other particles). One by one, a track's
     entry took ~130 ns (five atan2, a sine and cosine) and its superlayers ~155 ns (two atan2, and
     an arcsine and a square root per superlayer); here in loops LLVM vectorises:
     helix.entry_off_axis_lanes (the same bits), cdc.off_axis_circle_lanes and
