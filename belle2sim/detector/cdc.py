@@ -10,8 +10,8 @@ import numpy as np
 
 from belle2sim import fastmath
 from belle2sim._jit import inline, lanes
-from belle2sim.detector.helix import (AXIS_TOLERANCE_CM2, circle_reaches, crossing_on_circle, curvature_radius_cm,
-                                      first_crossing, helix_circle)
+from belle2sim.detector.helix import (AXIS_TOLERANCE_CM2, circle_centre_lanes, circle_reaches, crossing_on_circle,
+                                      curvature_radius_cm, first_crossing, helix_circle)
 
 BOUND_MARGIN_CM = 1e-6  # far above the rounding of z (1e-13 cm), far below any geometry
 # r / 2R above which the arc bounds are left out: the upper one, r / sqrt(1 - x^2), grows without
@@ -246,12 +246,7 @@ def off_axis_circle_lanes(vx, vy, px, py, pz, q, field_T, inside_r2):
     ``settles`` False (the caller counts with count_axial_superlayers): no circle, produced
     outside ``inside_r2`` (the inner superlayer's radius less INSIDE_MARGIN_CM, squared), or an
     input the vector atan2 leaves to atan2."""
-    pt = np.sqrt(px * px + py * py)  # (helix._circle_centre's operations, typed in)
-    R = curvature_radius_cm(pt, field_T)
-    s = 1.0 if q > 0 else -1.0
-    cx = vx + s * R * py / pt
-    cy = vy - s * R * px / pt
-    d = np.sqrt(cx * cx + cy * cy)
+    pt, R, s, cx, cy, d = circle_centre_lanes(vx, vy, px, py, q, field_T)
     psi0 = fastmath.atan2_lanes(vy - cy, vx - cx)
     delta = psi0 - fastmath.atan2_lanes(-cy, -cx)
     delta = delta - 2.0 * np.pi if delta > np.pi else (delta + 2.0 * np.pi if delta < -np.pi else delta)

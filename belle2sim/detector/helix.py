@@ -62,8 +62,7 @@ def _first_crossing_off_axis(vx, vy, vz, px, py, pz, q, b_field, r):
     return crossing_on_circle(vz, pz, r, pt, R, s, cx, cy, d, cx / d, cy / d, fastmath.atan2(vy - cy, vx - cx))
 
 
-@inline
-def _circle_centre(vx, vy, px, py, q, b_field):
+def _circle_centre_of(vx, vy, px, py, q, b_field):
     """(pt, R, s, cx, cy, d): radius R (cm), turning sense s (+1 clockwise seen from +z), centre
     (cx, cy) and its distance d from the axis of a charged track's circle."""
     pt = np.sqrt(px * px + py * py)
@@ -72,6 +71,11 @@ def _circle_centre(vx, vy, px, py, q, b_field):
     cx = vx + s * R * py / pt
     cy = vy - s * R * px / pt
     return pt, R, s, cx, cy, np.sqrt(cx * cx + cy * cy)
+
+
+_circle_centre = inline(_circle_centre_of)
+# the same operations typed into a vectorised loop's body (a call keeps the loop scalar)
+circle_centre_lanes = lanes(_circle_centre_of)
 
 
 @inline
@@ -319,12 +323,7 @@ def entry_off_axis_lanes(vx, vy, vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_
     ``special`` says so (an input atan2_lanes or fastmath.mod leaves to the scalar functions): there
     the caller takes calorimeter_entry. Returns (reached, theta, phi, special); phi 0 where not
     reached, as calorimeter_entry's."""
-    pt = np.sqrt(px * px + py * py)  # (helix_circle's operations, typed in: a call keeps the loop scalar)
-    R = curvature_radius_cm(pt, b_field)
-    s = 1.0 if q > 0 else -1.0
-    cx = vx + s * R * py / pt
-    cy = vy - s * R * px / pt
-    d = np.sqrt(cx * cx + cy * cy)
+    pt, R, s, cx, cy, d = circle_centre_lanes(vx, vy, px, py, q, b_field)  # (helix_circle's)
     ux, uy = cx / d, cy / d
     psi0 = fastmath.atan2_lanes(vy - cy, vx - cx)
     special = fastmath.atan2_special(vy - cy, vx - cx)
