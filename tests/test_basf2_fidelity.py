@@ -26,6 +26,29 @@ def test_typ_momentum_estimate_is_quantised_as_grl(menu, p, theta_deg, expected)
     assert est == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.parametrize("min_p", [0.8, 0.3, 2.05, 12.65, 13.0])
+def test_tracks_the_typ_shortcut_accepts_have_the_estimate_above_the_cut(menu, min_p):
+    """cdc_trigger_bits skips the quantised estimate for tracks with pT and theta at least
+    typ_certain_above's: each such track, near that corner most, has an estimate >= the cut."""
+    from belle2sim.trigger.cdc_bits import typ_certain_above, typ_estimate_at
+
+    cdc = menu.inputs["cdc"]
+    omega_bin, theta_bin = cdc["typ_omega_bin_per_m"], cdc["typ_theta_bin_rad"]
+    pt_min, theta_min = typ_certain_above.py_func(min_p, theta_bin)
+    if min_p > 12.0:
+        assert pt_min == theta_min == np.inf  # (the saturated estimate, 12.7, may be below the cut)
+        return
+    rng = np.random.default_rng(5)
+    pts = np.concatenate([pt_min * (1 + rng.uniform(0, 1e-3, 3000)), pt_min + rng.exponential(2.0, 3000)])
+    thetas = np.concatenate([theta_min + rng.uniform(0, 1e-3, 3000), rng.uniform(theta_min, np.pi - 1e-3, 3000)])
+    rng.shuffle(thetas)
+    est = np.array([typ_estimate_at.py_func(pt, th, omega_bin, theta_bin, 1.5) for pt, th in zip(pts, thetas)])
+    assert est.min() >= min_p - 1e-9
+    # the shortcut is not loose: tracks just below its pT get estimates below the cut too
+    low = [typ_estimate_at.py_func(min_p - 0.05, np.pi / 2, omega_bin, theta_bin, 1.5)]
+    assert min(low) < min_p - 1e-9 or min_p + 0.1 >= 12.7
+
+
 def test_typ_bit_uses_the_quantised_estimate(card, menu):
     bits, _ = run(card, menu, [[part(13, 0.72, 80, 10)], [part(13, 0.762, 80, 10)]])
     assert list(bits["typ"]) == [0, 1]
@@ -82,6 +105,41 @@ def test_p5_takes_the_track_phi_at_the_ecl_face(card, menu):
     bits, _ = run(card, menu, [[part(13, 0.5, 90, 0), part(22, 1.0, 90, 175)],
                                [part(13, 5.0, 90, 0), part(22, 1.0, 90, 175)]])
     assert list(bits["p5"]) == [0, 1]
+
+
+def test_ecl_face_azimuth_is_the_arcsine_formula_to_the_bit():
+    """grl_bits.phi_at_ecl_face (selections, typed into the GRL kernel) against the formula with
+    the scalar arcsine and branches: the same bits, NaN for tracks that curl before the face."""
+    import numba
+
+    from belle2sim import fastmath
+    from belle2sim.trigger.grl_bits import B_TO_CURVATURE, phi_at_ecl_face
+
+    @numba.njit
+    def lanes_form(phi0, pt, q, field_T, r):
+        return phi_at_ecl_face(phi0, pt, q, field_T, r)
+
+    @numba.njit
+    def branch_form(phi0, pt, q, field_T, r):
+        two_r = 2.0 * 100.0 * pt / (B_TO_CURVATURE * field_T)
+        if two_r < r:
+            return np.nan
+        phi = phi0 - q * fastmath.asin(r / two_r)
+        if phi > np.pi:
+            phi -= 2.0 * np.pi
+        elif phi < -np.pi:
+            phi += 2.0 * np.pi
+        return phi
+
+    rng = np.random.default_rng(3)
+    n = 20000
+    phi0 = rng.uniform(-np.pi, np.pi, n)
+    pt = np.concatenate([rng.uniform(0.05, 0.5, n // 2), rng.exponential(2.0, n // 2)])  # (a third curl)
+    q = rng.choice([-1.0, 1.0], n)
+    got = np.array([lanes_form(a, b, c, 1.5, 125.0) for a, b, c in zip(phi0, pt, q)])
+    want = np.array([branch_form(a, b, c, 1.5, 125.0) for a, b, c in zip(phi0, pt, q)])
+    assert np.isnan(want).sum() > n // 10
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
 
 
 def test_cdcklm2_counts_two_or_more_matches(card, menu):
