@@ -57,3 +57,25 @@ def particle(pdg, p, theta_deg, phi_deg=10.0, vz=0.0):
     m = pdgdata.mass_GeV(abs(pdg)) if pdg != 22 else 0.0
     t, f = np.radians(theta_deg), np.radians(phi_deg)
     return (pdg, p * np.sin(t) * np.cos(f), p * np.sin(t) * np.sin(f), p * np.cos(t), np.hypot(p, m), 0.0, 0.0, vz)
+
+
+def stored_count_from_axis(vz, px, py, pz, field_T, layers):
+    """What entries.py stores for a track from the beam axis: the axial superlayers crossed from the
+    inside out (count_from_axis), where cdc.crossing_settled settles every superlayer up to the first
+    one not crossed; -1 where it leaves one to the arcsine (the CDC trigger counts those)."""
+    from belle2sim.detector.cdc import crossing_settled
+    from belle2sim.detector.helix import curvature_radius_cm
+
+    pt = np.sqrt(px * px + py * py)
+    two_r = 2.0 * curvature_radius_cm.py_func(pt, field_T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_two_r, slope = np.float64(1.0) / two_r, np.float64(pz) / pt
+    n = 0
+    for r, z_lo, z_hi in layers:
+        settled = crossing_settled.py_func(vz, r, z_lo, z_hi, two_r, inv_two_r, slope)
+        if settled < 0:
+            return -1
+        if settled == 0:
+            return n
+        n += 1
+    return n

@@ -6,7 +6,7 @@ import pytest
 from belle2sim import pdgdata
 from belle2sim.detector.helix import PT_PER_TESLA_CM, first_crossing
 from belle2sim.simulate import simulate_chunk
-from conftest import make_batch
+from conftest import make_batch, stored_count_from_axis
 
 
 def bits_for(card, menu, events):
@@ -259,8 +259,10 @@ def test_tracking_counts_every_superlayer_of_displaced_particles_for_the_trigger
     """The tracking stores, for each charged particle produced off the beam axis, every axial
     superlayer it crosses; the CDC trigger reads that count instead of following the circle again.
     It must be the full count (no early stop: the trigger's thresholds are the menu's), -1 for
-    particles on the axis and neutral ones, and the trigger's bits must be those of the count made
-    here (displaced pions over the chamber's radii, prompt muons and photons beside them)."""
+    neutral particles; the tracks from the axis get theirs from the calorimeter entries (entries.py:
+    count_from_axis' count, or -1 where the arcsine settles a superlayer), and the trigger's bits must
+    be those of the count made here (displaced pions over the chamber's radii, prompt muons and
+    photons beside them)."""
     from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
     from belle2sim.detector.ecl import simulate_ecl
     from belle2sim.detector.tracking import simulate_tracks
@@ -281,7 +283,9 @@ def test_tracking_counts_every_superlayer_of_displaced_particles_for_the_trigger
     layers, field = axial_layers(card), card.doc["cdc"]["magnetic_field_T"]
     off_axis = (batch.vx ** 2 + batch.vy ** 2 >= 1e-4) & (charge != 0)
     expected = [count_axial_superlayers(batch.vx[j], batch.vy[j], batch.vz[j], batch.px[j], batch.py[j], batch.pz[j],
-                                        charge[j], field, layers, 5.0) if off_axis[j] else -1
+                                        charge[j], field, layers, 5.0) if off_axis[j] else
+                stored_count_from_axis(batch.vz[j], batch.px[j], batch.py[j], batch.pz[j], field, layers)
+                if charge[j] != 0 else -1
                 for j in range(batch.n_particles)]
     assert np.array_equal(tracks.axial_superlayers, expected)
     counts = tracks.axial_superlayers[off_axis]

@@ -104,6 +104,21 @@ def crossing_settled(vz, r, z_lo, z_hi, two_r, inv_two_r, slope):
     return -1
 
 
+@lanes
+def crossing_settled_lanes(vz, r, z_lo, z_hi, two_r, inv_two_r, slope):
+    """:func:`crossing_settled` with every step a selection, for loops LLVM vectorises: the same
+    operations, so the same answers."""
+    x = r * inv_two_r
+    y = x * x
+    z_a = vz + r * slope
+    z_c = vz + r * (1.0 + y) * slope
+    lo = min(z_a, z_c) - SETTLE_SLACK_CM
+    hi = max(z_a, z_c) + SETTLE_SLACK_CM
+    inside = (lo - BOUND_MARGIN_CM >= z_lo) & (hi + BOUND_MARGIN_CM <= z_hi)
+    outside = (hi + BOUND_MARGIN_CM < z_lo) | (lo - BOUND_MARGIN_CM > z_hi)
+    return 0 if r > two_r else (-1 if y > SETTLE_MAX_X2 else (1 if inside else (0 if outside else -1)))
+
+
 def axial_layers(card):
     """(5, 3) rows (radius, z_low, z_high) of the axial superlayers: the end-plate table read
     once, so the trigger does not interpolate it per track."""

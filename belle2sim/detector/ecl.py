@@ -262,9 +262,10 @@ class EclDeposits:
         # once by simulate_ecl for the ECL, tracking and CDC-trigger kernels
         # (belle2sim/detector/directions.py); None in deposits made by hand
         self.momentum_theta_rad = self.momentum_phi_rad = None
-        # axial superlayers of the CDC crossed by each charged particle produced off the beam axis
-        # (-1: the others), counted by entries.off_axis_tracks, which follows their circles: the tracks'
-        # (tracking.Tracks.axial_superlayers); None in deposits made by hand (the tracking counts)
+        # axial superlayers of the CDC crossed by each charged particle, counted by entries.py on the way
+        # to the calorimeter (-1: neutral, or a track from the axis whose count the selections left to
+        # the arcsine: the CDC trigger counts it): the tracks' (tracking.Tracks.axial_superlayers);
+        # None in deposits made by hand (the tracking counts those off the axis, the trigger the others)
         self.axial_superlayers = None
 
     def momentum_angles(self, batch):

@@ -1,6 +1,6 @@
 """Where each final-state particle enters the calorimeter, and the CDC's axial superlayers crossed
-by each charged particle produced off the beam axis: one pass over the particles that follows
-their helices (helix.py), before the ECL response and the tracking.
+by each charged particle: one pass over the particles that follows their helices (helix.py),
+before the ECL response and the tracking.
 
 Tracks from the beam axis (most), tracks produced off it (decays in flight: a quarter of the
 tracks of q qbar events) and neutral particles produced away from the origin (which fly straight:
@@ -14,10 +14,11 @@ import numpy as np
 
 from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch
-from belle2sim.detector.cdc import (INSIDE_MARGIN_CM, count_axial_superlayers, crossing_settled_off_axis_lanes,
-                                    off_axis_circle_lanes)
+from belle2sim.detector.cdc import (INSIDE_MARGIN_CM, count_axial_superlayers, crossing_settled_lanes,
+                                    crossing_settled_off_axis_lanes, off_axis_circle_lanes)
 from belle2sim.detector.helix import (
-    AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, entry_from_axis_lanes,
+    AXIS_TOLERANCE_CM2, DISPLACED_CM2, NO_CROSSING, barrel_arcsine_argument, calorimeter_entry, curvature_radius_cm,
+    entry_from_axis_lanes,
     entry_off_axis_lanes, straight_entry, straight_entry_lanes,
 )
 
@@ -33,16 +34,17 @@ def points_from_origin(charge, vx, vy, vz):
 
 
 @range_kernel("status", min_per_piece=4096)
-def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params,
-                        entry_theta, entry_phi, listed, listed_neutral, packed):
+def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers,
+                        entry_theta, entry_phi, axial_superlayers, listed, listed_neutral, packed):
     """(theta, phi) where each final-state particle enters the calorimeter envelope (helix.
     calorimeter_entry; theta NaN: it never gets there), for the particles that do not point from
-    the origin (charged ones, decays in flight). A loop of its own, before the ECL kernel. The
-    particles produced off the beam axis are only listed: charged ones in the range's last slots,
-    neutral ones (farther than 5 mm from the origin) in its first (``listed_neutral``, packed rows
-    7-12); returns (the range's first slot, how many neutral ones, its end, how many charged ones),
-    for :func:`off_axis_tracks` (a kernel of its own, compiled only when a chunk has such
-    particles: its vector loops are ~2 s of a first run's compilation). ``listed``,
+    the origin (charged ones, decays in flight), and the axial superlayers crossed by each track from
+    the beam axis (:func:`_superlayers_from_axis`). A loop of its own, before the ECL kernel. The
+    particles produced off the beam axis are only listed, in the range's last slots: charged ones
+    in ``listed`` (packed rows 0-6), neutral ones (farther than 5 mm from the origin) in
+    ``listed_neutral`` (rows 7-12); returns (the range's first slot, how many neutral ones, its end,
+    how many charged ones), for :func:`off_axis_tracks` (a kernel of its own, compiled only when a
+    chunk has such particles: its vector loops are ~2 s of a first run's compilation). ``listed``,
     ``listed_neutral``, ``packed`` (13, n): scratch."""
     b_field, r_barrel = charged_params[C_B], charged_params[C_RB]
     z_fwd, z_bwd = charged_params[C_ZF], charged_params[C_ZB]
@@ -68,16 +70,55 @@ def calorimeter_entries(begin, end, status, charge, px, py, pz, vx, vy, vz, mom_
             packed[0, t], packed[1, t], packed[2, t] = vx[j], vy[j], vz[j]
             packed[3, t], packed[4, t], packed[5, t], packed[6, t] = px[j], py[j], pz[j], charge[j]
             continue
-        # a neutral particle produced away from the origin (rows 7-12 of the first slots: those of the
-        # tracks from the beam spot use rows 0-6)
-        t = lo + n_neutral
+        # a neutral particle produced away from the origin (rows 7-12 of the last slots, down: the tracks
+        # off the axis use rows 0-6 there, rows 7-12 only after these, and the tracks from the beam
+        # spot rows 0-10 of the first slots)
+        n_neutral += np.uint64(1)
+        t = hi - n_neutral
         listed_neutral[t] = j
         packed[7, t], packed[8, t], packed[9, t] = vx[j], vy[j], vz[j]
         packed[10, t], packed[11, t], packed[12, t] = px[j], py[j], pz[j]
-        n_neutral += np.uint64(1)
+    _superlayers_from_axis(lo, lo + n, listed, packed, charged_params, layers, charge, px, py, pz, vz,
+                           axial_superlayers)
     _from_axis(lo, lo + n, listed, packed, charged_params, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
                entry_theta, entry_phi)
     return lo, n_neutral, hi, n_off
+
+
+STOPPED = 100.0  # a count of superlayers plus this: the track has left the chamber
+BLOCK = np.uint64(256)  # tracks taken through all superlayers at a time (5 rows of 2 kB)
+
+
+@inline
+def _superlayers_from_axis(lo, stop, listed, packed, charged_params, layers, charge, px, py, pz, vz, axial_superlayers):
+    """The axial superlayers crossed (cdc.count_from_axis: those from the inside out, until the
+    track leaves the chamber) by the tracks from the beam axis listed in slots [lo, stop), for the
+    CDC trigger, which reads them: superlayer by superlayer over all the tracks, in loops LLVM
+    vectorises (cdc.crossing_settled_lanes). A track whose crossing only the arcsine settles is left
+    at -1: the CDC trigger counts it if it needs it (most are tracks of low pT, near the radius where
+    they turn back, which the trigger does not take; here one by one they cost q qbar events ~80 ns).
+    Packed rows 7-9: each track's 2R, 1 / 2R and pz / pT, made as count_from_axis makes them; row
+    10: the count so far (+ STOPPED: left; -1: unsettled)."""
+    b_field = charged_params[C_B]
+    for t in range(lo, stop):
+        pt = np.sqrt(packed[0, t] * packed[0, t] + packed[1, t] * packed[1, t])
+        two_r = 2.0 * curvature_radius_cm(pt, b_field)
+        packed[7, t], packed[8, t], packed[9, t], packed[10, t] = two_r, 1.0 / two_r, packed[2, t] / pt, 0.0
+    # (in blocks of tracks whose rows stay in the first-level cache through the superlayers: a pass per
+    # superlayer over all the tracks of a chunk read them from memory each time, 80 ns per four-muon
+    # event)
+    for block in range(lo, stop, BLOCK):
+        block_end = min(block + BLOCK, stop)
+        for k in range(layers.shape[0]):
+            r, z_lo, z_hi = layers[k, 0], layers[k, 1], layers[k, 2]
+            for t in range(block, block_end):
+                settled = crossing_settled_lanes(packed[3, t], r, z_lo, z_hi, packed[7, t], packed[8, t], packed[9, t])
+                so_far = packed[10, t]
+                packed[10, t] = so_far if (so_far < 0.0) | (so_far >= STOPPED) else (
+                    so_far + 1.0 if settled == 1 else (so_far + STOPPED if settled == 0 else -1.0))
+    for t in range(lo, stop):
+        so_far = packed[10, t]
+        axial_superlayers[listed[t]] = np.int64(so_far - STOPPED if so_far >= STOPPED else so_far)
 
 
 @inline
@@ -122,10 +163,10 @@ def off_axis_tracks(begin, end, spans, listed, listed_neutral, packed, charged_p
     """The calorimeter entries of the particles produced off the axis that calorimeter_entries
     listed, and the axial superlayers of the CDC (``layers``: cdc.axial_layers) crossed by the
     charged ones: for each range it ran on, a row of ``spans``, the neutral ones in slots [first,
-    end) of its first two columns (helix.straight_entry_lanes: the same bits), the charged ones in
-    those of its last two (packed rows 0-6: production point, momentum, charge). The superlayers are
-    the tracking's and the CDC trigger's, which read them instead of following the same circles
-    again (-1 is left for the other particles). One by one, a track's
+    end) of its first two columns (packed rows 7-12, taken before the charged ones use those rows;
+    helix.straight_entry_lanes: the same bits), the charged ones in those of its last two (packed
+    rows 0-6: production point, momentum, charge). The superlayers are the tracking's and the CDC
+    trigger's, which read them instead of following the same circles again. One by one, a track's
     entry took ~130 ns (five atan2, a sine and cosine) and its superlayers ~155 ns (two atan2, and
     an arcsine and a square root per superlayer); here in loops LLVM vectorises:
     helix.entry_off_axis_lanes (the same bits), cdc.off_axis_circle_lanes and
@@ -192,12 +233,13 @@ def _off_axis_span(first, hi, listed, packed, charged_params, layers, charge, px
 def entry_points(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers, entry_theta,
                  entry_phi, axial_superlayers, listed, packed):
     """:func:`calorimeter_entries`, then :func:`off_axis_tracks` where it listed particles produced
-    off the axis: ``entry_theta``, ``entry_phi`` and ``axial_superlayers`` (-1 for the particles on the
-    axis or neutral: the caller's) filled; ``listed``, ``packed`` (13, n): scratch."""
+    off the axis: ``entry_theta``, ``entry_phi`` and ``axial_superlayers`` filled (-1 left for neutral
+    particles and for tracks from the axis the selections did not settle); ``listed``, ``packed``
+    (13, n): scratch."""
     listed_neutral = scratch("entries[neutral]", len(status), np.uint64)
-    ends = calorimeter_entries(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, entry_theta,
-                               entry_phi, listed, listed_neutral, packed)
-    spans = np.array([(first, first + n_neutral, end - n, end) for first, n_neutral, end, n in ends if n_neutral + n > 0],
+    ends = calorimeter_entries(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers,
+                               entry_theta, entry_phi, axial_superlayers, listed, listed_neutral, packed)
+    spans = np.array([(end - n_neutral, end, end - n, end) for _, n_neutral, end, n in ends if n_neutral + n > 0],
                      dtype=np.int64).reshape(-1, 4)
     if len(spans):
         off_axis_tracks(spans, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz,

@@ -154,9 +154,9 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                         n_dv_pos += 1
             if pt < params[P_PT] or abs(d0) > params[P_T2_MAX_D0]:
                 continue
-            # (off the axis: the tracking's count of every superlayer crossed, the same circle; from the
-            # axis, the common case, straight to its helper: one call level less)
-            n_ax = np.int64(axial_superlayers[j]) if displaced else \
+            # (counted by the calorimeter entries (entries.py), off the axis and from it; counted here for
+            # tracks from the axis in deposits made by hand, -1)
+            n_ax = np.int64(axial_superlayers[j]) if displaced or axial_superlayers[j] >= 0 else \
                 count_from_axis_in_caller(vz[j], px[j], py[j], pz[j], charge[j], field_T, layers, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
                 continue
