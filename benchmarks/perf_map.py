@@ -13,6 +13,9 @@ them.
     perf record -F 2000 -o perf.data python benchmarks/perf_map.py four-muon --repeat 10 --fresh-cache
     perf report -i perf.data --no-children --sort symbol
 
+With ``--objects DIR`` the compiled code is kept, and benchmarks/perf_annotate.py shows where in
+one function the samples fall, instruction by instruction.
+
 Samples: single-photon (dark-photon-invisible, 1e6 events), four-muon (zprime-mumu at 2 GeV, ISR
 off, 2e5 events), q-qbar (Pythia 8 e+e- -> q qbar, 4e4 events; needs pythia8mc). One thread, so
 each function's share is its share of the core time (compilation, with --fresh-cache, is in the
@@ -20,6 +23,7 @@ profile too, in numba's and LLVM's own functions).
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -64,14 +68,17 @@ def kernels():
                 yield address, label
 
 
-def functions():
+def functions(objects_dir=None):
     """(address, size, name) of every function in the compiled libraries that still hold their
     object code (compiled in this process), from the object's symbol table; [] where none do or
-    binutils' nm is missing."""
+    binutils' nm is missing. With ``objects_dir`` the object files are kept there, and
+    ``functions.json`` beside them says where each function's code lies in them (for
+    perf_annotate.py)."""
     if shutil.which("nm") is None:
         return []
-    out, seen = [], set()
-    with tempfile.TemporaryDirectory() as scratch:
+    out, seen, index = [], set(), {}
+    with tempfile.TemporaryDirectory() as temporary:
+        scratch = objects_dir or temporary
         for label, dispatcher in _dispatchers():
             for cres in dispatcher.overloads.values():
                 library = cres.library
@@ -96,6 +103,11 @@ def functions():
                         if parts[3].startswith(("_ZN7cpython", "cfunc.")):
                             label += " (wrapper)"
                         out.append((address, int(parts[1], 16), label))
+                        index[f"{address:x}"] = dict(label=label, size=int(parts[1], 16), object=path,
+                                                     offset=int(parts[0], 16))
+    if objects_dir:
+        with open(os.path.join(objects_dir, "functions.json"), "w") as f:
+            json.dump(index, f)
     return out
 
 
@@ -112,10 +124,11 @@ def _demangled(symbol):
     return ".".join(names[-2:]) if names else symbol
 
 
-def write_perf_map(path=None):
-    """Write perf's map of this process; returns its path and the number of functions in it."""
+def write_perf_map(path=None, objects_dir=None):
+    """Write perf's map of this process; returns its path and the number of functions in it
+    (``objects_dir``: see :func:`functions`)."""
     path = path or f"/tmp/perf-{os.getpid()}.map"
-    rows = functions()
+    rows = functions(objects_dir)
     if not rows:  # (loaded from the cache: the kernels' entries, each up to the next)
         starts = sorted(dict(kernels()).items())
         rows = [(address, min((starts[k + 1][0] - address) if k + 1 < len(starts) else 1 << 16, 1 << 20), label)
@@ -132,7 +145,13 @@ def main():
     ap.add_argument("--repeat", type=int, default=10, help="passes over the sample")
     ap.add_argument("--fresh-cache", action="store_true",
                     help="compile into an empty cache: every function named, with its exact extent")
+    ap.add_argument("--objects", metavar="DIR",
+                    help="with --fresh-cache: keep the compiled code in DIR, for perf_annotate.py")
     a = ap.parse_args()
+    if a.objects and not a.fresh_cache:
+        ap.error("--objects needs --fresh-cache (code loaded from the cache has no object file)")
+    if a.objects:
+        os.makedirs(a.objects, exist_ok=True)
     numba.set_num_threads(1)
     card, menu = load_card(), load_menu()
     if a.sample == "single-photon":
@@ -153,7 +172,7 @@ def main():
     for _ in range(a.repeat):
         for chunk in chunks:
             simulate_chunk(chunk, card, menu, 1)
-    path, n = write_perf_map()
+    path, n = write_perf_map(objects_dir=a.objects)
     print(f"{path}: {n} functions")
     if a.fresh_cache:
         shutil.rmtree(os.environ["NUMBA_CACHE_DIR"], ignore_errors=True)
