@@ -217,8 +217,8 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
                         dep_E[hi] += dep_E[lo]
                         dep_E[lo] = 0.0
                         dep_region[lo] = 0
-            for j in range(start, stop):
-                is_cluster[j] = dep_region[j] != 0 and dep_E[j] >= cluster_min_energy
+            for j in range(start, stop):  # (&, not `and`: no branch per particle)
+                is_cluster[j] = (dep_region[j] != 0) & (dep_E[j] >= cluster_min_energy)
         elif n_dep == 1:  # one deposit: only its flag (the others stay False; single photons
             # 45 -> 43 ns per event, q qbar 1.28 -> 1.26 us: no second pass over every particle)
             is_cluster[last] = dep_E[last] >= cluster_min_energy
