@@ -161,7 +161,7 @@ def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local,
     Their impact parameters in vectorised loops, the straight line's or the helix's
     (helix.impact_parameters_lanes, the same bits; one by one, two atan2 a track), into rows 5-7
     (d0, z0, the widths' flag). Their five normal draws (rows 8-12), the ziggurat's rare draws
-    (2.76 % of draws: ~13 % of tracks have one) again one by one, then the smearing: loops LLVM
+    (2.76 % of draws: ~13 % of tracks have one) again one by one, only those, then the smearing: loops LLVM
     vectorises on either side of the few draws taken one by one (a track's draws, sines and cosines
     one after the other cost four muons ~80 ns per event). A function of its own, not typed into
     the kernel: there its vector loops made the event loop spill registers (four muons 193 -> 187
@@ -192,12 +192,15 @@ def _smear_listed(lo, end_axis, first_off, hi, listed, listed_key, listed_local,
     for t in range(lo, hi):
         packed[8, t], packed[9, t], packed[10, t], packed[11, t], packed[12, t], slow = _normals_lanes(
             listed_key[t], listed_local[t])
-        listed_local[t] = -1 - listed_local[t] if slow else listed_local[t]  # (< 0: to draw again)
+        # (< 0: a draw to make again, which ones in the bits above SLOW_SHIFT)
+        listed_local[t] = -1 - (listed_local[t] | (slow << SLOW_SHIFT)) if slow != 0 else listed_local[t]
     for t in range(lo, hi):
-        if listed_local[t] < 0:
-            key, local = listed_key[t], -1 - listed_local[t]
+        if listed_local[t] < 0:  # only the rare draws again (all five: ~40 ns per such track, 13 % of them)
+            key, coded = listed_key[t], -1 - listed_local[t]
+            local, slow = coded & LOCAL_MASK, coded >> SLOW_SHIFT
             for d in range(5):
-                packed[8 + d, t] = rng.normal(key, 8 * local + 1 + d)
+                if slow & (1 << d):
+                    packed[8 + d, t] = rng.normal(key, 8 * local + 1 + d)
     beam_sig_d0, beam_sig_z0 = tp[T_SIG_D0], tp[T_SIG_Z0]  # (the widths of the tracks from the axis)
     cdc_sig_d0, cdc_sig_z0 = disp[D_SIG_D0], disp[D_SIG_Z0]  # (and of those produced beyond the VXD)
     for t in range(lo, hi):
@@ -233,16 +236,21 @@ def prompt_impact(vx, vy, vz, pz, pt, phi):
     return vx * sin_phi - vy * cos_phi, vz - (vx * cos_phi + vy * sin_phi) * pz / pt
 
 
+SLOW_SHIFT = 40  # a listed track's counter below this bit, its rare draws above (tracking kernel)
+LOCAL_MASK = (1 << SLOW_SHIFT) - 1
+
+
 @lanes
 def _normals_lanes(key, local):
-    """Draws ``8 local + 1..5`` of ``key`` (rng.normal_lanes), and whether one was one of the
-    ziggurat's rare draws (then the caller draws them again with rng.normal)."""
+    """Draws ``8 local + 1..5`` of ``key`` (rng.normal_lanes), and which were the ziggurat's rare
+    draws (bit d for draw d + 1; the caller draws those again with rng.normal)."""
     n_1, s_1 = rng.normal_lanes(key, 8 * local + 1)
     n_2, s_2 = rng.normal_lanes(key, 8 * local + 2)
     n_3, s_3 = rng.normal_lanes(key, 8 * local + 3)
     n_4, s_4 = rng.normal_lanes(key, 8 * local + 4)
     n_5, s_5 = rng.normal_lanes(key, 8 * local + 5)
-    return n_1, n_2, n_3, n_4, n_5, s_1 | s_2 | s_3 | s_4 | s_5
+    return n_1, n_2, n_3, n_4, n_5, (np.int64(s_1) | (np.int64(s_2) << 1) | (np.int64(s_3) << 2)
+                                     | (np.int64(s_4) << 3) | (np.int64(s_5) << 4))
 
 
 def _scratch(n_particles):
