@@ -112,7 +112,7 @@ def typ_estimate_at(pt, theta, omega_bin, theta_bin, field_T):
 def typ_certain_above(min_momentum, theta_bin):
     """(pT, theta): a track with at least this pT [GeV] and polar angle [rad] certainly has a
     :func:`typ_estimate_at` >= ``min_momentum``, so the kernel need not make it (its divisions and
-    sine: four muons ~30 ns per event). The estimate is at least pT - 0.1: the truncated curvature is
+    sine: four muons 173 -> 156 ns per event in the CDC trigger). The estimate is at least pT - 0.1: the truncated curvature is
     at most the true one, the sine of the truncated angle at most 1, and the 0.1 GeV truncation
     takes at most 0.1; the angle keeps that sine above zero (the estimate is 0 there); a relative
     1e-6 covers the rounding. A minimum above the saturated estimate (12.7) gets no such tracks."""
@@ -154,8 +154,8 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                         n_dv_pos += 1
             if pt < params[P_PT] or abs(d0) > params[P_T2_MAX_D0]:
                 continue
-            # (counted by the calorimeter entries (entries.py), off the axis and from it; counted here for
-            # tracks from the axis in deposits made by hand, -1)
+            # (counted by the calorimeter entries (entries.py), off the axis and from it; here for the
+            # tracks from the axis they left at -1: those only the arcsine settles, or deposits made by hand)
             n_ax = np.int64(axial_superlayers[j]) if displaced or axial_superlayers[j] >= 0 else \
                 count_from_axis_in_caller(vz[j], px[j], py[j], pz[j], charge[j], field_T, layers, params[P_AXIAL])
             if n_ax < params[P_AXIAL]:
