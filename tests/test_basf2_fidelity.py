@@ -26,16 +26,16 @@ def test_typ_momentum_estimate_is_quantised_as_grl(menu, p, theta_deg, expected)
     assert est == pytest.approx(expected, abs=1e-9)
 
 
-@pytest.mark.parametrize("min_p", [0.8, 0.3, 2.05, 12.65, 13.0])
+@pytest.mark.parametrize("min_p", [0.8, 0.3, 2.05, 12.65, 12.7, 13.0])
 def test_tracks_the_typ_shortcut_accepts_have_the_estimate_above_the_cut(menu, min_p):
     """cdc_trigger_bits skips the quantised estimate for tracks with pT and theta at least
     typ_certain_above's: each such track, near that corner most, has an estimate >= the cut."""
-    from belle2sim.trigger.cdc_bits import typ_certain_above, typ_estimate_at
+    from belle2sim.trigger.cdc_bits import TYP_SATURATED_GeV, typ_certain_above, typ_estimate_at
 
     cdc = menu.inputs["cdc"]
     omega_bin, theta_bin = cdc["typ_omega_bin_per_m"], cdc["typ_theta_bin_rad"]
     pt_min, theta_min = typ_certain_above.py_func(min_p, theta_bin)
-    if min_p > 12.0:
+    if min_p > TYP_SATURATED_GeV:
         assert pt_min == theta_min == np.inf  # (the saturated estimate, 12.7, may be below the cut)
         return
     rng = np.random.default_rng(5)
@@ -46,7 +46,7 @@ def test_tracks_the_typ_shortcut_accepts_have_the_estimate_above_the_cut(menu, m
     assert est.min() >= min_p - 1e-9
     # the shortcut is not loose: tracks just below its pT get estimates below the cut too
     low = [typ_estimate_at.py_func(min_p - 0.05, np.pi / 2, omega_bin, theta_bin, 1.5)]
-    assert min(low) < min_p - 1e-9 or min_p + 0.1 >= 12.7
+    assert min(low) < min_p - 1e-9 or min_p + 0.1 >= TYP_SATURATED_GeV
 
 
 def test_typ_bit_uses_the_quantised_estimate(card, menu):

@@ -53,6 +53,7 @@ DV_COUNTER = 1 << 41  # draw counters of the displaced finder: DV_COUNTER + part
 # layout of DetectorCard.trigger_calibration()
 (K_TRK_EFF, K_TRK_PT_LO, K_TRK_PT_HI, K_ESUM_EFF, K_KLM_EFF, K_KLM_LO, K_KLM_HI) = range(7)
 B_TO_CURVATURE = PT_PER_TESLA_CM * 100.0  # pT [GeV] = 0.3 B [T] R [m]
+TYP_SATURATED_GeV = 12.7  # the GRL-old estimate of a straight track, where it saturates (TSIM's value)
 
 
 def pack_parameters(cdc, magnetic_field_T, displaced=None):
@@ -104,7 +105,7 @@ def typ_estimate_at(pt, theta, omega_bin, theta_bin, field_T):
     if s <= 0.0:
         return 0.0
     if omega_q <= 0.0:
-        return 12.7  # the estimate saturates: a straight track
+        return TYP_SATURATED_GeV  # a straight track
     return int(10.0 * B_TO_CURVATURE * field_T / omega_q / s) / 10.0
 
 
@@ -115,8 +116,8 @@ def typ_certain_above(min_momentum, theta_bin):
     sine: four muons 173 -> 156 ns per event in the CDC trigger). The estimate is at least pT - 0.1: the truncated curvature is
     at most the true one, the sine of the truncated angle at most 1, and the 0.1 GeV truncation
     takes at most 0.1; the angle keeps that sine above zero (the estimate is 0 there); a relative
-    1e-6 covers the rounding. A minimum above the saturated estimate (12.7) gets no such tracks."""
-    if min_momentum > 12.0:
+    1e-6 covers the rounding. A minimum above the saturated estimate gets no such tracks."""
+    if min_momentum > TYP_SATURATED_GeV:
         return np.inf, np.inf
     return (min_momentum + 0.1) * (1.0 + 1e-6) + 1e-6, 2.0 * theta_bin
 
