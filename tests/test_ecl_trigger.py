@@ -200,7 +200,8 @@ def test_cluster_phi_tables_are_the_kernels_numbers(card, bin_deg):
     segment index of the kernel's int16 type, every ring and segment of the card)."""
     import numba
 
-    from belle2sim.trigger.grl_bits import _bin, cluster_phi_tables
+    from belle2sim.trigger.grl_bits import cluster_phi_tables
+    from belle2sim.trigger.phi_bins import phi_bin
 
     @numba.njit
     def compiled(segments, offsets, bin_deg, phi, bins):
@@ -208,7 +209,7 @@ def test_cluster_phi_tables_are_the_kernels_numbers(card, bin_deg):
             for k in range(segments[r]):
                 value = (np.int16(k) + 0.5) * 2.0 * np.pi / segments[r] - np.pi + offsets[r]
                 phi[r, k] = value - 2.0 * np.pi if value > np.pi else value
-                bins[r, k] = _bin(phi[r, k], bin_deg)
+                bins[r, k] = phi_bin(phi[r, k], bin_deg)
 
     segments, offsets = card.tc_phi_segments(), card.tc_phi_offsets_rad()
     phi, bins = cluster_phi_tables(segments, offsets, bin_deg)
@@ -366,3 +367,60 @@ def test_tc_neighbours_are_the_cells_the_touching_test_joins(card):
     # the forward endcap's first ring: 16 cells of 22.5 deg over 32 of 11.25 deg, the same edges:
     # two cells under it, and one at each corner
     assert set(counts[:16]) == {2 + 4}
+
+
+@pytest.mark.parametrize("window", [(16, 20), (0, 2), (1, 1), (5, 40), (3.5, 17.2)])
+def test_d5_p5_from_bin_masks_equal_the_pair_loop(card, window):
+    """The GRL finds d5 and p5 through 64-bit masks of its clusters' phi bins where the bins fit
+    (10 deg: 39 bins with a margin); the pair loop is kept for finer bins. On 4000 random events
+    (0-12 clusters, some sharing a bin; 0-8 tracks, each feeding one of them, none (-1, -2) or
+    curling (-1000)), with the card's real cluster bins, both give the same bits: windows that
+    include |delta bin| = 0 (clusters in one bin, a track against its own cluster's bin), a width
+    of one, wider than the bins, fractional edges."""
+    from belle2sim.trigger.grl_bits import _d5_p5_masks, _d5_p5_pairs, cluster_phi_tables
+    from belle2sim.trigger.phi_bins import bin_windows, phi_bin_count
+
+    bin_deg = 10.0
+    n_bins = phi_bin_count(bin_deg)
+    segments, offsets = card.tc_phi_segments(), card.tc_phi_offsets_rad()
+    _, cluster_bin = cluster_phi_tables(segments, offsets, bin_deg)
+    lo, hi = float(window[0]), float(window[1])
+    windows = bin_windows(lo, hi, n_bins)
+    rng = np.random.default_rng(11)
+    n_slots = 40
+    w_ring = rng.integers(0, len(segments), n_slots).astype(np.int16)
+    w_phi = np.array([rng.integers(0, segments[r]) for r in w_ring], dtype=np.int16)
+    w_phi[1::4] = w_phi[0::4]  # (neighbouring slots often share a segment, so a bin)
+    w_ring[1::4] = w_ring[0::4]
+    head_bin = np.empty(n_slots, dtype=np.int64)
+    found = np.zeros((2, 2), dtype=np.int64)
+    for _ in range(4000):
+        n_heads, n_trk = rng.integers(0, 13), rng.integers(0, 9)
+        w_head = rng.permutation(n_slots)[:n_heads].astype(np.int64)
+        choices = np.concatenate([w_head, [-1, -2]])
+        own = rng.choice(choices, n_trk).astype(np.int64)
+        face = rng.integers(-18, 19, n_trk).astype(np.int64)
+        face[rng.random(n_trk) < 0.1] = -1000
+        masks = _d5_p5_masks(0, n_heads, n_trk, w_head, w_ring, w_phi, cluster_bin, own, face, windows, windows,
+                             n_bins)
+        pairs = _d5_p5_pairs(0, n_heads, n_trk, w_head, w_ring, w_phi, cluster_bin, own, face, head_bin, lo, hi, lo,
+                             hi)
+        assert tuple(masks) == tuple(pairs), (w_head, own, face)
+        found[0, pairs[0]] += 1
+        found[1, pairs[1]] += 1
+    assert found.min() > 50  # both answers met for both bits
+
+
+@pytest.mark.parametrize("bin_deg", [10.0, 7.5, 6.0, 3.0])
+def test_the_grl_bin_range_holds_every_azimuth(bin_deg):
+    """The masks' bin range (2 (int(180 / bin) + 1) + 1 bins, centred) holds the bin of every
+    azimuth in [-pi, pi], the float edges included; 10 deg bins fit a 64-bit mask, 3 deg not."""
+    import numba
+
+    from belle2sim.trigger.phi_bins import phi_bin, phi_bin_count
+
+    n_bins = phi_bin_count(bin_deg)
+    phi = np.concatenate([np.linspace(-np.pi, np.pi, 100001), [np.nextafter(np.pi, 0), -np.nextafter(np.pi, 0)]])
+    bins = numba.njit(lambda p, b: [phi_bin(x, b) for x in p])(phi, bin_deg)
+    assert max(abs(b) for b in bins) <= n_bins // 2 - 1
+    assert (n_bins <= 64) == (bin_deg >= 6.0)

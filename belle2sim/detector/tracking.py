@@ -102,12 +102,9 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             in_endcap = ((pid[K_FWD_LO] <= theta) & (theta <= pid[K_FWD_HI])) | (
                 (pid[K_BWD_LO] <= theta) & (theta <= pid[K_BWD_HI]))
             reaches_klm = (in_barrel | in_endcap) & (p > pid[K_MU_P])
-            if reaches_klm:
-                code = 1 if in_barrel else 2
-                if cls == MUON:
-                    klm_hit[j] = code
-                elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local + 3) < pid[K_PI_HIT]:
-                    klm_hit[j] = code
+            is_muon, is_hadron = cls == MUON, cls == CHARGED_HADRON
+            hit = reaches_klm & (is_muon | (is_hadron & (rng.uniform(kid, 4 * local + 3) < pid[K_PI_HIT])))
+            klm_hit[j] = (1 if in_barrel else 2) if hit else 0
             # finding
             if not (tp[T_THETA_LO] <= theta <= tp[T_THETA_HI]) or pt < tp[T_PT_MIN]:
                 continue
@@ -138,11 +135,8 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             listed[t], listed_key[t], listed_local[t] = j, key, local
             packed[0, t], packed[1, t], packed[2, t], packed[3, t], packed[4, t] = pt, p / E[j], pz[j], theta, phi
             # lepton identification
-            if reaches_klm:
-                if cls == MUON and rng.uniform(kid, 4 * local) < pid[K_MU_EFF]:
-                    muon_id[j] = True
-                elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local) < pid[K_PI_FAKE]:
-                    muon_id[j] = True
+            u_mu = rng.uniform(kid, 4 * local)
+            muon_id[j] = reaches_klm & ((is_muon & (u_mu < pid[K_MU_EFF])) | (is_hadron & (u_mu < pid[K_PI_FAKE])))
             if p > pid[E_P_MIN] and pid[E_EOP_LO] <= dep_E[j] / p <= pid[E_EOP_HI]:
                 if cls == ELECTRON and rng.uniform(kid, 4 * local + 1) < pid[E_EFF]:
                     electron_id[j] = True

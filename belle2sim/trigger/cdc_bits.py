@@ -41,6 +41,7 @@ from belle2sim import fastmath, rng
 from belle2sim._jit import inline, range_kernel
 from belle2sim.detector.cdc import count_from_axis_in_caller
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_d0, impact_parameters
+from belle2sim.trigger.phi_bins import phi_bin
 
 CDC_BITS = ("t2", "t3", "ty", "typ", "cdc_open90", "f2f30", "cdc_b2b5", "t2b", "t2b_open90", "t2b_open30",
             "tdv", "dvtx")
@@ -67,12 +68,6 @@ def pack_parameters(cdc, magnetic_field_T, displaced=None):
                      cdc["typ_omega_bin_per_m"], cdc["typ_theta_bin_rad"],
                      *np.cos(np.radians(cdc["restricted_theta_deg"])), magnetic_field_T, cdc["t2_max_d0_cm"],
                      *dv], dtype=np.float64)
-
-
-@inline
-def phi_bin(phi0, bin_deg):
-    """TSIM's phi bin of a track: (int)(phi0_deg / bin), truncated toward zero."""
-    return int(phi0 * 180.0 / np.pi / bin_deg)
 
 
 @inline
