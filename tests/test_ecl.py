@@ -171,3 +171,26 @@ def test_events_of_many_deposits_merge_as_pair_by_pair(card):
     assert 0.3 * len(region) < n_merged < len(region) - 40  # many merges, and chains of them
     np.testing.assert_array_equal(merged.region, region)
     np.testing.assert_allclose(merged.energy_GeV, energy, rtol=1e-6)
+
+
+def test_ecl_region_at_every_edge(card):
+    """ecl_region (selections, no branch) against the rule read plainly: the first of forward
+    endcap, barrel, backward endcap whose closed polar range holds theta, else the barrel for the
+    gaps between the endcaps, else none; on a grid over [0, pi], every edge of the card and the
+    floats next to it, and NaN (no angle: none)."""
+    from belle2sim.detector.ecl import ecl_region
+
+    ranges = card.ecl_region_theta_rad()
+    edges = np.unique(ranges)
+    theta = np.concatenate([np.linspace(0.0, np.pi, 20001), edges, np.nextafter(edges, 0.0),
+                            np.nextafter(edges, 4.0), [np.nan]])
+    got = numba.njit(lambda t, r: [ecl_region(x, r) for x in t])(theta, ranges)
+
+    def plain(x):
+        for r in range(3):
+            if ranges[r, 0] <= x <= ranges[r, 1]:
+                return r + 1
+        return 2 if ranges[0, 1] < x < ranges[2, 0] else 0
+
+    assert got == [plain(x) for x in theta]
+    assert {0, 1, 2, 3} == set(got)

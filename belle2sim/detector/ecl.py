@@ -55,12 +55,11 @@ REGION_NONE, REGION_FORWARD, REGION_BARREL, REGION_BACKWARD = 0, 1, 2, 3
 def ecl_region(theta, region_theta):
     """1 forward endcap, 2 barrel (and the barrel-endcap gaps, reconstructed with barrel
     resolution as basf2 does), 3 backward endcap, 0 outside (region_theta: (3, 2) rad)."""
-    for r in range(3):
-        if region_theta[r, 0] <= theta <= region_theta[r, 1]:
-            return r + 1
-    if region_theta[0, 1] < theta < region_theta[2, 0]:
-        return 2
-    return 0
+    in_fwd = (region_theta[0, 0] <= theta) & (theta <= region_theta[0, 1])
+    in_barrel = (region_theta[1, 0] <= theta) & (theta <= region_theta[1, 1])
+    in_bwd = (region_theta[2, 0] <= theta) & (theta <= region_theta[2, 1])
+    in_gap = (region_theta[0, 1] < theta) & (theta < region_theta[2, 0])
+    return 1 if in_fwd else (2 if in_barrel else (3 if in_bwd else (2 if in_gap else 0)))
 
 
 @inline
