@@ -72,8 +72,8 @@ def _dphi_deg(a, b):
 def cluster_phi_tables(phi_segments, phi_offsets, bin_deg):
     """(phi [rad], TSIM phi bin) of a trigger cluster in each (theta ring, phi segment k) of the
     card: the segment's centre, phi = (k + 1/2) 2 pi / n_segments - pi + offset wrapped into
-    (-pi, pi], and its bin as :func:`phi_bins.phi_bin` makes it. They depend on (ring, k) only, so the GRL
-    kernel reads them instead of dividing three times per cluster and per cluster pair. IEEE
+    (-pi, pi], and its bin as :func:`phi_bins.phi_bin` makes it. They depend on (ring, k) only, so
+    the GRL kernel reads them instead of dividing three times per cluster and per cluster pair. IEEE
     doubles in the kernel's order of operations (numba fuses no multiply-add): the kernel's
     numbers, tested against a compiled version."""
     rings, width = len(phi_segments), int(max(phi_segments))
@@ -90,8 +90,8 @@ def cluster_phi_tables(phi_segments, phi_offsets, bin_deg):
 @lanes
 def _d5_p5_masks(start, heads_stop, n_trk, w_head, w_ring, w_phi, cluster_bin, own, trk_face_bin, window_d5,
                  window_p5, n_bins):
-    """(d5, p5) of an event through the bits of its clusters' phi bins (phi_bins.py; n_bins <= 64): a cluster
-    pair is back-to-back if the window of the later one holds the bin of an earlier one (d5); a
+    """(d5, p5) of an event through the bits of its clusters' phi bins (phi_bins.py; n_bins <= 64):
+    a cluster pair is back-to-back if the window of the later one holds the bin of an earlier one (d5); a
     track and a cluster it did not feed, if the track's window holds the bin of a cluster other
     than its own (its own cluster's bit is cleared where no other cluster shares the bin). The
     same bits as :func:`_d5_p5_pairs` (tested), without its loop over every pair (their branches
@@ -136,7 +136,6 @@ def _d5_p5_pairs(start, heads_stop, n_trk, w_head, w_ring, w_phi, cluster_bin, o
             d = abs(trk_face_bin[a] - bin_c)
             p5 |= (own[a - start] != c) & (trk_face_bin[a] > -1000) & (p5_lo <= d) & (d <= p5_hi)
     return d5, p5
-
 
 
 @range_kernel("offsets")
