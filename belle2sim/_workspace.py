@@ -42,6 +42,6 @@ PARTICLE_ROWS = 13
 
 def particle_rows(n):
     """(13, n) float64 rows, one column per particle: the packed numbers of the vector loops of the
-    calorimeter entries and, after them, of the tracking (one buffer lent in turn: the kernels of
-    a chunk run one after the other in its thread)."""
+    calorimeter entries (entries.py: the tracks from the axis, and those off it for
+    off_axis_tracks). The tracking lists its tracks in blocks of its own instead."""
     return scratch("particle_rows", PARTICLE_ROWS * n, np.float64).reshape(PARTICLE_ROWS, n)

@@ -27,7 +27,6 @@ import numpy as np
 
 from belle2sim import fastmath, rng
 from belle2sim._jit import inline, lanes, range_kernel
-from belle2sim._workspace import particle_rows, scratch_arrays
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters, impact_parameters_lanes
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
@@ -58,7 +57,7 @@ def piecewise_linear(x, table, at):
 @range_kernel("numbers")
 def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                    mom_theta, mom_phi, dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id,
-                   electron_id, klm_hit, axial_superlayers, listed, listed_key, listed_local, packed):
+                   electron_id, klm_hit, axial_superlayers):
     # "no track" for every particle of the range first: a loop without branches, in vector stores
     # (unsigned indices: numba wraps negative signed indices around, a test per store that keeps
     # LLVM from vectorising; measured 14 -> 1.5 ns per single-photon event)
@@ -70,6 +69,15 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
     # the found tracks from the beam axis (most) are listed (slot, key, counter), and smeared after
     # the event loop in one that LLVM vectorises (one by one, a track's five normal draws and three
     # sines and cosines ran one after the other: ~45 ns a track)
+    # (listed a block of about BLOCK tracks at a time, and smeared then: the block's rows stay in the
+    # cache, where rows as long as the chunk went to memory and back: four muons -5 ns per event,
+    # q qbar -10 to -18)
+    most = 0
+    for i in range(np.uint64(begin), np.uint64(end)):  # (unsigned: a loop LLVM vectorises)
+        most = max(most, offsets[i + 1] - offsets[i])
+    cap = np.uint64(BLOCK + most)
+    listed, listed_key, listed_local = np.empty(cap, np.uint64), np.empty(cap, np.uint64), np.empty(cap, np.int64)
+    packed = np.empty((BLOCK_ROWS, cap))
     n_listed = n_off = 0
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
@@ -118,18 +126,18 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             if rng.uniform(key, 8 * local) >= tp[T_EFF] * ramp:
                 continue
             found[j] = True
-            # listed, for the smearing after this loop (packed: vectorised loops would gather each number
-            # from the track's slot); from the range's first slot up, those from the axis with their
-            # production point, from its last slot down those off it with what their helix's impact
-            # parameters take (the range's own slots: other threads list theirs)
+            # listed, for the smearing at the block's end (packed: vectorised loops would gather each
+            # number from the track's slot); from the block's first slot up, those from the axis with
+            # their production point, from its last slot down those off it with what their helix's
+            # impact parameters take
             if displaced:
                 n_off += 1
-                t = hi - np.uint64(n_off)
+                t = cap - np.uint64(n_off)
                 packed[5, t], packed[6, t], packed[7, t] = vx[j], vy[j], vz[j]
                 packed[8, t], packed[9, t], packed[10, t] = px[j], py[j], charge[j]
                 packed[11, t] = 1.0 if r_prod > disp[D_VXD_R] else 0.0  # (1: produced beyond the VXD, CDC-only widths)
             else:
-                t = lo + np.uint64(n_listed)
+                t = np.uint64(n_listed)
                 n_listed += 1
                 packed[5, t], packed[6, t], packed[7, t] = vx[j], vy[j], vz[j]
             listed[t], listed_key[t], listed_local[t] = j, key, local
@@ -142,8 +150,10 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
                     electron_id[j] = True
                 elif cls == CHARGED_HADRON and rng.uniform(kid, 4 * local + 1) < pid[E_PI_FAKE]:
                     electron_id[j] = True
-    _smear_listed(lo, lo + np.uint64(n_listed), hi - np.uint64(n_off), hi, listed, listed_key, listed_local, packed, tp,
-                  disp, charge, px, py, pz, vx, vy, vz, rpx, rpy, rpz, d0, z0)
+        if n_listed + n_off >= BLOCK or i == end - 1:
+            _smear_listed(np.uint64(0), np.uint64(n_listed), cap - np.uint64(n_off), cap, listed, listed_key, listed_local,
+                          packed, tp, disp, charge, px, py, pz, vx, vy, vz, rpx, rpy, rpz, d0, z0)
+            n_listed = n_off = 0
 
 
 @inline
@@ -230,6 +240,8 @@ def prompt_impact(vx, vy, vz, pz, pt, phi):
     return vx * sin_phi - vy * cos_phi, vz - (vx * cos_phi + vy * sin_phi) * pz / pt
 
 
+BLOCK = 256  # tracks listed before they are smeared (their rows, ~30 kB, stay in the cache)
+BLOCK_ROWS = 13
 SLOW_SHIFT = 40  # a listed track's counter below this bit, its rare draws above (tracking kernel)
 LOCAL_MASK = (1 << SLOW_SHIFT) - 1
 
@@ -245,13 +257,6 @@ def _normals_lanes(key, local):
     n_5, s_5 = rng.normal_lanes(key, 8 * local + 5)
     return n_1, n_2, n_3, n_4, n_5, (np.int64(s_1) | (np.int64(s_2) << 1) | (np.int64(s_3) << 2)
                                      | (np.int64(s_4) << 3) | (np.int64(s_5) << 4))
-
-
-def _scratch(n_particles):
-    """The tracking kernel's scratch: slot, key and counter of each listed track, and its
-    numbers packed in rows (13, n): pT, beta, pz, theta, phi, production point, five normal draws
-    (rows lent to the calorimeter entries before)."""
-    return scratch_arrays("tracks", n_particles, (np.uint64, np.uint64, np.int64)) + (particle_rows(n_particles),)
 
 
 class Tracks:
@@ -290,6 +295,5 @@ def simulate_tracks(batch, response, charge, deposits, card, seed):
                    batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi,
                    deposits.energy_GeV, tracking, pid, layers, displaced,
                    out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,
-                   out.electron_id, out.klm_hit, out.axial_superlayers,
-                   *_scratch(batch.n_particles))
+                   out.electron_id, out.klm_hit, out.axial_superlayers)
     return out
