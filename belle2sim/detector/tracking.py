@@ -66,12 +66,10 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
         found[j] = muon_id[j] = electron_id[j] = False
         klm_hit[j] = 0
         rpx[j] = rpy[j] = rpz[j] = d0[j] = z0[j] = np.nan
-    # the found tracks from the beam axis (most) are listed (slot, key, counter), and smeared after
-    # the event loop in one that LLVM vectorises (one by one, a track's five normal draws and three
-    # sines and cosines ran one after the other: ~45 ns a track)
-    # (listed a block of about BLOCK tracks at a time, and smeared then: the block's rows stay in the
-    # cache, where rows as long as the chunk went to memory and back: four muons -5 ns per event,
-    # q qbar -10 to -18)
+    # the found tracks are listed (slot, key, counter) and smeared in loops LLVM vectorises (one by
+    # one, a track's five normal draws and three sines and cosines ran one after the other: ~45 ns a
+    # track), a block of about BLOCK tracks at a time: the block's rows stay in the cache, where rows
+    # as long as the chunk went to memory and back (four muons -5 ns per event, q qbar -10 to -54)
     most = 0
     for i in range(np.uint64(begin), np.uint64(end)):  # (unsigned: a loop LLVM vectorises)
         most = max(most, offsets[i + 1] - offsets[i])
