@@ -93,12 +93,10 @@ MANY_DEPOSITS = 6  # events with more list each deposit's neighbours in theta be
 @range_kernel("numbers")
 def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged_params,
-                 mom_theta, mom_phi, entry_theta, entry_phi, dep_E, dep_theta, dep_phi, dep_region, is_cluster,
-                 ux, uy, uz):
+                 mom_theta, mom_phi, entry_theta, entry_phi, dep_E, dep_theta, dep_phi, dep_region, is_cluster):
     """Fill per-particle deposit arrays (energy GeV, theta, phi rad, region) and cluster flags;
     mom_theta, mom_phi: each particle's momentum angles (directions.momentum_angles); entry_theta,
-    entry_phi: where it enters the calorimeter (:func:`calorimeter_entries`); ux, uy, uz: scratch,
-    one slot per particle."""
+    entry_phi: where it enters the calorimeter (:func:`calorimeter_entries`)."""
     cos_merge = np.cos(merge_angle)
     far = _far_in_phi(merge_angle + THETA_MARGIN_RAD)
     theta_window = merge_angle + THETA_MARGIN_RAD
@@ -175,11 +173,9 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
         if n_dep > 1:
             # merge close deposits into the more energetic one (merging moves energy, never a
             # direction). Pairs farther apart in theta than the merge angle (plus a margin far above
-            # the rounding of the float32 angles) cannot merge; the others compare unit vectors,
-            # made once per deposit when first needed (NaN: not yet), so the usual event of
-            # well-separated deposits needs no trigonometry
-            for j in range(start, stop):
-                ux[j] = np.nan
+            # the rounding of the float32 angles) cannot merge; nor can most of the others, apart in
+            # phi (:func:`_apart_in_phi`); the few left (a quarter of a pair per q qbar event) compare
+            # unit vectors, so the usual event of well-separated deposits needs no trigonometry
             # Events of many deposits list those close to j in theta first, without a branch (whether
             # a pair is close is a coin toss that a branch guesses wrong: q qbar 990 -> 880 ns per
             # event in this kernel), then take those pairs in the same order; the others take each
@@ -206,11 +202,12 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
                         continue
                     if _apart_in_phi(dep_theta[j], dep_theta[k], dep_phi[j], dep_phi[k], far):
                         continue  # (most pairs close in theta: no sine or cosine for them)
-                    for m in (j, k):
-                        if np.isnan(ux[m]):
-                            st = np.sin(dep_theta[m])
-                            ux[m], uy[m], uz[m] = st * np.cos(dep_phi[m]), st * np.sin(dep_phi[m]), np.cos(dep_theta[m])
-                    cos_a = ux[j] * ux[k] + uy[j] * uy[k] + uz[j] * uz[k]
+                    # both unit vectors made for each such pair, in registers (float32, as the angles):
+                    # kept per deposit in scratch rows, as before, the rows' reset and their loads cost
+                    # q qbar events ~55 ns in this kernel, four muons ~4 (the same numbers)
+                    x_j, y_j, z_j = _unit_vector(dep_theta[j], dep_phi[j])
+                    x_k, y_k, z_k = _unit_vector(dep_theta[k], dep_phi[k])
+                    cos_a = np.float64(x_j) * x_k + np.float64(y_j) * y_k + np.float64(z_j) * z_k
                     if cos_a > cos_merge:
                         hi, lo = (j, k) if dep_E[j] >= dep_E[k] else (k, j)
                         dep_E[hi] += dep_E[lo]
@@ -221,6 +218,13 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
         elif n_dep == 1:  # one deposit: only its flag (the others stay False; single photons
             # 45 -> 43 ns per event, q qbar 1.28 -> 1.26 us: no second pass over every particle)
             is_cluster[last] = dep_E[last] >= cluster_min_energy
+
+
+@inline
+def _unit_vector(theta, phi):
+    """(x, y, z) of the direction (theta, phi), in the precision of the angles (float32 here)."""
+    sin_theta = np.sin(theta)
+    return sin_theta * np.cos(phi), sin_theta * np.sin(phi), np.cos(theta)
 
 
 @inline
@@ -283,8 +287,7 @@ def simulate_ecl(batch, response, card, seed, charge=None):
         charge = pdgdata.charges(batch.pdg)
     out = EclDeposits(batch.n_particles)
     out.momentum_theta_rad, out.momentum_phi_rad = directions.momentum_angles(batch)
-    # entry theta, phi; the unit vectors of the merging
-    entry_theta, entry_phi, ux, uy, uz = scratch_arrays("ecl", batch.n_particles, (np.float64,) * 5)
+    entry_theta, entry_phi = scratch_arrays("ecl", batch.n_particles, (np.float64,) * 2)
     region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged, layers = card.cached(
         "ecl_kernel_arguments", lambda: _kernel_arguments(card))
     out.axial_superlayers = np.full(batch.n_particles, -1, dtype=np.int8)
@@ -296,7 +299,7 @@ def simulate_ecl(batch, response, card, seed, charge=None):
                  batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
                  region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
                  charged, out.momentum_theta_rad, out.momentum_phi_rad, entry_theta, entry_phi,
-                 out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster, ux, uy, uz)
+                 out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster)
     return out
 
 
