@@ -32,7 +32,7 @@ lab/CM energy look-up table (thresholds differ by <= 6 %), shower spreading over
 
 import numpy as np
 
-from belle2sim._jit import inline, range_kernel
+from belle2sim._jit import inline, ix, range_kernel
 
 ECL_BITS = ("elow", "ehigh", "elum", "clst", "ecl_3dbha", "ecl_mumu", "bha_intrk") + tuple(f"lml{i}" for i in range(14))
 N_ECL_BITS = len(ECL_BITS)
@@ -68,9 +68,9 @@ def _ring_of(theta, edges):
 @inline
 def _head(label, j):
     """Head slot of j's cluster (union-find root), halving the path on the way."""
-    while label[j] != j:
-        label[j] = label[label[j]]
-        j = label[j]
+    while label[ix(j)] != j:
+        label[ix(j)] = label[ix(label[ix(j)])]
+        j = label[ix(j)]
     return j
 
 
@@ -79,10 +79,10 @@ def _union(label, energy, j, k):
     """Join the clusters of cells j and k: the head with more energy heads both (equal: j's)."""
     hj, hk = _head(label, j), _head(label, k)
     if hj != hk:
-        if energy[hj] >= energy[hk]:
-            label[hk] = hj
+        if energy[ix(hj)] >= energy[ix(hk)]:
+            label[ix(hk)] = hj
         else:
-            label[hj] = hk
+            label[ix(hj)] = hk
 
 
 @inline
@@ -166,42 +166,42 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
             if dep_region[j] == 0 or dep_E[j] <= 0.0:
                 continue
             r = _ring_of_cell(dep_theta[j], ring_cells, cells_per_rad, ring_edges)
-            nseg = phi_segments[r]
-            f = int(np.floor((dep_phi[j] - phi_offsets[r] + np.pi) / (2.0 * np.pi) * nseg))
+            nseg = phi_segments[ix(r)]
+            f = int(np.floor((dep_phi[j] - phi_offsets[ix(r)] + np.pi) / (2.0 * np.pi) * nseg))
             if not 0 <= f < nseg:  # (the integer modulo only where needed: a division costs)
                 f %= nseg
             if many:  # the cell's slot by one look-up
-                tc = tc_first[r] + f
-                k = slot_of_tc[tc]
+                tc = tc_first[ix(r)] + f
+                k = slot_of_tc[ix(tc)]
                 if k < 0:
-                    slot_of_tc[tc] = k = start + n_tc
+                    slot_of_tc[ix(tc)] = k = start + n_tc
             else:  # by comparing with the few cells made before
                 k = start + n_tc
                 for m in range(start, start + n_tc):
-                    if w_ring[m] == r and w_phi[m] == f:
+                    if w_ring[ix(m)] == r and w_phi[ix(m)] == f:
                         k = m
                         break
             if k < start + n_tc:  # a cell the event already has
-                w_E[k] += dep_E[j]
+                w_E[ix(k)] += dep_E[j]
             else:
-                w_ring[k], w_phi[k], w_E[k] = r, f, dep_E[j]
+                w_ring[ix(k)], w_phi[ix(k)], w_E[ix(k)] = r, f, dep_E[j]
                 n_tc += 1
             dep_tc[j] = k
         stop = start + n_tc
         listed = n_tc > MANY_CELLS  # (its cells find their neighbours in the table, step 3)
         if listed and not many:
             for k in range(start, stop):
-                slot_of_tc[tc_first[w_ring[k]] + w_phi[k]] = k
+                slot_of_tc[ix(tc_first[ix(w_ring[ix(k)])] + w_phi[ix(k)])] = k
         elif many and not listed:  # (the table clean for the next event)
             for k in range(start, stop):
-                slot_of_tc[tc_first[w_ring[k]] + w_phi[k]] = -1
+                slot_of_tc[ix(tc_first[ix(w_ring[ix(k)])] + w_phi[ix(k)])] = -1
         # 2. fired TCs, energy sum
         etot = 0.0
         for j in range(start, stop):  # (selections: whether a cell fires is a coin toss a branch guesses
             # wrong, q qbar events ~-20 ns per event in this kernel)
-            fired = w_E[j] >= tc_threshold
-            w_label[j] = j if fired else -1
-            etot += np.float64(w_E[j]) if fired & (sets[S_ESUM, w_ring[j] + 1] != 0) else 0.0
+            fired = w_E[ix(j)] >= tc_threshold
+            w_label[ix(j)] = j if fired else -1
+            etot += np.float64(w_E[ix(j)]) if fired & (sets[S_ESUM, ix(w_ring[ix(j)] + 1)] != 0) else 0.0
         bits[i, 0] = etot > params[P_ELOW]
         bits[i, 1] = etot > params[P_EHIGH]
         bits[i, 2] = etot > params[P_ELUM]
@@ -217,84 +217,85 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
             # slot of each of the event's cells (testing every pair cost q qbar events a third of
             # this kernel: 1116 -> 901 ns per event), taken in slot order as the pairs below are
             for j in range(start, stop):
-                if w_label[j] < 0:
+                if w_label[ix(j)] < 0:
                     continue
-                tc = tc_first[w_ring[j]] + w_phi[j]
+                tc = tc_first[ix(w_ring[ix(j)])] + w_phi[ix(j)]
                 n_near = 0
                 for m in range(tc_neighbours.shape[1]):
-                    if tc_neighbours[tc, m] < 0:
+                    if tc_neighbours[ix(tc), ix(m)] < 0:
                         break  # (the row's padding)
-                    k = slot_of_tc[tc_neighbours[tc, m]]
-                    if k > j and w_label[k] >= 0:
+                    k = slot_of_tc[ix(tc_neighbours[ix(tc), ix(m)])]
+                    if k > j and w_label[ix(k)] >= 0:
                         q = n_near  # (in slot order: a few at most, most often none)
-                        while q > 0 and partners[q - 1] > k:
-                            partners[q] = partners[q - 1]
+                        while q > 0 and partners[ix(q - 1)] > k:
+                            partners[ix(q)] = partners[ix(q - 1)]
                             q -= 1
-                        partners[q] = k
+                        partners[ix(q)] = k
                         n_near += 1
                 for q in range(n_near):
-                    _union(w_label, w_E, j, partners[q])
+                    _union(w_label, w_E, j, partners[ix(q)])
             for k in range(start, stop):  # (the table clean for the next event)
-                slot_of_tc[tc_first[w_ring[k]] + w_phi[k]] = -1
+                slot_of_tc[ix(tc_first[ix(w_ring[ix(k)])] + w_phi[ix(k)])] = -1
         else:
             # few cells: each pair in turn, each ring's phi width once per call and each cell's
             # centre once, not once per pair
             for j in range(start, several):
-                if w_label[j] >= 0:
-                    w_centre[j] = (w_phi[j] + 0.5) * ring_width[w_ring[j]] + phi_offsets[w_ring[j]]
+                if w_label[ix(j)] >= 0:
+                    ring = ix(w_ring[ix(j)])
+                    w_centre[ix(j)] = (w_phi[ix(j)] + 0.5) * ring_width[ring] + phi_offsets[ring]
             for j in range(start, several):
-                if w_label[j] < 0:
+                if w_label[ix(j)] < 0:
                     continue
-                rj, wj, cj = w_ring[j], ring_width[w_ring[j]], w_centre[j]
+                rj, wj, cj = w_ring[ix(j)], ring_width[ix(w_ring[ix(j)])], w_centre[ix(j)]
                 for k in range(j + 1, stop):
-                    if w_label[k] < 0 or abs(rj - w_ring[k]) > 1:
+                    if w_label[ix(k)] < 0 or abs(rj - w_ring[ix(k)]) > 1:
                         continue
-                    d = abs(cj - w_centre[k])
+                    d = abs(cj - w_centre[ix(k)])
                     d = min(d, 2.0 * np.pi - d)
-                    if d <= 0.5 * (wj + ring_width[w_ring[k]]) + TOUCH_MARGIN_RAD:
+                    if d <= 0.5 * (wj + ring_width[ix(w_ring[ix(k)])]) + TOUCH_MARGIN_RAD:
                         _union(w_label, w_E, j, k)
         for j in range(start, several):
-            if w_label[j] >= 0:
-                w_label[j] = _head(w_label, j)
+            if w_label[ix(j)] >= 0:
+                w_label[ix(j)] = _head(w_label, j)
         # 4. cluster energies (at the label slot) and CM kinematics of the cluster centre
         for j in range(start, several):
-            if w_label[j] >= 0 and w_label[j] != j:
-                w_E[w_label[j]] += w_E[j]
+            if w_label[ix(j)] >= 0 and w_label[ix(j)] != j:
+                w_E[ix(w_label[ix(j)])] += w_E[ix(j)]
         n_cl = n_icn = n300 = n216 = n500_611 = n500_216 = 0
         n2 = n2_414 = n2_2316 = n2_117 = n1_415 = n1_2316 = 0
         for j in range(start, stop):
-            if w_label[j] != j:
+            if w_label[ix(j)] != j:
                 continue  # not a cluster head
-            r = w_ring[j]
+            r = w_ring[ix(j)]
             tid = r + 1
-            tc = tc_first[r] + w_phi[j]
-            e = w_E[j]
-            ce = e * tc_cm_factor[tc]
+            tc = tc_first[ix(r)] + w_phi[ix(j)]
+            e = w_E[ix(j)]
+            ce = e * tc_cm_factor[ix(tc)]
             # packed at the front, in slot order (the pair loop then meets no cell that is not a
             # head: one unpredictable test per pair less; q qbar events 1.60-1.65 -> 1.38-1.41 us in
             # this kernel, four muons unchanged)
             h = start + n_cl
-            w_head[h] = j
-            w_ecm[h] = ce
-            w_tcm[h] = tc_theta_cm[tc]
-            w_pcm[h] = tc_phi_cm[tc]
+            w_head[ix(h)] = j
+            w_ecm[ix(h)] = ce
+            w_tcm[ix(h)] = tc_theta_cm[ix(tc)]
+            w_pcm[ix(h)] = tc_phi_cm[ix(tc)]
             n_cl += 1
-            n_icn += sets[S_ICN, tid]
+            n_icn += sets[S_ICN, ix(tid)]
             if e > lab1:
                 n300 += 1
-            n216 += sets[S_LML12, tid]
+            n216 += sets[S_LML12, ix(tid)]
             if ce > cm2:
-                n500_611 += sets[S_LML13, tid]
+                n500_611 += sets[S_LML13, ix(tid)]
             if e > lab0:
-                n500_216 += sets[S_LML12, tid]
+                n500_216 += sets[S_LML12, ix(tid)]
             if ce > cm0:
                 n2 += 1
-                n2_414 += sets[S_LML1, tid]
-                n2_2316 += sets[S_LML2, tid]
-                n2_117 += sets[S_LML4, tid]
+                n2_414 += sets[S_LML1, ix(tid)]
+                n2_2316 += sets[S_LML2, ix(tid)]
+                n2_117 += sets[S_LML4, ix(tid)]
             if ce > cm1:
-                n1_415 += sets[S_LML6, tid]
-                n1_2316 += sets[S_LML7, tid]
+                n1_415 += sets[S_LML6, ix(tid)]
+                n1_2316 += sets[S_LML7, ix(tid)]
         # 5. cluster pairs
         pair_high = pair_low = pair_3d = bhabha = mumu = bha_intrk = 0
         event_cells[i, 0] = -1
@@ -302,24 +303,24 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         event_cells[i, 2] = n_cl
         heads_stop = start + n_cl
         for a in range(start, heads_stop if n_cl > 1 else start):  # (pairs: two clusters at least)
-            j = w_head[a]
+            j = w_head[ix(a)]
             # the partners whose azimuths may be far enough apart, listed without a branch (a q qbar
             # event has ~46 pairs, and a test per pair mispredicts), then those pairs in the same order
             # as before, the exact test first
-            pa, n_partners = w_pcm[a], 0
+            pa, n_partners = w_pcm[ix(a)], 0
             for b in range(a + 1, heads_stop):
-                x = abs(pa - w_pcm[b])
-                partners[n_partners] = b
+                x = abs(pa - w_pcm[ix(b)])
+                partners[ix(n_partners)] = b
                 n_partners += (x > near_rad) & (x < far_rad)
             for t in range(n_partners):
-                b = partners[t]
-                dphi = _dphi_deg(w_pcm[a], w_pcm[b])
+                b = partners[ix(t)]
+                dphi = _dphi_deg(w_pcm[ix(a)], w_pcm[ix(b)])
                 if dphi <= min_dphi:
                     continue  # every pair condition below asks for more
-                k = w_head[b]
-                tsum = (w_tcm[a] + w_tcm[b]) * 180.0 / np.pi
-                ej, ek = w_E[j], w_E[k]
-                cj, ck = w_ecm[a], w_ecm[b]
+                k = w_head[ix(b)]
+                tsum = (w_tcm[ix(a)] + w_tcm[ix(b)]) * 180.0 / np.pi
+                ej, ek = w_E[ix(j)], w_E[ix(k)]
+                cj, ck = w_ecm[ix(a)], w_ecm[ix(b)]
                 # the counters without branches (& of the comparisons, not `and`: two-jet events make
                 # many back-to-back pairs whose outcomes a branch would guess wrong)
                 high_j, high_k = ej > lab2, ek > lab2
@@ -332,7 +333,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
                         & (max(cj, ck) > bv_e_hi)):
                     bhabha = 1
                     event_cells[i, 0], event_cells[i, 1] = j, k
-                    if sets[S_INTRK, w_ring[j] + 1] or sets[S_INTRK, w_ring[k] + 1]:
+                    if sets[S_INTRK, ix(w_ring[ix(j)] + 1)] or sets[S_INTRK, ix(w_ring[ix(k)] + 1)]:
                         bha_intrk = 1
         bits[i, 3] = min(n_icn, 127)  # int8 counts saturate
         bits[i, 4] = bhabha
