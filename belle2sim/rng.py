@@ -20,7 +20,7 @@ chain shorter (all kernels per four-muon event 1059 -> 1034 ns, q qbar 4176 -> 4
 
 import numpy as np
 
-from belle2sim._jit import inline
+from belle2sim._jit import inline, ix
 
 # Stages: one per independent consumer of randomness in an event.
 STAGE_BEAM = 1
@@ -141,8 +141,8 @@ def normal(key, counter):
     h = mix64(key ^ _normal_counter(counter))
     hz = _signed32(h)
     iz = hz & 127
-    if abs(hz) < _ZIG_K[iz]:
-        return hz * _ZIG_W[iz]
+    if abs(hz) < _ZIG_K[ix(iz)]:  # (unsigned: no wrap-around test, _jit.ix)
+        return hz * _ZIG_W[ix(iz)]
     return _normal_slow_path(h, hz, iz)
 
 
@@ -155,7 +155,7 @@ def normal_lanes(key, counter):
     v = np.int64(h & _MASK32)
     hz = v - 4294967296 if v >= 2147483648 else v  # (_signed32's)
     iz = hz & 127
-    return hz * _ZIG_W[iz], not abs(hz) < _ZIG_K[iz]
+    return hz * _ZIG_W[ix(iz)], not abs(hz) < _ZIG_K[ix(iz)]
 
 
 @inline

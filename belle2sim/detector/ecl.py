@@ -35,7 +35,7 @@ closer than ``merge_angle_rad`` there (light boosted ALPs) merge into one cluste
 import numpy as np
 
 from belle2sim import rng
-from belle2sim._jit import inline, range_kernel
+from belle2sim._jit import inline, ix, range_kernel
 from belle2sim._workspace import particle_rows, scratch, scratch_arrays
 from belle2sim.detector import directions
 from belle2sim.detector.cdc import axial_layers
@@ -65,7 +65,7 @@ def ecl_region(theta, region_theta):
 @inline
 def resolution(params, region, energy):
     """a/E + b/sqrt(E) + c/E^(1/4) + d for one region row (a, b, c, d, E_min)."""
-    row = params[region - 1]
+    row = params[ix(region - 1)]
     e = max(energy, row[4])
     r2 = 1.0 / np.sqrt(e)
     return row[0] * r2 * r2 + row[1] * r2 + row[2] * np.sqrt(r2) + row[3]
@@ -74,7 +74,7 @@ def resolution(params, region, energy):
 @inline
 def _resolution_shared(params, region, energy, inv_e, inv_sqrt, inv_fourth):
     """As :func:`resolution`, reusing the powers of ``energy`` when it is above the clamp."""
-    row = params[region - 1]
+    row = params[ix(region - 1)]
     if energy < row[4]:
         return resolution(params, region, energy)
     return row[0] * inv_e + row[1] * inv_sqrt + row[2] * inv_fourth + row[3]

@@ -38,7 +38,7 @@ t2 column says how many there are).
 import numpy as np
 
 from belle2sim import fastmath, rng
-from belle2sim._jit import inline, range_kernel
+from belle2sim._jit import inline, ix, range_kernel
 from belle2sim.detector.cdc import count_from_axis_in_caller
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, PT_PER_TESLA_CM, impact_d0, impact_parameters
 from belle2sim.trigger.phi_bins import phi_bin
@@ -165,15 +165,15 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
             slot = start + n2d
             n2d += 1
             phi0 = mom_phi[j]
-            trk_particle[slot] = j
-            trk_phi0[slot] = phi0
+            trk_particle[ix(slot)] = j
+            trk_phi0[ix(slot)] = phi0
             # restricted polar range from the cosine (no atan2 per pair below)
             cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
-            trk_in[slot] = params[P_RESTRICT_COS_HI] <= cos_t <= params[P_RESTRICT_COS_LO]
+            trk_in[ix(slot)] = params[P_RESTRICT_COS_HI] <= cos_t <= params[P_RESTRICT_COS_LO]
             z3 = z0 + params[P_T3_RES] * rng.normal(key, 4 * local)
             znn = z0 + params[P_TY_RES] * rng.normal(key, 4 * local + 1)
-            trk_3d[slot] = abs(z3) < params[P_T3_CUT]
-            if trk_3d[slot]:
+            trk_3d[ix(slot)] = abs(z3) < params[P_T3_CUT]
+            if trk_3d[ix(slot)]:
                 n3d += 1
             if abs(znn) < params[P_TY_CUT]:
                 nnn += 1
@@ -186,13 +186,13 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
         nb = 0
         b_open90 = b_open30 = False
         for a in range(start, start + n2d):
-            ba = phi_bin(trk_phi0[a], params[P_BIN])
-            in_a = trk_in[a]
+            ba = phi_bin(trk_phi0[ix(a)], params[P_BIN])
+            in_a = trk_in[ix(a)]
             if in_a:
                 nb += 1
             for b in range(a + 1, start + n2d):
-                bb = phi_bin(trk_phi0[b], params[P_BIN])
-                both = in_a and trk_in[b]
+                bb = phi_bin(trk_phi0[ix(b)], params[P_BIN])
+                both = in_a and trk_in[ix(b)]
                 if _in_window(ba, bb, params[P_O90_LO], params[P_O90_HI]):
                     open90 = 1
                     b_open90 = b_open90 or both

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from belle2sim import fastmath, rng
-from belle2sim._jit import inline, lanes, range_kernel
+from belle2sim._jit import inline, ix, lanes, range_kernel
 from belle2sim.trigger.cdc_bits import B_TO_CURVATURE, K_KLM_EFF, K_KLM_HI, K_KLM_LO
 from belle2sim.trigger.phi_bins import MASK_BITS, bin_bit, bin_windows, phi_bin, phi_bin_count
 
@@ -101,20 +101,21 @@ def _d5_p5_masks(start, heads_stop, n_trk, w_head, w_ring, w_phi, cluster_bin, o
     occupied = shared = np.uint64(0)
     d5 = False
     for h in range(start, heads_stop):
-        c = w_head[h]
-        k = bin_bit(cluster_bin[w_ring[c], w_phi[c]], n_bins)
+        c = w_head[ix(h)]
+        k = bin_bit(cluster_bin[ix(w_ring[ix(c)]), ix(w_phi[ix(c)])], n_bins)
         bit = one << np.uint64(k)
-        d5 |= (occupied & window_d5[k]) != 0
+        d5 |= (occupied & window_d5[ix(k)]) != 0
         shared |= occupied & bit
         occupied |= bit
     p5 = False
     for a in range(start, start + n_trk):
-        face = trk_face_bin[a]
-        mine = own[a - start]
+        face = trk_face_bin[ix(a)]
+        mine = own[ix(a - start)]
         others = occupied
         if mine >= 0:  # (its own cluster: a head of this event)
-            others &= ~((one << np.uint64(bin_bit(cluster_bin[w_ring[mine], w_phi[mine]], n_bins))) & ~shared)
-        p5 |= (face > -1000) & ((others & window_p5[bin_bit(face, n_bins)]) != 0)
+            mine_bin = cluster_bin[ix(w_ring[ix(mine)]), ix(w_phi[ix(mine)])]
+            others &= ~((one << np.uint64(bin_bit(mine_bin, n_bins))) & ~shared)
+        p5 |= (face > -1000) & ((others & window_p5[ix(bin_bit(face, n_bins))]) != 0)
     return np.int64(d5), np.int64(p5)
 
 
@@ -124,17 +125,17 @@ def _d5_p5_pairs(start, heads_stop, n_trk, w_head, w_ring, w_phi, cluster_bin, o
     """(d5, p5) of an event pair by pair: for phi bins finer than :func:`_d5_p5_masks` takes."""
     d5 = p5 = 0
     for h in range(start, heads_stop):
-        c = w_head[h]
-        head_bin[h - start] = cluster_bin[w_ring[c], w_phi[c]]
+        c = w_head[ix(h)]
+        head_bin[ix(h - start)] = cluster_bin[ix(w_ring[ix(c)]), ix(w_phi[ix(c)])]
     for h in range(start, heads_stop):
-        c = w_head[h]
-        bin_c = head_bin[h - start]
+        c = w_head[ix(h)]
+        bin_c = head_bin[ix(h - start)]
         for h2 in range(h + 1, heads_stop):
-            d = abs(bin_c - head_bin[h2 - start])
+            d = abs(bin_c - head_bin[ix(h2 - start)])
             d5 |= (d5_lo <= d) & (d <= d5_hi)
         for a in range(start, start + n_trk):  # (a track and a cluster it did not feed)
-            d = abs(trk_face_bin[a] - bin_c)
-            p5 |= (own[a - start] != c) & (trk_face_bin[a] > -1000) & (p5_lo <= d) & (d <= p5_hi)
+            d = abs(trk_face_bin[ix(a)] - bin_c)
+            p5 |= (own[ix(a - start)] != c) & (trk_face_bin[ix(a)] > -1000) & (p5_lo <= d) & (d <= p5_hi)
     return d5, p5
 
 
@@ -168,23 +169,23 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
         # ns per event); its draw is made whether or not it reached the KLM (a pure function of its
         # counter: the same numbers)
         for a in range(start, start + n_trk):
-            j = trk_particle[a]
-            tc = dep_tc[j]
-            own_a = w_label[max(tc, 0)] if tc >= 0 else -2
-            own[a - start] = own_a
+            j = trk_particle[ix(a)]
+            tc = dep_tc[ix(j)]
+            own_a = w_label[ix(max(tc, 0))] if tc >= 0 else -2
+            own[ix(a - start)] = own_a
             # the cluster's polar angle: the track's own deposit (isolated tracks: the same)
-            matched = (own_a >= 0) & (params[G_MATCH_LO] <= dep_theta[j]) & (dep_theta[j] <= params[G_MATCH_HI])
+            matched = (own_a >= 0) & (params[G_MATCH_LO] <= dep_theta[ix(j)]) & (dep_theta[ix(j)] <= params[G_MATCH_HI])
             cdcecl += matched
-            c2gev += matched & (w_E[max(own_a, 0)] >= params[G_C2GEV])
-            pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
+            c2gev += matched & (w_E[ix(max(own_a, 0))] >= params[G_C2GEV])
+            pt = np.sqrt(px[ix(j)] * px[ix(j)] + py[ix(j)] * py[ix(j)])
             # the track's phi bin where it crosses the ECL face (for p5), once per track
-            phi_face = phi_at_ecl_face(trk_phi0[a], pt, charge[j], params[G_FIELD], params[G_ECL_R])
-            trk_face_bin[a] = -1000 if np.isnan(phi_face) else phi_bin(phi_face, params[G_BIN])
-            cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
-            cdcklm += (klm_hit[j] == 1) & (cos_klm_hi <= cos_t) & (cos_t <= cos_klm_lo) & (
+            phi_face = phi_at_ecl_face(trk_phi0[ix(a)], pt, charge[ix(j)], params[G_FIELD], params[G_ECL_R])
+            trk_face_bin[ix(a)] = -1000 if np.isnan(phi_face) else phi_bin(phi_face, params[G_BIN])
+            cos_t = pz[ix(j)] / np.sqrt(pt * pt + pz[ix(j)] * pz[ix(j)])
+            cdcklm += (klm_hit[ix(j)] == 1) & (cos_klm_hi <= cos_t) & (cos_t <= cos_klm_lo) & (
                 rng.uniform(key, 4 * (j - start) + 3) < calib[K_KLM_EFF])
-            n3d += trk_3d[a]
-            one3d = a if trk_3d[a] else one3d
+            n3d += trk_3d[ix(a)]
+            one3d = a if trk_3d[ix(a)] else one3d
         klm = eklm = 0
         b_fwd = b_bwd = e_fwd = e_bwd = False
         for j in range(np.uint64(start), np.uint64(stop)):  # (unsigned: no wrap-around tests)
@@ -209,9 +210,10 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
                                   head_bin, d5_lo, d5_hi, p5_lo, p5_hi)
         if n3d == 1:  # (a track and each cluster it did not feed)
             for h in range(start, heads_stop):
-                c = w_head[h]
-                if own[one3d - start] != c:
-                    if _dphi_deg(trk_phi0[one3d], cluster_phi[w_ring[c], w_phi[c]]) > params[G_HEMI]:
+                c = w_head[ix(h)]
+                if own[ix(one3d - start)] != c:
+                    phi_c = cluster_phi[ix(w_ring[ix(c)]), ix(w_phi[ix(c)])]
+                    if _dphi_deg(trk_phi0[ix(one3d)], phi_c) > params[G_HEMI]:
                         opohem = 1
                     else:
                         samhem = 1
@@ -219,11 +221,11 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
         if event_cells[i, 0] >= 0:
             fed_a = fed_b = False
             for a in range(start, start + n_trk):
-                j = trk_particle[a]
-                if not trk_3d[a] or px[j] * px[j] + py[j] * py[j] < params[G_TRKBHA_PT] ** 2:
+                j = trk_particle[ix(a)]
+                if not trk_3d[ix(a)] or px[ix(j)] * px[ix(j)] + py[ix(j)] * py[ix(j)] < params[G_TRKBHA_PT] ** 2:
                     continue
-                fed_a = fed_a or own[a - start] == event_cells[i, 0]
-                fed_b = fed_b or own[a - start] == event_cells[i, 1]
+                fed_a = fed_a or own[ix(a - start)] == event_cells[i, 0]
+                fed_b = fed_b or own[ix(a - start)] == event_cells[i, 1]
             trkbha = 1 if (fed_a and fed_b) else 0
         # one store per bit (a loop over a tuple of the counts compiled to a slower one per event)
         bits[i, 0] = min(cdcecl, 127)  # int8 counts saturate
