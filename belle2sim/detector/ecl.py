@@ -108,8 +108,8 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
         dep_region[j] = 0
         is_cluster[j] = False
     for i in range(begin, end):
-        key = rng.event_key(seed, numbers[i], rng.STAGE_ECL)
-        start, stop = np.uint64(offsets[i]), np.uint64(offsets[i + 1])  # (unsigned: no wrap-around test per index)
+        key = rng.event_key(seed, numbers[ix(i)], rng.STAGE_ECL)
+        start, stop = np.uint64(offsets[ix(i)]), np.uint64(offsets[ix(i + 1)])  # (unsigned: no wrap-around tests)
         n_dep = 0
         last = start
         for j in range(start, stop):
@@ -191,13 +191,13 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
                 if listed:
                     n_close = 0
                     for k in range(j + np.uint64(1), stop):
-                        partners[n_close] = k
+                        partners[ix(n_close)] = k
                         n_close += (dep_region[k] != 0) & (abs(theta_j - np.float64(dep_theta[k])) <= theta_window)
                 for t in range(n_close):
                     if dep_region[j] == 0:
                         break  # merged into an earlier partner (a listed partner is merged only at
                         # its own turn: the others are still there)
-                    k = partners[t] if listed else j + np.uint64(1 + t)
+                    k = partners[ix(t)] if listed else j + np.uint64(1 + t)
                     if not listed and (dep_region[k] == 0 or abs(theta_j - np.float64(dep_theta[k])) > theta_window):
                         continue
                     if _apart_in_phi(dep_theta[j], dep_theta[k], dep_phi[j], dep_phi[k], far):

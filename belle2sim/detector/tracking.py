@@ -26,7 +26,7 @@ Electron ID (table ``electron_id``): p above the minimum and ECL E/p in the wind
 import numpy as np
 
 from belle2sim import fastmath, rng
-from belle2sim._jit import inline, lanes, range_kernel
+from belle2sim._jit import inline, ix, lanes, range_kernel
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters, impact_parameters_lanes
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
@@ -72,7 +72,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
     # as long as the chunk went to memory and back (four muons -5 ns per event, q qbar -10 to -54)
     most = 0
     for i in range(np.uint64(begin), np.uint64(end)):  # (unsigned: a loop LLVM vectorises)
-        most = max(most, offsets[i + 1] - offsets[i])
+        most = max(most, offsets[ix(i + 1)] - offsets[ix(i)])
     cap = np.uint64(BLOCK + most)
     listed, listed_key, listed_local = np.empty(cap, np.uint64), np.empty(cap, np.uint64), np.empty(cap, np.int64)
     packed = np.empty((BLOCK_ROWS, cap))
@@ -80,13 +80,13 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
     for i in range(begin, end):
         key = kid = np.uint64(0)  # the event's keys, made at its first charged particle
         keyed = False
-        start = np.uint64(offsets[i])
-        for j in range(start, np.uint64(offsets[i + 1])):
+        start = np.uint64(offsets[ix(i)])
+        for j in range(start, np.uint64(offsets[ix(i + 1)])):
             if status[j] != 1 or charge[j] == 0.0:
                 continue
             if not keyed:
-                key = rng.event_key(seed, numbers[i], rng.STAGE_TRACKS)
-                kid = rng.event_key(seed, numbers[i], rng.STAGE_KLM)
+                key = rng.event_key(seed, numbers[ix(i)], rng.STAGE_TRACKS)
+                kid = rng.event_key(seed, numbers[ix(i)], rng.STAGE_KLM)
                 keyed = True
             local = np.int64(j - start)
             pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
