@@ -122,6 +122,7 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
                      layers, params, calib, axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     field_T = params[P_FIELD]
     typ_certain_pt, typ_certain_theta = typ_certain_above(params[P_TYP_P], params[P_TYP_THETA_BIN])
+    bins = np.empty(64, dtype=np.int64)  # the phi bins of an event's 2D tracks (grown if needed)
     for i in range(np.uint64(begin), np.uint64(end)):
         key, keyed = np.uint64(0), False  # the event's key, made at its first charged particle
         start = offsets[i]
@@ -185,13 +186,17 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
         open90 = f30 = b2b = 0
         nb = 0
         b_open90 = b_open30 = False
+        if n2d > bins.shape[0]:
+            bins = np.empty(2 * n2d, dtype=np.int64)
+        for a in range(n2d):  # (each track's bin once, not once per pair)
+            bins[ix(a)] = phi_bin(trk_phi0[ix(start + a)], params[P_BIN])
         for a in range(start, start + n2d):
-            ba = phi_bin(trk_phi0[ix(a)], params[P_BIN])
+            ba = bins[ix(a - start)]
             in_a = trk_in[ix(a)]
             if in_a:
                 nb += 1
             for b in range(a + 1, start + n2d):
-                bb = phi_bin(trk_phi0[ix(b)], params[P_BIN])
+                bb = bins[ix(b - start)]
                 both = in_a and trk_in[ix(b)]
                 if _in_window(ba, bb, params[P_O90_LO], params[P_O90_HI]):
                     open90 = 1
