@@ -157,6 +157,7 @@ def empty_detector_output(batch):
     response, charge = pdgdata.classify(batch.pdg)
     deposits, tracks = EclDeposits(n), Tracks(n)
     deposits.momentum_theta_rad, deposits.momentum_phi_rad = np.zeros(n), np.zeros(n)
+    deposits.momentum_pt_GeV, deposits.momentum_p_GeV = np.zeros(n), np.zeros(n)
     deposits.axial_superlayers = tracks.axial_superlayers = np.zeros(n, dtype=np.int8)
     for output in (deposits, tracks):
         for array in vars(output).values():

@@ -96,7 +96,7 @@ def test_charged_deposits_and_barrel_reach(card):
 
 
 def test_momentum_angles_are_computed_once_and_the_same(card, menu):
-    """simulate_ecl computes the momentum angles once for the ECL, tracking and CDC-trigger
+    """simulate_ecl computes the momentum angles, pT and p once for the ECL, tracking and trigger
     kernels: the very numbers the per-particle computation gives (tau decays: charged pions,
     photons, neutrinos), and tracks and input bits identical with deposits made by hand."""
     import copy
@@ -117,8 +117,12 @@ def test_momentum_angles_are_computed_once_and_the_same(card, menu):
     per_particle = np.array([[angles_of(*p) for p in zip(batch.px, batch.py, batch.pz)]]).reshape(-1, 2).T
     for written, computed, single in zip(angles, alone, per_particle):
         assert np.array_equal(written, computed) and np.array_equal(written, single)
+    pt = np.sqrt(batch.px * batch.px + batch.py * batch.py)  # (the kernels' formulae, element-wise)
+    assert np.array_equal(dep.momentum_pt_GeV, pt)
+    assert np.array_equal(dep.momentum_p_GeV, np.sqrt(pt * pt + batch.pz * batch.pz))
     by_hand = copy.copy(dep)  # the same deposits, as if made by hand: the angles are computed
     by_hand.momentum_theta_rad = by_hand.momentum_phi_rad = None
+    by_hand.momentum_pt_GeV = by_hand.momentum_p_GeV = None
     assert by_hand.momentum_angles(batch)[0] is not dep.momentum_theta_rad
     given, computed = (simulate_tracks(batch, response, charge, d, card, 5) for d in (dep, by_hand))
     for name, array in vars(given).items():

@@ -265,6 +265,8 @@ class EclDeposits:
         # once by simulate_ecl for the ECL, tracking and CDC-trigger kernels
         # (belle2sim/detector/directions.py); None in deposits made by hand
         self.momentum_theta_rad = self.momentum_phi_rad = None
+        # and its transverse and total momentum (float64), for the tracking and the trigger
+        self.momentum_pt_GeV = self.momentum_p_GeV = None
         # axial superlayers of the CDC crossed by each charged particle, counted by entries.py on the way
         # to the calorimeter (-1: neutral, or a track from the axis whose count the selections left to
         # the arcsine: the CDC trigger counts it): the tracks' (tracking.Tracks.axial_superlayers);
@@ -278,6 +280,13 @@ class EclDeposits:
             return self.momentum_theta_rad, self.momentum_phi_rad
         return directions.momentum_angles(batch)
 
+    def momentum_kinematics(self, batch):
+        """(theta, phi, pT, p) of each particle's momentum (directions.momentum_kinematics), as
+        simulate_ecl computed them, or computed now (deposits made by hand)."""
+        if self.momentum_theta_rad is not None and self.momentum_pt_GeV is not None:
+            return self.momentum_theta_rad, self.momentum_phi_rad, self.momentum_pt_GeV, self.momentum_p_GeV
+        return directions.momentum_kinematics(batch)
+
 
 def simulate_ecl(batch, response, card, seed, charge=None):
     """Run the ECL kernel on an EventBatch; ``response, charge = pdgdata.classify(batch.pdg)``."""
@@ -286,7 +295,8 @@ def simulate_ecl(batch, response, card, seed, charge=None):
 
         charge = pdgdata.charges(batch.pdg)
     out = EclDeposits(batch.n_particles)
-    out.momentum_theta_rad, out.momentum_phi_rad = directions.momentum_angles(batch)
+    (out.momentum_theta_rad, out.momentum_phi_rad, out.momentum_pt_GeV,
+     out.momentum_p_GeV) = directions.momentum_kinematics(batch)
     entry_theta, entry_phi = scratch_arrays("ecl", batch.n_particles, (np.float64,) * 2)
     region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged, layers = card.cached(
         "ecl_kernel_arguments", lambda: _kernel_arguments(card))

@@ -82,7 +82,7 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
      trk_in, trk_face_bin) = scratch
     # the 3D Bhabha pair's heads, the number of clusters
     event_cells = (np.zeros if zeroed else np.empty)((n_events, 3), dtype=np.int32)
-    mom_theta, mom_phi = deposits.momentum_angles(batch)
+    mom_theta, mom_phi, mom_pt, mom_p = deposits.momentum_kinematics(batch)
     grl_params, phi_tables = grl
 
     def ecl_trigger():
@@ -97,7 +97,8 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
                          matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
 
     def grl_trigger():
-        grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, charge,
+        grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, mom_pt, mom_p,
+                          charge,
                           matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
                           w_E, w_ring, w_phi, w_head, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells,
                           grl_params, calib, trk_face_bin,

@@ -140,7 +140,7 @@ def _d5_p5_pairs(start, heads_stop, n_trk, w_head, w_ring, w_phi, cluster_bin, o
 
 
 @range_kernel("offsets")
-def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc,
+def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, mom_pt, mom_p, charge, n_2d, trk_particle, trk_phi0, trk_3d, dep_tc,
              w_label, w_E, w_ring, w_phi, w_head, cluster_phi, cluster_bin, dep_theta, klm_hit, event_cells, params,
              calib, trk_face_bin, bits):
     cos_klm_lo, cos_klm_hi = np.cos(calib[K_KLM_LO]), np.cos(calib[K_KLM_HI])
@@ -177,11 +177,11 @@ def grl_bits(begin, end, seed, numbers, offsets, px, py, pz, charge, n_2d, trk_p
             matched = (own_a >= 0) & (params[G_MATCH_LO] <= dep_theta[ix(j)]) & (dep_theta[ix(j)] <= params[G_MATCH_HI])
             cdcecl += matched
             c2gev += matched & (w_E[ix(max(own_a, 0))] >= params[G_C2GEV])
-            pt = np.sqrt(px[ix(j)] * px[ix(j)] + py[ix(j)] * py[ix(j)])
+            pt = mom_pt[ix(j)]  # (directions.momentum_kinematics)
             # the track's phi bin where it crosses the ECL face (for p5), once per track
             phi_face = phi_at_ecl_face(trk_phi0[ix(a)], pt, charge[ix(j)], params[G_FIELD], params[G_ECL_R])
             trk_face_bin[ix(a)] = -1000 if np.isnan(phi_face) else phi_bin(phi_face, params[G_BIN])
-            cos_t = pz[ix(j)] / np.sqrt(pt * pt + pz[ix(j)] * pz[ix(j)])
+            cos_t = pz[ix(j)] / mom_p[ix(j)]
             cdcklm += (klm_hit[ix(j)] == 1) & (cos_klm_hi <= cos_t) & (cos_t <= cos_klm_lo) & (
                 rng.uniform(key, 4 * (j - start) + 3) < calib[K_KLM_EFF])
             n3d += trk_3d[ix(a)]
