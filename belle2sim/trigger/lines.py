@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from belle2sim import rng
-from belle2sim._jit import range_kernel
+from belle2sim._jit import ix, range_kernel
 
 
 class PackedLines(Mapping):
@@ -133,14 +133,14 @@ def prescale_in_place(begin, end, seed, numbers, mixed_counters, keep_probabilit
             row, out = rows[line], out_rows[line]
             word = np.uint64(0)
             for q in range(8):  # (LLVM makes this one 64-bit load)
-                word |= np.uint64(matrix[row, first + q]) << np.uint64(8 * q)
+                word |= np.uint64(matrix[ix(row), ix(first + q)]) << np.uint64(8 * q)
             if word == 0:
                 for q in range(n_here):
-                    matrix[out, first + q] = 0
+                    matrix[ix(out), ix(first + q)] = 0
                 continue
             if not keyed:
                 for e in range(n_word):
-                    keys[e] = rng.event_key(seed, numbers[8 * first + e], rng.STAGE_PRESCALE)
+                    keys[e] = rng.event_key(seed, numbers[ix(8 * first + e)], rng.STAGE_PRESCALE)
                 keyed = True
             mixed, p = mixed_counters[line], keep_probability[line]
             for e in range(64):
@@ -151,7 +151,7 @@ def prescale_in_place(begin, end, seed, numbers, mixed_counters, keep_probabilit
                 kept = 0
                 for k in range(8):  # np.packbits' order: the first event is the most significant bit
                     kept |= keep[8 * q + k] << (7 - k)
-                matrix[out, first + q] = kept & matrix[row, first + q]
+                matrix[ix(out), ix(first + q)] = kept & matrix[ix(row), ix(first + q)]
 
 
 # SWAR popcount of a 64-bit word (Hacker's Delight 5-1), and of a byte for the tails

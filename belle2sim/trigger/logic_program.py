@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from belle2sim._jit import inline, range_kernel
+from belle2sim._jit import inline, ix, range_kernel
 from belle2sim.trigger.lines import PackedRows
 from belle2sim.trigger.logic import _COMPARE
 
@@ -128,24 +128,24 @@ def _run_program(begin, end, code, columns, n_events, registers):
                 for w in range(w0, w1):
                     word = np.uint64(0)
                     for q in range(8):
-                        byte = (flag_words[8 * (w - w0) + q] * PACK_MULTIPLIER) >> np.uint64(56)
+                        byte = (flag_words[ix(8 * (w - w0) + q)] * PACK_MULTIPLIER) >> np.uint64(56)
                         word |= byte << np.uint64(8 * q)
-                    registers[out, w] = word
+                    registers[ix(out), ix(w)] = word
             elif op == OP_NOT or op == OP_COPY:
                 flip = ~np.uint64(0) if op == OP_NOT else np.uint64(0)
                 for w in range(np.uint64(w0), np.uint64(w1)):
-                    registers[out, w] = registers[a, w] ^ flip
+                    registers[ix(out), w] = registers[ix(a), w] ^ flip
                 if b == 1 and w1 == n_words:
-                    registers[out, last_word] &= valid
+                    registers[ix(out), ix(last_word)] &= valid
             elif op == OP_AND:
                 for w in range(np.uint64(w0), np.uint64(w1)):
-                    registers[out, w] = registers[a, w] & registers[b, w]
+                    registers[ix(out), w] = registers[ix(a), w] & registers[ix(b), w]
             elif op == OP_OR:
                 for w in range(np.uint64(w0), np.uint64(w1)):
-                    registers[out, w] = registers[a, w] | registers[b, w]
+                    registers[ix(out), w] = registers[ix(a), w] | registers[ix(b), w]
             else:
                 fill = ~np.uint64(0) if op == OP_ONES else np.uint64(0)
                 for w in range(np.uint64(w0), np.uint64(w1)):
-                    registers[out, w] = fill
+                    registers[ix(out), w] = fill
                 if w1 == n_words:
-                    registers[out, last_word] &= valid
+                    registers[ix(out), ix(last_word)] &= valid
