@@ -336,6 +336,38 @@ def test_events_of_many_cells_cluster_as_their_parts(card, menu_counting_every_r
     assert counts.max() > counts.min() >= 1 and np.mean(counts.sum(axis=1) > MANY_CELLS // 2) > 0.3
 
 
+
+def test_fired_neighbours_through_ring_masks_cluster_as_the_table(monkeypatch, card, menu_counting_every_ring):
+    """Busy events find each fired cell's fired neighbours through bit masks of the rings below, its
+    own and above (ecl_tc_tables.tc_near_masks); a card with more than 64 cells in a ring has no
+    masks and reads the neighbour table: both give every ECL bit of the same events (clumps in the
+    barrel, the endcaps and the gaps, energies about the TC threshold), and the masks hold exactly
+    the table's neighbours."""
+    from belle2sim.detector.card import load_card
+    from belle2sim.trigger import ecl_tc_tables
+    from belle2sim.trigger.bits import ECL_BITS
+
+    segments = card.tc_phi_segments()
+    table = ecl_tc_tables.tc_neighbours(segments, card.tc_phi_offsets_rad())
+    masks = ecl_tc_tables.tc_near_masks(table, segments)
+    first = np.concatenate([[0], np.cumsum(segments)])
+    ring = np.repeat(np.arange(len(segments)), segments)
+    from_masks = [{int(first[ring[t] - 1 + m] + f) for m in range(3) for f in range(64) if int(masks[t, m]) >> f & 1}
+                  for t in range(len(table))]
+    assert from_masks == [{int(u) for u in row if u >= 0} for row in table]
+    rng = np.random.default_rng(4)
+    events = [[(rng.uniform(0.05, 0.4), theta + rng.uniform(-15, 15), phi + rng.uniform(-40, 40))
+               for _ in range(int(rng.integers(7, 25)))]
+              for theta, phi in [((65, 0), (21, 30), (31, 90), (141, 200), (128, 270))[k % 5] for k in range(400)]]
+    by_masks = bits_for(card, menu_counting_every_ring, events)
+    monkeypatch.setattr(ecl_tc_tables, "RING_MASK_BITS", 8)
+    plain = load_card()  # (its tables made anew, without masks)
+    by_table = bits_for(plain, menu_counting_every_ring, events)
+    assert plain is not card and plain.cached("tc_lut", None)[-1].shape == (0, 3)
+    for bit in ECL_BITS:
+        assert np.array_equal(np.asarray(by_masks[bit]), np.asarray(by_table[bit])), bit
+    assert np.mean(np.asarray(by_masks["clst"]) > 1) > 0.3
+
 def test_tc_neighbours_are_the_cells_the_touching_test_joins(card):
     """The table of each cell's touching neighbours holds exactly the pairs of cells in the same or
     neighbouring theta rings that the kernel's test joins (centres at most half their widths'

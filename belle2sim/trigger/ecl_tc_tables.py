@@ -4,7 +4,7 @@ recompute per deposit or per pair of cells.
 
 * first TC index of each theta ring; c.m. energy factor and c.m. angles of each TC's centre;
 * the ring of each of RING_CELLS polar-angle cells (:func:`ring_lookup`);
-* each TC's touching neighbours (:func:`tc_neighbours`).
+* each TC's touching neighbours (:func:`tc_neighbours`), also as bit masks (:func:`tc_near_masks`).
 """
 
 import numpy as np
@@ -62,19 +62,41 @@ def tc_neighbours(phi_segments, phi_offsets):
     return table
 
 
+RING_MASK_BITS = 64  # cells of a theta ring that one word of :func:`tc_near_masks` holds
+
+
+def tc_near_masks(neighbours, phi_segments):
+    """(n_TC, 3) uint64: the neighbours of each TC (:func:`tc_neighbours`) as bit masks of their phi
+    segments in the ring below, its own and the ring above (bit f: segment f of that ring), so the
+    kernel finds a cell's fired neighbours with an AND per ring against the event's fired cells;
+    (0, 3) where a ring has more than RING_MASK_BITS cells (the kernel then reads the table)."""
+    segments = np.asarray(phi_segments, dtype=np.int64)
+    if segments.max() > RING_MASK_BITS:
+        return np.zeros((0, 3), dtype=np.uint64)
+    first = np.concatenate([[0], np.cumsum(segments)]).astype(np.int64)
+    ring = np.repeat(np.arange(len(segments)), segments)
+    masks = np.zeros((len(ring), 3), dtype=np.uint64)
+    for t, row in enumerate(neighbours):
+        for u in row[row >= 0]:
+            masks[t, ring[u] - ring[t] + 1] |= np.uint64(1) << np.uint64(u - first[ring[u]])
+    return masks
+
+
 def tc_lookup_tables(ring_edges, phi_segments, phi_offsets, boost_cm):
     """Per-TC look-up tables, as the hardware has them: first TC index of each ring, and for
     each TC the CM/lab energy ratio and the CM polar and azimuthal angles of its centre
     (massless particle, nominal boost), computed with ``vector`` on a machine's first run and read
     back from the disk cache afterwards (belle2sim/_data_cache.py); then the ring of each
-    polar-angle cell (:func:`ring_lookup`) and each TC's neighbours (:func:`tc_neighbours`)."""
+    polar-angle cell (:func:`ring_lookup`) and each TC's neighbours (:func:`tc_neighbours`, and as
+    masks: :func:`tc_near_masks`)."""
     first = np.concatenate([[0], np.cumsum(phi_segments)]).astype(np.int64)
+    neighbours = tc_neighbours(phi_segments, phi_offsets)
     cm = computed_once("ecl_tc_centres_cm", (np.asarray(ring_edges, dtype=np.float64),
                                              np.asarray(phi_segments, dtype=np.int64),
                                              np.asarray(phi_offsets, dtype=np.float64),
                                              np.asarray(boost_cm, dtype=np.float64)), tc_centres_cm)
     return ((first, cm["E"], cm["theta"], cm["phi"]) + ring_lookup(ring_edges)  # (contiguous, made or read)
-            + (tc_neighbours(phi_segments, phi_offsets),))
+            + (neighbours, tc_near_masks(neighbours, phi_segments)))
 
 
 def tc_centres_cm(ring_edges, phi_segments, phi_offsets, boost_cm):
