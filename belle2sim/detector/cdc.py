@@ -76,7 +76,7 @@ def crosses_from_axis(vz, px, py, pz, q, field_T, r, z_lo, z_hi):
     # first_crossing's arc from the axis, the same operations (through first_crossing itself, a kernel
     # that counts only from the axis, the CDC trigger's, compiled its off-axis path too: ~1 s of a
     # first run)
-    z = vz + two_r * np.arcsin(r / two_r) * pz / pt
+    z = vz + two_r * fastmath.asin(r / two_r) * pz / pt
     return z_lo <= z <= z_hi
 
 

@@ -48,7 +48,7 @@ def first_crossing(vx, vy, vz, px, py, pz, q, b_field, r):
         # radius r is reached if 2R >= r, after a transverse arc 2R asin(r / 2R)
         if r > 2.0 * R:
             return False, 0.0, 0.0
-        arc = 2.0 * R * np.arcsin(r / (2.0 * R))
+        arc = 2.0 * R * fastmath.asin(r / (2.0 * R))
         return True, vz + arc * pz / pt, arc
     # (off the axis in a function of its own: this one stays small enough for LLVM to inline)
     return _first_crossing_off_axis(vx, vy, vz, px, py, pz, q, b_field, r)
@@ -297,7 +297,7 @@ def barrel_arcsine_argument(px, py, b_field, r_barrel):
 def entry_from_axis_lanes(vz, px, py, pz, q, b_field, r_barrel, z_fwd, z_bwd, max_turns, phi_p, arcsine):
     """:func:`entry_from_axis` with every step a selection, for loops LLVM vectorises: the same
     operations on both the barrel and the endcap path, so the same bits, given ``arcsine`` =
-    arcsin(:func:`barrel_arcsine_argument`) (NO_CROSSING where that is). Returns (reached, theta,
+    fastmath.asin(:func:`barrel_arcsine_argument`) (NO_CROSSING where that is). Returns (reached, theta,
     phi, special): where ``special`` (fastmath.atan2_special), the caller takes entry_from_axis."""
     pt = np.sqrt(px * px + py * py)
     R = curvature_radius_cm(pt, b_field)
