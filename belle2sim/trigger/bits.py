@@ -92,7 +92,8 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
 
     def cdc_trigger():
         cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
-                         batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, *cdc, calib,
+                         batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, mom_p,
+                         *cdc, calib,
                          tracks.axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in,
                          matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
 

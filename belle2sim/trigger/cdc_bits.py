@@ -119,7 +119,7 @@ def typ_certain_above(min_momentum, theta_bin):
 
 @range_kernel("offsets")
 def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
-                     layers, params, calib, axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in, bits):
+                     mom_p, layers, params, calib, axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in, bits):
     field_T = params[P_FIELD]
     typ_certain_pt, typ_certain_theta = typ_certain_above(params[P_TYP_P], params[P_TYP_THETA_BIN])
     bins = np.empty(64, dtype=np.int64)  # the phi bins of an event's 2D tracks (grown if needed)
@@ -169,7 +169,7 @@ def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py,
             trk_particle[ix(slot)] = j
             trk_phi0[ix(slot)] = phi0
             # restricted polar range from the cosine (no atan2 per pair below)
-            cos_t = pz[j] / np.sqrt(pt * pt + pz[j] * pz[j])
+            cos_t = pz[j] / mom_p[j]  # (directions.momentum_kinematics: the same bits)
             trk_in[ix(slot)] = params[P_RESTRICT_COS_HI] <= cos_t <= params[P_RESTRICT_COS_LO]
             z3 = z0 + params[P_T3_RES] * rng.normal(key, 4 * local)
             znn = z0 + params[P_TY_RES] * rng.normal(key, 4 * local + 1)
