@@ -31,7 +31,6 @@ lab/CM energy look-up table (thresholds differ by <= 6 %), shower spreading over
 """
 
 import numpy as np
-
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from belle2sim._jit import inline, ix, range_kernel
@@ -157,8 +156,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
     # deposit then finds its cell by one look-up instead of comparing it with every cell made
     # before it (q qbar events: 1.65 -> 1.56 us); the few deposits of other events compare
     slot_of_tc = np.full(tc_first[-1], -1, dtype=np.int64)
-    # the fired cells of the event being clustered, as bits of their phi segments, one word per ring
-    # (rings -1 and n_rings empty: the masks' rings below the first and above the last)
+    # a busy event's fired cells, one word of phi-segment bits per ring (and an empty one on each side)
     by_masks = tc_near_masks.shape[0] > 0
     fired_rings = np.zeros(phi_segments.shape[0] + 2, dtype=np.uint64)
     for i in range(np.uint64(begin), np.uint64(end)):
@@ -220,12 +218,10 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
         if n_tc > partners.shape[0]:
             partners = np.empty(2 * n_tc, dtype=np.int64)
         if listed:
-            # many cells: each fired cell's touching neighbours from the table, found through the
-            # slot of each of the event's cells (testing every pair cost q qbar events a third of
-            # this kernel: 1116 -> 901 ns per event), taken in slot order as the pairs below are
-            # Through the masks, a cell meets only its fired neighbours (an AND per ring: most of
-            # its 8 neighbours are not fired, and each table entry was a look-up and a test; q qbar
-            # 592 -> 539 ns per event in this kernel, the same clusters)
+            # many cells: each fired cell's fired neighbours, through the slot of each of the event's
+            # cells (every pair tested: q qbar 1116 -> 901 ns per event), in slot order as the pairs
+            # below; through the ring masks an AND per ring, not a look-up and a test for each of the
+            # table's 8 neighbours, most not fired (q qbar 592 -> 539 ns, the same clusters)
             if by_masks:
                 for j in range(start, stop):
                     fired_rings[ix(w_ring[ix(j)] + 1)] |= np.uint64(w_label[ix(j)] >= 0) << np.uint64(w_phi[ix(j)])
@@ -259,8 +255,7 @@ def ecl_trigger_bits(begin, end, offsets, dep_E, dep_theta, dep_phi, dep_region,
                     _union(w_label, w_E, j, partners[ix(q)])
             for k in range(start, stop):  # (the tables clean for the next event)
                 slot_of_tc[ix(tc_first[ix(w_ring[ix(k)])] + w_phi[ix(k)])] = -1
-            for r in range(np.uint64(fired_rings.shape[0])):
-                fired_rings[r] = 0
+            fired_rings[:] = 0
         else:
             # few cells: each pair in turn, each ring's phi width once per call and each cell's
             # centre once, not once per pair
