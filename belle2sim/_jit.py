@@ -134,6 +134,7 @@ class _Worker:
         threading.Thread(target=self._loop, name=name, daemon=True).start()
 
     def _loop(self):
+        run_in_one_piece()  # (a piece that calls kernels, event_blocks.py: each runs here, whole)
         while True:
             self._start.acquire()
             compiled, args = self._job
@@ -197,10 +198,18 @@ def run_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
     """Run ``compiled(begin, end, *args)`` over items [0, n_items) in up to
     :func:`threads_here` contiguous pieces of at least ``min_per_piece`` items (the calling
     thread takes the last); returns the pieces' results in order."""
-    n_pieces = max(1, min(threads_here(), n_items // max(1, min_per_piece)))
-    if n_pieces == 1 or not compiled.signatures:
+    if not compiled.signatures:
         # (a first call compiles, or loads from the cache, in this thread alone: numba's typing is
         # not set up for several threads dispatching a new kernel at once)
+        return [compiled(0, n_items, *args)]
+    return share_range(compiled, n_items, *args, min_per_piece=min_per_piece)
+
+
+def share_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
+    """:func:`run_range` for a ``compiled`` whose kernels have all been called once (also a Python
+    function that calls such kernels: event_blocks.py shares out blocks of events so)."""
+    n_pieces = max(1, min(threads_here(), n_items // max(1, min_per_piece)))
+    if n_pieces == 1:
         return [compiled(0, n_items, *args)]
     bounds = [n_items * k // n_pieces for k in range(n_pieces + 1)]
     with _RUN_LOCK:  # one range at a time on the shared workers (callers in several threads queue here)

@@ -41,6 +41,9 @@ def _angles(begin, end, px, py, pz, theta, phi, pt_out, p_out):
                 theta[j], phi[j] = angles_of(px[j], py[j], pz[j])
 
 
+angles_kernel = _angles.kernel  # (the loop over particles [begin, end): a step of ecl.ecl_steps)
+
+
 def momentum_kinematics(batch):
     """(theta, phi [rad], pT, p [GeV]) arrays of every particle of ``batch``: pT = sqrt(px^2 + py^2)
     and p = sqrt(pT^2 + pz^2), as the GRL kernel made them for each track (the same bits), made here

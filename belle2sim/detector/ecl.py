@@ -40,8 +40,9 @@ from belle2sim._workspace import particle_rows, scratch, scratch_arrays
 from belle2sim.detector import directions
 from belle2sim.detector.cdc import axial_layers
 from belle2sim.detector.entries import (  # noqa: F401 (C_* and MAX_TURNS: the layout of the card's charged parameters)
-    C_B, C_F_HI, C_F_LO, C_MIP, C_MIP_SPREAD, C_P_INT, C_RB, C_ZB, C_ZF, MAX_TURNS, entry_points, points_from_origin,
+    C_B, C_F_HI, C_F_LO, C_MIP, C_MIP_SPREAD, C_P_INT, C_RB, C_ZB, C_ZF, MAX_TURNS, entry_points_step, points_from_origin,
 )
+from belle2sim.event_blocks import run_blocks
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, INVISIBLE, MUON, PHOTON
 
 # the angle between two directions is at least their difference in theta; the margin covers the
@@ -290,28 +291,46 @@ class EclDeposits:
 
 
 def simulate_ecl(batch, response, card, seed, charge=None):
-    """Run the ECL kernel on an EventBatch; ``response, charge = pdgdata.classify(batch.pdg)``."""
+    """Run the ECL kernels on an EventBatch; ``response, charge = pdgdata.classify(batch.pdg)``."""
     if charge is None:
         from belle2sim import pdgdata
 
         charge = pdgdata.charges(batch.pdg)
-    out = EclDeposits(batch.n_particles)
-    (out.momentum_theta_rad, out.momentum_phi_rad, out.momentum_pt_GeV,
-     out.momentum_p_GeV) = directions.momentum_kinematics(batch)
-    entry_theta, entry_phi = scratch_arrays("ecl", batch.n_particles, (np.float64,) * 2)
+    out, steps = ecl_steps(batch, response, card, seed, charge)
+    run_blocks([(None, step) for step in steps], batch.offsets)
+    return out
+
+
+def ecl_steps(batch, response, card, seed, charge):
+    """(EclDeposits, steps): the arrays the ECL kernels fill, and the kernels as calls over a range of
+    events (event_blocks.py), in order: the momenta's angles, the calorimeter entries, the response."""
+    n, offsets = batch.n_particles, batch.offsets
+    out = EclDeposits(n)
+    theta, phi, pt, p = (out.momentum_theta_rad, out.momentum_phi_rad, out.momentum_pt_GeV,
+                         out.momentum_p_GeV) = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    entry_theta, entry_phi = scratch_arrays("ecl", n, (np.float64,) * 2)
     region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged, layers = card.cached(
         "ecl_kernel_arguments", lambda: _kernel_arguments(card))
-    out.axial_superlayers = np.full(batch.n_particles, -1, dtype=np.int8)
-    entry_points(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz,
-                 out.momentum_theta_rad, out.momentum_phi_rad, charged, layers, entry_theta, entry_phi,
-                 out.axial_superlayers, scratch("ecl[listed]", batch.n_particles, np.uint64),
-                 particle_rows(batch.n_particles))
-    ecl_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
-                 batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz,
-                 region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle,
-                 charged, out.momentum_theta_rad, out.momentum_phi_rad, entry_theta, entry_phi,
-                 out.energy_GeV, out.theta_rad, out.phi_rad, out.region, out.is_cluster)
-    return out
+    out.axial_superlayers = np.full(n, -1, dtype=np.int8)
+    entries = entry_points_step(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, theta,
+                                phi, charged, layers, entry_theta, entry_phi, out.axial_superlayers,
+                                scratch("ecl[listed]", n, np.uint64), particle_rows(n))
+    arguments = (np.uint64(seed), batch.number, offsets, batch.status, response, charge, batch.px, batch.py, batch.pz,
+                 batch.E, batch.vx, batch.vy, batch.vz, region_theta, res_energy, res_theta, res_phi,
+                 cluster_min_energy, merge_angle, charged, theta, phi, entry_theta, entry_phi, out.energy_GeV,
+                 out.theta_rad, out.phi_rad, out.region, out.is_cluster)
+
+    def momenta(first, last):  # (a kernel over particles)
+        directions.angles_kernel(int(offsets[first]), int(offsets[last]), batch.px, batch.py, batch.pz, theta, phi,
+                                 pt, p)
+
+    def entry(first, last):
+        entries(int(offsets[first]), int(offsets[last]))
+
+    def deposits(first, last):
+        ecl_response.kernel(first, last, *arguments)
+
+    return out, [momenta, entry, deposits]
 
 
 def _kernel_arguments(card):

@@ -241,8 +241,30 @@ def entry_points(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, cha
     listed_neutral = scratch("entries[neutral]", len(status), np.uint64)
     ends = calorimeter_entries(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers,
                                entry_theta, entry_phi, axial_superlayers, listed, listed_neutral, packed)
+    _off_axis(ends, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
+              mom_phi, entry_theta, entry_phi, axial_superlayers)
+
+
+def entry_points_step(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers, entry_theta,
+                      entry_phi, axial_superlayers, listed, packed):
+    """:func:`entry_points` as a call over particles [begin, end) (event_blocks.py); the same
+    arguments."""
+    listed_neutral = scratch("entries[neutral]", len(status), np.uint64)
+    entries, arguments = calorimeter_entries.kernel, (status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
+                                                      charged_params, layers, entry_theta, entry_phi, axial_superlayers,
+                                                      listed, listed_neutral, packed)
+
+    def step(begin, end):
+        _off_axis([entries(begin, end, *arguments)], listed, listed_neutral, packed, charged_params, layers, charge,
+                  px, py, pz, vx, vy, vz, mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
+
+    return step
+
+
+def _off_axis(ends, listed, listed_neutral, packed, *arguments):
+    """:func:`off_axis_tracks` on the particles the ranges of ``ends`` (calorimeter_entries' results)
+    listed, if they listed any."""
     spans = np.array([(end - n_neutral, end, end - n, end) for _, n_neutral, end, n in ends if n_neutral + n > 0],
                      dtype=np.int64).reshape(-1, 4)
     if len(spans):
-        off_axis_tracks(spans, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz,
-                        mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
+        off_axis_tracks(spans, listed, listed_neutral, packed, *arguments)

@@ -29,6 +29,7 @@ from belle2sim import fastmath, rng
 from belle2sim._jit import inline, ix, lanes, range_kernel
 from belle2sim.detector.cdc import axial_layers, count_axial_superlayers
 from belle2sim.detector.helix import AXIS_TOLERANCE_CM2, impact_parameters, impact_parameters_lanes
+from belle2sim.event_blocks import run_blocks
 from belle2sim.pdgdata import CHARGED_HADRON, ELECTRON, MUON
 
 (T_PT_MIN, T_EFF, T_PT_FULL, T_A, T_B, T_SIG_THETA, T_SIG_PHI, T_SIG_D0, T_SIG_Z0,
@@ -282,6 +283,14 @@ class Tracks:
 def simulate_tracks(batch, response, charge, deposits, card, seed):
     """Run the tracking and lepton-ID kernel (needs the ECL deposits for E/p, and the momentum
     angles the ECL kernel wrote)."""
+    out, step = track_step(batch, response, charge, deposits, card, seed)
+    run_blocks([(None, step)], batch.offsets)
+    return out
+
+
+def track_step(batch, response, charge, deposits, card, seed):
+    """(Tracks, step): the arrays the tracking kernel fills, and the kernel as a call over a range of
+    events (event_blocks.py), after the ECL's steps (it reads their deposits and momentum angles)."""
     out = Tracks(batch.n_particles)
     out.axial_superlayers = deposits.axial_superlayers if deposits.axial_superlayers is not None else np.full(
         batch.n_particles, -1, dtype=np.int8)
@@ -289,9 +298,12 @@ def simulate_tracks(batch, response, charge, deposits, card, seed):
     tracking, pid, layers, displaced = card.cached("tracking_kernel_arguments", lambda: (
         card.tracking_params(), card.pid_params(), card.cached("axial_layers", lambda: axial_layers(card)),
         card.displaced_params()))  # (one look-up per chunk)
-    track_response(np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge,
-                   batch.px, batch.py, batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi,
-                   deposits.energy_GeV, tracking, pid, layers, displaced,
-                   out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id,
-                   out.electron_id, out.klm_hit, out.axial_superlayers)
-    return out
+    arguments = (np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge, batch.px, batch.py,
+                 batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi, deposits.energy_GeV, tracking, pid, layers,
+                 displaced, out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id, out.electron_id,
+                 out.klm_hit, out.axial_superlayers)
+
+    def step(first, last):
+        track_response.kernel(first, last, *arguments)
+
+    return out, step

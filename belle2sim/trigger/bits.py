@@ -12,6 +12,7 @@ import numpy as np
 from belle2sim import rng
 from belle2sim._jit import range_kernel
 from belle2sim._workspace import scratch_arrays
+from belle2sim.event_blocks import run_blocks
 from belle2sim.detector.cdc import axial_layers
 from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
@@ -59,17 +60,25 @@ class InputBits(Mapping):
 def compute_input_bits(batch, deposits, charge, tracks, card, menu, seed, period=None):
     """All input bits for ``batch`` given its ECL deposits, charges and tracks (KLM hits).
     ``period`` names the card's trigger-object calibration (None: the card's default)."""
-    calls, bits = input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, period)
-    for _, call in calls:
-        call()
+    steps, bits = input_bit_steps(batch, deposits, charge, tracks, card, menu, seed, period)
+    run_blocks([(None, step) for _, step in steps], batch.offsets)
     return bits
 
 
 def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, period=None, zeroed=False):
-    """([(name, call)], InputBits): the kernels of :func:`compute_input_bits`, each a call without
-    arguments, to be made in this order (each reads what the ones before it wrote), and the bits
-    they fill. ``zeroed``: every output and scratch array zeroed first, so that any of the calls can
-    also be made alone or out of order (a first run compiling them in two processes, warmup.py)."""
+    """([(name, call)], InputBits): the steps of :func:`input_bit_steps`, each a call without arguments
+    over every event, to be made in this order (the warm-up's compilation jobs)."""
+    steps, bits = input_bit_steps(batch, deposits, charge, tracks, card, menu, seed, period, zeroed)
+    n_events = len(batch)
+    return [(name, lambda step=step: step(0, n_events)) for name, step in steps], bits
+
+
+def input_bit_steps(batch, deposits, charge, tracks, card, menu, seed, period=None, zeroed=False):
+    """([(name, step)], InputBits): the kernels of :func:`compute_input_bits`, each a call over a
+    range of events, ``step(first, last)`` (event_blocks.py), to be made in this order for each range
+    (each reads what the ones before it wrote), and the bits they fill. ``zeroed``: every output and
+    scratch array zeroed first, so that any of the calls can also be made alone or out of order (a
+    first run compiling them in two processes, warmup.py)."""
     n_events, n = len(batch), batch.n_particles
     ecl, cdc, grl, calib = _kernel_arguments(card, menu, period)
     # column-major: each bit is contiguous for the line evaluation; kernels write by event. Unset:
@@ -84,36 +93,29 @@ def input_bit_kernel_calls(batch, deposits, charge, tracks, card, menu, seed, pe
     event_cells = (np.zeros if zeroed else np.empty)((n_events, 3), dtype=np.int32)
     mom_theta, mom_phi, mom_pt, mom_p = deposits.momentum_kinematics(batch)
     grl_params, phi_tables = grl
+    ecl_arguments = (batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad, deposits.region, *ecl,
+                     w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, w_head, dep_tc, event_cells,
+                     matrix[:, :_N_ECL])
+    cdc_arguments = (np.uint64(seed), batch.number, batch.offsets, batch.status, charge, batch.px, batch.py, batch.pz,
+                     batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, mom_p, *cdc, calib, tracks.axial_superlayers,
+                     trk_particle, trk_phi0, trk_3d, trk_in, matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
+    grl_arguments = (np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, mom_pt, mom_p, charge,
+                     matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label, w_E, w_ring, w_phi,
+                     w_head, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells, grl_params, calib,
+                     trk_face_bin, matrix[:, _N_ECL + N_CDC_BITS:_N_ECL + N_CDC_BITS + N_GRL_BITS])
+    # the ECL energy sums are calibrated trigger objects: one draw per event, so the three nested
+    # thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit under the GIL
+    # while other threads take chunks)
+    finish_arguments = (np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF],
+                        _ENERGY_SUM_COLUMNS, _DERIVED_FROM, _NEVER_SET, matrix.T)
 
-    def ecl_trigger():
-        ecl_trigger_bits(batch.offsets, deposits.energy_GeV, deposits.theta_rad, deposits.phi_rad,
-                         deposits.region, *ecl, w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, w_head, dep_tc,
-                         event_cells, matrix[:, :_N_ECL])
+    def ranged(kernel, arguments):
+        return lambda first, last: kernel.kernel(first, last, *arguments)
 
-    def cdc_trigger():
-        cdc_trigger_bits(np.uint64(seed), batch.number, batch.offsets, batch.status, charge,
-                         batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, mom_p,
-                         *cdc, calib,
-                         tracks.axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in,
-                         matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
-
-    def grl_trigger():
-        grl_bits.grl_bits(np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, mom_pt, mom_p,
-                          charge,
-                          matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label,
-                          w_E, w_ring, w_phi, w_head, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells,
-                          grl_params, calib, trk_face_bin,
-                          matrix[:, _N_ECL + N_CDC_BITS:_N_ECL + N_CDC_BITS + N_GRL_BITS])
-
-    def finish():
-        # the ECL energy sums are calibrated trigger objects: one draw per event, so the three
-        # nested thresholds stay nested; then the derived bits (in a kernel: no NumPy pass per bit
-        # under the GIL while other threads take chunks)
-        _finish_bits(np.uint64(seed), batch.number, rng.STAGE_TRIGGER, ENERGY_SUM_COUNTER, calib[K_ESUM_EFF],
-                     _ENERGY_SUM_COLUMNS, _DERIVED_FROM, _NEVER_SET, matrix.T)
-
-    calls = [("ecl_trigger", ecl_trigger), ("cdc_trigger", cdc_trigger), ("grl", grl_trigger), ("finish", finish)]
-    return calls, InputBits(matrix, batch.number)
+    steps = [("ecl_trigger", ranged(ecl_trigger_bits, ecl_arguments)),
+             ("cdc_trigger", ranged(cdc_trigger_bits, cdc_arguments)),
+             ("grl", ranged(grl_bits.grl_bits, grl_arguments)), ("finish", ranged(_finish_bits, finish_arguments))]
+    return steps, InputBits(matrix, batch.number)
 
 
 # the trigger kernels' scratch, one slot per particle: ECL trigger (ring, phi segment, label, TC of

@@ -1,0 +1,72 @@
+"""A chunk's kernels run block by block: each block of events goes through every step in turn.
+
+A step is a call over a range of events, ``step(first_event, last_event)``, that runs one kernel (or
+a few) on those events alone. Run over a whole chunk one kernel after another, each kernel streamed
+the chunk's arrays (1e5 four-muon events: 5e5 particles, ~40 arrays of them) from memory: what the
+kernel before it wrote or read had left the caches long before. Run block by block, a block's
+~BLOCK_PARTICLES particles stay in the core's cache from one kernel to the next: four muons 680 ->
+637 ns per event (detector and trigger, one thread, measured), the tracking and the CDC trigger
+most (their inputs were written by the steps before them).
+
+Events are independent and every random number is a function of (seed, event number, stage,
+counter) only, so the numbers do not depend on the blocks (tests/test_event_blocks.py: one event
+per block, a few, the whole chunk, threads sharing the blocks).
+"""
+
+import numpy as np
+
+from belle2sim import _jit
+
+BLOCK_PARTICLES = 32_768  # (measured best of 16k, 32k, 64k: four muons, q qbar; a block costs ~20 us of calls)
+
+
+def block_bounds(offsets, particles_per_block=BLOCK_PARTICLES):
+    """Event indices [0, b_1, ..., n_events] cutting the events of ``offsets`` into blocks of about
+    ``particles_per_block`` particles (at least one event each: an event is never cut)."""
+    n_events = len(offsets) - 1
+    if n_events <= 0:
+        return np.zeros(1, dtype=np.int64)
+    targets = offsets[0] + np.arange(particles_per_block, offsets[-1] - offsets[0], particles_per_block)
+    cuts = np.searchsorted(offsets, targets, side="left")
+    return np.unique(np.concatenate(([0], cuts[(cuts > 0) & (cuts < n_events)], [n_events]))).astype(np.int64)
+
+
+def run_blocks(steps, offsets, particles_per_block=None):
+    """Run ``steps`` over the events of ``offsets``, each block of events through every step in
+    order before the next block (``particles_per_block``: BLOCK_PARTICLES if None). ``steps``:
+    (before, step) pairs; ``before`` (None, or a call without arguments) is made once, just before
+    the step's first block (a first run waits there for the helper compiling that kernel:
+    warmup.py). In a thread that takes whole chunks (chunk_threads.py) every block runs in it;
+    otherwise the events are shared out over belle2sim's threads in contiguous pieces, each cut into
+    blocks. The first time a list of steps runs in the process (its kernels compile, or load from
+    numba's cache), its first block runs alone in this thread: numba is not set up for several
+    threads dispatching a new kernel at once."""
+    n_events = len(offsets) - 1
+    if n_events <= 0:
+        return
+    size = BLOCK_PARTICLES if particles_per_block is None else particles_per_block
+    key = tuple(step.__qualname__ for _, step in steps)
+    first = 0
+    if key not in _RUN_BEFORE:
+        first = int(block_bounds(offsets, size)[1])
+        for before, step in steps:
+            if before is not None:
+                before()
+            step(0, first)
+        _RUN_BEFORE.add(key)
+    if first < n_events:
+        _jit.share_range(_run_piece, n_events - first, first, steps, offsets, size,
+                         min_per_piece=_jit.MIN_ITEMS_PER_PIECE)
+
+
+_RUN_BEFORE = set()  # the lists of steps (their names) that have run in this process
+
+
+def _run_piece(begin, end, first, steps, offsets, size):
+    """Events [first + begin, first + end) block by block through every step."""
+    begin, end = first + begin, first + end
+    bounds = begin + block_bounds(offsets[begin:end + 1], size)
+    for b in range(len(bounds) - 1):
+        block_first, block_last = int(bounds[b]), int(bounds[b + 1])
+        for _, step in steps:
+            step(block_first, block_last)
