@@ -205,6 +205,12 @@ def run_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
     return share_range(compiled, n_items, *args, min_per_piece=min_per_piece)
 
 
+def call_range(compiled, begin, end, *args):
+    """``compiled(begin, end, *args)`` in this thread: how a step of event_blocks.py calls its kernel
+    on a block (one place, which the benchmarks time as they time :func:`run_range`)."""
+    return compiled(begin, end, *args)
+
+
 def share_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
     """:func:`run_range` for a ``compiled`` whose kernels have all been called once (also a Python
     function that calls such kernels: event_blocks.py shares out blocks of events so)."""

@@ -41,23 +41,39 @@ def report(out, json_path=None):
 
 class KernelClock:
     """Seconds spent inside belle2sim's parallel kernels: every call of belle2sim._jit.run_range
-    (which each range kernel looks up at call time), the hand-off to the threads included. The
-    rest of a workload's wall time is its serial part (Python steps, NumPy, allocation)."""
+    (which each range kernel looks up at call time), the hand-off to the threads included, and of
+    what runs a chunk's blocks of events (event_blocks.py: _jit.call_range for a block in the
+    calling thread, _jit.share_range for the blocks shared out). Each is counted once, in the thread
+    that calls it (not the calls nested in it, nor those of belle2sim's worker threads, which run
+    the pieces of a call already counted). The rest of a workload's wall time is its serial part
+    (Python steps, NumPy, allocation)."""
 
     def __init__(self):
+        import threading
+
         from belle2sim import _jit
 
         self.seconds = 0.0
-        run_range = _jit.run_range
+        local = threading.local()
 
-        def timed(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return run_range(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - t
+        def timed(call):
+            def run(*args, **kwargs):
+                depth = getattr(local, "depth", 0)
+                if depth or threading.current_thread().name.startswith("belle2sim-"):
+                    return call(*args, **kwargs)
+                local.depth = 1
+                t = time.perf_counter()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    self.seconds += time.perf_counter() - t
+                    local.depth = 0
 
-        _jit.run_range = timed
+            return run
+
+        for name in ("run_range", "share_range", "call_range"):  # (a baseline checkout may lack the last two)
+            if hasattr(_jit, name):
+                setattr(_jit, name, timed(getattr(_jit, name)))
 
     def runs(self, work, threads, repeat):
         """[(wall seconds, seconds inside kernels)] of ``repeat`` calls of ``work()`` on ``threads``

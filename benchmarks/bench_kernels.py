@@ -68,28 +68,43 @@ def measure(samples, repeat):
         if batch is None:
             continue
         captured = {}
-        run_range = _jit.run_range
+        run_range, call_range = _jit.run_range, getattr(_jit, "call_range", None)
 
-        def capture(compiled, n_items, *args, **kwargs):
+        def keep(compiled, begin, end, args):
             key = f"{compiled.py_func.__module__.rsplit('.', 1)[-1]}.{compiled.py_func.__name__}"
             if key not in captured:
-                captured[key] = (compiled, n_items,
-                                 [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args])
+                captured[key] = (compiled, begin, end, [a.copy(order="K") if isinstance(a, np.ndarray) else a
+                                                        for a in args])
+
+        def capture(compiled, n_items, *args, **kwargs):
+            keep(compiled, 0, n_items, args)
             return run_range(compiled, n_items, *args, **kwargs)
+
+        def capture_block(compiled, begin, end, *args):  # (a kernel of a block of events: event_blocks.py)
+            keep(compiled, begin, end, args)
+            return call_range(compiled, begin, end, *args)
 
         simulate_chunk(batch, card, menu, 1)  # (compiles, or loads from the cache)
         _jit.run_range = capture
+        if call_range is not None:
+            from belle2sim import event_blocks
+
+            _jit.call_range = capture_block
+            # (one block: each kernel's whole range)
+            block, event_blocks.BLOCK_PARTICLES = event_blocks.BLOCK_PARTICLES, 1 << 62
         try:
             simulate_chunk(batch, card, menu, 1)
         finally:
             _jit.run_range = run_range
+            if call_range is not None:
+                _jit.call_range, event_blocks.BLOCK_PARTICLES = call_range, block
         n_events = len(batch.offsets) - 1
         times = {}
-        for key, (compiled, n_items, args) in captured.items():
+        for key, (compiled, begin, end, args) in captured.items():
             best = float("inf")
             for _ in range(repeat):
                 t = time.perf_counter()
-                compiled(0, n_items, *args)
+                compiled(begin, end, *args)
                 best = min(best, time.perf_counter() - t)
             times[key] = best / n_events * 1e9
         whole = float("inf")

@@ -1,9 +1,10 @@
 """Thread scaling, measured (run: python benchmarks/bench_scaling.py [--threads 1,2,4,8,16]).
 
-For each workload and thread count: events/s, the speed-up over one thread, and where the time
-goes: inside the parallel kernels (every range kernel's call of belle2sim._jit.run_range, hand-off
-to the threads included) or outside them (Python steps, NumPy, allocation, menu logic: the serial
-part). Also the cost of one hand-off: a range call of a kernel that does nothing, per thread count.
+For each workload and thread count: events/s, the speed-up over one thread, and where the time goes:
+inside the parallel kernels (every range kernel's call of belle2sim._jit.run_range, and the blocks
+of events of event_blocks.py, hand-off to the threads included) or outside them (Python steps,
+NumPy, allocation, menu logic: the serial part). Also the cost of one hand-off: a range call of a
+kernel that does nothing, per thread count.
 Workloads: detector + trigger on single-photon and four-muon events in chunks of the job's
 default size (100000 events), on Pythia 8 q qbar events in chunks of 5000 (as many particles),
 and the whole efficiency job of zprime-mumu (generation, detector, trigger, selection, counting).

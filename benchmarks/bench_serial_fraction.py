@@ -1,13 +1,14 @@
 """Serial fraction of a chunk and its Amdahl bound (run: python benchmarks/bench_serial_fraction.py).
 
-Without a 16-core machine the scaling target is shown this way: every parallel kernel of
-belle2sim (each range kernel's call of belle2sim._jit.run_range, which shares its items out over
-the threads) is timed while a workload runs; the time outside them (Python steps, numpy, allocation,
-menu evaluation) is the serial part s, the time inside them the parallel part p (measured with
-one thread; medians over ``--repeat`` runs, s and p each on its own, so that the kernels' noise does
-not leak into s), and Amdahl's bound for N threads is (s + p) / (s + p / N). Workloads: detector +
-trigger on single-photon, four-muon and Pythia 8 q qbar events, and the whole efficiency job of
-zprime-mumu (generation, detector, trigger, selection, counting). With ``--channels`` (a list, or
+Without a 16-core machine the scaling target is shown this way: every parallel kernel of belle2sim
+(each range kernel's call of belle2sim._jit.run_range, which shares its items out over the threads,
+and the blocks of events of event_blocks.py) is timed while a workload runs; the time outside them
+(Python steps, numpy, allocation, menu evaluation) is the serial part s, the time inside them the
+parallel part p (measured with one thread; medians over ``--repeat`` runs, s and p each on its own,
+so that the kernels' noise does not leak into s), and Amdahl's bound for N threads is (s + p) / (s +
+p / N). Workloads: detector + trigger on single-photon, four-muon and Pythia 8 q qbar events, and
+the whole efficiency job of zprime-mumu (generation, detector, trigger, selection, counting).
+With ``--channels`` (a list, or
 ``all``), instead the whole job of each channel at the middle point of its default scan, 2e5
 events on one thread: its time outside the kernels (selection NumPy, vector, counting, a point's
 setup) and Amdahl's bound.

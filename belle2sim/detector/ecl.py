@@ -34,7 +34,7 @@ closer than ``merge_angle_rad`` there (light boosted ALPs) merge into one cluste
 
 import numpy as np
 
-from belle2sim import rng
+from belle2sim import _jit, rng
 from belle2sim._jit import inline, ix, range_kernel
 from belle2sim._workspace import particle_rows, scratch, scratch_arrays
 from belle2sim.detector import directions
@@ -321,14 +321,14 @@ def ecl_steps(batch, response, card, seed, charge):
                  out.theta_rad, out.phi_rad, out.region, out.is_cluster)
 
     def momenta(first, last):  # (a kernel over particles)
-        directions.angles_kernel(int(offsets[first]), int(offsets[last]), batch.px, batch.py, batch.pz, theta, phi,
-                                 pt, p)
+        _jit.call_range(directions.angles_kernel, int(offsets[first]), int(offsets[last]), batch.px, batch.py,
+                        batch.pz, theta, phi, pt, p)
 
     def entry(first, last):
         entries(int(offsets[first]), int(offsets[last]))
 
     def deposits(first, last):
-        ecl_response.kernel(first, last, *arguments)
+        _jit.call_range(ecl_response.kernel, first, last, *arguments)
 
     return out, [momenta, entry, deposits]
 

@@ -12,7 +12,7 @@ of their own (:func:`off_axis_tracks`), compiled only when a chunk has such part
 
 import numpy as np
 
-from belle2sim import fastmath
+from belle2sim import _jit, fastmath
 from belle2sim._jit import inline, range_kernel
 from belle2sim._workspace import scratch
 from belle2sim.detector.cdc import (INSIDE_MARGIN_CM, count_axial_superlayers, crossing_settled_lanes,
@@ -255,8 +255,9 @@ def entry_points_step(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi
                                                       listed, listed_neutral, packed)
 
     def step(begin, end):
-        _off_axis([entries(begin, end, *arguments)], listed, listed_neutral, packed, charged_params, layers, charge,
-                  px, py, pz, vx, vy, vz, mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
+        ends = [_jit.call_range(entries, begin, end, *arguments)]
+        _off_axis(ends, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz,
+                  mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
 
     return step
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from belle2sim import rng
+from belle2sim import _jit, rng
 from belle2sim._jit import range_kernel
 from belle2sim._workspace import scratch_arrays
 from belle2sim.event_blocks import run_blocks
@@ -110,7 +110,7 @@ def input_bit_steps(batch, deposits, charge, tracks, card, menu, seed, period=No
                         _ENERGY_SUM_COLUMNS, _DERIVED_FROM, _NEVER_SET, matrix.T)
 
     def ranged(kernel, arguments):
-        return lambda first, last: kernel.kernel(first, last, *arguments)
+        return lambda first, last: _jit.call_range(kernel.kernel, first, last, *arguments)
 
     steps = [("ecl_trigger", ranged(ecl_trigger_bits, ecl_arguments)),
              ("cdc_trigger", ranged(cdc_trigger_bits, cdc_arguments)),
