@@ -13,11 +13,15 @@ counter) only, so the numbers do not depend on the blocks (tests/test_event_bloc
 per block, a few, the whole chunk, threads sharing the blocks).
 """
 
+import time
+
 import numpy as np
 
 from belle2sim import _jit
 
 BLOCK_PARTICLES = 32_768  # (measured best of 16k, 32k, 64k: four muons, q qbar; a block costs ~20 us of calls)
+SHORT_BLOCK_S = 2e-3  # a block done sooner doubles the next (four muons, q qbar: 3-4 ms a block)
+LARGEST_BLOCK_PARTICLES = 1 << 18
 
 
 def block_bounds(offsets, particles_per_block=BLOCK_PARTICLES):
@@ -63,10 +67,18 @@ _RUN_BEFORE = set()  # the lists of steps (their names) that have run in this pr
 
 
 def _run_piece(begin, end, first, steps, offsets, size):
-    """Events [first + begin, first + end) block by block through every step."""
-    begin, end = first + begin, first + end
-    bounds = begin + block_bounds(offsets[begin:end + 1], size)
-    for b in range(len(bounds) - 1):
-        block_first, block_last = int(bounds[b]), int(bounds[b + 1])
+    """Events [first + begin, first + end) block by block through every step. A block done in less
+    than SHORT_BLOCK_S doubles the next one, up to LARGEST_BLOCK_PARTICLES: each call of a kernel on
+    a block costs some microseconds (Python's call, the kernel's tables fetched again, its streams'
+    first misses), which blocks of cheap events (single photons: one final-state particle of four)
+    did not pay back (measured: see BLOCK_PARTICLES)."""
+    block_first, end = first + begin, first + end
+    while block_first < end:
+        block_last = int(np.searchsorted(offsets, offsets[block_first] + size, side="left"))
+        block_last = min(end, max(block_first + 1, block_last))
+        started = time.perf_counter()
         for _, step in steps:
             step(block_first, block_last)
+        if size < LARGEST_BLOCK_PARTICLES and time.perf_counter() - started < SHORT_BLOCK_S:
+            size *= 2
+        block_first = block_last

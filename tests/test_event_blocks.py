@@ -107,9 +107,27 @@ def test_numbers_do_not_depend_on_the_blocks_or_the_threads(card, menu, pieces, 
         assert reference["found"].sum() > 0 and reference["input bits"].any()
         off_axis = (batch.vx ** 2 + batch.vy ** 2 > 0.5) & (batch.status == 1)
         assert batch is b or (reference["found"][off_axis].any() and (reference["superlayers"][off_axis] > 0).any())
-        for size, n_pieces in ((1, 1), (37, 1), (event_blocks.BLOCK_PARTICLES, 1), (10**9, 1), (37, 3), (1, 3)):
+        for size, n_pieces, grow in ((1, 1, False), (37, 1, False), (event_blocks.BLOCK_PARTICLES, 1, False),
+                                     (10**9, 1, False), (37, 3, False), (1, 3, False), (1, 1, True), (37, 3, True)):
             pieces(n_pieces)
             monkeypatch.setattr(event_blocks, "BLOCK_PARTICLES", size)
+            # (growing: blocks done sooner than the default's time double; else every block as large)
+            monkeypatch.setattr(event_blocks, "SHORT_BLOCK_S", 2e-3 if grow else 0.0)
             got = _chunk_arrays(simulate_chunk(batch, card, menu, 9, period="2019-2021"))
             for name, values in reference.items():
-                np.testing.assert_array_equal(got[name], values, err_msg=f"{name}, blocks of {size}, {n_pieces} pieces")
+                np.testing.assert_array_equal(got[name], values,
+                                              err_msg=f"{name}, blocks of {size}, {n_pieces} pieces, growing: {grow}")
+
+
+def test_short_blocks_double_up_to_the_largest(monkeypatch):
+    """Blocks done sooner than SHORT_BLOCK_S double (cheap events: fewer calls per chunk), up to
+    LARGEST_BLOCK_PARTICLES; slow ones keep their size. Every event once, in order."""
+    offsets = np.arange(0, 4 * 5000 + 1, 4)  # 5000 events of 4 particles
+    monkeypatch.setattr(event_blocks, "LARGEST_BLOCK_PARTICLES", 1600)
+    for short_s, expected in ((1e9, [100, 200, 400, 400]), (0.0, [100, 100, 100, 100])):
+        monkeypatch.setattr(event_blocks, "SHORT_BLOCK_S", short_s)
+        ranges = []
+        event_blocks._run_piece(0, 5000, 0, [(None, lambda first, last: ranges.append((first, last)))], offsets, 400)
+        assert [last - first for first, last in ranges[:4]] == expected
+        assert ranges[0][0] == 0 and ranges[-1][1] == 5000
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
