@@ -2,11 +2,12 @@
 
 A step is a call over a range of events, ``step(first_event, last_event)``, that runs one kernel (or
 a few) on those events alone. Run over a whole chunk one kernel after another, each kernel streamed
-the chunk's arrays (1e5 four-muon events: 5e5 particles, ~40 arrays of them) from memory: what the
-kernel before it wrote or read had left the caches long before. Run block by block, a block's
-~BLOCK_PARTICLES particles stay in the core's cache from one kernel to the next: four muons 680 ->
-637 ns per event (detector and trigger, one thread, measured), the tracking and the CDC trigger
-most (their inputs were written by the steps before them).
+the chunk's arrays (1e5 four-muon events: 7e5 particles, ~300 bytes each over ~40 arrays) from main
+memory: what the kernel before it wrote or read had left the caches long before. Run block by block,
+a block's ~BLOCK_PARTICLES particles (~10 MB) stay in the L3 cache from one kernel to the next:
+four muons 673-678 -> 638-641 ns per event (detector and trigger, one thread, measured), the
+tracking and the CDC trigger most (their inputs were written by the steps before them). Blocks the
+size of the L2 cache gain nothing more (docs/performance.md, tenth session).
 
 Events are independent and every random number is a function of (seed, event number, stage,
 counter) only, so the numbers do not depend on the blocks (tests/test_event_blocks.py: one event
@@ -24,22 +25,19 @@ SHORT_BLOCK_S = 2e-3  # a block done sooner doubles the next (four muons, q qbar
 LARGEST_BLOCK_PARTICLES = 1 << 18
 
 
-def block_bounds(offsets, particles_per_block=BLOCK_PARTICLES):
-    """Event indices [0, b_1, ..., n_events] cutting the events of ``offsets`` into blocks of about
-    ``particles_per_block`` particles (at least one event each: an event is never cut)."""
-    n_events = len(offsets) - 1
-    if n_events <= 0:
-        return np.zeros(1, dtype=np.int64)
-    targets = offsets[0] + np.arange(particles_per_block, offsets[-1] - offsets[0], particles_per_block)
-    cuts = np.searchsorted(offsets, targets, side="left")
-    return np.unique(np.concatenate(([0], cuts[(cuts > 0) & (cuts < n_events)], [n_events]))).astype(np.int64)
+def block_end(offsets, first, size, end):
+    """The event that ends the block starting at event ``first``: the first event whose particles
+    start ``size`` or more after the block's, at least one event on, at most ``end`` (an event is
+    never cut)."""
+    last = int(np.searchsorted(offsets, offsets[first] + size, side="left"))
+    return min(end, max(first + 1, last))
 
 
 def run_blocks(steps, offsets, particles_per_block=None):
     """Run ``steps`` over the events of ``offsets``, each block of events through every step in
     order before the next block (``particles_per_block``: BLOCK_PARTICLES if None). ``steps``:
-    (before, step) pairs; ``before`` (None, or a call without arguments) is made once, just before
-    the step's first block (a first run waits there for the helper compiling that kernel:
+    (before, step) pairs; ``before`` (None, or a call without arguments) is made once per call,
+    before the step's first block (a first run waits there for the helper compiling that kernel:
     warmup.py). In a thread that takes whole chunks (chunk_threads.py) every block runs in it;
     otherwise the events are shared out over belle2sim's threads in contiguous pieces, each cut into
     blocks. The first time a list of steps runs in the process (its kernels compile, or load from
@@ -52,12 +50,16 @@ def run_blocks(steps, offsets, particles_per_block=None):
     key = tuple(step.__qualname__ for _, step in steps)
     first = 0
     if key not in _RUN_BEFORE:
-        first = int(block_bounds(offsets, size)[1])
+        first = block_end(offsets, 0, size, n_events)
         for before, step in steps:
             if before is not None:
                 before()
             step(0, first)
         _RUN_BEFORE.add(key)
+    else:  # (kernels this process has run: the calls before them only settle a helper started since)
+        for before, _ in steps:
+            if before is not None:
+                before()
     if first < n_events:
         _jit.share_range(_run_piece, n_events - first, first, steps, offsets, size,
                          min_per_piece=_jit.MIN_ITEMS_PER_PIECE)
@@ -74,8 +76,7 @@ def _run_piece(begin, end, first, steps, offsets, size):
     did not pay back (measured: see BLOCK_PARTICLES)."""
     block_first, end = first + begin, first + end
     while block_first < end:
-        block_last = int(np.searchsorted(offsets, offsets[block_first] + size, side="left"))
-        block_last = min(end, max(block_first + 1, block_last))
+        block_last = block_end(offsets, block_first, size, end)
         started = time.perf_counter()
         for _, step in steps:
             step(block_first, block_last)

@@ -22,24 +22,24 @@ def pieces(monkeypatch):
 
 
 @pytest.mark.parametrize("size", [1, 5, 64, 10**9])
-def test_blocks_cover_every_event_once_and_never_cut_one(size):
+def test_blocks_cover_every_event_once_and_never_cut_one(size, monkeypatch):
+    monkeypatch.setattr(event_blocks, "SHORT_BLOCK_S", 0.0)  # (every block as large)
     rng = np.random.default_rng(3)
     lengths = rng.integers(0, 12, 500)
     lengths[[7, 100, 101]] = 200  # events larger than a block
     offsets = np.concatenate(([0], np.cumsum(lengths))) + 17  # (a chunk need not start at particle 0)
-    bounds = event_blocks.block_bounds(offsets, size)
+    ranges = []
+    event_blocks.run_blocks([(None, lambda first, last: ranges.append((first, last)))], offsets, size)
+    bounds = np.array([ranges[0][0]] + [last for _, last in ranges])
     assert bounds[0] == 0 and bounds[-1] == len(lengths)
-    assert np.all(np.diff(bounds) > 0)  # each event in exactly one block
+    assert np.all(np.diff(bounds) > 0) and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
     held = offsets[bounds[1:]] - offsets[bounds[:-1]]
-    largest = lengths.max()
-    assert np.all(held[np.diff(bounds) > 1] <= size + largest)
-    assert len(bounds) - 1 <= (offsets[-1] - offsets[0]) // size + 1
+    assert np.all(held[np.diff(bounds) > 1] <= size + lengths.max())  # (past size only by its last event)
     if size >= offsets[-1] - offsets[0]:
-        assert len(bounds) == 2  # one block: the whole chunk
+        assert len(ranges) == 1  # one block: the whole chunk
 
 
 def test_no_events_no_blocks():
-    assert list(event_blocks.block_bounds(np.zeros(1, dtype=np.int64))) == [0]
     calls = []
     event_blocks.run_blocks([(None, lambda first, last: calls.append((first, last)))], np.zeros(1, dtype=np.int64))
     assert calls == []
@@ -76,6 +76,7 @@ def test_each_block_goes_through_every_step_in_order_and_the_first_run_starts_al
     log.clear()
     event_blocks.run_blocks(steps, offsets, particles_per_block=400)  # (the same steps again: shared from the start)
     assert len({thread for *_, thread in log}) == 3
+    assert hooks == ["before a", "before b"] * 2  # (each call settles what the hooks wait for, once)
 
 
 def _chunk_arrays(chunk):

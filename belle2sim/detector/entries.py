@@ -237,35 +237,25 @@ def entry_points(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, cha
     """:func:`calorimeter_entries`, then :func:`off_axis_tracks` where it listed particles produced
     off the axis: ``entry_theta``, ``entry_phi`` and ``axial_superlayers`` filled (-1 left for neutral
     particles and for tracks from the axis the selections did not settle); ``listed``, ``packed``
-    (13, n): scratch."""
-    listed_neutral = scratch("entries[neutral]", len(status), np.uint64)
-    ends = calorimeter_entries(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers,
-                               entry_theta, entry_phi, axial_superlayers, listed, listed_neutral, packed)
-    _off_axis(ends, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz, mom_theta,
-              mom_phi, entry_theta, entry_phi, axial_superlayers)
+    (13, n): scratch. Every particle at once: :func:`entry_points_step` over all of them."""
+    entry_points_step(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers, entry_theta,
+                      entry_phi, axial_superlayers, listed, packed)(0, len(status))
 
 
 def entry_points_step(status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi, charged_params, layers, entry_theta,
                       entry_phi, axial_superlayers, listed, packed):
-    """:func:`entry_points` as a call over particles [begin, end) (event_blocks.py); the same
-    arguments."""
+    """:func:`entry_points` as a call over particles [begin, end), ``step(begin, end)`` (a step of
+    ecl.ecl_steps, event_blocks.py); the same arguments."""
     listed_neutral = scratch("entries[neutral]", len(status), np.uint64)
     entries, arguments = calorimeter_entries.kernel, (status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
                                                       charged_params, layers, entry_theta, entry_phi, axial_superlayers,
                                                       listed, listed_neutral, packed)
 
     def step(begin, end):
-        ends = [_jit.call_range(entries, begin, end, *arguments)]
-        _off_axis(ends, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy, vz,
-                  mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
+        _, n_neutral, stop, n = _jit.call_range(entries, begin, end, *arguments)
+        if n_neutral + n > 0:  # (particles produced off the axis, listed in the range's last slots)
+            spans = np.array([(stop - n_neutral, stop, stop - n, stop)], dtype=np.int64)
+            off_axis_tracks(spans, listed, listed_neutral, packed, charged_params, layers, charge, px, py, pz, vx, vy,
+                            vz, mom_theta, mom_phi, entry_theta, entry_phi, axial_superlayers)
 
     return step
-
-
-def _off_axis(ends, listed, listed_neutral, packed, *arguments):
-    """:func:`off_axis_tracks` on the particles the ranges of ``ends`` (calorimeter_entries' results)
-    listed, if they listed any."""
-    spans = np.array([(end - n_neutral, end, end - n, end) for _, n_neutral, end, n in ends if n_neutral + n > 0],
-                     dtype=np.int64).reshape(-1, 4)
-    if len(spans):
-        off_axis_tracks(spans, listed, listed_neutral, packed, *arguments)

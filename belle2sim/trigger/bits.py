@@ -12,8 +12,8 @@ import numpy as np
 from belle2sim import _jit, rng
 from belle2sim._jit import range_kernel
 from belle2sim._workspace import scratch_arrays
-from belle2sim.event_blocks import run_blocks
 from belle2sim.detector.cdc import axial_layers
+from belle2sim.event_blocks import run_blocks
 from belle2sim.trigger import cdc_bits, grl_bits, logic, logic_program
 from belle2sim.trigger.cdc_bits import CDC_BITS, K_ESUM_EFF, N_CDC_BITS, cdc_trigger_bits
 from belle2sim.trigger.grl_bits import GRL_BITS, N_GRL_BITS
