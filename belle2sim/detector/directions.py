@@ -49,8 +49,9 @@ def momentum_kinematics(batch):
     and p = sqrt(pT^2 + pz^2), as the GRL kernel made them for each track (the same bits), made here
     in the vector loop instead: their square roots began each track's chain of dependent steps
     there (four muons 97 -> 87 ns per event in the GRL). The CDC trigger reads p for its tracks'
-    cos theta (four muons 102 -> 95 ns, q qbar 304 -> 297), and makes its pT itself (read too, no
-    faster); the tracking makes both (read, q qbar's tracking took 50-60 ns longer)."""
+    cos theta (four muons 102 -> 95 ns, q qbar 304 -> 297), and pT since the kernels run in blocks of
+    events whose rows stay in the cache (event_blocks.py: 95-99 -> 91-93, q qbar 298-302 -> 281-284;
+    over whole chunks, no faster); the tracking makes both (read: 0-3 ns faster in blocks)."""
     n = batch.n_particles
     theta, phi, pt, p = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     _angles(batch.px, batch.py, batch.pz, theta, phi, pt, p)
