@@ -97,8 +97,9 @@ def input_bit_steps(batch, deposits, charge, tracks, card, menu, seed, period=No
                      w_ring, w_phi, w_E, w_label, w_ecm, w_tcm, w_pcm, w_centre, w_head, dep_tc, event_cells,
                      matrix[:, :_N_ECL])
     cdc_arguments = (np.uint64(seed), batch.number, batch.offsets, batch.status, charge, batch.px, batch.py, batch.pz,
-                     batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, mom_pt, mom_p, *cdc, calib, tracks.axial_superlayers,
-                     trk_particle, trk_phi0, trk_3d, trk_in, matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
+                     batch.vx, batch.vy, batch.vz, mom_theta, mom_phi, mom_pt, mom_p, *cdc, calib,
+                     tracks.axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in,
+                     matrix[:, _N_ECL:_N_ECL + N_CDC_BITS])
     grl_arguments = (np.uint64(seed), batch.number, batch.offsets, batch.px, batch.py, batch.pz, mom_pt, mom_p, charge,
                      matrix[:, COLUMN["t2"]], trk_particle, trk_phi0, trk_3d, dep_tc, w_label, w_E, w_ring, w_phi,
                      w_head, *phi_tables, deposits.theta_rad, tracks.klm_hit, event_cells, grl_params, calib,

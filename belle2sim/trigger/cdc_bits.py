@@ -119,7 +119,8 @@ def typ_certain_above(min_momentum, theta_bin):
 
 @range_kernel("offsets")
 def cdc_trigger_bits(begin, end, seed, numbers, offsets, status, charge, px, py, pz, vx, vy, vz, mom_theta, mom_phi,
-                     mom_pt, mom_p, layers, params, calib, axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in, bits):
+                     mom_pt, mom_p, layers, params, calib, axial_superlayers, trk_particle, trk_phi0, trk_3d, trk_in,
+                     bits):
     field_T = params[P_FIELD]
     typ_certain_pt, typ_certain_theta = typ_certain_above(params[P_TYP_P], params[P_TYP_THETA_BIN])
     bins = np.empty(64, dtype=np.int64)  # the phi bins of an event's 2D tracks (grown if needed)
