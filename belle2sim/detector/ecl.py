@@ -130,7 +130,6 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
             if region == 0:
                 continue
             local = np.int64(j - start)
-            p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])
             # the true energy it leaves (module docstring; draws 3*local+100..102), written out here:
             # as a helper LLVM left it a call per particle (four muons 183 -> 151-161 ns per event in
             # this kernel, q qbar 1077 -> 1004)
@@ -140,6 +139,7 @@ def ecl_response(begin, end, seed, numbers, offsets, status, response, charge, p
                 e_true = min(max(mip_energy(key, local, charged_params), 0.0), E[j])
             else:  # hadrons: they interact (a fraction of their kinetic energy) or are minimum-ionising
                 mip = mip_energy(key, local, charged_params)
+                p = np.sqrt(px[j] * px[j] + py[j] * py[j] + pz[j] * pz[j])  # (here: only a hadron's is read)
                 kinetic = E[j] - np.sqrt(max(E[j] * E[j] - p * p, 0.0))
                 if rng.uniform(key, 3 * local + 101) < charged_params[C_P_INT]:
                     f = charged_params[C_F_LO] + (charged_params[C_F_HI] - charged_params[C_F_LO]) * rng.uniform(
