@@ -146,7 +146,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
             # lepton identification
             u_mu = rng.uniform(kid, 4 * local)
             muon_id[j] = reaches_klm & ((is_muon & (u_mu < pid[K_MU_EFF])) | (is_hadron & (u_mu < pid[K_PI_FAKE])))
-            # (electrons and hadrons only: a muon's E/p is never asked for, four muons -4 to -6 ns per event)
+            # (electrons and hadrons only: a muon's E/p is never asked for; four muons 0 to -8 ns per event)
             if (cls == ELECTRON or cls == CHARGED_HADRON) and p > pid[E_P_MIN] and \
                     pid[E_EOP_LO] <= dep_E[j] / p <= pid[E_EOP_HI]:
                 if cls == ELECTRON and rng.uniform(kid, 4 * local + 1) < pid[E_EFF]:
