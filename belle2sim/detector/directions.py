@@ -51,7 +51,8 @@ def momentum_kinematics(batch):
     there (four muons 97 -> 87 ns per event in the GRL). The CDC trigger reads p for its tracks'
     cos theta (four muons 102 -> 95 ns, q qbar 304 -> 297), and pT since the kernels run in blocks of
     events whose rows stay in the cache (event_blocks.py: 95-99 -> 91-93, q qbar 298-302 -> 281-284;
-    over whole chunks, no faster); the tracking makes both (read: 0-3 ns faster in blocks)."""
+    over whole chunks, no faster); the tracking reads both too (four muons 639-646 -> 635-641 ns per
+    event in simulate_chunk, q qbar -4 to -7: its square roots began each track's chain as well)."""
     n = batch.n_particles
     theta, phi, pt, p = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     _angles(batch.px, batch.py, batch.pz, theta, phi, pt, p)

@@ -57,7 +57,7 @@ def piecewise_linear(x, table, at):
 
 @range_kernel("numbers")
 def track_response(begin, end, seed, numbers, offsets, status, response, charge, px, py, pz, E, vx, vy, vz,
-                   mom_theta, mom_phi, dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id,
+                   mom_theta, mom_phi, mom_pt, mom_p, dep_E, tp, pid, layers, disp, found, rpx, rpy, rpz, d0, z0, muon_id,
                    electron_id, klm_hit, axial_superlayers):
     # "no track" for every particle of the range first: a loop without branches, in vector stores
     # (unsigned indices: numba wraps negative signed indices around, a test per store that keeps
@@ -90,8 +90,7 @@ def track_response(begin, end, seed, numbers, offsets, status, response, charge,
                 kid = rng.event_key(seed, numbers[ix(i)], rng.STAGE_KLM)
                 keyed = True
             local = np.int64(j - start)
-            pt = np.sqrt(px[j] * px[j] + py[j] * py[j])
-            p = np.sqrt(pt * pt + pz[j] * pz[j])
+            pt, p = mom_pt[j], mom_p[j]  # (directions.momentum_kinematics: the same bits)
             theta, phi = mom_theta[j], mom_phi[j]
             cls = response[j]
             r2 = vx[j] * vx[j] + vy[j] * vy[j]
@@ -298,12 +297,12 @@ def track_step(batch, response, charge, deposits, card, seed):
     out = Tracks(batch.n_particles)
     out.axial_superlayers = deposits.axial_superlayers if deposits.axial_superlayers is not None else np.full(
         batch.n_particles, -1, dtype=np.int8)
-    theta, phi = deposits.momentum_angles(batch)
+    theta, phi, pt, p = deposits.momentum_kinematics(batch)
     tracking, pid, layers, displaced = card.cached("tracking_kernel_arguments", lambda: (
         card.tracking_params(), card.pid_params(), card.cached("axial_layers", lambda: axial_layers(card)),
         card.displaced_params()))  # (one look-up per chunk)
     arguments = (np.uint64(seed), batch.number, batch.offsets, batch.status, response, charge, batch.px, batch.py,
-                 batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi, deposits.energy_GeV, tracking, pid, layers,
+                 batch.pz, batch.E, batch.vx, batch.vy, batch.vz, theta, phi, pt, p, deposits.energy_GeV, tracking, pid, layers,
                  displaced, out.found, out.px, out.py, out.pz, out.d0_cm, out.z0_cm, out.muon_id, out.electron_id,
                  out.klm_hit, out.axial_superlayers)
 
