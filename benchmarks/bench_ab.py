@@ -11,7 +11,8 @@ by 10-30 % from one run to the next. Unlike ``bench_kernels.py --baseline`` (eac
 captured arguments, in alternating subprocesses) this takes changes of a kernel's arguments, and
 measures kernels where they run: block by block, each reading what the kernel before it just wrote.
 
-Also reports whether the two give the same input bits and lines after prescale (the same numbers).
+Also reports whether the two give the same input bits and lines after prescale on the first chunk
+(the same numbers).
 """
 
 import argparse
@@ -123,6 +124,7 @@ def main():
     report(shown)  # (the ratio to 1e-4, ns per event to 0.1: the differences sought are ~1 %)
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=2) + "\n")
+
 
 if __name__ == "__main__":
     sys.exit(main())
