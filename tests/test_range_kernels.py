@@ -132,3 +132,39 @@ def test_helpers_are_typed_on_plain_types_not_on_constant_values():
         _, _, typed_as, _ = helper.get_call_template(args, {})
         assert typed_as == (types.uint64, types.int64)
         assert not any(isinstance(t, types.Literal) for sig in helper.signatures for t in sig)
+
+
+def test_helpers_compile_without_wrappers_and_python_calls_reach_a_twin():
+    """Helpers (``_jit.inline``) are compiled without numba's Python and C wrappers (only kernels
+    call them; the wrappers were more than half of a small helper's compilation). A call from Python
+    goes to a twin compiled with the wrappers, cached under a name of its own: it gives the kernels'
+    numbers, and the helper's own overloads stay without a wrapper (calling one from Python through
+    numba's dispatcher would jump to a null address)."""
+    from numba.core import types
+
+    from belle2sim import rng
+
+    @_jit.kernel
+    def through_kernel(keys, counter, out):
+        for i in range(keys.shape[0]):
+            out[i] = rng.uniform(keys[i], counter)
+
+    keys = rng.mix64.py_func(np.arange(1, 65, dtype=np.uint64))
+    in_kernel = np.empty(keys.shape[0])
+    through_kernel(keys, 7, in_kernel)
+    from_python = np.array([rng.uniform(key, 7) for key in keys])
+    assert np.array_equal(from_python, in_kernel) and len(np.unique(in_kernel)) == keys.shape[0]
+    assert isinstance(rng.uniform, _jit._HelperDispatcher)
+    signature = (types.uint64, types.int64)
+    twin = rng.uniform.__dict__["_python_twin"]
+    assert twin.py_func.__qualname__ == "uniform__from_python" and twin.py_func.__code__ is rng.uniform.py_func.__code__
+    rng.uniform.compile(signature)  # (compiled, or loaded from numba's cache as kernels load it)
+
+    def entries(dispatcher):  # addresses of the function itself and of its Python wrapper (0: none)
+        compiled = dispatcher.overloads[signature]
+        return tuple(compiled.library.get_pointer_to_function(name) for name in (
+            compiled.fndesc.llvm_func_name, compiled.fndesc.llvm_cpython_wrapper_name))
+
+    own, wrapper = entries(rng.uniform)
+    assert own != 0 and wrapper == 0
+    assert all(address != 0 for address in entries(twin))
