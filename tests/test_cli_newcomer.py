@@ -391,3 +391,41 @@ def test_warm_up_leaves_nothing_to_compile(tmp_path):
                             "print(needs_compiling())"], capture_output=True, text=True, env=env)
     assert probe.stdout.strip() == "False", probe.stderr
     assert list((tmp_path / "cache").rglob("grl_bits.grl_bits-*.nbi")), "the trigger was not compiled"
+
+
+def test_main_process_takes_the_trigger_jobs_ahead_while_the_helper_has_the_tracking(tmp_path, monkeypatch):
+    """Waiting for the tracking kernel the helper compiles, the main process takes the trigger's jobs
+    from the back (warmup.take_trigger_jobs, which scan.py registers to compile ahead) until it meets
+    the helper; at its first trigger call it takes none of them again and waits for the helper's."""
+    import threading
+
+    from belle2sim import warmup
+
+    class Running:
+        def poll(self):
+            return None
+
+        def wait(self):
+            pass
+
+    done = []
+    jobs = [("tracks", lambda: done.append("tracks"))] + [(f"j{k}", (lambda k=k: done.append(k))) for k in range(4)]
+    monkeypatch.setattr(warmup, "trigger_compile_jobs", lambda card, menu, detector_too=False: jobs)
+    monkeypatch.setattr(warmup, "_AHEAD", {})
+    monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", set())
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "tracks").touch()  # the helper is at the tracking, and has claimed j0 for after it
+    (claims / "j0").touch()
+    monkeypatch.setattr(warmup, "_HELPER", (Running(), str(claims), True, False))
+    card, menu = object(), object()
+    warmup.compile_ahead(("trigger", id(menu)), lambda: warmup.take_trigger_jobs(card, menu))
+    threading.Timer(0.3, lambda: (claims / "tracks.done").touch()).start()
+    warmup.wait_for_detector_compile("tracks")
+    assert done == [3, 2, 1] and (claims / "tracks.done").exists()
+    assert sorted(f.name for f in claims.glob("j*.done")) == ["j1.done", "j2.done", "j3.done"]
+    threading.Timer(0.3, lambda: (claims / "j0.done").touch()).start()
+    t = time.perf_counter()
+    warmup.wait_for_trigger_compile(card, menu)
+    assert done == [3, 2, 1] and time.perf_counter() - t >= 0.25  # (none again; waited for the helper's j0)
+    assert warmup._HELPER is None and not claims.exists()
