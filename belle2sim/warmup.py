@@ -109,9 +109,10 @@ def warm_channels_from_back(claims, names, events):
 # while this process compiles the generator and the detector, and the first chunk waits for the
 # helper before it enters the trigger (its kernels then load from numba's cache). The helper's
 # work is a list of jobs (:func:`trigger_compile_jobs`), each claimed with a file before it is
-# done: the helper takes them from the front, and a main process that reaches the trigger while the
-# helper still runs takes them from the back (instead of waiting with one core idle), until the two
-# meet. The numbers do not depend on it: the same kernels, compiled by one process or the other.
+# done: the helper takes them in order, and a main process that waits for the helper (for a detector
+# kernel, or at the trigger) takes those not claimed yet in the same order, the longest first (instead
+# of waiting with one core idle). The numbers do not depend on it: the same kernels, compiled by one
+# process or the other.
 
 _HELPER = None  # (the helper process, its claims directory, detector_too, warms channels after)
 _HELPER_LOCK = threading.Lock()
@@ -189,16 +190,23 @@ def trigger_compile_jobs(card, menu, detector_too=False):
     if detector_too is True or detector_too == TRACKS_FIRST:  # (on empty deposits: only their types matter)
         jobs.append(("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1)))
     calls, bits = input_bit_kernel_calls(batch, deposits, np.zeros(n), tracks, card, menu, 1, zeroed=True)
-    # the CDC trigger first: it compiles the on-axis superlayer count (with the helix's crossings) and
-    # the impact parameters that the main process's tracking calls too, so they are in numba's cache
-    # before the tracking needs them. The ECL trigger last: the longest job (~3 s), it is then the
-    # first the main process reaches from the back (take_trigger_jobs) while the helper does the
-    # CDC and GRL kernels (zprime-mumu: both done ~1 s sooner than with the helper on it last)
-    jobs += sorted(calls, key=lambda job: (job[0] != "cdc_trigger", job[0] == "ecl_trigger"))
-    # (a plain mapping of the bits: the NumPy evaluator; the menu program is the last job)
-    jobs.append(("prescale", lambda: psnm(ftdl(dict(bits), menu), menu, 1, batch.number)))
-    jobs.append(("menu_program", lambda: compile_menu_program(menu)))
-    return jobs
+    calls += [("prescale", lambda: psnm(ftdl(dict(bits), menu), menu, 1, batch.number)),  # (a plain mapping of
+              ("menu_program", lambda: compile_menu_program(menu))]  # the bits: the NumPy evaluator)
+    # the longest first: the helper and the main process each take the longest job left when they are
+    # free (take_trigger_jobs). Without the detector in the helper (events from a file), the CDC trigger
+    # first: it compiles the on-axis superlayer count (with the helix's crossings) and the impact
+    # parameters that the main process's tracking calls too, so they are in numba's cache before the
+    # tracking needs them
+    return jobs + sorted(calls, key=lambda job: (
+        not (detector_too is False and job[0] == "cdc_trigger"),
+        LONGEST_FIRST.index(job[0]) if job[0] in LONGEST_FIRST else len(LONGEST_FIRST)))
+
+
+# the trigger's compile jobs by their time on the 2-core VM (ECL trigger ~2.9 s, GRL ~1.9, CDC trigger
+# ~1.3, menu program ~1.0, prescale ~0.6, the rest less). Taken from the two ends of a list instead,
+# the ECL trigger fell last to whichever process reached it: zprime-mumu or dark-photon-invisible ~1 s
+# later
+LONGEST_FIRST = ("ecl_trigger", "grl", "cdc_trigger", "menu_program", "prescale")
 
 
 def _claim(claims, name):
@@ -216,8 +224,8 @@ def _claim(claims, name):
 
 
 def compile_trigger_kernels(detector_too=False, claims=None):
-    """The helper's work: the jobs of :func:`trigger_compile_jobs` from the front, each unless the
-    main process has claimed it (``claims``: the directory of claim files)."""
+    """The helper's work: the jobs of :func:`trigger_compile_jobs` in order, each unless the main
+    process has claimed it (``claims``: the directory of claim files)."""
     from belle2sim.detector.card import load_card
     from belle2sim.trigger.menu import load_menu
 
@@ -322,27 +330,27 @@ def _compile_ahead():
 
 
 def take_trigger_jobs(card, menu):
-    """Beside a helper process: take its trigger jobs from the back, each one it has not claimed, until
-    meeting it (or it is done); returns the jobs (:func:`trigger_compile_jobs`). Made before the
-    first trigger call, and earlier as a call compiled ahead (scan.py) while this process waits for
-    a detector kernel the helper compiles: zprime-mumu's main process idled ~1.7 s there, then took
-    the trigger's last jobs only once the helper had moved on to the trigger's first."""
+    """Beside a helper process: take the trigger jobs it has not claimed, longest first as it does
+    (:func:`trigger_compile_jobs`), until none is left or the helper is done; returns the jobs. Made
+    before the first trigger call, and earlier as a call compiled ahead (scan.py) while this process
+    waits for a detector kernel the helper compiles (zprime-mumu's main process idled ~1.7 s there)."""
     helper = _HELPER
     if helper is None:
         return []
     process, claims, detector_too = helper[0], helper[1], helper[2]
     jobs = trigger_compile_jobs(card, menu, detector_too)
-    for name, call in reversed(jobs):
-        if name in DETECTOR_JOBS or process.poll() is not None or not _claim(claims, name):
-            break  # (the helper is done, or has this job and the ones before it; or this process has)
-        call()
-        _claim(claims, name + ".done")
+    for name, call in jobs:
+        if process.poll() is not None:
+            break  # (the helper is done: what is left compiles at its first real call, as without one)
+        if name not in DETECTOR_JOBS and _claim(claims, name):
+            call()
+            _claim(claims, name + ".done")
     return jobs
 
 
 def wait_for_trigger_compile(card=None, menu=None):
-    """Before the first trigger call: if the helper still runs, take its jobs from the back (with
-    ``card`` and ``menu``) until meeting it, then wait for the ones it has; their kernels then load
+    """Before the first trigger call: if the helper still runs, take the jobs it has not claimed (with
+    ``card`` and ``menu``: :func:`take_trigger_jobs`), then wait for the ones it has; their kernels then load
     from the cache (had it failed, this process compiles them as it needs them). Threads taking
     chunks all wait."""
     global _HELPER

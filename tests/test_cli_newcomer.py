@@ -184,7 +184,10 @@ def test_each_first_run_compile_job_runs_alone():
 
     card, menu = load_card(), load_menu()
     names = [name for name, _ in warmup.trigger_compile_jobs(card, menu, detector_too=True)]
-    assert names[:2] == ["ecl", "tracks"] and names[-1] == "menu_program" and len(names) == 8
+    assert names[:3] == ["ecl", "tracks", "ecl_trigger"] and len(names) == 8  # (the longest trigger job first)
+    assert {"cdc_trigger", "grl", "finish", "prescale", "menu_program"} <= set(names)
+    from_file = [name for name, _ in warmup.trigger_compile_jobs(card, menu, detector_too=False)]
+    assert from_file[0] == "cdc_trigger" and sorted(from_file) == sorted(names[2:])  # (helpers the tracking calls)
     first = [name for name, _ in warmup.trigger_compile_jobs(card, menu, detector_too=warmup.TRACKS_FIRST)]
     assert first == names[1:]  # (a fast generator's helper: the tracking, then the trigger)
     for name in reversed(names):  # (in this process: the kernels load from the cache)
@@ -192,9 +195,9 @@ def test_each_first_run_compile_job_runs_alone():
 
 
 def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
-    """The helper takes jobs from the front, the main process (reaching the trigger while the helper
-    still runs) from the back, each skipping what the other claimed; the main then waits for the
-    helper's jobs to be done and removes the claims."""
+    """The helper and the main process (reaching the trigger while the helper still runs) take the
+    jobs in the same order (the longest first), each skipping what the other claimed; the main then
+    waits for the helper's jobs to be done and removes the claims."""
     import threading
 
     from belle2sim import warmup
@@ -230,7 +233,7 @@ def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
     monkeypatch.setattr(warmup, "_HELPER", (Running(), str(claims), True, False))
     t = time.perf_counter()
     warmup.wait_for_trigger_compile(card=object(), menu=object())
-    assert done == [5, 4, 3, 2] and Running.waited and time.perf_counter() - t >= 0.25  # (waited for j0, j1)
+    assert done == [2, 3, 4, 5] and Running.waited and time.perf_counter() - t >= 0.25  # (waited for j0, j1)
     assert warmup._HELPER is None and not claims.exists()
 
 
@@ -395,8 +398,8 @@ def test_warm_up_leaves_nothing_to_compile(tmp_path):
 
 def test_main_process_takes_the_trigger_jobs_ahead_while_the_helper_has_the_tracking(tmp_path, monkeypatch):
     """Waiting for the tracking kernel the helper compiles, the main process takes the trigger's jobs
-    from the back (warmup.take_trigger_jobs, which scan.py registers to compile ahead) until it meets
-    the helper; at its first trigger call it takes none of them again and waits for the helper's."""
+    the helper has not claimed (warmup.take_trigger_jobs, which scan.py registers to compile ahead);
+    at its first trigger call it takes none of them again and waits for the helper's."""
     import threading
 
     from belle2sim import warmup
@@ -422,10 +425,10 @@ def test_main_process_takes_the_trigger_jobs_ahead_while_the_helper_has_the_trac
     warmup.compile_ahead(("trigger", id(menu)), lambda: warmup.take_trigger_jobs(card, menu))
     threading.Timer(0.3, lambda: (claims / "tracks.done").touch()).start()
     warmup.wait_for_detector_compile("tracks")
-    assert done == [3, 2, 1] and (claims / "tracks.done").exists()
+    assert done == [1, 2, 3] and (claims / "tracks.done").exists()
     assert sorted(f.name for f in claims.glob("j*.done")) == ["j1.done", "j2.done", "j3.done"]
     threading.Timer(0.3, lambda: (claims / "j0.done").touch()).start()
     t = time.perf_counter()
     warmup.wait_for_trigger_compile(card, menu)
-    assert done == [3, 2, 1] and time.perf_counter() - t >= 0.25  # (none again; waited for the helper's j0)
+    assert done == [1, 2, 3] and time.perf_counter() - t >= 0.25  # (none again; waited for the helper's j0)
     assert warmup._HELPER is None and not claims.exists()
