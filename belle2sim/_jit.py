@@ -59,9 +59,10 @@ class _HelperDispatcher(_OneSignatureDispatcher):
     numba makes every compiled function callable from Python (a wrapper that unboxes the arguments)
     and from C (a cfunc wrapper), and optimises and emits machine code for both, though a kernel links
     the helper's own code only. Without them a helper compiles in less than half the time (a
-    two-number helper: 29 -> 13 ms; a channel's first run compiles ~100 helpers: zprime-mumu's 18 ->
-    16 s). A call from Python (the card's checks, the menu's prescale counters, tests) goes to a twin
-    with the wrappers, compiled (or loaded from numba's cache) on its first such call."""
+    two-number helper: 29 -> 13 ms; zprime-mumu's first run, which compiles ~100 helpers, 19.4 ->
+    17.4 s; the same machine code). A call from Python (the card's checks, the menu's prescale
+    counters, tests) goes to a twin with the wrappers, compiled (or loaded from numba's cache) on its
+    first such call."""
 
     def __call__(self, *args, **kws):
         twin = self.__dict__.get("_python_twin")

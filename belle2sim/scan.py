@@ -164,7 +164,7 @@ class PointJob:
         if chunk is None:
             # (a first run: its selection's kernels compile while the helper compiles the detector's)
             warmup.compile_ahead(("selection", self.channel.name, self.analysis.key), self._select_canned)
-            menu = self.menu  # (then the helper's trigger jobs from the back, see warmup.take_trigger_jobs)
+            menu = self.menu  # (then the trigger's jobs the helper has not claimed: warmup.take_trigger_jobs)
             warmup.compile_ahead(("trigger", id(menu)), lambda: warmup.take_trigger_jobs(card, menu))
             chunk = simulate_detector(batch, card, seed)
         # the selection before the trigger, which it does not read: on a first run this process
