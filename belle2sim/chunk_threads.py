@@ -18,6 +18,8 @@ and 0.7 GB at 4e5 (``--chunk-size 25000`` does the same where memory is short).
 
 import itertools
 import math
+import os
+import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -66,14 +68,15 @@ def map_tasks(fn, tasks, threads):
     """Yield (task, fn(task)) for every task, computed on ``threads`` threads (one thread: here,
     in order; else in the order they finish), at most ``threads`` in flight. An error in any
     task is raised here; the tasks not started are dropped, the running ones finish first."""
-    if threads <= 1 or len(tasks) <= 1:
-        for task in tasks:
+    if threads <= 1 or len(tasks) <= 1 or getattr(_jit._LOCAL, "one_piece", False):
+        for task in tasks:  # (in a thread that is itself one of several: here, as its kernels run)
             yield task, fn(task)
         return
     todo = iter(tasks)
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="belle2sim-chunk", initializer=_jit.run_in_one_piece)
+    pool = _chunk_threads(threads)
+    running = deque()
     try:
-        running = deque((task, pool.submit(fn, task)) for task in itertools.islice(todo, threads))
+        running.extend((task, pool.submit(fn, task)) for task in itertools.islice(todo, threads))
         while running:
             task, future = _first_done(running)
             result = future.result()
@@ -81,8 +84,44 @@ def map_tasks(fn, tasks, threads):
             if following is not None:
                 running.append((following, pool.submit(fn, following)))
             yield task, result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    finally:  # an error, or the caller stopped early: drop what has not started, let the rest finish
+        for _, future in running:
+            future.cancel()
+        wait([future for _, future in running])
+
+
+# The chunk threads live as long as the process (one pool, as wide as the last job asked for).
+# A pool per job started fresh threads for every mass point and benchmark pass; each new thread
+# allocated its scratch buffers again (belle2sim/_workspace.py) and glibc's heap, shared by all
+# threads (belle2sim/_memory.py), fragmented and grew: 1.6e6 single-photon events in chunks of
+# 1e5 on 16 threads took 40-200 thousand page faults per pass, with 4-10x the user time in system
+# time (measured on 2 cores and seen on a 16-core machine as tasks 3.4x slower than alone, where
+# 16 one-thread processes sharing nothing ran 15.4x one). Kept, the same threads fault nothing
+# after the first pass.
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _chunk_threads(threads):
+    """The process's pool of ``threads`` chunk threads (replaced when a job asks for another width:
+    a wider pool than the job would spread its tasks, and their scratch buffers, over more threads)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL._max_workers != threads:
+            if _POOL is not None:
+                _POOL.shutdown(wait=False)  # (its threads end once idle; a job still on it finishes)
+            _POOL = ThreadPoolExecutor(threads, thread_name_prefix="belle2sim-chunk",
+                                       initializer=_jit.run_in_one_piece)
+        return _POOL
+
+
+def _forget_pool_after_fork():
+    """A forked child has none of its parent's threads: it starts its own pool when it needs one."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def _first_done(running):

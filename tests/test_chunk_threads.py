@@ -97,6 +97,37 @@ def test_an_error_in_a_task_reaches_the_caller_and_stops_the_rest():
     with pytest.raises(ValueError, match="task 2 failed"):
         list(map_tasks(task, list(range(50)), 2))
     assert len(started) < 50  # the tasks not yet started were dropped
+    assert [k for _, k in map_tasks(lambda k: k, [7, 8], 2)] in ([7, 8], [8, 7])  # the threads still work
+
+
+def test_chunk_threads_are_kept_between_jobs_of_one_width():
+    """One job after another on the same threads: their scratch buffers and glibc's heap are reused
+    (fresh threads per job faulted their memory in again: chunk_threads._chunk_threads)."""
+
+    def where(k):
+        time.sleep(0.01)
+        return threading.current_thread()  # (the object: a new thread may reuse an ended one's ident)
+
+    first = {ident for _, ident in map_tasks(where, list(range(8)), 2)}
+    again = {ident for _, ident in map_tasks(where, list(range(8)), 2)}
+    assert len(first) == 2 and again == first
+    wider = {ident for _, ident in map_tasks(where, list(range(9)), 3)}
+    assert len(wider) == 3  # another width: a pool of that width
+
+
+def test_a_caller_that_stops_early_leaves_no_task_running():
+    running, finished = [], []
+
+    def task(k):
+        running.append(k)
+        time.sleep(0.03 if k else 0.0)
+        finished.append(k)
+        return k
+
+    results = map_tasks(task, list(range(20)), 3)
+    next(results)
+    results.close()  # (a job stopped by an error in its counting, say)
+    assert sorted(finished) == sorted(running) and len(running) < 20
 
 
 @pytest.fixture
