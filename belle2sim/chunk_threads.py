@@ -25,38 +25,46 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from belle2sim import _jit
 
-MIN_TASK_EVENTS = 10_000  # below this a task's fixed Python cost (~0.6 ms) is a large share of it
-MIN_ROUNDS = 3
+MIN_TASK_EVENTS = 5_000  # the smallest task: each costs 0.1-1 ms of Python (and GIL) on top of its events
+GUIDED_SHARE = 2  # on several threads each task takes 1 / (GUIDED_SHARE x threads) of the events left
 IN_FLIGHT_EVENTS = 1_600_000  # events of all running tasks together: 16 default chunks
 
 
 def event_tasks(first, last, chunk_size, threads):
-    """(first, n) event ranges covering [first, last), in equal shares: chunks of at most
-    ``chunk_size`` events (and of IN_FLIGHT_EVENTS / threads, not below MIN_TASK_EVENTS); with
-    several threads, whole rounds of ``threads`` tasks (every thread busy to the end), at least
-    MIN_ROUNDS of them where tasks stay above MIN_TASK_EVENTS (a thread that draws slow tasks is
-    caught up by the others), fewer tasks than threads for small ranges."""
+    """(first, n) event ranges covering [first, last), in order. One thread: equal chunks of at
+    most ``chunk_size`` events. Several threads: tasks that shrink as the job goes (guided
+    scheduling): each takes 1 / (GUIDED_SHARE x threads) of the events still left, at most
+    ``chunk_size`` (and IN_FLIGHT_EVENTS / threads) and at least MIN_TASK_EVENTS, so that the
+    threads finish together: the last tasks are small, and whichever thread is free takes the
+    next. Equal tasks in whole rounds left threads idle while the slowest finished its last task:
+    on a 16-core machine the zprime-mumu job's threads were busy 79-84 % of its wall time, each
+    task taking 0.7-1.4x the median (benchmarks/bench_task_timeline.py); a simulation of that
+    spread gives 90-97 % with these tasks."""
     n = last - first
     if n <= 0:
         return []
-    if threads > 1:
-        chunk_size = min(chunk_size, max(MIN_TASK_EVENTS, IN_FLIGHT_EVENTS // threads))
-    n_tasks = math.ceil(n / chunk_size)
-    if threads > 1:
-        rounds = max(MIN_ROUNDS, math.ceil(n_tasks / threads))
-        whole_rounds = min(rounds, n // MIN_TASK_EVENTS // threads) * threads
-        n_tasks = max(n_tasks, whole_rounds or min(threads, n // MIN_TASK_EVENTS))
-    bounds = [first + n * k // n_tasks for k in range(n_tasks + 1)]
-    return [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
+    if threads <= 1:
+        n_tasks = math.ceil(n / chunk_size)
+        bounds = [first + n * k // n_tasks for k in range(n_tasks + 1)]
+        return [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
+    largest = min(chunk_size, max(MIN_TASK_EVENTS, IN_FLIGHT_EVENTS // threads))
+    smallest = min(largest, MIN_TASK_EVENTS)
+    tasks, start = [], first
+    while start < last:
+        left = last - start
+        n_task = min(largest, max(smallest, -(-left // (GUIDED_SHARE * threads))))
+        if left - n_task < smallest and left <= largest:
+            n_task = left  # (no sliver of a task at the end)
+        tasks.append((start, n_task))
+        start += n_task
+    return tasks
 
 
 def job_tasks(first, last, chunk_size, threads):
     """(lead, rest): the event ranges of a job on ``threads`` threads. ``lead`` (None on one
     thread or for a single task) is a small first task run before the threads start, its kernels
     shared over them, so that a point's one-time setup (pilot run, ISR table, decay pools, first
-    compilations) is made once; ``rest`` covers the remaining events in whole rounds
-    (event_tasks). A lead of one equal share would leave the rounds after it one task short, a
-    thread idle in the last."""
+    compilations) is made once; ``rest`` covers the remaining events (event_tasks)."""
     tasks = event_tasks(first, last, chunk_size, threads)
     if threads <= 1 or len(tasks) <= 1:
         return None, tasks

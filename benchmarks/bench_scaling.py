@@ -16,6 +16,7 @@ kernel call shared out over the threads: what the job did before).
 """
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -91,22 +92,8 @@ def main():
         out[f"hand-off, {t} threads [us per range call]"] = handoff_us(t)
     workloads = {}
     for name, make in samples.items():
-        if only and name not in only:
-            continue
-        data = make()
-        events = sum(len(c.offsets) - 1 for c in data)
-
-        # each chunk's result dropped as it arrives, as a job counts and drops it: kept, the results
-        # of a whole sample (GBs for 6.4e6 single photons) page-fault fresh memory on every run
-        def by_chunks(d=data):
-            for _ in map_tasks(lambda c: simulate_chunk(c, card, menu, 1), d, _jit.threads_here()):
-                pass
-
-        def by_kernels(d=data):
-            for c in d:
-                simulate_chunk(c, card, menu, 1)
-
-        workloads[f"{name} detector+trigger"] = (events, by_chunks, by_kernels)
+        if not only or name in only:
+            workloads[f"{name} detector+trigger"] = lambda make=make: _by_chunks_and_by_kernels(make(), card, menu)
     if not only or "job" in only:
         n_job = n(800_000)
 
@@ -117,8 +104,17 @@ def main():
                 cut_names = job._chunk(first, min(CHUNK, n_job - first), counter)
             return job.results(counter, cut_names, n_job)  # as run_point: the cross section too
 
-        workloads["zprime-mumu job"] = (n_job, lambda: run_point(mumu, p_job, card, menu, n_job, 1), job_by_kernels)
-    for name, (events, by_chunks, by_kernels) in workloads.items():
+        workloads["zprime-mumu job"] = lambda: (n_job, lambda: run_point(mumu, p_job, card, menu, n_job, 1),
+                                                job_by_kernels)
+    # each workload made and measured in turn, its numbers printed and written as they come: a
+    # workload that cannot be made (Pythia without its data folder, say) costs only itself
+    for name, make in workloads.items():
+        try:
+            events, by_chunks, by_kernels = make()
+        except Exception as error:  # noqa: BLE001 (reported, and the other workloads go on)
+            out[f"{name}: error"] = f"{type(error).__name__}: {error}"
+            print(f"# {name}: {out[f'{name}: error']}", flush=True)
+            continue
         base = None
         for t in threads:
             for mode, work in (("chunks", by_chunks), ("kernels", by_kernels)):
@@ -131,8 +127,27 @@ def main():
                 out[f"{key} speed-up [x]"] = base / total
                 if mode == "kernels" or t == 1:  # (with chunks on threads the kernel times overlap)
                     out[f"{key} outside kernels [% of wall]"] = 100 * (total - inside) / total
-        print(f"# {name} ({events} events) done", flush=True)
+                print(f"# {key}: {events / total / 1e6:.3g} M events/s, {base / total:.2f}x", flush=True)
+        if a.json:
+            Path(a.json).write_text(json.dumps(out, indent=2) + "\n")
     report(out, a.json)
+
+
+def _by_chunks_and_by_kernels(data, card, menu):
+    """(events, run on threads taking whole chunks, run chunk by chunk with each kernel shared out)."""
+    events = sum(len(c.offsets) - 1 for c in data)
+
+    # each chunk's result dropped as it arrives, as a job counts and drops it: kept, the results
+    # of a whole sample (GBs for 6.4e6 single photons) page-fault fresh memory on every run
+    def by_chunks():
+        for _ in map_tasks(lambda c: simulate_chunk(c, card, menu, 1), data, _jit.threads_here()):
+            pass
+
+    def by_kernels():
+        for c in data:
+            simulate_chunk(c, card, menu, 1)
+
+    return events, by_chunks, by_kernels
 
 
 def _qqbar(card, events):

@@ -4,8 +4,9 @@ Times every task of a job (thread, start, end) on one thread and on all cores: t
 lead task (one-time setup, run before the threads start), the busy share of threads x wall (idle:
 the tail of the last round), and each task's microseconds per event on many threads against one
 (tasks slower than alone: the GIL held per task, memory bandwidth, a shared machine). Jobs with
-MIN_ROUNDS 3 (the default) and 8; then detector + trigger on single-photon events in chunks of
-100k and of 25k events (four times the tasks: the fixed cost per task).
+their tasks cut as now (guided: shrinking towards the end) and as before (equal tasks in whole
+rounds); then detector + trigger on single-photon events in chunks of 100k and of 25k events
+(four times the tasks: the fixed cost per task).
 """
 import sys
 import threading
@@ -48,13 +49,34 @@ def summary(label, rec, t0, wall, threads):
           f"end of last {max(b for _,_,b,_ in rec)-t0:.3f}", flush=True)
 
 from belle2sim import chunk_threads
+GUIDED, MIN_TASK = chunk_threads.event_tasks, chunk_threads.MIN_TASK_EVENTS
+
+
+def equal_rounds(first, last, chunk_size, threads, rounds=3, min_task=10_000):
+    """The former cut (until 2026-11-28): equal tasks in whole rounds of ``threads``, at least three."""
+    n = last - first
+    if n <= 0:
+        return []
+    if threads > 1:
+        chunk_size = min(chunk_size, max(min_task, chunk_threads.IN_FLIGHT_EVENTS // threads))
+    n_tasks = -(-n // chunk_size)
+    if threads > 1:
+        whole = min(max(rounds, -(-n_tasks // threads)), n // min_task // threads) * threads
+        n_tasks = max(n_tasks, whole or min(threads, n // min_task))
+    bounds = [first + n * k // n_tasks for k in range(n_tasks + 1)]
+    return [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 ALL = numba.config.NUMBA_NUM_THREADS
-for t, rounds in ((1, 3), (ALL, 3), (ALL, 8), (1, 3), (ALL, 3), (ALL, 8)):
-    chunk_threads.MIN_ROUNDS = rounds
+for t, cut in ((1, "guided"), (ALL, "equal rounds"), (ALL, "guided"), (1, "guided"), (ALL, "equal rounds"),
+               (ALL, "guided")):
+    chunk_threads.event_tasks = GUIDED if cut == "guided" else equal_rounds
+    chunk_threads.MIN_TASK_EVENTS = MIN_TASK if cut == "guided" else 10_000
     t = min(t, numba.config.NUMBA_NUM_THREADS); numba.set_num_threads(t)
     run_point(mumu, p, card, menu, 50_000, 1)  # warm
     rec.clear(); t0 = time.perf_counter(); run_point(mumu, p, card, menu, N, 1); wall = time.perf_counter() - t0
-    summary(f"{mumu.name} job {N} events, {t} threads, min rounds {rounds}", list(rec), t0, wall, t)
+    summary(f"{mumu.name} job {N} events, {t} threads, {cut}", list(rec), t0, wall, t)
+chunk_threads.event_tasks, chunk_threads.MIN_TASK_EVENTS = GUIDED, MIN_TASK
 
 chunks = [dark_photon.generate(1, f, 100_000, 4.0, 5.0, 175.0, card.beams) for f in range(0, 6_400_000, 100_000)]
 small = [dark_photon.generate(1, f, 25_000, 4.0, 5.0, 175.0, card.beams) for f in range(0, 6_400_000, 25_000)]

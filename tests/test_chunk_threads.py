@@ -15,27 +15,39 @@ from belle2sim.scan import run_point
 
 @pytest.mark.parametrize("first,last,chunk,threads", [(0, 1, 100, 4), (0, 10**6, 100_000, 16),
                                                        (5, 1_700_005, 100_000, 16), (0, 250_000, 100_000, 3),
-                                                       (0, 30_000, 100_000, 16), (0, 12_345, 1000, 1)])
-def test_tasks_cover_the_range_in_whole_rounds(first, last, chunk, threads):
+                                                       (0, 30_000, 100_000, 16), (0, 12_345, 1000, 1),
+                                                       (0, 12_345, 1000, 4), (0, 7_000, 100_000, 16)])
+def test_tasks_cover_the_range_and_shrink_towards_its_end(first, last, chunk, threads):
     tasks = event_tasks(first, last, chunk, threads)
     assert tasks[0][0] == first and sum(n for _, n in tasks) == last - first
     assert all(a + n == b for (a, n), (b, _) in zip(tasks, tasks[1:]))  # contiguous, in order
-    assert max(n for _, n in tasks) <= chunk  # memory: no task above the chunk size
-    if threads > 1 and (last - first) >= threads * chunk_threads.MIN_TASK_EVENTS:
-        assert len(tasks) % threads == 0  # every thread busy to the end
     sizes = [n for _, n in tasks]
-    assert max(sizes) - min(sizes) <= 1  # equal shares
-    if len(tasks) > 1:
-        assert min(sizes) >= min(chunk, chunk_threads.MIN_TASK_EVENTS) // 2
+    assert max(sizes) <= chunk  # memory: no task above the chunk size
+    smallest = min(chunk, chunk_threads.MIN_TASK_EVENTS)
+    if threads == 1:
+        assert max(sizes) - min(sizes) <= 1  # equal shares
+        return
+    # guided: each task at most its share of what was left (or the smallest size), never growing
+    # but for the last, which takes a sliver that would have followed it
+    left = last - first
+    for k, n in enumerate(sizes):
+        assert n <= max(smallest, -(-left // (chunk_threads.GUIDED_SHARE * threads))) or (
+            k == len(sizes) - 1 and n < 2 * smallest)
+        assert n >= min(smallest, left)
+        left -= n
+    assert all(a >= b for a, b in zip(sizes[:-2], sizes[1:-1]))
+    if last - first >= threads * smallest:
+        assert len(tasks) >= threads  # every thread has work
+    # the tail is short: the last round of tasks holds a small part of the events
+    assert sum(sizes[-threads:]) <= max(2 * threads * smallest, (last - first) // 2)
 
 
 @pytest.mark.parametrize("first,last,chunk,threads", [(0, 300_000, 100_000, 2), (0, 800_000, 100_000, 16),
                                                        (7, 25_007, 100_000, 16), (0, 5_000, 100_000, 4),
                                                        (0, 5_000, 1_000, 4), (0, 300_000, 100_000, 1)])
-def test_the_lead_task_leaves_whole_rounds_behind(first, last, chunk, threads):
-    """The job's small first task (run before the threads start) is not one of the rounds: the
-    tasks after it still keep every thread busy to the end (3e5 events on 2 threads used to give
-    a lead of 50k and 5 tasks, one thread idle in the last round)."""
+def test_the_lead_task_is_small_and_the_rest_covers_the_range(first, last, chunk, threads):
+    """The job's first task runs alone, before the threads start (a point's one-time setup, made
+    once): it is small, and the tasks after it are cut as any range is."""
     lead, rest = job_tasks(first, last, chunk, threads)
     tasks = ([lead] if lead else []) + rest
     assert tasks[0][0] == first and sum(n for _, n in tasks) == last - first
@@ -43,10 +55,9 @@ def test_the_lead_task_leaves_whole_rounds_behind(first, last, chunk, threads):
     plain = event_tasks(first, last, chunk, threads)
     if threads == 1 or len(plain) == 1:
         assert lead is None  # nothing runs beside a single task
-    else:  # no larger than the first equal share would be
+    else:  # no larger than the first task would be
         assert lead[1] == min(chunk_threads.MIN_TASK_EVENTS, plain[0][1])
-        if last - first - lead[1] >= threads * chunk_threads.MIN_TASK_EVENTS:
-            assert len(rest) % threads == 0
+        assert rest == event_tasks(first + lead[1], last, chunk, threads)
 
 
 @pytest.mark.parametrize("threads", [2, 4, 16, 64])

@@ -302,3 +302,16 @@ def test_lhe_file_written_by_pythia_reads_back_with_its_beams_and_frame(tmp_path
         mu_minus = batch.pdg == 13
         np.testing.assert_allclose(batch.E[mu_minus], [next(q[4] for q in e if q[0] == 13) for e in written],
                                    rtol=2e-8)
+
+
+def test_pythia_without_its_data_folder_is_an_error_saying_so(tmp_path, monkeypatch):
+    """A pythia8mc whose xmldoc folder is not found (a --target install, say) refuses every setting;
+    the error says why and how to mend it, not which setting came first."""
+    from belle2sim.generators.pythia_decays import pythia
+
+    monkeypatch.setenv("PYTHIA8DATA", str(tmp_path))  # (read by Pythia's constructor)
+    with pytest.raises(RuntimeError, match="PYTHIA8DATA") as error:
+        pythia("Beams:idA = 11")
+    assert str(tmp_path) in str(error.value)
+    monkeypatch.delenv("PYTHIA8DATA")
+    assert pythia("ProcessLevel:all = off").settings.isFlag("Print:quiet")  # (found again)

@@ -10,6 +10,7 @@ to make (Pythia's next() and the copy of its record, ~75 us per decay): made onc
 kept on disk (belle2sim/_data_cache.py), then read in milliseconds.
 """
 
+import os
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +30,10 @@ def pythia(*settings, forced=None):
     import pythia8mc
 
     p = pythia8mc.Pythia("", False)
+    if not p.settings.isFlag("Print:quiet"):  # (no settings at all: every setting would be refused)
+        raise RuntimeError("Pythia 8 found none of its settings: its data folder (share/Pythia8/xmldoc of "
+                           "the pythia8mc installation) is missing or not where Pythia looks; set "
+                           f"PYTHIA8DATA to that folder (now: {os.environ.get('PYTHIA8DATA', 'unset')})")
     for setting in ("Print:quiet = on", "Next:numberCount = 0") + settings:
         if not p.readString(setting):
             raise RuntimeError(f"Pythia refused the setting {setting!r}")
