@@ -39,7 +39,7 @@ def event_tasks(first, last, chunk_size, threads):
     next. Equal tasks in whole rounds left threads idle while the slowest finished its last task:
     on a 16-core machine the zprime-mumu job's threads were busy 79-84 % of its wall time, each
     task taking 0.7-1.4x the median (benchmarks/bench_task_timeline.py); a simulation of that
-    spread gives 90-97 % with these tasks."""
+    spread gives 90-94 % with these tasks (docs/performance.md, fourteenth session)."""
     n = last - first
     if n <= 0:
         return []
@@ -98,38 +98,37 @@ def map_tasks(fn, tasks, threads):
         wait([future for _, future in running])
 
 
-# The chunk threads live as long as the process (one pool, as wide as the last job asked for).
-# A pool per job started fresh threads for every mass point and benchmark pass; each new thread
-# allocated its scratch buffers again (belle2sim/_workspace.py) and glibc's heap, shared by all
-# threads (belle2sim/_memory.py), fragmented and grew: 1.6e6 single-photon events in chunks of
-# 1e5 on 16 threads took 40-200 thousand page faults per pass, with 4-10x the user time in system
-# time (measured on 2 cores and seen on a 16-core machine as tasks 3.4x slower than alone, where
-# 16 one-thread processes sharing nothing ran 15.4x one). Kept, the same threads fault nothing
-# after the first pass.
-_POOL = None
-_POOL_LOCK = threading.Lock()
+# The chunk threads live as long as the process: one pool per number of threads asked for (a job
+# that asks for fewer threads than a pool has would spread its tasks, and their scratch buffers,
+# over more of them). A pool per job started fresh threads for every mass point and benchmark pass;
+# each new thread allocated its scratch buffers again (belle2sim/_workspace.py) and glibc's heap,
+# shared by all threads (belle2sim/_memory.py), fragmented and grew: single-photon events in chunks
+# of 1e5 on 16 threads took 39-116 thousand page faults in each pass after the first, with 1.5-6x
+# the user time in system time (measured on 2 cores, and seen on a 16-core machine as tasks 3.4x
+# slower than alone, where 16 one-thread processes sharing nothing ran 15.4x one). Kept, the same
+# threads fault (almost) nothing after the first pass.
+_POOLS = {}
+_POOLS_LOCK = threading.Lock()
 
 
 def _chunk_threads(threads):
-    """The process's pool of ``threads`` chunk threads (replaced when a job asks for another width:
-    a wider pool than the job would spread its tasks, and their scratch buffers, over more threads)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None or _POOL._max_workers != threads:
-            if _POOL is not None:
-                _POOL.shutdown(wait=False)  # (its threads end once idle; a job still on it finishes)
-            _POOL = ThreadPoolExecutor(threads, thread_name_prefix="belle2sim-chunk",
-                                       initializer=_jit.run_in_one_piece)
-        return _POOL
+    """The process's pool of ``threads`` chunk threads."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(threads)
+        if pool is None:
+            pool = _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="belle2sim-chunk",
+                                                        initializer=_jit.run_in_one_piece)
+        return pool
 
 
-def _forget_pool_after_fork():
-    """A forked child has none of its parent's threads: it starts its own pool when it needs one."""
-    global _POOL, _POOL_LOCK
-    _POOL, _POOL_LOCK = None, threading.Lock()
+def _forget_pools_after_fork():
+    """A forked child has none of its parent's threads: it starts its own pools when it needs them."""
+    global _POOLS_LOCK
+    _POOLS.clear()
+    _POOLS_LOCK = threading.Lock()
 
 
-os.register_at_fork(after_in_child=_forget_pool_after_fork)
+os.register_at_fork(after_in_child=_forget_pools_after_fork)
 
 
 def _first_done(running):

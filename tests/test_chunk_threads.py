@@ -123,7 +123,23 @@ def test_chunk_threads_are_kept_between_jobs_of_one_width():
     again = {ident for _, ident in map_tasks(where, list(range(8)), 2)}
     assert len(first) == 2 and again == first
     wider = {ident for _, ident in map_tasks(where, list(range(9)), 3)}
-    assert len(wider) == 3  # another width: a pool of that width
+    assert len(wider) == 3 and not wider & first  # another width: a pool of that width
+    assert {ident for _, ident in map_tasks(where, list(range(8)), 2)} == first  # (kept beside it)
+
+
+def test_jobs_of_different_widths_can_run_at_once():
+    """Two callers (threads of a dask worker, say), each with its own number of threads."""
+    results = {}
+
+    def job(width):
+        results[width] = sorted(k for k, _ in map_tasks(lambda k: time.sleep(0.005), list(range(12)), width))
+
+    callers = [threading.Thread(target=job, args=(width,)) for width in (2, 3)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert results == {2: list(range(12)), 3: list(range(12))}
 
 
 def test_a_caller_that_stops_early_leaves_no_task_running():
