@@ -10,9 +10,10 @@ default size (100000 events), on Pythia 8 q qbar events in chunks of 5000 (as ma
 and the whole efficiency job of zprime-mumu (generation, detector, trigger, selection, counting).
 ``--scale`` multiplies the event counts (1 for a 16-core machine).
 
-Two ways to use the threads, side by side in one process: "chunks" (what the job does: each
-thread takes whole chunks, belle2sim/chunk_threads.py) and "kernels" (one chunk at a time, each
-kernel call shared out over the threads: what the job did before).
+Three ways to use the threads, side by side in one process: "chunks" (each thread takes whole
+chunks of the sample, belle2sim/chunk_threads.py), "tasks" (the sample cut as a job cuts its
+events: tasks that shrink towards the end, so the threads finish together) and "kernels" (one chunk
+at a time, each kernel call shared out over the threads: what the job did before chunks).
 """
 
 import argparse
@@ -29,7 +30,8 @@ from _timing import KernelClock, report  # noqa: E402
 
 from belle2sim import _jit  # noqa: E402
 from belle2sim.channels import get  # noqa: E402
-from belle2sim.chunk_threads import map_tasks  # noqa: E402
+from belle2sim.chunk_threads import event_tasks, map_tasks  # noqa: E402
+from belle2sim.events import EventBatch  # noqa: E402
 from belle2sim.detector.card import load_card  # noqa: E402
 from belle2sim.generators import dark_photon  # noqa: E402
 from belle2sim.scan import PointJob, run_point  # noqa: E402
@@ -105,21 +107,21 @@ def main():
             return job.results(counter, cut_names, n_job)  # as run_point: the cross section too
 
         workloads["zprime-mumu job"] = lambda: (n_job, lambda: run_point(mumu, p_job, card, menu, n_job, 1),
-                                                job_by_kernels)
+                                                job_by_kernels, None)
     # each workload made and measured in turn, its numbers printed and written as they come: a
     # workload that cannot be made (Pythia without its data folder, say) costs only itself
     for name, make in workloads.items():
         try:
-            events, by_chunks, by_kernels = make()
+            events, by_chunks, by_kernels, by_tasks = make()
         except Exception as error:  # noqa: BLE001 (reported, and the other workloads go on)
             out[f"{name}: error"] = f"{type(error).__name__}: {error}"
             print(f"# {name}: {out[f'{name}: error']}", flush=True)
             continue
         base = None
         for t in threads:
-            for mode, work in (("chunks", by_chunks), ("kernels", by_kernels)):
-                if t == 1 and mode == "kernels":
-                    continue  # the same work on one thread
+            for mode, work in (("chunks", by_chunks), ("kernels", by_kernels), ("tasks", by_tasks)):
+                if t == 1 and mode != "chunks" or work is None:
+                    continue  # (the same work on one thread)
                 total, inside = clock.measure(work, t, a.repeat)
                 base = base or total
                 key = f"{name}: {t} threads" + (f" ({mode})" if t > 1 else "")
@@ -134,8 +136,22 @@ def main():
 
 
 def _by_chunks_and_by_kernels(data, card, menu):
-    """(events, run on threads taking whole chunks, run chunk by chunk with each kernel shared out)."""
+    """(events, run on threads taking whole chunks, run chunk by chunk with each kernel shared out,
+    run on threads taking the sample cut into tasks as a job cuts its events: guided, shrinking
+    towards the end, chunk_threads.event_tasks). A sample of 16 chunks is one round of 16 threads,
+    whose slowest chunk sets the time; a job's last tasks are small."""
     events = sum(len(c.offsets) - 1 for c in data)
+    whole = EventBatch.concatenate(data) if len(data) > 1 else data[0]
+    size = len(data[0].offsets) - 1
+    data = [_view(whole, first, min(first + size, events)) for first in range(0, events, size)]  # (one copy)
+    cuts = {}
+
+    def by_tasks():
+        threads = _jit.threads_here()
+        if threads not in cuts:  # (made in the warm-up call)
+            cuts[threads] = [_view(whole, a, a + k) for a, k in event_tasks(0, events, size, threads)]
+        for _ in map_tasks(lambda c: simulate_chunk(c, card, menu, 1), cuts[threads], threads):
+            pass
 
     # each chunk's result dropped as it arrives, as a job counts and drops it: kept, the results
     # of a whole sample (GBs for 6.4e6 single photons) page-fault fresh memory on every run
@@ -147,7 +163,18 @@ def _by_chunks_and_by_kernels(data, card, menu):
         for c in data:
             simulate_chunk(c, card, menu, 1)
 
-    return events, by_chunks, by_kernels
+    return events, by_chunks, by_kernels, by_tasks
+
+
+def _view(batch, first, last):
+    """Events [first, last) of ``batch``, its particle arrays as views."""
+    a, b = int(batch.offsets[first]), int(batch.offsets[last])
+    view = EventBatch.__new__(EventBatch)
+    for f in ("pdg", "px", "py", "pz", "E", "vx", "vy", "vz", "parent", "status"):
+        setattr(view, f, getattr(batch, f)[a:b])
+    view.offsets = batch.offsets[first:last + 1] - a
+    view.weight, view.number = batch.weight[first:last], batch.number[first:last]
+    return view
 
 
 def _qqbar(card, events):
