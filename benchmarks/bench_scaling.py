@@ -95,7 +95,7 @@ def main():
     workloads = {}
     for name, make in samples.items():
         if not only or name in only:
-            workloads[f"{name} detector+trigger"] = lambda make=make: _by_chunks_and_by_kernels(make(), card, menu)
+            workloads[f"{name} detector+trigger"] = lambda make=make: _sample_ways(make(), card, menu)
     if not only or "job" in only:
         n_job = n(800_000)
 
@@ -135,7 +135,7 @@ def main():
     report(out, a.json)
 
 
-def _by_chunks_and_by_kernels(data, card, menu):
+def _sample_ways(data, card, menu):
     """(events, run on threads taking whole chunks, run chunk by chunk with each kernel shared out,
     run on threads taking the sample cut into tasks as a job cuts its events: guided, shrinking
     towards the end, chunk_threads.event_tasks). A sample of 16 chunks is one round of 16 threads,

@@ -27,15 +27,14 @@ def test_tasks_cover_the_range_and_shrink_towards_its_end(first, last, chunk, th
     if threads == 1:
         assert max(sizes) - min(sizes) <= 1  # equal shares
         return
-    # guided: each task at most its share of what was left (or the smallest size), never growing
-    # but for the last, which takes a sliver that would have followed it
+    # guided: each task at most its share of what was left (or the smallest size), never growing;
+    # the last takes what is left
     left = last - first
-    for k, n in enumerate(sizes):
-        assert n <= max(smallest, -(-left // (chunk_threads.GUIDED_SHARE * threads))) or (
-            k == len(sizes) - 1 and n < 2 * smallest)
+    for n in sizes:
+        assert n <= max(smallest, -(-left // (chunk_threads.GUIDED_SHARE * threads)))
         assert n >= min(smallest, left)
         left -= n
-    assert all(a >= b for a, b in zip(sizes[:-2], sizes[1:-1]))
+    assert all(a >= b for a, b in zip(sizes, sizes[1:]))
     if last - first >= threads * smallest:
         assert len(tasks) >= threads  # every thread has work
     # the tail is short: the last round of tasks holds a small part of the events
@@ -72,7 +71,7 @@ def test_running_tasks_hold_a_bounded_number_of_events(threads):
     assert threads * largest <= max(cap, threads * chunk_threads.MIN_TASK_EVENTS)
     if threads * chunk <= cap:
         assert largest > chunk * 0.9  # few threads: whole chunks, as before
-    assert min(n for _, n in tasks) >= chunk_threads.MIN_TASK_EVENTS
+    assert min(n for _, n in tasks[:-1]) >= chunk_threads.MIN_TASK_EVENTS  # (the last: what is left)
 
 
 def test_tasks_run_in_parallel_threads_with_kernels_in_one_piece():
@@ -125,6 +124,18 @@ def test_chunk_threads_are_kept_between_jobs_of_one_width():
     wider = {ident for _, ident in map_tasks(where, list(range(9)), 3)}
     assert len(wider) == 3 and not wider & first  # another width: a pool of that width
     assert {ident for _, ident in map_tasks(where, list(range(8)), 2)} == first  # (kept beside it)
+
+
+def test_tasks_started_inside_a_task_run_in_its_thread():
+    """A task that maps tasks of its own (its thread is one of several already) runs them itself:
+    on the shared pool they would wait for threads that are all busy."""
+
+    def outer(k):
+        here = threading.current_thread()
+        inner = list(map_tasks(lambda j: threading.current_thread(), list(range(4)), 2))
+        return all(thread is here for _, thread in inner)
+
+    assert all(ok for _, ok in map_tasks(outer, list(range(4)), 2))
 
 
 def test_jobs_of_different_widths_can_run_at_once():
