@@ -9,6 +9,7 @@ kernels are deleted and compiled afresh on first use. An installed wheel never c
 edited checkouts pay (one recompilation after an edit).
 """
 
+import functools
 import hashlib
 import os
 
@@ -31,6 +32,13 @@ def fingerprint(sources):
         st = os.stat(path)
         h.update(f"{os.path.relpath(path, PACKAGE_DIR)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def source_fingerprint():
+    """:func:`fingerprint` of belle2sim's sources as this process found them (also what results of
+    its kernels kept on disk are keyed by: belle2sim/_data_cache.py)."""
+    return fingerprint(list(_sources()))
 
 
 def _cache_dirs(sources):

@@ -43,13 +43,21 @@ def pythia_version():
 
 def computed_once(name, inputs, make, library="vector"):
     """``make(*inputs)`` (a dict of arrays), stored under a key made of ``name``, the inputs' types,
-    shapes and bytes, and the installed version of ``library``: computed on a machine's first run,
-    read back (the same arrays, bit for bit) by the runs after it. Made or read, the arrays are
-    contiguous (a library's strided views would give a kernel another signature than the cache's
-    arrays: the first run's two processes would compile it twice)."""
+    shapes and bytes, and the installed version of ``library`` (None: results of belle2sim's own
+    kernels, keyed by its sources and the versions of numba, llvmlite and NumPy, which compile them):
+    computed on a machine's first run, read back (the same arrays, bit for bit) by the runs after
+    it. Made or read, the arrays are contiguous (a library's strided views would give a kernel
+    another signature than the cache's arrays: the first run's two processes would compile it twice)."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(f"{name} {library} {version(library)}".encode())
+    if library is None:
+        from belle2sim._cache_guard import source_fingerprint
+
+        stamp = "belle2sim " + source_fingerprint() + "".join(f" {lib} {version(lib)}" for lib in (
+            "numba", "llvmlite", "numpy"))
+    else:
+        stamp = f"{library} {version(library)}"
+    digest = hashlib.sha256(f"{name} {stamp}".encode())
     for a in inputs:
         a = np.ascontiguousarray(a)
         digest.update(f"{a.dtype.str} {a.shape} ".encode())

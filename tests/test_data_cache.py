@@ -166,3 +166,30 @@ def test_one_maker_at_a_time_the_others_read_its_file(tmp_path, monkeypatch):
     first.join()
     assert len(calls) == 1
     np.testing.assert_array_equal(got["first"]["x"], got["second"]["x"])
+
+
+def test_matrix_element_weight_summaries_are_kept_and_follow_the_sources(tmp_path, monkeypatch):
+    """The pilots' and cross sections' weight summaries: computed as before, read back bit for bit,
+    and made again once belle2sim's sources (their fingerprint) change."""
+    from belle2sim import _cache_guard
+    from belle2sim.generators import lepton_pair_boson as lpb
+    from belle2sim.generators.radiated_boson import VECTOR
+
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    args = (7, lpb.STAGE_PILOT, 3000, 10.58, 0.1057, 2.0, VECTOR)
+    w = lpb.weights(np.uint64(7), lpb.STAGE_PILOT, 3000, 10.58, lpb.pdgdata.mass_GeV(11), 0.1057, 2.0, VECTOR)
+    made = lpb.weight_summary(*args)
+    assert made == (w.mean(), w.std(), w.max())  # (exactly: the same reductions)
+    real_weights, calls = lpb.weights, []
+
+    def counted(*a):
+        calls.append(a)
+        return real_weights(*a)
+
+    monkeypatch.setattr(lpb, "weights", counted)
+    assert lpb.weight_summary(*args) == made and calls == []  # read back
+    assert lpb.weight_summary(*args[:-2], 2.5, VECTOR) != made and len(calls) == 1  # another mass: made
+    monkeypatch.setattr(_cache_guard, "source_fingerprint", lambda: "an edited checkout")
+    assert lpb.weight_summary(*args) == made and len(calls) == 2  # made again, the same numbers
+    sigma = lpb.cross_section_fb(10.58, 0.1057, 2.0, VECTOR, 0.01, n=3000)
+    assert sigma == lpb.cross_section_fb(10.58, 0.1057, 2.0, VECTOR, 0.01, n=3000) and len(calls) == 3
