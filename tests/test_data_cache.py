@@ -193,3 +193,20 @@ def test_matrix_element_weight_summaries_are_kept_and_follow_the_sources(tmp_pat
     assert lpb.weight_summary(*args) == made and len(calls) == 2  # made again, the same numbers
     sigma = lpb.cross_section_fb(10.58, 0.1057, 2.0, VECTOR, 0.01, n=3000)
     assert sigma == lpb.cross_section_fb(10.58, 0.1057, 2.0, VECTOR, 0.01, n=3000) and len(calls) == 3
+
+
+def test_idm_unweighting_bound_is_kept_on_disk(tmp_path, monkeypatch):
+    """The inelastic-DM three-body bound (a scan made in Python, ~0.3 s a point): made once, then read."""
+    from belle2sim.generators import idm
+
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    monkeypatch.setattr(idm, "_W_MAX", {})
+    made = idm._w_max_cached(0.3, 0.39, 1.5)
+    assert made == idm._w_max(0.3, 0.39, 1.5, idm.pdgdata.mass_GeV(11))
+
+    def no_scan(*args):
+        raise AssertionError("scanned again instead of read")
+
+    monkeypatch.setattr(idm, "_W_MAX", {})
+    monkeypatch.setattr(idm, "_w_max", no_scan)
+    assert idm._w_max_cached(0.3, 0.39, 1.5) == made
