@@ -35,10 +35,15 @@ def fingerprint(sources):
 
 
 @functools.lru_cache(maxsize=1)
+def _sources_and_fingerprint():
+    sources = list(_sources())
+    return sources, fingerprint(sources)
+
+
 def source_fingerprint():
-    """:func:`fingerprint` of belle2sim's sources as this process found them (also what results of
-    its kernels kept on disk are keyed by: belle2sim/_data_cache.py)."""
-    return fingerprint(list(_sources()))
+    """:func:`fingerprint` of belle2sim's sources as this process found them at import (also what
+    results of its kernels kept on disk are keyed by: belle2sim/_data_cache.py)."""
+    return _sources_and_fingerprint()[1]
 
 
 def _cache_dirs(sources):
@@ -78,8 +83,7 @@ def _stamp_of(directory):
 def drop_stale_kernels():
     """Delete cached belle2sim kernels built from other sources than the present ones; returns
     the number of files deleted."""
-    sources = list(_sources())
-    current = fingerprint(sources)
+    sources, current = _sources_and_fingerprint()  # (one walk of the sources per process)
     deleted = 0
     for directory, stems in _cache_dirs(sources).items():
         if _stamp_of(directory) == current:

@@ -11,9 +11,10 @@ exactly, so the numbers do not depend on how the events are cut into tasks or on
 runs which. At most ``threads`` tasks are in flight; they shrink towards the end of a job, so
 that the threads finish together (:func:`event_tasks`), and beyond 16 threads no task exceeds
 IN_FLIGHT_EVENTS / threads events: peak memory stops growing with the thread count. Not sooner:
-smaller tasks cost speed, each holding the GIL for a fixed time. Measured on a 16-core machine, 2e7 single-photon events on 16 threads: 7.96 s and 1.8 GB
-with whole chunks of 1e5; 9.1 s and 1.1 GB with the tasks' total capped at 8e5 events; 9.7-10.8 s
-and 0.7 GB at 4e5 (``--chunk-size 25000`` does the same where memory is short).
+smaller tasks cost speed, each holding the GIL for a fixed time. Measured on a 16-core machine,
+2e7 single-photon events on 16 threads: 7.96 s and 1.8 GB with whole chunks of 1e5; 9.1 s and
+1.1 GB with the tasks' total capped at 8e5 events; 9.7-10.8 s and 0.7 GB at 4e5
+(``--chunk-size 25000`` does the same where memory is short).
 """
 
 import itertools
@@ -36,9 +37,9 @@ def event_tasks(first, last, chunk_size, threads):
     scheduling): each takes 1 / (GUIDED_SHARE x threads) of the events still left, at most
     ``chunk_size`` (and IN_FLIGHT_EVENTS / threads) and at least MIN_TASK_EVENTS (the last: what is
     left), so that the threads finish together: the last tasks are small, and whichever thread is
-    free takes the next. Equal tasks in whole rounds left threads idle while the slowest finished its last task:
-    on a 16-core machine the zprime-mumu job's threads were busy 79-84 % of its wall time, each
-    task taking 0.7-1.4x the median (benchmarks/bench_task_timeline.py); a simulation of that
+    free takes the next. Equal tasks in whole rounds left threads idle while the slowest finished
+    its last task: on a 16-core machine the zprime-mumu job's threads were busy 79-84 % of its wall
+    time, each task taking 0.7-1.4x the median (benchmarks/bench_task_timeline.py); a simulation of that
     spread gives 90-94 % with these tasks (docs/performance.md, fourteenth session)."""
     n = last - first
     if n <= 0:

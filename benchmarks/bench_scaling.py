@@ -31,7 +31,7 @@ from _timing import KernelClock, report  # noqa: E402
 from belle2sim import _jit  # noqa: E402
 from belle2sim.channels import get  # noqa: E402
 from belle2sim.chunk_threads import event_tasks, map_tasks  # noqa: E402
-from belle2sim.events import EventBatch  # noqa: E402
+from belle2sim.events import _PARTICLE_FIELDS, EventBatch  # noqa: E402
 from belle2sim.detector.card import load_card  # noqa: E402
 from belle2sim.generators import dark_photon  # noqa: E402
 from belle2sim.scan import PointJob, run_point  # noqa: E402
@@ -170,7 +170,7 @@ def _view(batch, first, last):
     """Events [first, last) of ``batch``, its particle arrays as views."""
     a, b = int(batch.offsets[first]), int(batch.offsets[last])
     view = EventBatch.__new__(EventBatch)
-    for f in ("pdg", "px", "py", "pz", "E", "vx", "vy", "vz", "parent", "status"):
+    for f in _PARTICLE_FIELDS:
         setattr(view, f, getattr(batch, f)[a:b])
     view.offsets = batch.offsets[first:last + 1] - a
     view.weight, view.number = batch.weight[first:last], batch.number[first:last]

@@ -70,10 +70,12 @@ def isr_envelope(seed, beams, m_l, M, kind, n=PILOT_EVENTS // 4):
     xs = np.linspace(0.0, isr_mod.largest_x(s, threshold), ENVELOPE_NODES)
 
     def make(*_):  # (the nodes' largest weights, kept on disk as one entry: see weight_summary)
-        return {"largest": np.array([weights(np.uint64(seed), STAGE_PILOT + 2 + k, n, beams.sqrt_s_GeV * np.sqrt(1.0 - x),
-                                             m_e, m_l, M, kind).max() / (1.0 - x) for k, x in enumerate(xs)])}
+        return {"largest": np.array([weights(np.uint64(seed), STAGE_PILOT + 2 + k, n,
+                                             beams.sqrt_s_GeV * np.sqrt(1.0 - x), m_e, m_l, M, kind).max() / (1.0 - x)
+                                     for k, x in enumerate(xs)])}
 
-    inputs = (np.array([seed, n, kind], dtype=np.int64), np.array([beams.sqrt_s_GeV, m_e, m_l, M], dtype=np.float64), xs)
+    inputs = (np.array([seed, n, kind], dtype=np.int64), np.array([beams.sqrt_s_GeV, m_e, m_l, M], dtype=np.float64),
+              xs)
     largest = computed_once("isr_envelope_nodes", inputs, make, library=None)["largest"]
     table = isr_mod.packed(s, m_e, lambda s_prime: np.interp(1.0 - s_prime / s, xs, largest), threshold)
     # the table's ratio is the envelope over its value at x = 0, capped and scaled to a maximum of
