@@ -291,8 +291,10 @@ def _force_exit(exit_code):
     import os
 
     from belle2sim.output.atomic import remove_live_temporaries
+    from belle2sim.warmup import stop_helper
 
     remove_live_temporaries()
+    stop_helper()  # (os._exit skips the exit handlers)
     sys.stderr.write("\nbelle2sim: interrupted\n")
     sys.stderr.flush()
     os._exit(exit_code)

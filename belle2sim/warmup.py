@@ -116,6 +116,25 @@ def warm_channels_from_back(claims, names, events):
 
 _HELPER = None  # (the helper process, its claims directory, detector_too, warms channels after)
 _HELPER_LOCK = threading.Lock()
+_STARTED = []  # (process, claims directory) of each helper started, until stop_helper
+
+
+def stop_helper():
+    """End the helper process if it still runs, and remove its claims directory. Registered at exit
+    (a run that stopped before its trigger), and called by the CLI on a signal: it leaves with
+    ``os._exit``, which skips the exit handlers, and the helper went on compiling for ~15 s after
+    the run had ended, leaving its claims in the temporary directory. A kernel cut short is not
+    cached: numba writes each cache file whole, then renames it."""
+    while _STARTED:
+        process, claims = _STARTED.pop()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except Exception:  # (subprocess.TimeoutExpired: it did not stop)
+                process.kill()
+                process.wait()
+        shutil.rmtree(claims, ignore_errors=True)
 
 
 def canned_events(n_events=6, displaced=True):
@@ -254,7 +273,6 @@ def start_trigger_compile(detector_too=False, channels_after=None):
 
     if _HELPER is None and needs_compiling():
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
-        atexit.register(shutil.rmtree, claims, ignore_errors=True)  # (a run that never reached the trigger)
         code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
                 "from belle2sim.warmup import compile_trigger_kernels, warm_channels_from_back; "
                 f"compile_trigger_kernels(detector_too={detector_too!r}, claims={claims!r})")
@@ -263,6 +281,8 @@ def start_trigger_compile(detector_too=False, channels_after=None):
             code += f"; warm_channels_from_back({claims!r}, {list(names)!r}, {int(events)})"
         process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _HELPER = (process, claims, detector_too, channels_after is not None)
+        _STARTED.append((process, claims))
+        atexit.register(stop_helper)  # (a run that never reached the trigger)
         return _HELPER
     return None
 

@@ -102,12 +102,20 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     # While compiling (an empty numba cache) the signal lands in numba's ctypes callbacks, which
     # swallow exceptions: the run must end all the same.
     env = dict(os.environ)
+    temporary = tmp_path_factory.mktemp("tmpdir")  # (the compile helper's claims directory goes here)
+    env["TMPDIR"] = str(temporary)
     if phase == "compiling":
         env["NUMBA_CACHE_DIR"] = str(tmp_path_factory.mktemp("empty_numba_cache"))
     proc = subprocess.Popen([sys.executable, "-m", "belle2sim.cli", "efficiency", "zprime-invisible", "--events",
                              "5000000", "-q", "-o", "z.json", "--plot", "z.png"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3 if phase == "compiling" else 8)
+    if phase == "compiling":  # (signalled once its compile helper runs: ~2 s in)
+        deadline = time.monotonic() + 30
+        while not _processes_naming(temporary) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_naming(temporary), "no compile helper running: the test would show nothing"
+    else:
+        time.sleep(8)
     proc.send_signal(sig)
     try:
         _, err = proc.communicate(timeout=60)
@@ -118,6 +126,23 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     assert proc.returncode == code, err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+    # the first run's compile helper ends with it (it went on for ~15 s), and its claims are gone
+    assert not _processes_naming(temporary) and list(temporary.iterdir()) == []
+
+
+def _processes_naming(text):
+    """PIDs of the processes whose command line holds ``text`` (Linux: /proc)."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs /proc")
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if str(text).encode() in f.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def test_first_run_says_it_compiles(tmp_path, card, menu):
