@@ -82,7 +82,7 @@ def _python_twin(fn):
 
 def _compiled(fn, **options):
     # (no C wrapper: kernels are called from Python only; numba optimises and emits one per kernel,
-    # ~3-5 % of the trigger's and detector's compilation, measured)
+    # ~3-6 % of the CPU time of the trigger's and detector's compilation, measured)
     dispatcher = numba.njit(no_cfunc_wrapper=True, **options, **_POLICY)(fn)
     dispatcher.__class__ = _OneSignatureDispatcher  # same object layout: only the typing of calls differs
     return dispatcher

@@ -130,6 +130,33 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     assert not _processes_naming(temporary) and list(temporary.iterdir()) == []
 
 
+def test_a_run_that_stops_early_stops_its_compile_helper(tmp_path):
+    """A first run that ends before its trigger (an error, a return) ends the compile helper at exit
+    and removes its claims directory."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs /proc")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = dict(os.environ, TMPDIR=str(temporary), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    code = ("import time; from belle2sim.warmup import start_trigger_compile; "
+            "helper = start_trigger_compile(detector_too=True); assert helper is not None; "
+            "time.sleep(1); assert helper[0].poll() is None, 'the helper ended by itself'; "
+            "print(helper[0].pid)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    pid = int(done.stdout.strip())
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in _state(pid), "the helper outlived the run"
+    assert list(temporary.iterdir()) == []
+
+
+def _state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
 def _processes_naming(text):
     """PIDs of the processes whose command line holds ``text`` (Linux: /proc)."""
     if not os.path.isdir("/proc/self"):
