@@ -1,7 +1,8 @@
 """Arrays that take seconds to make and never change for the same inputs, kept on disk.
 
 Pythia 8's decay samples (the tau bank, the B-decay pools) depend only on their size, seed and
-the Pythia version; made once per machine and read back in milliseconds by later processes.
+the Pythia version; made once per machine and read back in milliseconds by later processes (the
+default tau bank of the pinned Pythia version is installed with belle2sim: ``shipped``).
 The directory is ``$BELLE2SIM_CACHE`` (default ``~/.cache/belle2sim``). A file is written under a
 temporary name and renamed into place (processes and threads writing at once each leave a whole
 file); one that cannot be read (truncated, foreign) is made again and replaced; a directory that
@@ -66,11 +67,17 @@ def computed_once(name, inputs, make, library="vector"):
                          lambda: {key: np.ascontiguousarray(a) for key, a in make(*inputs).items()})
 
 
-def cached_arrays(name, keys, make):
+def cached_arrays(name, keys, make, shipped=None):
     """{key: array} stored as ``<cache_dir>/<name>.npz``: read if there, readable and holding
     exactly ``keys`` (None: any keys but none); else ``make()`` (a dict of arrays with those keys),
     saved, and returned. One process makes it at a time: another one wanting the same file waits
-    and reads it (a warm-up's two processes, dask workers: the tau bank is 8 s of Pythia)."""
+    and reads it (a warm-up's two processes, dask workers: the tau bank is 8 s of Pythia).
+    ``shipped``: a directory of belle2sim's own, read first: files made ahead and installed with it
+    (the tau bank of the Pythia version it pins), under the same name."""
+    if shipped is not None:
+        arrays = _read(Path(shipped) / f"{name}.npz", keys, mark=False)
+        if arrays is not None:
+            return arrays
     path = cache_dir() / f"{name}.npz"
     arrays = _read(path, keys)
     if arrays is not None:
@@ -91,13 +98,15 @@ def cached_arrays(name, keys, make):
     return arrays
 
 
-def _read(path, keys):
-    """The arrays of a whole, readable file holding ``keys`` (None: any but none); else None."""
+def _read(path, keys, mark=True):
+    """The arrays of a whole, readable file holding ``keys`` (None: any but none); else None.
+    ``mark``: the file's time set to now (the cache's files; not an installed one)."""
     try:
         with np.load(path) as stored:
             if (sorted(stored.files) == sorted(keys)) if keys is not None else bool(stored.files):
                 arrays = {key: stored[key] for key in stored.files}
-                _mark_used(path)
+                if mark:
+                    _mark_used(path)
                 return arrays
     except (OSError, ValueError, EOFError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):
         pass  # not there, or not a whole file: make it

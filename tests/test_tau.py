@@ -28,6 +28,32 @@ def test_bank_branching_fractions_match_pdg(bank):
     assert abs(bank.tau_mass_GeV - pdgdata.mass_GeV(15)) < 1e-3
 
 
+def test_installed_bank_is_pythias_and_read_without_it(monkeypatch, tmp_path):
+    """The bank installed with belle2sim is the one Pythia makes: the first 300 taus made again with
+    the same seed match it (the same modes and particles; momenta to 1e-12, the last bits may
+    differ with another CPU's maths library); and an empty cache reads it instead of running
+    Pythia."""
+    from belle2sim._data_cache import pythia_version
+
+    installed = tau_decays.SHIPPED_BANKS / f"{tau_decays.bank_name()}.npz"
+    if not installed.exists():
+        pytest.skip(f"no installed bank for Pythia {pythia_version()} (remake it: python -m belle2sim.generators.tau_decays)")
+    with np.load(installed) as stored:
+        offsets, pdg, p4 = stored["offsets"], stored["pdg"], stored["p4"]
+        assert len(offsets) - 1 == tau_decays.DEFAULT_BANK_SIZE
+        again = tau_decays.make_bank(300)  # (three Pythia events of 100 taus, as the bank's first three)
+        np.testing.assert_array_equal(again.offsets, offsets[:301])
+        np.testing.assert_array_equal(again.pdg, pdg[:offsets[300]])
+        np.testing.assert_allclose(again.p4, p4[:offsets[300]], rtol=1e-12, atol=1e-15)
+        assert again.tau_mass_GeV == float(stored["tau_mass_GeV"])
+    monkeypatch.setenv("BELLE2SIM_CACHE", str(tmp_path))
+    monkeypatch.setattr(tau_decays, "_LOADED", {})
+    monkeypatch.setattr(tau_decays, "make_bank", lambda *a, **k: pytest.fail("Pythia ran: the installed bank was not read"))
+    bank = tau_decays.load_bank()
+    np.testing.assert_array_equal(bank.p4, p4)
+    assert list(tmp_path.iterdir()) == []  # (nothing copied into the cache)
+
+
 def test_tau_pair_angular_distribution_and_cross_section(card):
     b = tau_pair.generate(8, 0, 30_000, card.beams, 11, 0.0)
     m = pdgdata.mass_GeV(15)

@@ -12,6 +12,7 @@ Particles with c tau > 1 cm (K_S, K_L, Lambda, ...) are left undecayed by Pythia
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +25,11 @@ from belle2sim.kinematics import boost
 BANK_VERSION = 2
 DEFAULT_BANK_SIZE = 20_000
 TAUS_PER_PYTHIA_EVENT = 100
+# the default bank, made ahead for the Pythia version pyproject.toml pins and installed with
+# belle2sim (2.3 MB): a tau channel's first run skipped ~6 s of Pythia (zprime-tautau 19.8-21.1 ->
+# 16.7-17.7 s). Another Pythia version, size or seed makes its own bank on first use, as before.
+# Remake it with ``python -m belle2sim.generators.tau_decays`` after a change of the pin.
+SHIPPED_BANKS = Path(__file__).parent / "data"
 
 
 @dataclass
@@ -90,14 +96,21 @@ _LOADED = {}  # (n, seed) -> TauBank: read once per process, not once per chunk 
 _FIELDS = ("pdg", "p4", "offsets", "tau_mass_GeV")
 
 
-def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
-    """The tau bank: from the disk cache (belle2sim/_data_cache.py), or made and cached on first use."""
-    if (n, seed) not in _LOADED:
-        def make():
-            bank = make_bank(n, seed)
-            return {"pdg": bank.pdg, "p4": bank.p4, "offsets": bank.offsets, "tau_mass_GeV": bank.tau_mass_GeV}
+def bank_name(n=DEFAULT_BANK_SIZE, seed=20261125):
+    """The bank's file name (without .npz): its version, size, seed and the installed Pythia's version."""
+    return f"tau_bank_v{BANK_VERSION}_n{n}_seed{seed}_pythia{pythia_version()}"
 
-        f = cached_arrays(f"tau_bank_v{BANK_VERSION}_n{n}_seed{seed}_pythia{pythia_version()}", _FIELDS, make)
+
+def _bank_arrays(n, seed):
+    bank = make_bank(n, seed)
+    return {"pdg": bank.pdg, "p4": bank.p4, "offsets": bank.offsets, "tau_mass_GeV": bank.tau_mass_GeV}
+
+
+def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
+    """The tau bank: the one installed with belle2sim (SHIPPED_BANKS), else from the disk cache
+    (belle2sim/_data_cache.py), or made and cached on first use."""
+    if (n, seed) not in _LOADED:
+        f = cached_arrays(bank_name(n, seed), _FIELDS, lambda: _bank_arrays(n, seed), shipped=SHIPPED_BANKS)
         bank = TauBank(f["pdg"], f["p4"], f["offsets"], float(f["tau_mass_GeV"]))
         bank.pdg_conjugate  # (made here, once)
         _LOADED[(n, seed)] = bank
@@ -183,3 +196,12 @@ def decay_taus(batch, seed, bank=None):
           tuple(getattr(batch, f) for f in fields), tuple(arrays[f] for f in fields),
           bank.pdg, bank.pdg_conjugate, bank.p4, bank.offsets, bank.tau_mass_GeV)
     return EventBatch(**arrays, offsets=new_offsets, weight=batch.weight.copy(), number=batch.number.copy())
+
+
+if __name__ == "__main__":  # python -m belle2sim.generators.tau_decays: the installed default bank, made again
+    SHIPPED_BANKS.mkdir(exist_ok=True)
+    target = SHIPPED_BANKS / f"{bank_name()}.npz"
+    for old_bank in SHIPPED_BANKS.glob("tau_bank_*.npz"):
+        old_bank.unlink()
+    np.savez_compressed(target, **_bank_arrays(DEFAULT_BANK_SIZE, 20261125))
+    print(f"wrote {target}")
