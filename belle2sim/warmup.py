@@ -14,6 +14,8 @@ import shutil
 import threading
 import time
 
+from belle2sim import _forked
+
 # kernels every efficiency run calls: if their cache index is missing, this run compiles
 SENTINELS = (("belle2sim.detector.ecl", "ecl_response"), ("belle2sim.detector.tracking", "track_response"),
              ("belle2sim.trigger.ecl_bits", "ecl_trigger_bits"), ("belle2sim.trigger.cdc_bits", "cdc_trigger_bits"))
@@ -273,18 +275,28 @@ def start_trigger_compile(detector_too=False, channels_after=None):
 
     if _HELPER is None and needs_compiling():
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
-        code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
-                "from belle2sim.warmup import compile_trigger_kernels, warm_channels_from_back; "
-                f"compile_trigger_kernels(detector_too={detector_too!r}, claims={claims!r})")
-        if channels_after is not None:
-            names, events = channels_after
-            code += f"; warm_channels_from_back({claims!r}, {list(names)!r}, {int(events)})"
-        process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # a fork of this process where that is safe (_forked.py: its first compilation starts at
+        # once, without a new interpreter's ~1 s of imports), else a new interpreter
+        process = _forked.fork(lambda: _helper_work(detector_too, claims, channels_after))
+        if process is None:
+            code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
+                    f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
+                    f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
+            process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
         _HELPER = (process, claims, detector_too, channels_after is not None)
         _STARTED.append((process, claims))
         atexit.register(stop_helper)  # (a run that never reached the trigger)
         return _HELPER
     return None
+
+
+def _helper_work(detector_too, claims, channels_after):
+    """What the helper process does: the compile jobs, then (a warm-up's) channels from the back."""
+    compile_trigger_kernels(detector_too=detector_too, claims=claims)
+    if channels_after is not None:
+        names, events = channels_after
+        warm_channels_from_back(claims, list(names), int(events))
 
 
 def _wait_done(process, claims, names):

@@ -109,11 +109,12 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     proc = subprocess.Popen([sys.executable, "-m", "belle2sim.cli", "efficiency", "zprime-invisible", "--events",
                              "5000000", "-q", "-o", "z.json", "--plot", "z.png"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if phase == "compiling":  # (signalled once its compile helper runs: ~2 s in)
+    helpers = []
+    if phase == "compiling":  # (signalled once its compile helper runs: ~1-2 s in)
         deadline = time.monotonic() + 30
-        while not _processes_naming(temporary) and proc.poll() is None and time.monotonic() < deadline:
+        while not (helpers := _children(proc.pid)) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _processes_naming(temporary), "no compile helper running: the test would show nothing"
+        assert helpers and list(temporary.iterdir()), "no compile helper running: the test would show nothing"
     else:
         time.sleep(8)
     proc.send_signal(sig)
@@ -127,26 +128,45 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
     # the first run's compile helper ends with it (it went on for ~15 s), and its claims are gone
-    assert not _processes_naming(temporary) and list(temporary.iterdir()) == []
+    assert not [pid for pid in helpers if _state(pid) not in ("gone", "Z")] and list(temporary.iterdir()) == []
 
 
-def test_a_run_that_stops_early_stops_its_compile_helper(tmp_path):
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_run_that_stops_early_stops_its_compile_helper(tmp_path, threaded):
     """A first run that ends before its trigger (an error, a return) ends the compile helper at exit
-    and removes its claims directory."""
+    and removes its claims directory: a fork of the run (_forked.py), or a new interpreter where
+    another thread runs (a fork would copy only the calling thread)."""
     if not os.path.isdir("/proc/self"):
         pytest.skip("needs /proc")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = dict(os.environ, TMPDIR=str(temporary), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
-    code = ("import time; from belle2sim.warmup import start_trigger_compile; "
-            "helper = start_trigger_compile(detector_too=True); assert helper is not None; "
+    code = ("import threading, time; from belle2sim.warmup import start_trigger_compile; "
+            + ("threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); " if threaded else "")
+            + "helper = start_trigger_compile(detector_too=True); assert helper is not None; "
             "time.sleep(1); assert helper[0].poll() is None, 'the helper ended by itself'; "
-            "print(helper[0].pid)")
+            "print(helper[0].pid, type(helper[0]).__name__)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
-    pid = int(done.stdout.strip())
-    assert not os.path.exists(f"/proc/{pid}") or "Z" in _state(pid), "the helper outlived the run"
+    pid, kind = done.stdout.split()
+    assert kind == ("Popen" if threaded else "ForkedProcess")
+    assert _state(int(pid)) in ("gone", "Z"), "the helper outlived the run"
     assert list(temporary.iterdir()) == []
+
+
+def test_compile_helper_in_a_new_interpreter_compiles_the_trigger(tmp_path):
+    """Where the run cannot fork (another thread runs), the helper is a new interpreter doing the same
+    jobs: it ends without error and the trigger's kernels are in the cache."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    code = ("import threading, time; from belle2sim.warmup import start_trigger_compile; "
+            "threading.Thread(target=time.sleep, args=(60,), daemon=True).start(); "
+            "helper = start_trigger_compile(detector_too=False); "
+            "print(type(helper[0]).__name__, helper[0].wait())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Popen", "0"]
+    for kernel in ("grl_bits.grl_bits", "ecl_bits.ecl_trigger_bits", "cdc_bits.cdc_trigger_bits"):
+        assert list((tmp_path / "cache").rglob(f"{kernel}-*.nbi")), f"{kernel} was not compiled"
 
 
 def _state(pid):
@@ -157,17 +177,17 @@ def _state(pid):
         return "gone"
 
 
-def _processes_naming(text):
-    """PIDs of the processes whose command line holds ``text`` (Linux: /proc)."""
+def _children(pid):
+    """PIDs of the processes whose parent is ``pid`` (Linux: /proc)."""
     if not os.path.isdir("/proc/self"):
         pytest.skip("needs /proc")
     found = []
     for entry in os.listdir("/proc"):
         try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                if str(text).encode() in f.read():
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
                     found.append(int(entry))
-        except (OSError, ValueError):
+        except (OSError, ValueError, IndexError):
             continue
     return found
 

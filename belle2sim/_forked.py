@@ -1,0 +1,74 @@
+"""A helper process made by forking this one, for a first run's compilation (warmup.py).
+
+A new interpreter (``subprocess``) spends ~1 s of a core importing numba, NumPy and belle2sim before
+it compiles anything, while the main process compiles beside it on a 2-core machine; a fork of the
+main process has all of that already, and its first compilation starts at once. Only on Linux
+and only while this process runs no other thread (a fork copies just the calling thread: a lock
+held by another one would stay locked in the child); otherwise :func:`fork` returns None and the
+caller starts a new interpreter as before.
+"""
+
+import os
+import signal
+import sys
+import threading
+import time
+
+
+class ForkedProcess:
+    """The part of subprocess.Popen's interface the first run's helper uses, for a forked child."""
+
+    def __init__(self, pid):
+        self.pid, self.returncode = pid, None
+
+    def poll(self):
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"process {self.pid} still runs after {timeout} s")
+            time.sleep(0.01)
+        return self.returncode
+
+    def terminate(self):
+        self._signal(signal.SIGTERM)
+
+    def kill(self):
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, signum):
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+
+def fork(work):
+    """Run ``work()`` in a forked child whose output goes nowhere and which ends with it (exit status
+    0, or 1 if it raised), without this process's exit handlers or signal handlers; returns a
+    :class:`ForkedProcess`, or None where forking is not safe here."""
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return ForkedProcess(pid)
+    status = 1
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)  # (the command line's handlers clean up its outputs)
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        work()
+        status = 0
+    finally:
+        os._exit(status)  # (never back into the caller's code, nor its exit handlers)
