@@ -3,8 +3,9 @@
 A new interpreter (``subprocess``) spends ~1 s of a core importing numba, NumPy and belle2sim before
 it compiles anything, while the main process compiles beside it on a 2-core machine; a fork of the
 main process has all of that already, and its first compilation starts at once. Only on Linux
-and only while this process runs no other thread (a fork copies just the calling thread: a lock
-held by another one would stay locked in the child); otherwise :func:`fork` returns None and the
+and only while this process runs no other Python thread nor numba's threads (a fork copies just the
+calling thread: a lock held by another one would stay locked in the child; OpenBLAS, the one other
+thread NumPy starts, makes itself safe for a fork); otherwise :func:`fork` returns None and the
 caller starts a new interpreter as before.
 """
 
@@ -50,11 +51,18 @@ class ForkedProcess:
                 pass
 
 
+def _numba_threads_started():
+    """Whether numba's threading layer has started its native threads (``--threads`` does: they are
+    not Python threads; its private flag, and True where it has moved, to be safe)."""
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    return parallel is not None and getattr(parallel, "_is_initialized", True)
+
+
 def fork(work):
     """Run ``work()`` in a forked child whose output goes nowhere and which ends with it (exit status
     0, or 1 if it raised), without this process's exit handlers or signal handlers; returns a
     :class:`ForkedProcess`, or None where forking is not safe here."""
-    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+    if not sys.platform.startswith("linux") or threading.active_count() != 1 or _numba_threads_started():
         return None
     sys.stdout.flush()
     sys.stderr.flush()
