@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 
 class ForkedProcess:
@@ -24,9 +25,13 @@ class ForkedProcess:
 
     def poll(self):
         if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid == self.pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # (reaped elsewhere: it has ended, its status is lost)
+                self.returncode = -1
+            else:
+                if pid == self.pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
     def wait(self, timeout=None):
@@ -66,7 +71,14 @@ def fork(work):
         return None
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ may warn at a fork of a process with more than one thread; the other
+            # thread here is OpenBLAS's (NumPy's), which makes itself safe for a fork
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:  # (no fork to be had: the caller starts a new interpreter)
+        return None
     if pid:
         return ForkedProcess(pid)
     status = 1
