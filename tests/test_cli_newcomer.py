@@ -157,16 +157,22 @@ def test_a_run_that_stops_early_stops_its_compile_helper(tmp_path, threaded):
 def test_compile_helper_in_a_new_interpreter_compiles_the_trigger(tmp_path):
     """Where the run cannot fork (another thread runs), the helper is a new interpreter doing the same
     jobs: it ends without error and the trigger's kernels are in the cache."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
-    code = ("import threading, time; from belle2sim.warmup import start_trigger_compile; "
-            "threading.Thread(target=time.sleep, args=(60,), daemon=True).start(); "
-            "helper = start_trigger_compile(detector_too=False); "
-            "print(type(helper[0]).__name__, helper[0].wait())")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr
+    done = _python_with_cache(tmp_path / "cache", "import threading, time; "
+                              "from belle2sim.warmup import start_trigger_compile; "
+                              "threading.Thread(target=time.sleep, args=(60,), daemon=True).start(); "
+                              "helper = start_trigger_compile(detector_too=False); "
+                              "print(type(helper[0]).__name__, helper[0].wait())")
     assert done.stdout.split() == ["Popen", "0"]
     for kernel in ("grl_bits.grl_bits", "ecl_bits.ecl_trigger_bits", "cdc_bits.cdc_trigger_bits"):
         assert list((tmp_path / "cache").rglob(f"{kernel}-*.nbi")), f"{kernel} was not compiled"
+
+
+def _python_with_cache(cache, code, timeout=600):
+    """``python -c code`` with numba's cache in ``cache``; it must succeed (returns its result)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, NUMBA_CACHE_DIR=str(cache)))
+    assert done.returncode == 0, done.stderr
+    return done
 
 
 def _state(pid):
@@ -454,16 +460,12 @@ def test_warm_up_shares_the_channels_with_its_helper(tmp_path, monkeypatch):
 def test_warm_up_leaves_nothing_to_compile(tmp_path):
     """warm-up (here restricted to one channel) compiles the run's kernels, the trigger's in its
     helper process: a run after it finds every kernel in the cache."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
-    script = ("import belle2sim.channels as c; from belle2sim import warmup; "
-              "from belle2sim.detector.card import load_card; from belle2sim.trigger.menu import load_menu; "
-              "one = {'dark-photon-invisible': c.available()['dark-photon-invisible']}; c.available = lambda: one; "
-              "print(sorted(warmup.warm_up(load_card(), load_menu(), events=100)))")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stderr
+    done = _python_with_cache(tmp_path / "cache", "import belle2sim.channels as c; from belle2sim import warmup; "
+                              "from belle2sim.detector.card import load_card; from belle2sim.trigger.menu import load_menu; "
+                              "one = {'dark-photon-invisible': c.available()['dark-photon-invisible']}; "
+                              "c.available = lambda: one; print(sorted(warmup.warm_up(load_card(), load_menu(), events=100)))")
     assert "dark-photon-invisible" in done.stdout
-    probe = subprocess.run([sys.executable, "-c", "from belle2sim.warmup import needs_compiling; "
-                            "print(needs_compiling())"], capture_output=True, text=True, env=env)
+    probe = _python_with_cache(tmp_path / "cache", "from belle2sim.warmup import needs_compiling; print(needs_compiling())")
     assert probe.stdout.strip() == "False", probe.stderr
     assert list((tmp_path / "cache").rglob("grl_bits.grl_bits-*.nbi")), "the trigger was not compiled"
 
