@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from belle2sim import _jit, warmup
+from belle2sim.canned import canned_events, empty_detector_output
 from belle2sim.chunk_threads import job_tasks, map_tasks
 from belle2sim.maps import Counter
 from belle2sim.simulate import ChunkResult, add_trigger, simulate_detector
@@ -204,8 +205,8 @@ class PointJob:
 
     def _select_canned(self):
         """The selection on canned events with empty detector output: compiles its kernels."""
-        canned = warmup.canned_events()
-        _, charge, deposits, tracks = warmup.empty_detector_output(canned)
+        canned = canned_events()
+        _, charge, deposits, tracks = empty_detector_output(canned)
         chunk = ChunkResult(charge, deposits, tracks, _vertex_inputs=(canned, charge, tracks, self.card, self.seed))
         return self.analysis.select(canned, chunk, self.card, self.params)
 

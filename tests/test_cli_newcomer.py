@@ -420,7 +420,7 @@ def test_every_selection_runs_on_canned_events_with_empty_detector_output(card):
 
 
 def warmup_events():
-    from belle2sim.warmup import canned_events
+    from belle2sim.canned import canned_events
 
     return canned_events()
 
