@@ -134,7 +134,7 @@ def stop_helper():
             process.terminate()
             try:
                 process.wait(timeout=5)
-            except Exception:  # (subprocess.TimeoutExpired: it did not stop)
+            except Exception:  # (it did not stop: subprocess.TimeoutExpired, or TimeoutError from a fork's)
                 process.kill()
                 process.wait()
         shutil.rmtree(claims, ignore_errors=True)

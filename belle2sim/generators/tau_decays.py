@@ -24,6 +24,7 @@ from belle2sim.kinematics import boost
 
 BANK_VERSION = 2
 DEFAULT_BANK_SIZE = 20_000
+DEFAULT_BANK_SEED = 20261125
 TAUS_PER_PYTHIA_EVENT = 100
 # the default bank, made ahead for the Pythia version pyproject.toml pins and installed with
 # belle2sim (2.3 MB): a tau channel's first run skipped ~6 s of Pythia (zprime-tautau 19.8-21.1 ->
@@ -53,7 +54,7 @@ class TauBank:
         return len(self.offsets) - 1
 
 
-def make_bank(n=DEFAULT_BANK_SIZE, seed=20261125, progress=None):
+def make_bank(n=DEFAULT_BANK_SIZE, seed=DEFAULT_BANK_SEED, progress=None):
     """Decay n tau- at rest with Pythia 8 and collect their final-state daughters."""
     from belle2sim.generators.pythia_decays import pythia
 
@@ -96,7 +97,7 @@ _LOADED = {}  # (n, seed) -> TauBank: read once per process, not once per chunk 
 _FIELDS = ("pdg", "p4", "offsets", "tau_mass_GeV")
 
 
-def bank_name(n=DEFAULT_BANK_SIZE, seed=20261125):
+def bank_name(n=DEFAULT_BANK_SIZE, seed=DEFAULT_BANK_SEED):
     """The bank's file name (without .npz): its version, size, seed and the installed Pythia's version."""
     return f"tau_bank_v{BANK_VERSION}_n{n}_seed{seed}_pythia{pythia_version()}"
 
@@ -106,7 +107,7 @@ def _bank_arrays(n, seed):
     return {"pdg": bank.pdg, "p4": bank.p4, "offsets": bank.offsets, "tau_mass_GeV": bank.tau_mass_GeV}
 
 
-def load_bank(n=DEFAULT_BANK_SIZE, seed=20261125):
+def load_bank(n=DEFAULT_BANK_SIZE, seed=DEFAULT_BANK_SEED):
     """The tau bank: the one installed with belle2sim (SHIPPED_BANKS), else from the disk cache
     (belle2sim/_data_cache.py), or made and cached on first use."""
     if (n, seed) not in _LOADED:
@@ -203,5 +204,5 @@ if __name__ == "__main__":  # python -m belle2sim.generators.tau_decays: the ins
     target = SHIPPED_BANKS / f"{bank_name()}.npz"
     for old_bank in SHIPPED_BANKS.glob("tau_bank_*.npz"):
         old_bank.unlink()
-    np.savez_compressed(target, **_bank_arrays(DEFAULT_BANK_SIZE, 20261125))
+    np.savez_compressed(target, **_bank_arrays(DEFAULT_BANK_SIZE, DEFAULT_BANK_SEED))
     print(f"wrote {target}")
