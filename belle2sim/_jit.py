@@ -235,7 +235,7 @@ def run_range(compiled, n_items, *args, min_per_piece=MIN_ITEMS_PER_PIECE):
     """Run ``compiled(begin, end, *args)`` over items [0, n_items) in up to
     :func:`threads_here` contiguous pieces of at least ``min_per_piece`` items (the calling
     thread takes the last); returns the pieces' results in order."""
-    if not compiled.signatures:
+    if not compiled.overloads:  # (the dict itself: ``signatures`` lists it, ~3 us a call)
         # (a first call compiles, or loads from the cache, in this thread alone: numba's typing is
         # not set up for several threads dispatching a new kernel at once)
         return [compiled(0, n_items, *args)]

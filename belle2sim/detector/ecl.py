@@ -311,7 +311,7 @@ def ecl_steps(batch, response, card, seed, charge):
     entry_theta, entry_phi = scratch_arrays("ecl", n, (np.float64,) * 2)
     region_theta, res_energy, res_theta, res_phi, cluster_min_energy, merge_angle, charged, layers = card.cached(
         "ecl_kernel_arguments", lambda: _kernel_arguments(card))
-    out.axial_superlayers = np.full(n, -1, dtype=np.int8)
+    out.axial_superlayers = np.empty(n, dtype=np.int8)  # (-1 where no count: written by the entries' kernel)
     entries = entry_points_step(batch.status, charge, batch.px, batch.py, batch.pz, batch.vx, batch.vy, batch.vz, theta,
                                 phi, charged, layers, entry_theta, entry_phi, out.axial_superlayers,
                                 scratch("ecl[listed]", n, np.uint64), particle_rows(n))
