@@ -157,5 +157,8 @@ def warm_up_command(detector, menu):
     except Belle2SimError as exc:
         _fail(exc)
     t = time.perf_counter()
-    warm_up(card, menu_, progress=lambda name, s: click.echo(f"  {name:<24} {s:6.1f} s", err=True))
+    try:
+        warm_up(card, menu_, progress=lambda name, s: click.echo(f"  {name:<24} {s:6.1f} s", err=True))
+    except Belle2SimError as exc:  # (BELLE2SIM_COMPILE_HELPERS not a number of processes)
+        _fail(exc)
     click.echo(f"belle2sim: kernels compiled and decay samples made, cached in {time.perf_counter() - t:.0f} s")

@@ -41,9 +41,9 @@ def warm_up(card, menu, progress=None, events=300):
     """Run every channel's analyses on a few events (and a two-value lifetime axis for channels with a
     long-lived particle): compiles and caches every kernel. Returns {channel: seconds}.
 
-    On a cache to fill, a helper process compiles the trigger kernels and then takes channels from
-    the back of the list while this one takes them from the front (each claimed with a file), so
-    that both cores compile until the end."""
+    On a cache to fill, a helper process (one per spare core, up to MAX_COMPILE_HELPERS) compiles the
+    trigger kernels and then takes channels from the back of the list while this one takes them from
+    the front (each claimed with a file), so that every core compiles until the end."""
     from belle2sim.channels import available
 
     names = sorted(available())
@@ -98,7 +98,7 @@ def warm_channels_from_back(claims, names, events):
     card, menu = load_card(), load_menu()
     for name in reversed(names):
         if not _claim(claims, CHANNEL_JOB + name):
-            return  # (met the main process)
+            continue  # (another helper's, or the main process's: then so are all the ones before it)
         seconds = _warm_channel(name, card, menu, events)
         with open(os.path.join(claims, CHANNEL_JOB + name + ".done"), "w") as f:
             f.write(repr(seconds))
@@ -214,8 +214,11 @@ def compile_trigger_kernels(detector_too=False, claims=None):
 
 
 def start_trigger_compile(detector_too=False, channels_after=None):
-    """On a first run, compile the trigger kernels in a helper process (returns at once, with the
-    helper: (process, claims directory, detector_too, channels_after); None without one).
+    """On a first run, compile the trigger kernels in a helper process, or in several where there are
+    cores to spare (:func:`helper_count`; each takes the jobs not claimed yet, and one of them the ECL
+    kernels from the start, as ``detector_too`` True). Returns at once, with the helper: (process
+    (a _forked.ProcessGroup of several), claims directory, detector_too, channels_after); None
+    without one.
     ``detector_too``: True, the detector kernels first (Channel.slow_generator_compile). A channel
     whose generator compiles for ~10 s (zprime-mumu: the matrix element) reaches the detector only
     after the helper has compiled the trigger; one whose generator compiles in a few seconds would
@@ -230,21 +233,57 @@ def start_trigger_compile(detector_too=False, channels_after=None):
     import tempfile
 
     if _HELPER is None and needs_compiling():
+        count = helper_count()
+        if count == 0:
+            return None
+        if count > 1 and detector_too == TRACKS_FIRST:
+            detector_too = True  # (a helper of its own for the ECL kernels, from the start)
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
-        # a fork of this process where that is safe (_forked.py: its first compilation starts at
-        # once, without a new interpreter's ~1 s of imports), else a new interpreter
-        process = _forked.fork(lambda: _helper_work(detector_too, claims, channels_after))
-        if process is None:
-            code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
-                    f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
-                    f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
-            process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
+        processes = []
+        for _ in range(count):  # (each takes the jobs not claimed yet: _claim)
+            # a fork of this process where that is safe (_forked.py: its first compilation starts at
+            # once, without a new interpreter's ~1 s of imports), else a new interpreter
+            process = _forked.fork(lambda: _helper_work(detector_too, claims, channels_after))
+            if process is None:
+                code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
+                        f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
+                        f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
+                process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL)
+            processes.append(process)
+        process = processes[0] if count == 1 else _forked.ProcessGroup(processes)
         _HELPER = (process, claims, detector_too, channels_after is not None)
         _STARTED.append((process, claims))
         atexit.register(stop_helper)  # (a run that never reached the trigger)
         return _HELPER
     return None
+
+
+MAX_COMPILE_HELPERS = 4  # a first run's eight compile jobs take ~17 s of a core here, ~5.4 s the longest
+HELPERS_SETTING = "BELLE2SIM_COMPILE_HELPERS"
+
+
+def helper_count():
+    """How many helper processes a first run (and ``belle2sim warm-up``) starts: one for each core
+    beyond this process's (those it may run on, and at most numba's thread count), at least one and
+    at most MAX_COMPILE_HELPERS; the environment variable BELLE2SIM_COMPILE_HELPERS sets it (0: none,
+    this process compiles everything)."""
+    setting = os.environ.get(HELPERS_SETTING)
+    if setting is not None:
+        from belle2sim.errors import ParameterError
+
+        try:
+            count = int(setting)
+        except ValueError:
+            count = -1
+        if count < 0:
+            raise ParameterError(f"environment variable {HELPERS_SETTING} must be a whole number of helper "
+                                 f"processes, 0 or more, got {setting!r}")
+        return count
+    import numba
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_COMPILE_HELPERS, min(cores, numba.config.NUMBA_NUM_THREADS) - 1))
 
 
 def _helper_work(detector_too, claims, channels_after):

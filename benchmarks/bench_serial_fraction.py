@@ -8,6 +8,13 @@ parallel part p (measured with one thread; medians over ``--repeat`` runs, s and
 so that the kernels' noise does not leak into s), and Amdahl's bound for N threads is (s + p) / (s +
 p / N). Workloads: detector + trigger on single-photon, four-muon and Pythia 8 q qbar events, and
 the whole efficiency job of zprime-mumu (generation, detector, trigger, selection, counting).
+
+Amdahl's bound is that of one chunk at a time, each kernel shared out over the threads. A job on
+several threads runs otherwise: each thread takes whole tasks (belle2sim/chunk_threads.py), and one
+task's serial part runs while the other threads run kernels, which release the GIL. Only the GIL
+serialises: N threads finish at most (s + p) / s tasks in the time one thread takes for one, and
+at most N, so the bound is min(N, (s + p) / s) ("tasks bound"; s counts all the time outside the
+kernels as held GIL, though NumPy releases it for large arrays: a lower bound of the bound).
 With ``--channels`` (a list, or
 ``all``), instead the whole job of each channel at the middle point of its default scan, 2e5
 events on one thread: its time outside the kernels (selection NumPy, vector, counting, a point's
@@ -73,7 +80,14 @@ def main():
         out[f"{name}: serial fraction (1 thread)"] = serial / t1
         for n in (2, 16):
             out[f"{name}: Amdahl bound {n} threads [x]"] = t1 / (serial + inside1 / n)
+        out[f"{name}: tasks bound 16 threads [x]"] = tasks_bound(serial, t1, 16)
     report(out, a.json)
+
+
+def tasks_bound(serial, total, threads):
+    """The speed-up ``threads`` threads taking whole tasks can reach at most when ``serial`` of a
+    task's ``total`` seconds holds the GIL (module docstring)."""
+    return min(float(threads), total / serial)
 
 
 def channel_jobs(a, card, menu, clock, events=200_000):
@@ -90,6 +104,7 @@ def channel_jobs(a, card, menu, clock, events=200_000):
         out[f"{name}: outside kernels [ms]"] = 1e3 * serial
         out[f"{name}: serial fraction"] = serial / t1
         out[f"{name}: Amdahl bound 16 threads [x]"] = t1 / (serial + inside1 / 16)
+        out[f"{name}: tasks bound 16 threads [x]"] = tasks_bound(serial, t1, 16)
     report(out, a.json)
 
 

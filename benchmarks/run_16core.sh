@@ -2,7 +2,7 @@
 # The scaling measurements of a many-core machine in one go, each step under its own time limit and
 # its output kept in $OUT (default ./scaling-run): the machine, a first run from a fresh numba cache,
 # thread scaling (bench_scaling.py), the machine's own ceilings, the same work in one-thread processes,
-# and a job's task timeline (as cut now and as before). About 4-6 minutes on 16 cores.
+# and a job's task timeline (as cut now and as before). About 6-8 minutes on 16 cores.
 #
 #   bash benchmarks/run_16core.sh                 # belle2sim and its dependencies installed
 #   WHEELS=.whl bash benchmarks/run_16core.sh     # first install the wheels in .whl (no network there)
@@ -25,8 +25,14 @@ export NUMBA_CACHE_DIR=${NUMBA_CACHE_DIR:-$(mktemp -d)} BELLE2SIM_CACHE=${BELLE2
 { nproc; lscpu | grep -E "Model name|Thread|Core|Socket|NUMA node|L2|L3"; free -g | head -2
   python3 -c "import sys, numba, numpy; print(sys.version.split()[0], 'numba', numba.__version__, 'numpy', numpy.__version__)"
 } 2>&1 | tee "$OUT/machine.txt"
-step "first run of zprime-mumu (fresh numba cache: compiles)"
+step "first run of zprime-mumu (fresh numba cache: compiles; a helper per spare core, at most 4)"
 ( time timeout 150 python3 -m belle2sim.cli efficiency zprime-mumu ) > "$OUT/cold.txt" 2>&1; tail -4 "$OUT/cold.txt"
+step "the same with one compile helper, as on 2 cores (another fresh cache)"
+( time env NUMBA_CACHE_DIR="$(mktemp -d)" BELLE2SIM_COMPILE_HELPERS=1 timeout 100 python3 -m belle2sim.cli efficiency \
+    zprime-mumu -o /tmp/cold1.json ) > "$OUT/cold_one_helper.txt" 2>&1; tail -4 "$OUT/cold_one_helper.txt"
+step "belle2sim warm-up (another fresh cache)"
+( time env NUMBA_CACHE_DIR="$(mktemp -d)" BELLE2SIM_CACHE="$(mktemp -d)" timeout 150 python3 -m belle2sim.cli warm-up ) \
+    > "$OUT/warm_up.txt" 2>&1; tail -4 "$OUT/warm_up.txt"
 step "thread scaling"
 timeout 300 python3 benchmarks/bench_scaling.py --threads "1,$(nproc)" --repeat 2 --scale "${SCALE:-1}" --json "$OUT/scaling.json" 2>&1 \
     | grep -v '^ PYTHIA' | tee "$OUT/scaling.txt" | grep '^#'

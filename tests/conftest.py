@@ -79,3 +79,12 @@ def stored_count_from_axis(vz, px, py, pz, field_T, layers):
             return n
         n += 1
     return n
+
+
+def process_state(pid):
+    """A process's state letter from /proc (Z: a zombie, ended), or "gone"."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

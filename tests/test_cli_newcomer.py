@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from conftest import process_state
 
 
 def run(*args, cwd=None):
@@ -128,7 +129,7 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
     # the first run's compile helper ends with it (it went on for ~15 s), and its claims are gone
-    assert not [pid for pid in helpers if _state(pid) not in ("gone", "Z")] and list(temporary.iterdir()) == []
+    assert not [pid for pid in helpers if process_state(pid) not in ("gone", "Z")] and list(temporary.iterdir()) == []
 
 
 @pytest.mark.parametrize("threaded", [False, True])
@@ -140,7 +141,8 @@ def test_a_run_that_stops_early_stops_its_compile_helper(tmp_path, threaded):
         pytest.skip("needs /proc")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    env = dict(os.environ, TMPDIR=str(temporary), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    env = dict(os.environ, TMPDIR=str(temporary), NUMBA_CACHE_DIR=str(tmp_path / "cache"),
+               BELLE2SIM_COMPILE_HELPERS="1")  # (one helper, as on 2 cores: test_compile_helpers.py has several)
     code = ("import threading, time; from belle2sim.warmup import start_trigger_compile; "
             + ("threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); " if threaded else "")
             + "helper = start_trigger_compile(detector_too=True); assert helper is not None; "
@@ -150,7 +152,7 @@ def test_a_run_that_stops_early_stops_its_compile_helper(tmp_path, threaded):
     assert done.returncode == 0, done.stderr
     pid, kind = done.stdout.split()
     assert kind == ("Popen" if threaded else "ForkedProcess")
-    assert _state(int(pid)) in ("gone", "Z"), "the helper outlived the run"
+    assert process_state(int(pid)) in ("gone", "Z"), "the helper outlived the run"
     assert list(temporary.iterdir()) == []
 
 
@@ -170,17 +172,9 @@ def test_compile_helper_in_a_new_interpreter_compiles_the_trigger(tmp_path):
 def _python_with_cache(cache, code, timeout=600):
     """``python -c code`` with numba's cache in ``cache``; it must succeed (returns its result)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, NUMBA_CACHE_DIR=str(cache)))
+                          env=dict(os.environ, NUMBA_CACHE_DIR=str(cache), BELLE2SIM_COMPILE_HELPERS="1"))
     assert done.returncode == 0, done.stderr
     return done
-
-
-def _state(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
 
 
 def _children(pid):
