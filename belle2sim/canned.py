@@ -47,3 +47,14 @@ def empty_detector_output(batch):
         for array in vars(output).values():
             array.fill(0)
     return response, charge, deposits, tracks
+
+
+def select_canned(analysis, card, params, seed=1):
+    """``analysis``'s selection on canned events with empty detector output: compiles (or loads) its
+    kernels (a first run's main process while it waits, or a helper on a core to spare)."""
+    from belle2sim.simulate import ChunkResult
+
+    canned = canned_events()
+    _, charge, deposits, tracks = empty_detector_output(canned)
+    chunk = ChunkResult(charge, deposits, tracks, _vertex_inputs=(canned, charge, tracks, card, seed))
+    return analysis.select(canned, chunk, card, params)

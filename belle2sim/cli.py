@@ -231,7 +231,8 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
         if not (workers or scheduler):
             # in a second process, while this one compiles the rest
             start_trigger_compile(detector_too=False if input_path else (
-                True if channel.slow_generator_compile else TRACKS_FIRST))
+                True if channel.slow_generator_compile else TRACKS_FIRST), selection=None if input_path else (
+                _selection_job(channel, analysis, card, {**overrides, channel.scan_parameter: mass_values[0]})))
     total = None if input_path else n_events * len(mass_values) * len(runs)
     if input_path and (workers or scheduler):
         raise ParameterError("--input reads the file in this process: --workers / --scheduler do not apply")
@@ -285,6 +286,15 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
             plot_scan(doc, plot, outputs)
         outputs.commit()
     click.echo(tables.to_json(doc) if as_json else tables.terminal_table(doc), nl=not as_json)
+
+
+def _selection_job(channel, analysis, card, point):
+    """A call compiling the run's selection on canned events, for a first run's compile helpers
+    (warmup.start_trigger_compile: where there are cores to spare)."""
+    from belle2sim.canned import select_canned
+
+    params = channel.resolve_parameters(point, card, analysis.key)
+    return lambda: select_canned(analysis, card, params)
 
 
 def _force_exit(exit_code):

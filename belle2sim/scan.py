@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from belle2sim import _jit, warmup
-from belle2sim.canned import canned_events, empty_detector_output
+from belle2sim.canned import select_canned
 from belle2sim.chunk_threads import job_tasks, map_tasks
 from belle2sim.maps import Counter
-from belle2sim.simulate import ChunkResult, add_trigger, simulate_detector
+from belle2sim.simulate import add_trigger, simulate_detector
 from belle2sim.trigger.analysis import is_or_of_lines, or_terms_packed, resolve, trigger_terms
 
 TRIGGER = "trigger"
@@ -164,10 +164,12 @@ class PointJob:
                 propagation.propagate(batch, self.llp, card, seed, ctau_cm=self.model_ctau, others=others)
         if chunk is None:
             # (a first run: its selection's kernels compile while the helper compiles the detector's)
-            warmup.compile_ahead(("selection", self.channel.name, self.analysis.key), self._select_canned)
+            warmup.compile_ahead(("selection", self.channel.name, self.analysis.key),
+                                 warmup.selection_ahead(self._select_canned))
             menu = self.menu  # (then the trigger's jobs the helper has not claimed: warmup.take_trigger_jobs)
             warmup.compile_ahead(("trigger", id(menu)), lambda: warmup.take_trigger_jobs(card, menu))
             chunk = simulate_detector(batch, card, seed)
+        warmup.wait_for_detector_compile("selection")  # (a first run whose helper compiles it)
         # the selection before the trigger, which it does not read: on a first run this process
         # compiles the selection's kernels while the helper process still compiles the trigger's
         cuts = self.analysis.select(batch, chunk, card, params)
@@ -205,10 +207,7 @@ class PointJob:
 
     def _select_canned(self):
         """The selection on canned events with empty detector output: compiles its kernels."""
-        canned = canned_events()
-        _, charge, deposits, tracks = empty_detector_output(canned)
-        chunk = ChunkResult(charge, deposits, tracks, _vertex_inputs=(canned, charge, tracks, self.card, self.seed))
-        return self.analysis.select(canned, chunk, self.card, self.params)
+        return select_canned(self.analysis, self.card, self.params, self.seed)
 
     def _line_labels(self, names):
         """The counter's labels of the lines ``names`` and of the selected events firing them,

@@ -143,10 +143,11 @@ def stop_helper():
 TRACKS_FIRST = "tracks"  # detector_too for a channel whose generator compiles fast: the tracking kernel only
 
 
-def trigger_compile_jobs(card, menu, detector_too=False):
+def trigger_compile_jobs(card, menu, detector_too=False, selection=None):
     """[(name, call)]: what a first run's helper compiles (or loads), in its order, on canned events
     with empty (zero) detector output, where only the argument types matter: ``detector_too`` (True),
     the ECL and tracking kernels on the same events, or (TRACKS_FIRST) the tracking kernel alone;
+    ``selection`` (a call), the run's selection on canned events;
     then each input-bit kernel (made with every array zeroed, so each runs alone), the prescale
     kernel and the menu program. The vertexing kernel is left to the first displaced channel."""
     import numpy as np
@@ -166,6 +167,8 @@ def trigger_compile_jobs(card, menu, detector_too=False):
         jobs.append(("ecl", lambda: simulate_ecl(on_axis, response, card, 1, charge)))
     if detector_too is True or detector_too == TRACKS_FIRST:  # (on empty deposits: only their types matter)
         jobs.append(("tracks", lambda: simulate_tracks(batch, response, charge, deposits, card, 1)))
+    if selection is not None:  # (the run's selection on canned events, by a helper on a core to spare)
+        jobs.append((SELECTION_JOB, selection))
     calls, bits = input_bit_kernel_calls(batch, deposits, np.zeros(n), tracks, card, menu, 1, zeroed=True)
     calls += [("prescale", lambda: psnm(ftdl(dict(bits), menu), menu, 1, batch.number)),  # (a plain mapping of
               ("menu_program", lambda: compile_menu_program(menu))]  # the bits: the NumPy evaluator)
@@ -200,20 +203,20 @@ def _claim(claims, name):
         return True  # (a directory gone or not writable: do it, as without a helper)
 
 
-def compile_trigger_kernels(detector_too=False, claims=None):
+def compile_trigger_kernels(detector_too=False, claims=None, selection=None):
     """The helper's work: the jobs of :func:`trigger_compile_jobs` in order, each unless the main
     process has claimed it (``claims``: the directory of claim files)."""
     from belle2sim.detector.card import load_card
     from belle2sim.trigger.menu import load_menu
 
-    for name, call in trigger_compile_jobs(load_card(), load_menu(), detector_too):
+    for name, call in trigger_compile_jobs(load_card(), load_menu(), detector_too, selection):
         if _claim(claims, name):
             call()
             if claims is not None:
                 _claim(claims, name + ".done")
 
 
-def start_trigger_compile(detector_too=False, channels_after=None):
+def start_trigger_compile(detector_too=False, channels_after=None, selection=None):
     """On a first run, compile the trigger kernels in a helper process, or in several where there are
     cores to spare (:func:`helper_count`; each takes the jobs not claimed yet, and one of them the ECL
     kernels from the start, as ``detector_too`` True). Returns at once, with the helper: (process
@@ -226,8 +229,10 @@ def start_trigger_compile(detector_too=False, channels_after=None):
     reaches the tracking only after its ECL kernels (~7 s in): TRACKS_FIRST, the helper compiles the
     tracking kernel first, and that part of the detector's compilation leaves the main process.
     ``channels_after`` (the warm-up's channel names and events per channel): the helper then warms
-    channels from the back (:func:`warm_channels_from_back`)."""
-    global _HELPER
+    channels from the back (:func:`warm_channels_from_back`). ``selection`` (a call compiling the
+    run's selection, :func:`canned.select_canned`): a job of the helpers too where there are several
+    (forks only: a new interpreter has not the call)."""
+    global _HELPER, _SELECTION_IN_HELPER
     import subprocess
     import sys
     import tempfile
@@ -238,13 +243,15 @@ def start_trigger_compile(detector_too=False, channels_after=None):
             return None
         if count > 1 and detector_too == TRACKS_FIRST:
             detector_too = True  # (a helper of its own for the ECL kernels, from the start)
+        selection = selection if count > 1 else None  # (one helper has the trigger's jobs to do)
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
         processes = []
         for _ in range(count):  # (each takes the jobs not claimed yet: _claim)
             # a fork of this process where that is safe (_forked.py: its first compilation starts at
             # once, without a new interpreter's ~1 s of imports), else a new interpreter
-            process = _forked.fork(lambda: _helper_work(detector_too, claims, channels_after))
+            process = _forked.fork(lambda: _helper_work(detector_too, claims, channels_after, selection))
             if process is None:
+                selection = None  # (a new interpreter cannot take the call: the run compiles its selection)
                 code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
                         f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
                         f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
@@ -253,6 +260,7 @@ def start_trigger_compile(detector_too=False, channels_after=None):
             processes.append(process)
         process = processes[0] if count == 1 else _forked.ProcessGroup(processes)
         _HELPER = (process, claims, detector_too, channels_after is not None)
+        _SELECTION_IN_HELPER = selection is not None
         _STARTED.append((process, claims))
         atexit.register(stop_helper)  # (a run that never reached the trigger)
         return _HELPER
@@ -286,9 +294,9 @@ def helper_count():
     return max(1, min(MAX_COMPILE_HELPERS, min(cores, numba.config.NUMBA_NUM_THREADS) - 1))
 
 
-def _helper_work(detector_too, claims, channels_after):
+def _helper_work(detector_too, claims, channels_after, selection=None):
     """What the helper process does: the compile jobs, then (a warm-up's) channels from the back."""
-    compile_trigger_kernels(detector_too=detector_too, claims=claims)
+    compile_trigger_kernels(detector_too=detector_too, claims=claims, selection=selection)
     if channels_after is not None:
         names, events = channels_after
         warm_channels_from_back(claims, list(names), int(events))
@@ -301,7 +309,9 @@ def _wait_done(process, claims, names):
             time.sleep(0.02)
 
 
-DETECTOR_JOBS = ("ecl", "tracks")
+SELECTION_JOB = "selection"
+DETECTOR_JOBS = ("ecl", "tracks", SELECTION_JOB)  # (the jobs a run waits for before its trigger)
+_SELECTION_IN_HELPER = False  # (whether the helpers have the run's selection among their jobs)
 _DETECTOR_LOCK = threading.Lock()
 _DETECTOR_SETTLED = set()  # (the detector jobs this process has claimed or waited for)
 
@@ -313,7 +323,7 @@ def wait_for_detector_compile(name):
     slow machine the main process reached the tracking while the helper was still compiling it, and
     both compiled it)."""
     helper = _HELPER
-    if helper is None or name in _DETECTOR_SETTLED or not (helper[2] is True or helper[2] == name):
+    if helper is None or name in _DETECTOR_SETTLED or not _helper_has(helper, name):
         return
     with _DETECTOR_LOCK:  # (once per process and kernel: threads taking the first chunks wait here)
         if name in _DETECTOR_SETTLED:
@@ -324,6 +334,27 @@ def wait_for_detector_compile(name):
                 _compile_ahead()  # (the helper is at it: this process compiles what it needs later)
             _wait_done(process, claims, [name])
         _DETECTOR_SETTLED.add(name)
+
+
+def _helper_has(helper, name):
+    """Whether ``helper``'s jobs include job ``name`` (a detector job, or the selection)."""
+    return _SELECTION_IN_HELPER if name == SELECTION_JOB else (helper[2] is True or helper[2] == name)
+
+
+def selection_ahead(call):
+    """``call`` (compiling the run's selection) as a call to compile ahead: made unless a helper has
+    claimed the selection (then the helper makes it; claimed here, the done marker follows it)."""
+    def ahead():
+        helper = _HELPER
+        if helper is None or not _helper_has(helper, SELECTION_JOB):
+            call()
+        elif _claim(helper[1], SELECTION_JOB):
+            try:
+                call()
+            finally:
+                _claim(helper[1], SELECTION_JOB + ".done")
+
+    return ahead
 
 
 _AHEAD = {}  # key -> call, compiled while waiting for the helper (None once made)

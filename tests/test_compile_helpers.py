@@ -49,10 +49,11 @@ def job(name, seconds):
             f.write(f"{os.getpid()} {name}\\n")
     return name, call
 warmup.needs_compiling = lambda: True
-warmup.trigger_compile_jobs = lambda card, menu, detector_too: [job(f"job{k}", float(sys.argv[2])) for k in range(8)]
+warmup.trigger_compile_jobs = lambda card, menu, detector_too, selection=None: (
+    [job(f"job{k}", float(sys.argv[2])) for k in range(8)] + ([("selection", selection)] if selection else []))
 import belle2sim.detector.card as card, belle2sim.trigger.menu as menu
 card.load_card = menu.load_menu = lambda: None
-helper = warmup.start_trigger_compile(detector_too=warmup.TRACKS_FIRST)
+helper = warmup.start_trigger_compile(detector_too=warmup.TRACKS_FIRST, selection=job("selection", 0.0)[1])
 process, claims = helper[0], helper[1]
 print(type(process).__name__, len(getattr(process, "processes", [process])), helper[2], claims)
 """
@@ -67,15 +68,16 @@ def _run(tmp_path, tail, helpers, seconds):
 
 
 def test_helpers_share_the_jobs(tmp_path):
-    """Three helpers: each job done once, by more than one of them; the group is waited for as one
-    process; one of them takes the ECL kernels from the start (detector_too upgraded to True)."""
+    """Three helpers: each job done once (the run's selection among them), by more than one of them;
+    the group is waited for as one process; one of them takes the ECL kernels from the start
+    (detector_too upgraded to True)."""
     out, log = _run(tmp_path, "print(process.wait()); print(sorted(os.listdir(claims)))\n", 3, 0.3)
     kind, count, detector_too, claims, status = out[:5]
     assert (kind, count, detector_too, status) == ("ProcessGroup", "3", "True", "0")
     done = [line.split() for line in log.read_text().splitlines()]
-    assert sorted(name for _, name in done) == [f"job{k}" for k in range(8)]  # each once
+    assert sorted(name for _, name in done) == [f"job{k}" for k in range(8)] + ["selection"]  # each once
     assert len({pid for pid, _ in done}) >= 2, f"one helper did every job: {done}"
-    assert "".join(out[5:]).count(".done") == 8
+    assert "".join(out[5:]).count(".done") == 9
 
 
 def test_stop_helper_ends_every_helper(tmp_path):
@@ -128,3 +130,27 @@ def test_a_bad_helper_setting_stops_the_command(tmp_path, command):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "BELLE2SIM_COMPILE_HELPERS must be a whole number" in done.stderr and "'many'" in done.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_one_helper_leaves_the_selection_to_the_run(tmp_path):
+    """With one helper (2 cores) the selection stays with the run, as before: the helper has the
+    trigger's jobs to do."""
+    out, log = _run(tmp_path, "print(warmup._SELECTION_IN_HELPER, process.wait())\n", 1, 0.01)
+    assert out[0] == "ForkedProcess" and out[4:] == ["False", "0"]
+    assert "selection" not in log.read_text()
+
+
+@pytest.mark.parametrize("helper_has,claimed_by_helper,runs_here", [(False, False, True), (True, False, True),
+                                                                    (True, True, False)])
+def test_the_selection_compiled_ahead_only_once(tmp_path, monkeypatch, helper_has, claimed_by_helper, runs_here):
+    """The run's compile-ahead of its selection: made where no helper has it; claimed first where a
+    helper has it but has not started it (then marked done for the run's wait); skipped where a
+    helper has claimed it."""
+    monkeypatch.setattr(warmup, "_HELPER", (None, str(tmp_path), True, False))
+    monkeypatch.setattr(warmup, "_SELECTION_IN_HELPER", helper_has)
+    if claimed_by_helper:
+        (tmp_path / warmup.SELECTION_JOB).touch()
+    ran = []
+    warmup.selection_ahead(lambda: ran.append(1))()
+    assert ran == ([1] if runs_here else [])
+    assert (tmp_path / (warmup.SELECTION_JOB + ".done")).exists() == (helper_has and not claimed_by_helper)
