@@ -276,7 +276,7 @@ def test_helper_and_main_process_share_the_compile_jobs(tmp_path, monkeypatch):
 
     done = []
     jobs = [(f"j{k}", (lambda k=k: done.append(k))) for k in range(6)]
-    monkeypatch.setattr(warmup, "trigger_compile_jobs", lambda card, menu, detector_too=False: jobs)
+    monkeypatch.setattr(warmup, "trigger_compile_jobs", lambda card, menu, detector_too=False, selection=None: jobs)
     claims = tmp_path / "claims"
     claims.mkdir()
     (claims / "j4").touch()  # the main process took j4 and j5 first
@@ -481,7 +481,7 @@ def test_main_process_takes_the_trigger_jobs_ahead_while_the_helper_has_the_trac
 
     done = []
     jobs = [("tracks", lambda: done.append("tracks"))] + [(f"j{k}", (lambda k=k: done.append(k))) for k in range(4)]
-    monkeypatch.setattr(warmup, "trigger_compile_jobs", lambda card, menu, detector_too=False: jobs)
+    monkeypatch.setattr(warmup, "trigger_compile_jobs", lambda card, menu, detector_too=False, selection=None: jobs)
     monkeypatch.setattr(warmup, "_AHEAD", {})
     monkeypatch.setattr(warmup, "_DETECTOR_SETTLED", set())
     claims = tmp_path / "claims"
