@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 
-from belle2sim import _forked
+from belle2sim._helper_processes import HELPERS_SETTING, MAX_COMPILE_HELPERS, helper_count, start_helpers  # noqa: F401
 from belle2sim.canned import canned_events, empty_detector_output
 
 # kernels every efficiency run calls: if their cache index is missing, this run compiles
@@ -233,8 +233,6 @@ def start_trigger_compile(detector_too=False, channels_after=None, selection=Non
     run's selection, :func:`canned.select_canned`): a job of the helpers too where there are several
     (forks only: a new interpreter has not the call)."""
     global _HELPER, _SELECTION_IN_HELPER
-    import subprocess
-    import sys
     import tempfile
 
     if _HELPER is None and needs_compiling():
@@ -245,53 +243,18 @@ def start_trigger_compile(detector_too=False, channels_after=None, selection=Non
             detector_too = True  # (a helper of its own for the ECL kernels, from the start)
         selection = selection if count > 1 else None  # (one helper has the trigger's jobs to do)
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
-        processes = []
-        for _ in range(count):  # (each takes the jobs not claimed yet: _claim)
-            # a fork of this process where that is safe (_forked.py: its first compilation starts at
-            # once, without a new interpreter's ~1 s of imports), else a new interpreter
-            process = _forked.fork(lambda: _helper_work(detector_too, claims, channels_after, selection))
-            if process is None:
-                selection = None  # (a new interpreter cannot take the call: the run compiles its selection)
-                code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
-                        f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
-                        f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
-                process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL)
-            processes.append(process)
-        process = processes[0] if count == 1 else _forked.ProcessGroup(processes)
+        code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
+                f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
+                f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
+        process, forks_only = start_helpers(count, lambda: _helper_work(detector_too, claims, channels_after, selection),
+                                            code)
         _HELPER = (process, claims, detector_too, channels_after is not None)
-        _SELECTION_IN_HELPER = selection is not None
+        # (a new interpreter cannot take the call: then the run compiles its selection)
+        _SELECTION_IN_HELPER = selection is not None and forks_only
         _STARTED.append((process, claims))
         atexit.register(stop_helper)  # (a run that never reached the trigger)
         return _HELPER
     return None
-
-
-MAX_COMPILE_HELPERS = 4  # a first run's eight compile jobs take ~17 s of a core here, ~5.4 s the longest
-HELPERS_SETTING = "BELLE2SIM_COMPILE_HELPERS"
-
-
-def helper_count():
-    """How many helper processes a first run (and ``belle2sim warm-up``) starts: one for each core
-    beyond this process's (those it may run on, and at most numba's thread count), at least one and
-    at most MAX_COMPILE_HELPERS; the environment variable BELLE2SIM_COMPILE_HELPERS sets it (0: none,
-    this process compiles everything)."""
-    setting = os.environ.get(HELPERS_SETTING)
-    if setting is not None:
-        from belle2sim.errors import ParameterError
-
-        try:
-            count = int(setting)
-        except ValueError:
-            count = -1
-        if count < 0:
-            raise ParameterError(f"environment variable {HELPERS_SETTING} must be a whole number of helper "
-                                 f"processes, 0 or more, got {setting!r}")
-        return count
-    import numba
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(MAX_COMPILE_HELPERS, min(cores, numba.config.NUMBA_NUM_THREADS) - 1))
 
 
 def _helper_work(detector_too, claims, channels_after, selection=None):
@@ -317,8 +280,8 @@ _DETECTOR_SETTLED = set()  # (the detector jobs this process has claimed or wait
 
 
 def wait_for_detector_compile(name):
-    """Before the first call of detector kernel ``name`` ("ecl", "tracks"), beside a helper that
-    compiles it too: if the helper has not started it, it is claimed here (the run compiles it, the
+    """Before the first call of detector kernel ``name`` ("ecl", "tracks"; or before the first
+    selection, "selection", where the helpers have it), beside a helper that compiles it too: if the helper has not started it, it is claimed here (the run compiles it, the
     helper skips it); if the helper is doing it, it is waited for, not compiled a second time (on a
     slow machine the main process reached the tracking while the helper was still compiling it, and
     both compiled it)."""

@@ -1,0 +1,54 @@
+"""The processes that compile beside a first run (warmup.py): how many, and starting them.
+
+A fork of the run where that is safe (_forked.py: its first compilation starts at once, without a
+new interpreter's ~1 s of imports), else a new interpreter; one per core beyond the run's, up to
+MAX_COMPILE_HELPERS, each taking the compile jobs no other process has claimed yet.
+"""
+
+import os
+import sys
+
+from belle2sim import _forked
+
+MAX_COMPILE_HELPERS = 4  # a first run's eight compile jobs take ~17 s of a core here, ~5.4 s the longest
+HELPERS_SETTING = "BELLE2SIM_COMPILE_HELPERS"
+
+
+def helper_count():
+    """How many helper processes a first run (and ``belle2sim warm-up``) starts: one for each core
+    beyond this process's (those it may run on, and at most numba's thread count), at least one and
+    at most MAX_COMPILE_HELPERS; the environment variable BELLE2SIM_COMPILE_HELPERS sets it (0: none,
+    this process compiles everything)."""
+    setting = os.environ.get(HELPERS_SETTING)
+    if setting is not None:
+        from belle2sim.errors import ParameterError
+
+        try:
+            count = int(setting)
+        except ValueError:
+            count = -1
+        if count < 0:
+            raise ParameterError(f"environment variable {HELPERS_SETTING} must be a whole number of helper "
+                                 f"processes, 0 or more, got {setting!r}")
+        return count
+    import numba
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_COMPILE_HELPERS, min(cores, numba.config.NUMBA_NUM_THREADS) - 1))
+
+
+def start_helpers(count, work, code):
+    """Start ``count`` helpers, each running ``work()`` (a fork) or ``python -c code`` (a new
+    interpreter, where forking is not safe); returns (the process, or a _forked.ProcessGroup of
+    several; whether all are forks)."""
+    import subprocess
+
+    processes, forks_only = [], True
+    for _ in range(count):
+        process = _forked.fork(work)  # (the child runs work() at once: the call as it is now)
+        if process is None:
+            forks_only = False
+            process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        processes.append(process)
+    return (processes[0] if count == 1 else _forked.ProcessGroup(processes)), forks_only
