@@ -293,8 +293,7 @@ def _selection_job(channel, analysis, card, point):
     (warmup.start_trigger_compile: where there are cores to spare)."""
     from belle2sim.canned import select_canned
 
-    params = channel.resolve_parameters(point, card, analysis.key)
-    return lambda: select_canned(analysis, card, params)
+    return lambda: select_canned(analysis, card, channel.resolve_parameters(point, card, analysis.key))
 
 
 def _force_exit(exit_code):
