@@ -169,7 +169,7 @@ class PointJob:
             menu = self.menu  # (then the trigger's jobs the helper has not claimed: warmup.take_trigger_jobs)
             warmup.compile_ahead(("trigger", id(menu)), lambda: warmup.take_trigger_jobs(card, menu))
             chunk = simulate_detector(batch, card, seed)
-        warmup.wait_for_detector_compile("selection")  # (a first run whose helper compiles it)
+        warmup.wait_for_detector_compile(warmup.SELECTION_JOB)  # (a first run whose helpers compile it)
         # the selection before the trigger, which it does not read: on a first run this process
         # compiles the selection's kernels while the helper process still compiles the trigger's
         cuts = self.analysis.select(batch, chunk, card, params)
