@@ -54,10 +54,22 @@ class KernelClock:
         from belle2sim import _jit
 
         self.seconds = 0.0
+        # every call of a compiled kernel (at any depth, in any thread), and the arguments of its
+        # first one: for the GIL a call holds before its compiled code starts (gil_estimate)
+        self.kernel_calls, self._sample_args = {}, {}
         local = threading.local()
 
         def timed(call):
+            counted = call.__name__ in ("call_range", "share_range")
+
             def run(*args, **kwargs):
+                compiled = args[0]
+                # (each kernel call once: run_range goes through share_range; the pieces of
+                # event_blocks.py that share_range runs are Python functions, not kernels)
+                if counted and hasattr(compiled, "py_func"):
+                    self.kernel_calls[compiled] = self.kernel_calls.get(compiled, 0) + 1
+                    if compiled not in self._sample_args:
+                        self._sample_args[compiled] = args[3:] if call.__name__ == "call_range" else args[2:]
                 depth = getattr(local, "depth", 0)
                 if depth or threading.current_thread().name.startswith("belle2sim-"):
                     return call(*args, **kwargs)
@@ -92,6 +104,27 @@ class KernelClock:
             work()
             out.append((time.perf_counter() - t, self.seconds))
         return out
+
+    def gil_estimate(self, work, repeat=200):
+        """Seconds of held GIL inside the kernels' calls in one ``work()`` (one thread): each call's
+        dispatch (numba unboxes every argument with the GIL held, before the compiled code releases
+        it), estimated as the time of a call of the same kernel on an empty range (its set-up before
+        the loop, which runs without the GIL, counted too: an upper estimate) times the kernel's
+        number of calls."""
+        import numba
+
+        numba.set_num_threads(1)
+        self.kernel_calls.clear()
+        work()
+        held = 0.0
+        for compiled, calls in self.kernel_calls.items():
+            args = self._sample_args[compiled]
+            compiled(0, 0, *args)
+            t = time.perf_counter()
+            for _ in range(repeat):
+                compiled(0, 0, *args)
+            held += calls * (time.perf_counter() - t) / repeat
+        return held
 
     def split(self, work, threads, repeat=7):
         """(median seconds outside kernels, median seconds inside them) over ``repeat`` calls of
