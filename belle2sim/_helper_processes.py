@@ -14,11 +14,11 @@ MAX_COMPILE_HELPERS = 4  # a first run's eight compile jobs take ~17 s of a core
 HELPERS_SETTING = "BELLE2SIM_COMPILE_HELPERS"
 
 
-def helper_count():
+def helper_count(threads=None):
     """How many helper processes a first run (and ``belle2sim warm-up``) starts: one for each core
-    beyond this process's (those it may run on, and at most numba's thread count), at least one and
-    at most MAX_COMPILE_HELPERS; the environment variable BELLE2SIM_COMPILE_HELPERS sets it (0: none,
-    this process compiles everything)."""
+    beyond this process's (those it may run on, and at most numba's thread count, or ``threads``, the
+    run's --threads), at least one and at most MAX_COMPILE_HELPERS; the environment variable
+    BELLE2SIM_COMPILE_HELPERS sets it (0: none, this process compiles everything)."""
     setting = os.environ.get(HELPERS_SETTING)
     if setting is not None:
         from belle2sim.errors import ParameterError
@@ -34,7 +34,8 @@ def helper_count():
     import numba
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(MAX_COMPILE_HELPERS, min(cores, numba.config.NUMBA_NUM_THREADS) - 1))
+    usable = min(cores, numba.config.NUMBA_NUM_THREADS, int(threads) if threads else cores)
+    return max(1, min(MAX_COMPILE_HELPERS, usable - 1))
 
 
 def start_helpers(count, work, code):

@@ -232,7 +232,8 @@ def _run_efficiency(channel_name, mass_values, n_events, seed, detector, menu_na
             # in a second process, while this one compiles the rest
             start_trigger_compile(detector_too=False if input_path else (
                 True if channel.slow_generator_compile else TRACKS_FIRST), selection=None if input_path else (
-                _selection_job(channel, analysis, card, {**overrides, channel.scan_parameter: mass_values[0]})))
+                _selection_job(channel, analysis, card, {**overrides, channel.scan_parameter: mass_values[0]})),
+                threads=threads)
     total = None if input_path else n_events * len(mass_values) * len(runs)
     if input_path and (workers or scheduler):
         raise ParameterError("--input reads the file in this process: --workers / --scheduler do not apply")

@@ -216,7 +216,7 @@ def compile_trigger_kernels(detector_too=False, claims=None, selection=None):
                 _claim(claims, name + ".done")
 
 
-def start_trigger_compile(detector_too=False, channels_after=None, selection=None):
+def start_trigger_compile(detector_too=False, channels_after=None, selection=None, threads=None):
     """On a first run, compile the trigger kernels in a helper process, or in several where there are
     cores to spare (:func:`helper_count`; each takes the jobs not claimed yet, and one of them the ECL
     kernels from the start, as ``detector_too`` True). Returns at once, with the helper: (process
@@ -231,12 +231,13 @@ def start_trigger_compile(detector_too=False, channels_after=None, selection=Non
     ``channels_after`` (the warm-up's channel names and events per channel): the helper then warms
     channels from the back (:func:`warm_channels_from_back`). ``selection`` (a call compiling the
     run's selection, :func:`canned.select_canned`): a job of the helpers too where there are several
-    (forks only: a new interpreter has not the call)."""
+    (forks only: a new interpreter has not the call). ``threads``: the run's --threads, which bounds
+    the helpers too (:func:`helper_count`)."""
     global _HELPER, _SELECTION_IN_HELPER
     import tempfile
 
     if _HELPER is None and needs_compiling():
-        count = helper_count()
+        count = helper_count(threads)
         if count == 0:
             return None
         if count > 1 and detector_too == TRACKS_FIRST:

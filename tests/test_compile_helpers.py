@@ -23,6 +23,18 @@ def test_one_helper_per_spare_core(monkeypatch, cores, numba_threads, expected):
     assert warmup.helper_count() == expected
 
 
+@pytest.mark.parametrize("threads,expected", [(None, 4), (1, 1), (2, 1), (3, 2), (8, 4)])
+def test_the_runs_threads_bound_the_helpers(monkeypatch, threads, expected):
+    """--threads N on a 16-core machine: at most N - 1 helpers (a run kept to a few cores of a
+    shared machine stays there while it compiles)."""
+    import numba
+
+    monkeypatch.delenv(warmup.HELPERS_SETTING, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 16)
+    assert warmup.helper_count(threads) == expected
+
+
 @pytest.mark.parametrize("setting,expected", [("0", 0), ("1", 1), ("6", 6)])
 def test_the_environment_sets_the_helpers(monkeypatch, setting, expected):
     monkeypatch.setenv(warmup.HELPERS_SETTING, setting)
