@@ -16,8 +16,6 @@ per block, a few, the whole chunk, threads sharing the blocks).
 
 import time
 
-import numpy as np
-
 from belle2sim import _jit
 
 BLOCK_PARTICLES = 32_768  # (measured best of 16k, 32k, 64k: four muons, q qbar; a block costs ~20 us of calls)
@@ -29,7 +27,8 @@ def block_end(offsets, first, size, end):
     """The event that ends the block starting at event ``first``: the first event whose particles
     start ``size`` or more after the block's, at least one event on, at most ``end`` (an event is
     never cut)."""
-    last = int(np.searchsorted(offsets, offsets[first] + size, side="left"))
+    # (the array's method: np.searchsorted's Python wrapper cost 0.7 us more a block, the GIL held)
+    last = int(offsets.searchsorted(offsets[first] + size, side="left"))
     return min(end, max(first + 1, last))
 
 
