@@ -111,7 +111,8 @@ def main(ctx):
               help="Run the scan again with this menu (path or shipped name, e.g. belle2_l1_displaced), the "
                    "analysis trigger OR the lines it adds, and show both with their ratio.")
 @click.option("--threads", type=int, default=None,
-              help="Threads [all cores]; each takes whole chunks of events at a time.")
+              help="Threads [all cores]; each takes whole chunks of events at a time. A first run's compile "
+                   "helpers stay below it too ($BELLE2SIM_COMPILE_HELPERS sets their number).")
 @click.option("--workers", type=click.IntRange(1, 1024), default=None,
               help="Run the scan's points and event ranges on a dask.distributed LocalCluster of N worker "
                    "processes (same numbers as one process for the same seed).")

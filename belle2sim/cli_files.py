@@ -144,7 +144,8 @@ def warm_up_command(detector, menu):
     """Compile every numba kernel once (each channel and analysis on a few events), so that the first
     real run does not wait for compilation; also makes the Pythia decay samples (tau bank, B-decay
     pools), kept in ~/.cache/belle2sim ($BELLE2SIM_CACHE). Safe to run again: cached kernels load in
-    a second."""
+    a second. Compiles in one helper process per spare core, up to four ($BELLE2SIM_COMPILE_HELPERS
+    sets how many; 0: all in this one), as a first run does."""
     import time
 
     from belle2sim.detector.card import load_card
