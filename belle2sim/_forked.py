@@ -56,36 +56,6 @@ class ForkedProcess:
                 pass
 
 
-class ProcessGroup:
-    """Several helper processes behind the interface of one (warmup.py: a first run's helpers on a
-    machine with cores to spare): ``poll`` is None while any of them runs, then the first non-zero
-    exit status (0 if none); ``wait``, ``terminate`` and ``kill`` act on all of them."""
-
-    def __init__(self, processes):
-        self.processes = list(processes)
-        self.pid = self.processes[0].pid
-
-    def poll(self):
-        codes = [process.poll() for process in self.processes]
-        if any(code is None for code in codes):
-            return None
-        return next((code for code in codes if code), 0)
-
-    def wait(self, timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for process in self.processes:  # (raises as the process's own wait does: a timeout left)
-            process.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        return self.poll()
-
-    def terminate(self):
-        for process in self.processes:
-            process.terminate()
-
-    def kill(self):
-        for process in self.processes:
-            process.kill()
-
-
 def _numba_threads_started():
     """Whether numba's threading layer has started its native threads (``--threads`` does: they are
     not Python threads; its private flag, and True where it has moved, to be safe)."""

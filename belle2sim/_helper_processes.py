@@ -7,6 +7,7 @@ MAX_COMPILE_HELPERS, each taking the compile jobs no other process has claimed y
 
 import os
 import sys
+import time
 
 from belle2sim import _forked
 
@@ -40,7 +41,7 @@ def helper_count(threads=None):
 
 def start_helpers(count, work, code):
     """Start ``count`` helpers, each running ``work()`` (a fork) or ``python -c code`` (a new
-    interpreter, where forking is not safe); returns (the process, or a _forked.ProcessGroup of
+    interpreter, where forking is not safe); returns (the process, or a ProcessGroup of
     several; whether all are forks)."""
     import subprocess
 
@@ -52,4 +53,34 @@ def start_helpers(count, work, code):
             process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
         processes.append(process)
-    return (processes[0] if count == 1 else _forked.ProcessGroup(processes)), forks_only
+    return (processes[0] if count == 1 else ProcessGroup(processes)), forks_only
+
+
+class ProcessGroup:
+    """Several helper processes behind the interface of one (a first run's helpers on a machine with
+    cores to spare): ``poll`` is None while any of them runs, then the first non-zero
+    exit status (0 if none); ``wait``, ``terminate`` and ``kill`` act on all of them."""
+
+    def __init__(self, processes):
+        self.processes = list(processes)
+        self.pid = self.processes[0].pid
+
+    def poll(self):
+        codes = [process.poll() for process in self.processes]
+        if any(code is None for code in codes):
+            return None
+        return next((code for code in codes if code), 0)
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for process in self.processes:  # (raises as the process's own wait does: a timeout left)
+            process.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.poll()
+
+    def terminate(self):
+        for process in self.processes:
+            process.terminate()
+
+    def kill(self):
+        for process in self.processes:
+            process.kill()

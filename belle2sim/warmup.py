@@ -220,7 +220,7 @@ def start_trigger_compile(detector_too=False, channels_after=None, selection=Non
     """On a first run, compile the trigger kernels in a helper process, or in several where there are
     cores to spare (:func:`helper_count`; each takes the jobs not claimed yet, and one of them the ECL
     kernels from the start, as ``detector_too`` True). Returns at once, with the helper: (process
-    (a _forked.ProcessGroup of several), claims directory, detector_too, channels_after); None
+    (a _helper_processes.ProcessGroup of several), claims directory, detector_too, channels_after); None
     without one.
     ``detector_too``: True, the detector kernels first (Channel.slow_generator_compile). A channel
     whose generator compiles for ~10 s (zprime-mumu: the matrix element) reaches the detector only
