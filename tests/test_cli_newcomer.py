@@ -113,7 +113,10 @@ def test_interrupt_leaves_no_output(tmp_path, tmp_path_factory, sig, code, phase
     helpers = []
     if phase == "compiling":  # (signalled once its compile helper runs: ~1-2 s in)
         deadline = time.monotonic() + 30
-        while not (helpers := _children(proc.pid)) and proc.poll() is None and time.monotonic() < deadline:
+        # (both: a child alone may be a short-lived one of the run's start-up, such as the ldconfig that
+        # ctypes.util.find_library runs, seen before the helper's claims directory exists)
+        while not ((helpers := _children(proc.pid)) and list(temporary.iterdir())) and proc.poll() is None \
+                and time.monotonic() < deadline:
             time.sleep(0.1)
         assert helpers and list(temporary.iterdir()), "no compile helper running: the test would show nothing"
     else:
