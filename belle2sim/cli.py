@@ -342,12 +342,10 @@ def run():
         _arm_watchdog(130)
         raise KeyboardInterrupt
 
-    from belle2sim._garbage import young_collections_only
-    from belle2sim._jit import skip_numba_extensions
+    from belle2sim._compile_overheads import own_process
     from belle2sim._memory import keep_freed_memory
 
-    skip_numba_extensions()
-    young_collections_only()  # (numba's compilation: no walks of every object)
+    own_process()  # (numba's compilation, as belle2sim's own processes have it)
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _interrupt)
     keep_freed_memory()

@@ -244,8 +244,7 @@ def start_trigger_compile(detector_too=False, channels_after=None, selection=Non
             detector_too = True  # (a helper of its own for the ECL kernels, from the start)
         selection = selection if count > 1 else None  # (one helper has the trigger's jobs to do)
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
-        code = ("from belle2sim._jit import skip_numba_extensions; skip_numba_extensions(); "
-                "from belle2sim._garbage import young_collections_only; young_collections_only(); "
+        code = ("from belle2sim._compile_overheads import own_process; own_process(); "
                 f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
                 f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
         process, forks_only = start_helpers(count, lambda: _helper_work(detector_too, claims, channels_after, selection),

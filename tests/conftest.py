@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
 
+from belle2sim._compile_overheads import trim_compile_overheads
 from belle2sim.detector.card import load_card
 from belle2sim.events import EventBatch
 from belle2sim.trigger.menu import load_menu
+
+trim_compile_overheads()  # (as the command line: the suite compiles the same kernels faster)
 
 
 @pytest.fixture(scope="session")

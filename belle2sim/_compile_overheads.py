@@ -1,0 +1,82 @@
+"""Two costs of numba's compiler that make nothing: the same kernels, compiled faster.
+
+Measured on the first run's trigger and detector compile jobs (one process, cProfile and A/B):
+
+* **Compile flags compared as dictionaries.** numba keys each typing template's cache with the
+  compile flags (``typing/templates.py``, ``_get_impl``: ~55 thousand look-ups for the trigger's
+  kernels). ``TargetConfig.__hash__`` builds a dictionary of every option's value and hashes the
+  sorted option *names* (the same number for every instance of a class), and ``__eq__`` builds
+  two such dictionaries; together 3 of the ~20 s of a profiled compilation. Here the hash is the
+  same number, kept per class, and two configurations of the same class that set the same options
+  compare their set values only (the defaults, the rest of each dictionary, are the class's):
+  the same results, without the dictionaries.
+* **Error messages marked up for a terminal.** numba types a call by trying templates in turn and
+  formats a message for each that fails (~130 thousand per first run), which nobody reads once
+  another template fits. Where colorama is installed, each message's markup initialises colorama
+  and wraps the process's output streams (~64 thousand times): ~0.4 s. Here the markup is left
+  out (numba's messages read the same, without bold escape codes).
+
+Private to numba: each is skipped if its target moved (tests/test_compile_overheads.py checks
+both against numba's own). :func:`own_process` applies them with the other settings of belle2sim's
+own processes (the command line and its compile helpers); a library user's process is left alone.
+"""
+
+
+def own_process():
+    """Settings of belle2sim's own processes, for numba's compilation: numba's extensions not
+    loaded (_jit.skip_numba_extensions), no full garbage collections (_garbage.py), and the two
+    overheads above trimmed."""
+    from belle2sim._garbage import young_collections_only
+    from belle2sim._jit import skip_numba_extensions
+
+    skip_numba_extensions()
+    young_collections_only()
+    trim_compile_overheads()
+
+
+def trim_compile_overheads():
+    """Apply both (idempotent); returns the names of those applied."""
+    applied = []
+    if _faster_flag_comparisons():
+        applied.append("flags")
+    if _plain_error_messages():
+        applied.append("messages")
+    return applied
+
+
+def _faster_flag_comparisons():
+    from numba.core import targetconfig
+
+    config = targetconfig.TargetConfig
+    if getattr(config.__hash__, "_belle2sim", False):
+        return True
+    if not (hasattr(config, "values") and "_values" in getattr(config, "__slots__", ())):
+        return False
+    original_hash, original_eq = config.__hash__, config.__eq__
+    hashes = {}
+
+    def __hash__(self):
+        cls = type(self)
+        value = hashes.get(cls)
+        if value is None:
+            value = hashes[cls] = original_hash(self)  # (depends on the class's option names only)
+        return value
+
+    def __eq__(self, other):
+        if type(other) is type(self) and self._values.keys() == other._values.keys():
+            return self._values == other._values  # (the options left unset have the class's defaults)
+        return original_eq(self, other)
+
+    __hash__._belle2sim = True
+    config.__hash__, config.__eq__ = __hash__, __eq__
+    return True
+
+
+def _plain_error_messages():
+    from numba.core import errors
+
+    scheme = errors.termcolor()  # (the one instance numba's modules share)
+    if not hasattr(scheme, "_markup"):  # (numba without colorama: plain already)
+        return False
+    scheme._markup = lambda msg, color=None, style=None: msg
+    return True

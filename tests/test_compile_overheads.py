@@ -1,0 +1,71 @@
+"""numba's compiler without two of its overheads (_compile_overheads.py): the compile flags must
+hash and compare as numba defines it, and numba's error messages must still say what failed."""
+
+import random
+import subprocess
+import sys
+
+import pytest
+from numba.core import errors
+from numba.core.compiler import Flags
+
+from belle2sim._compile_overheads import trim_compile_overheads
+
+
+def _numbas_definition(a, b):
+    """TargetConfig's own: equal if every option's value (set or default) is; the hash of the sorted
+    option names."""
+    return a.values() == b.values(), hash(tuple(sorted(a.values())))
+
+
+def _random_flags(rng):
+    flags = Flags()
+    for name in rng.sample(sorted(Flags.options), rng.randrange(4)):
+        option = Flags.options[name]
+        if option.type is bool:
+            setattr(flags, name, rng.choice([True, False]))  # (often the default: set, yet equal)
+        elif name == "error_model":
+            setattr(flags, name, rng.choice(["python", "numpy"]))
+    return flags
+
+
+def test_flags_hash_and_compare_as_numba_defines_them():
+    assert "flags" in trim_compile_overheads()
+    rng = random.Random(7)
+    pairs = [(_random_flags(rng), _random_flags(rng)) for _ in range(3000)]
+    pairs += [(a, Flags(a)) for a, _ in pairs[:200]]  # (copies: equal)
+    outcomes = set()
+    for a, b in pairs:
+        equal, numbas_hash = _numbas_definition(a, b)
+        assert (a == b) == equal, (a, b)
+        assert hash(a) == numbas_hash
+        if equal:
+            assert hash(a) == hash(b)
+        outcomes.add((equal, a._values.keys() == b._values.keys()))
+    # every branch taken: equal with the same options set, equal though one sets a default, unequal
+    assert outcomes == {(True, True), (True, False), (False, True), (False, False)}
+
+
+def test_error_messages_still_say_what_failed():
+    trim_compile_overheads()
+    scheme = errors.termcolor()
+    assert scheme.errmsg("a message") in ("a message", None)  # (numba's plain scheme returns None)
+    import numba
+
+    @numba.njit
+    def adds_a_string(x):
+        return x + "1"
+
+    with pytest.raises(errors.TypingError, match="add"):
+        adds_a_string(1.0)
+
+
+def test_the_command_line_and_its_helpers_apply_them():
+    code = ("import atexit, sys\n"
+            "from numba.core import targetconfig\n"
+            "atexit.register(lambda: print('trimmed', getattr(targetconfig.TargetConfig.__hash__, '_belle2sim', False)))\n"
+            "sys.argv = ['belle2sim', 'channels']\n"
+            "from belle2sim.cli import run\n"
+            "run()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "trimmed True"
