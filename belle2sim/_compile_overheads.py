@@ -7,9 +7,9 @@ Measured on the first run's trigger and detector compile jobs (one process, cPro
   kernels). ``TargetConfig.__hash__`` builds a dictionary of every option's value and hashes the
   sorted option *names* (the same number for every instance of a class), and ``__eq__`` builds
   two such dictionaries; together 3 of the ~20 s of a profiled compilation. Here the hash is the
-  same number, kept per class, and two configurations of the same class that set the same options
-  compare their set values only (the defaults, the rest of each dictionary, are the class's):
-  the same results, without the dictionaries.
+  same number, kept per class, and two configurations of the same class compare the options
+  either of them sets (those set in neither have the class's defaults in both): the same
+  results, without the dictionaries.
 * **Error messages marked up for a terminal.** numba types a call by trying templates in turn and
   formats a message for each that fails (~130 thousand per first run), which nobody reads once
   another template fits. Where colorama is installed, each message's markup initialises colorama
@@ -63,9 +63,18 @@ def _faster_flag_comparisons():
         return value
 
     def __eq__(self, other):
-        if type(other) is type(self) and self._values.keys() == other._values.keys():
-            return self._values == other._values  # (the options left unset have the class's defaults)
-        return original_eq(self, other)
+        if type(other) is not type(self):
+            return original_eq(self, other)
+        mine, theirs = self._values, other._values
+        if mine.keys() == theirs.keys():
+            return mine == theirs  # (the options left unset have the class's defaults)
+        options = type(self).options
+        for name in mine.keys() | theirs.keys():  # (an option set in one: its value or the default)
+            default = options[name].default
+            a, b = mine.get(name, default), theirs.get(name, default)
+            if not (a is b or a == b):
+                return False
+        return True
 
     __hash__._belle2sim = True
     config.__hash__, config.__eq__ = __hash__, __eq__
