@@ -52,6 +52,11 @@ def _faster_flag_comparisons():
         return True
     if not (hasattr(config, "values") and "_values" in getattr(config, "__slots__", ())):
         return False
+    from numba.core.compiler import Flags
+
+    probe = Flags()  # (what the comparison below assumes: an option not set reads as its default)
+    if probe._values or any(getattr(probe, name) is not option.default for name, option in Flags.options.items()):
+        return False
     original_hash, original_eq = config.__hash__, config.__eq__
     hashes = {}
 
