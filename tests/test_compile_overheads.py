@@ -60,12 +60,19 @@ def test_error_messages_still_say_what_failed():
         adds_a_string(1.0)
 
 
-def test_the_command_line_and_its_helpers_apply_them():
-    code = ("import atexit, sys\n"
+def test_the_command_line_applies_own_process():
+    """The command line's process (and so its forked helpers) runs with the trims and without full
+    garbage collections (_garbage.py)."""
+    from belle2sim._garbage import FULL_COLLECTION_THRESHOLD
+
+    code = ("import atexit, gc, sys\n"
             "from numba.core import targetconfig\n"
-            "atexit.register(lambda: print('trimmed', getattr(targetconfig.TargetConfig.__hash__, '_belle2sim', False)))\n"
+            "atexit.register(lambda: print('trimmed', getattr(targetconfig.TargetConfig.__hash__, '_belle2sim', False),"
+            " gc.get_threshold()[2]))\n"
             "sys.argv = ['belle2sim', 'channels']\n"
             "from belle2sim.cli import run\n"
             "run()\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines()[-1] == "trimmed True"
+    trimmed, full_threshold = out.splitlines()[-1].split()[1:]
+    assert trimmed == "True"
+    assert int(full_threshold) == FULL_COLLECTION_THRESHOLD

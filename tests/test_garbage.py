@@ -2,8 +2,6 @@
 which is safe only if a run's chunks leave no cyclic garbage that grows with their number."""
 
 import gc
-import subprocess
-import sys
 
 import pytest
 
@@ -25,17 +23,6 @@ def test_full_collections_wait_and_a_rarer_young_setting_is_kept(restored_thresh
     young_collections_only()
     young_collections_only()
     assert gc.get_threshold() == (10 * YOUNG_COLLECTION_ALLOCATIONS, 7, FULL_COLLECTION_THRESHOLD)
-
-
-def test_the_command_line_runs_without_full_collections():
-    code = ("import atexit, gc, sys\n"
-            "atexit.register(lambda: print('thresholds', *gc.get_threshold()))\n"
-            "sys.argv = ['belle2sim', 'channels']\n"
-            "from belle2sim.cli import run\n"
-            "run()\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    line = [x for x in out.splitlines() if x.startswith("thresholds")][-1]
-    assert int(line.split()[3]) == FULL_COLLECTION_THRESHOLD
 
 
 @pytest.mark.parametrize("channel", ["dark-photon-invisible", "zprime-mumu"])
