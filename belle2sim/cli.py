@@ -343,6 +343,7 @@ def run():
         raise KeyboardInterrupt
 
     from belle2sim._compile_overheads import own_process
+    from belle2sim._frame_stack import with_room
     from belle2sim._memory import keep_freed_memory
 
     own_process()  # (numba's compilation, as belle2sim's own processes have it)
@@ -350,7 +351,7 @@ def run():
     signal.signal(signal.SIGINT, _interrupt)
     keep_freed_memory()
     try:
-        main(standalone_mode=False)
+        with_room(main, standalone_mode=False)  # (numba's compiler: _frame_stack.py)
     except SystemExit as exc:
         if exc.code in (128 + signal.SIGTERM,):  # a signal: outputs already cleaned up while unwinding
             _force_exit(exc.code)  # skip the interpreter's teardown of half-built compiler objects

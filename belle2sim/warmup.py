@@ -245,7 +245,8 @@ def start_trigger_compile(detector_too=False, channels_after=None, selection=Non
         selection = selection if count > 1 else None  # (one helper has the trigger's jobs to do)
         claims = tempfile.mkdtemp(prefix="belle2sim-compile-")
         code = ("from belle2sim._compile_overheads import own_process; own_process(); "
-                f"from belle2sim.warmup import _helper_work; _helper_work({detector_too!r}, {claims!r}, "
+                "from belle2sim._frame_stack import with_room; from belle2sim.warmup import _helper_work; "
+                f"with_room(_helper_work, {detector_too!r}, {claims!r}, "
                 f"{None if channels_after is None else (list(channels_after[0]), int(channels_after[1]))!r})")
         process, forks_only = start_helpers(count, lambda: _helper_work(detector_too, claims, channels_after, selection),
                                             code)

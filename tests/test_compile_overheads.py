@@ -61,18 +61,24 @@ def test_error_messages_still_say_what_failed():
 
 
 def test_the_command_line_applies_own_process():
-    """The command line's process (and so its forked helpers) runs with the trims and without full
-    garbage collections (_garbage.py)."""
+    """The command line's process (and so its forked helpers) runs with the trims, without full
+    garbage collections (_garbage.py), and its commands below a roomy frame (_frame_stack.py)."""
+    from belle2sim._frame_stack import ROOM_SLOTS, roomy
     from belle2sim._garbage import FULL_COLLECTION_THRESHOLD
 
-    code = ("import atexit, gc, sys\n"
+    code = ("import gc, sys\n"
             "from numba.core import targetconfig\n"
-            "atexit.register(lambda: print('trimmed', getattr(targetconfig.TargetConfig.__hash__, '_belle2sim', False),"
-            " gc.get_threshold()[2]))\n"
-            "sys.argv = ['belle2sim', 'channels']\n"
-            "from belle2sim.cli import run\n"
-            "run()\n")
+            "import belle2sim.cli as cli\n"
+            "def probe(**kwargs):\n"
+            "    frame, largest = sys._getframe(), 0\n"
+            "    while frame is not None:\n"
+            "        largest, frame = max(largest, frame.f_code.co_stacksize), frame.f_back\n"
+            "    print('trimmed', getattr(targetconfig.TargetConfig.__hash__, '_belle2sim', False),"
+            " gc.get_threshold()[2], largest)\n"
+            "cli.main = probe\n"
+            "cli.run()\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    trimmed, full_threshold = out.splitlines()[-1].split()[1:]
+    trimmed, full_threshold, largest_frame = out.splitlines()[-1].split()[1:]
     assert trimmed == "True"
     assert int(full_threshold) == FULL_COLLECTION_THRESHOLD
+    assert (int(largest_frame) >= ROOM_SLOTS) == roomy()
