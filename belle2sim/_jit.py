@@ -26,6 +26,7 @@ from numba.core.registry import CPUDispatcher
 
 from belle2sim._cache_guard import drop_stale_kernels
 from belle2sim._cache_lock import lock_numba_cache
+from belle2sim._link_only import LinkOnlyCompiler, install
 
 _POLICY = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
 
@@ -37,6 +38,7 @@ _POLICY = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
 ix = np.uint64
 drop_stale_kernels()  # numba's cache would miss edits to helpers in other modules
 lock_numba_cache()  # numba's cache is not safe for processes compiling at once
+_LINK_ONLY = install()  # (before any kernel is compiled or loaded: helpers' cache entries are IR)
 
 
 class _OneSignatureDispatcher(CPUDispatcher):
@@ -89,7 +91,9 @@ def _compiled(fn, **options):
 
 
 def _helper(fn):
-    dispatcher = numba.njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **_POLICY)(fn)
+    # (optimised IR for the kernels to link, without machine code of its own: _link_only.py)
+    options = dict(pipeline_class=LinkOnlyCompiler) if _LINK_ONLY else {}
+    dispatcher = numba.njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **options, **_POLICY)(fn)
     dispatcher.__class__ = _HelperDispatcher
     return dispatcher
 
