@@ -139,7 +139,7 @@ def test_helpers_compile_without_wrappers_and_python_calls_reach_a_twin():
     call them; the wrappers were more than half of a small helper's compilation). A call from Python
     goes to a twin compiled with the wrappers, cached under a name of its own: it gives the kernels'
     numbers, and the helper's own overloads stay without a wrapper (calling one from Python through
-    numba's dispatcher would jump to a null address)."""
+    numba's dispatcher would jump to a null address) and without machine code (_link_only.py)."""
     from numba.core import types
 
     from belle2sim import rng
@@ -160,11 +160,14 @@ def test_helpers_compile_without_wrappers_and_python_calls_reach_a_twin():
     assert twin.py_func.__qualname__ == "uniform__from_python" and twin.py_func.__code__ is rng.uniform.py_func.__code__
     rng.uniform.compile(signature)  # (compiled, or loaded from numba's cache as kernels load it)
 
-    def entries(dispatcher):  # addresses of the function itself and of its Python wrapper (0: none)
+    def library_and_names(dispatcher):
         compiled = dispatcher.overloads[signature]
-        return tuple(compiled.library.get_pointer_to_function(name) for name in (
-            compiled.fndesc.llvm_func_name, compiled.fndesc.llvm_cpython_wrapper_name))
+        return compiled.library, (compiled.fndesc.llvm_func_name, compiled.fndesc.llvm_cpython_wrapper_name)
 
-    own, wrapper = entries(rng.uniform)
-    assert own != 0 and wrapper == 0
-    assert all(address != 0 for address in entries(twin))
+    # the helper: no Python wrapper, nor machine code of its own (kernels link its IR: _link_only.py)
+    library, (own, wrapper) = library_and_names(rng.uniform)
+    assert library.get_pointer_to_function(wrapper) == 0
+    with pytest.raises(RuntimeError, match="no machine code of its own"):
+        library.get_pointer_to_function(own)
+    library, names = library_and_names(twin)  # the twin: both
+    assert all(library.get_pointer_to_function(name) != 0 for name in names)
