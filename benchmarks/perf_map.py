@@ -63,7 +63,10 @@ def kernels():
     """(entry address, name) of every compiled overload of belle2sim's kernels."""
     for label, dispatcher in _dispatchers():
         for cres in dispatcher.overloads.values():
-            address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+            try:
+                address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+            except RuntimeError:  # (a helper: no machine code of its own, belle2sim/_link_only.py)
+                continue
             if address:
                 yield address, label
 
@@ -95,7 +98,9 @@ def functions(objects_dir=None):
                 table = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
                 for line in table.splitlines():
                     parts = line.split()
-                    if len(parts) != 4 or parts[2] not in "tT":
+                    # (T, t: the library's own functions; W: the helpers it linked and LLVM left as
+                    # calls, linkonce_odr copies in the kernel's object, belle2sim/_link_only.py)
+                    if len(parts) != 4 or parts[2] not in "tTWw":
                         continue
                     address = library.get_pointer_to_function(parts[3])
                     if address:
