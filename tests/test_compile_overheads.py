@@ -1,9 +1,12 @@
-"""numba's compiler without two of its overheads (_compile_overheads.py): the compile flags must
-hash and compare as numba defines it, and numba's error messages must still say what failed."""
+"""numba's compiler without three of its overheads (_compile_overheads.py): the compile flags must
+hash and compare as numba defines it, numba's error messages must still say what failed, and numba's
+own overloads, compiled for linking only, must give their callers the same results."""
 
+import json
 import random
 import subprocess
 import sys
+import textwrap
 
 import pytest
 from numba.core import errors
@@ -82,3 +85,45 @@ def test_the_command_line_applies_own_process():
     assert trimmed == "True"
     assert int(full_threshold) == FULL_COLLECTION_THRESHOLD
     assert (int(largest_frame) >= ROOM_SLOTS) == roomy()
+
+
+def test_numbas_overloads_compile_for_linking_only():
+    """np.empty, np.zeros, min, max implementations compiled after the trim (a fresh process: numba
+    does not cache them): IR for their callers to link (_link_only.py), no C wrapper; the callers'
+    results as numba's."""
+    code = textwrap.dedent('''
+        import json, numba, numpy as np
+        from numba.core import event
+        from belle2sim._compile_overheads import trim_compile_overheads
+        from belle2sim._link_only import LinkOnlyLibrary
+        applied = trim_compile_overheads()
+
+        def fill(n, cap):
+            out = np.zeros((2, n), dtype=np.int64)
+            scratch = np.empty(n, dtype=np.uint8)
+            for i in range(n):
+                scratch[i] = i % 7
+                out[0, i], out[1, i] = min(i, cap), max(np.int64(scratch[i]), cap)
+            return out
+
+        with event.install_recorder("numba:compile") as recorder:
+            compiled = numba.njit(fill)(20, 5)
+        overloads = {}
+        for _, ev in recorder.buffer:
+            dispatcher = ev.data["dispatcher"]
+            if "<locals>.impl" in dispatcher.py_func.__qualname__:
+                for result in dispatcher.overloads.values():
+                    library = result.library
+                    overloads[dispatcher.py_func.__qualname__] = [
+                        isinstance(library, LinkOnlyLibrary),
+                        any(f.name.startswith("cfunc.") for f in library._final_module.functions)]
+        print(json.dumps({"applied": applied, "same": bool(np.array_equal(compiled, fill(20, 5))),
+                          "overloads": overloads}))
+    ''')
+    out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                    check=True).stdout.splitlines()[-1])
+    assert "overloads" in out["applied"] and out["same"]
+    names = " ".join(out["overloads"])
+    assert "ol_np_zeros" in names and "ol_np_empty" in names and "ol_min" in names, names
+    for name, (link_only, c_wrapper) in out["overloads"].items():
+        assert link_only and not c_wrapper, name
