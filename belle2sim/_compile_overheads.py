@@ -110,10 +110,10 @@ def _overloads_for_linking():
     from belle2sim import _link_only
 
     template = templates._OverloadFunctionTemplate
+    if not (_link_only.available() and hasattr(template, "_get_jit_decorator") and hasattr(decorators, "jit")):
+        return False  # (moved: numba's own way, before the look-up below could fail)
     if getattr(template._get_jit_decorator, "_belle2sim", False):
         return True
-    if not (_link_only.available() and hasattr(template, "_get_jit_decorator") and hasattr(decorators, "jit")):
-        return False
     original = template._get_jit_decorator
 
     def _get_jit_decorator(self):
