@@ -87,10 +87,8 @@ def _select(batch, chunk, card, params):
     photons, gg, rel2 = np.empty(n, dtype=np.bool_), np.empty((4, n)), np.empty(n)
     _photon_pair(start + a_slot + 1, start + a_slot + 2, d.is_cluster, d.energy_GeV, d.theta_rad, d.phi_rad,
                  d.region, np.float32(params["photon_min_GeV"]), card.ecl_resolution("energy"), photons, gg, rel2)
-    # 2. prompt kaon system
-    prompt, comp = b_candidates.kaon_system(batch, chunk, params)
-    # 3. B candidate
-    b_cand = b_candidates.b_candidate(card, comp[0] + gg[0], comp[1] + gg[1], comp[2] + gg[2], comp[3] + gg[3])
+    # 2. prompt kaon system; 3. B candidate: K(*) + the photon pair
+    prompt, b_cand = b_candidates.b_selection(batch, chunk, card, params, np.arange(n), gg[0], gg[1], gg[2], gg[3])
     # 4. M^2(gamma gamma) window: energy resolution of both photons (ECL model) [OURS]
     m2 = np.maximum(gg[0] ** 2 - gg[1] ** 2 - gg[2] ** 2 - gg[3] ** 2, 0.0)
     window = np.abs(m2 - params["mass_GeV"] ** 2) < params["window_nsigma"] * np.sqrt(rel2) * np.maximum(m2, 1e-6)

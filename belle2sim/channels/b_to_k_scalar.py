@@ -65,7 +65,8 @@ def _select(batch, chunk, card, params):
     x_idx = (s_idx + 1, s_idx + 2)
     t, v = chunk.tracks, chunk.vertices
     # 1. a displaced vertex of the S: two found tracks, radius in range
-    vertex = v.found[s_idx] & (v.radius_cm[s_idx] > VERTEX_RADIUS_CM[0]) & (v.radius_cm[s_idx] < VERTEX_RADIUS_CM[1])
+    radius_cm = v.radius_cm[s_idx]
+    vertex = v.found[s_idx] & (radius_cm > VERTEX_RADIUS_CM[0]) & (radius_cm < VERTEX_RADIUS_CM[1])
     vertex &= (v.n_tracks[s_idx] >= 2)
     # 2. its tracks identified as the decay's particles (leptons); hadrons: no ID modelled
     x = int(params["decay_pdg"])
@@ -76,9 +77,7 @@ def _select(batch, chunk, card, params):
     else:
         ident = np.ones(len(batch), dtype=np.bool_)
     # 3. prompt kaon (and pion) tracks; 4. B candidate: K(*) + vertex
-    prompt, comp = b_candidates.kaon_system(batch, chunk, params)
-    b_cand = b_candidates.b_candidate(card, comp[0] + np.nan_to_num(v.E[s_idx]), comp[1] + np.nan_to_num(v.px[s_idx]),
-                                      comp[2] + np.nan_to_num(v.py[s_idx]), comp[3] + np.nan_to_num(v.pz[s_idx]))
+    prompt, b_cand = b_candidates.b_selection(batch, chunk, card, params, s_idx, v.E, v.px, v.py, v.pz)
     # 5. M(x x) window: predicted resolution from the tracks' pT resolution [OURS]
     window = vertex_mass_window(t, v, s_idx, x_idx, params["mass_GeV"], params["window_nsigma"], card)
     return {"displaced vertex (2 tracks, 0.05 < r < 60 cm)": vertex,
