@@ -66,6 +66,16 @@ class _HelperDispatcher(_OneSignatureDispatcher):
     counters, tests) goes to a twin with the wrappers, compiled (or loaded from numba's cache) on its
     first such call."""
 
+    def add_overload(self, cres):
+        # (a helper without reference counting that returned an array would hand its caller a
+        # reference it never took: the caller's release would free the array under its owner)
+        if not self.targetoptions.get("_nrt", True):
+            returned = cres.signature.return_type
+            if cres.target_context.data_model_manager.lookup(returned).contains_nrt_meminfo():
+                raise TypeError(f"belle2sim helper {self.py_func.__module__}.{self.py_func.__qualname__} returns "
+                                f"{returned}, which holds an array: decorate it with _jit.inline_owning, not inline")
+        super().add_overload(cres)
+
     def __call__(self, *args, **kws):
         twin = self.__dict__.get("_python_twin")
         if twin is None:
@@ -90,10 +100,11 @@ def _compiled(fn, **options):
     return dispatcher
 
 
-def _helper(fn):
+def _helper(fn, counts_references=False):
     # (optimised IR for the kernels to link, without machine code of its own: _link_only.py)
     options = dict(pipeline_class=LinkOnlyCompiler) if _LINK_ONLY else {}
-    dispatcher = numba.njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **options, **_POLICY)(fn)
+    dispatcher = numba.njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, _nrt=counts_references, **options,
+                            **_POLICY)(fn)
     dispatcher.__class__ = _HelperDispatcher
     return dispatcher
 
@@ -111,8 +122,21 @@ def inline(fn):
     """A small scalar helper called from kernels (LLVM inlines it), compiled without numba's
     wrappers (:class:`_HelperDispatcher`; a call from Python still works). numba's IR-level
     ``inline="always"`` is not used: it types the helper's body again at every call site, and
-    made the trigger kernels 3.7x slower to compile (cdc_trigger_bits 3.3 -> 29.8 s, measured)."""
+    made the trigger kernels 3.7x slower to compile (cdc_trigger_bits 3.3 -> 29.8 s, measured).
+
+    Without numba's reference counting (``_nrt=False``): a compiled function counts every array it
+    is handed in and out again (two atomic operations each, NRT_incref and NRT_decref), and where
+    LLVM leaves a helper a call, that is per call. The arrays a helper is handed are the caller's,
+    held for the whole call. The zprime-mumu generator's matrix element spent 31 % of its time so.
+    A helper that makes or returns an array takes :func:`inline_owning` (one that returns one is
+    refused when compiled)."""
     return _helper(fn)
+
+
+def inline_owning(fn):
+    """:func:`inline` for a helper that makes arrays (``np.zeros``, ``.copy()``) or returns them:
+    with numba's reference counting."""
+    return _helper(fn, counts_references=True)
 
 
 def lanes(fn):

@@ -29,7 +29,7 @@ the largest weight of a pilot run (weights above it are kept with weight w / w_m
 import numpy as np
 
 from belle2sim import rng
-from belle2sim._jit import inline, range_kernel
+from belle2sim._jit import inline, inline_owning, range_kernel
 from belle2sim.generators.helicity import (
     bar, current, matmul, matvec, polarisations, slash, slash_matmul, spinor_u, spinor_v, vecmat,
 )
@@ -49,7 +49,7 @@ def _over(z, d):
     return complex(z.real / d, z.imag / d)
 
 
-@inline
+@inline_owning
 def workspace():
     """Scratch arrays for :func:`me2` (allocate once per thread block; the last holds the beams
     of the electron currents kept in the first)."""
@@ -60,7 +60,7 @@ def workspace():
             np.zeros(4, np.complex128), np.zeros((2, 4), np.complex128), np.zeros((3, 4)))
 
 
-@inline
+@inline_owning
 def _gamma5_vertex(q, m_l, derivative, out, scratch):
     """gamma5 (Dirac representation: off-diagonal identity blocks), or q-slash gamma5 / (2 m_l)."""
     for x in range(4):

@@ -11,7 +11,7 @@ there (four muons 105-112 against 107-111 ns per event, q qbar 326-344 against 3
 
 import numpy as np
 
-from belle2sim._jit import inline
+from belle2sim._jit import inline, inline_owning
 
 MASK_BITS = 64
 
@@ -29,7 +29,7 @@ def phi_bin_count(bin_deg):
     return 2 * (int(180.0 / bin_deg) + 1) + 1
 
 
-@inline
+@inline_owning
 def bin_windows(lo, hi, n_bins):
     """For each bit k (< min(n_bins, 64)), the bits k2 with lo <= |k - k2| <= hi: the bins of the
     partners of an object in bin k - n_bins // 2."""
