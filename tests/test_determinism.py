@@ -51,10 +51,11 @@ def test_event_can_be_regenerated_alone(card):
     np.testing.assert_array_equal(big.E[sl], one.E)
 
 
-@pytest.mark.parametrize("name,mass", [("zprime-tautau", 6.0), ("dark-higgs-visible", 0.5)])
+@pytest.mark.parametrize("name,mass", [("zprime-tautau", 6.0), ("dark-higgs-visible", 0.5), ("b-to-k-scalar", 1.0)])
 def test_charged_channels_do_not_depend_on_chunking_or_threads(card, menu, name, mass):
-    """Matrix-element unweighting, tau decays from the bank, tracking and the GRL, all keyed by
-    event number: the same point whatever the chunk size and the thread count."""
+    """Matrix-element unweighting, tau decays from the bank, tracking and the GRL, the selections'
+    kernels (track-system masses and pairings, the B candidate), all keyed by event number: the
+    same point whatever the chunk size and the thread count."""
     ch = get(name)
     params = ch.resolve_parameters({"mass_GeV": mass}, card)
     a = run_point(ch, params, card, menu, 6000, 11, 1000).to_dict("mass_GeV")
