@@ -135,7 +135,8 @@ def inline(fn):
 
 def inline_owning(fn):
     """:func:`inline` for a helper that makes arrays (``np.zeros``, ``.copy()``) or returns them:
-    with numba's reference counting."""
+    with numba's reference counting. Call one that returns arrays from kernels or other such
+    helpers only: a helper without counting would never release what it is given."""
     return _helper(fn, counts_references=True)
 
 
