@@ -149,8 +149,9 @@ def _system_mass(begin, end, terms, members, total, spreads, m2_out, sigma, comp
     ``total`` (one column per event, or one for all) minus them (the recoil), and its predicted
     sigma by linear propagation: per track its (pT, theta, phi) terms, then the two beam-energy
     terms (spreads: HER, LER; recoil only); sigma^2 = their sum of squares. comps (if it has rows):
-    the components, for covariances. (Written out in the loop: as a helper called per event, with
-    its five arrays counted in and out per call, two tracks took 63 ns per event, here 10.)"""
+    the components, for covariances. (Written out in the loop: as a helper called per event, which
+    counted its five arrays in and out per call, a pair took 62 ns per event, 19 without the
+    counting, here 13: benchmarks/bench_track_systems.py.)"""
     recoil = total.shape[0] == 4
     sign = -1.0 if recoil else 1.0
     keep = comps.shape[0] > 0
